@@ -1,0 +1,54 @@
+//! The transport layer: moving APDU bytes to a card and back. It owns the [`Transport`]
+//! trait (transmit, exclusive transaction, reset) and its backends: PC/SC (`pcsc`), the
+//! in-process virtual card (`virtual_card`), and a tracing wrapper (`trace`) that records
+//! every exchange with PIN data redacted. It knows nothing of what the bytes mean.
+
+mod error;
+
+pub use error::TransportError;
+
+/// What is known about the reader and the card in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReaderInfo {
+    /// Reader name as the service reports it ("sim" for the in-process card).
+    pub name: String,
+    /// The card's answer to reset.
+    pub atr: Vec<u8>,
+    /// Whether the reader is known to pass extended-length APDUs: `Some(true)` known good,
+    /// `Some(false)` known bad, `None` unknown (try, then fall back on error).
+    pub extended_length: Option<bool>,
+}
+
+/// A channel to one card.
+///
+/// `transmit` sends the bytes of one command APDU and returns the response bytes (data then
+/// SW1 SW2) exactly as the card answered; `61xx`/`6Cxx` handling belongs to the card layer.
+pub trait Transport: Send {
+    /// Exchange one APDU.
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+
+    /// Hold the card exclusively until the returned guard is dropped. Everything sent through
+    /// the guard is inside the transaction; no other client can talk to the card meanwhile.
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError>;
+
+    /// Warm-reset the card, which clears its security state.
+    fn reset(&mut self) -> Result<(), TransportError>;
+
+    /// The reader and card this transport talks to.
+    fn info(&self) -> ReaderInfo;
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transmit(command)
+    }
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        (**self).exclusive()
+    }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        (**self).reset()
+    }
+    fn info(&self) -> ReaderInfo {
+        (**self).info()
+    }
+}
