@@ -333,6 +333,42 @@ fn file_errors() {
         "{err:?}"
     );
 
+    // A file without a header that fills the whole 64 KiB limit.
+    let mut t = ScriptedTransport::new().expect_bytes(
+        &hex::decode("00B00000000000").unwrap(),
+        &with_sw(&vec![0xFF; 65536], OK),
+    );
+    let mut state = LinkState::new(LengthMode::Extended, None);
+    let err = Session::new(&mut t, &mut state)
+        .read_current(FileShape::Tlv)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CardError::TooLong {
+                what: "the file",
+                limit: 65536
+            }
+        ),
+        "{err:?}"
+    );
+    // Short reads stop at the end of the 15-bit offset range.
+    let mut t = ScriptedTransport::new();
+    for i in 0..128u16 {
+        t = t.expect_bytes(
+            &Command::read_binary(i * 256, 256).to_bytes().unwrap(),
+            &with_sw(&[0; 256], OK),
+        );
+    }
+    let mut state = LinkState::default();
+    let err = Session::new(&mut t, &mut state)
+        .read_current(FileShape::Tlv)
+        .unwrap_err();
+    assert!(
+        matches!(err, CardError::TooLong { limit: 32768, .. }),
+        "{err:?}"
+    );
+
     // A file shorter than its header says.
     let c = cert(400);
     let mut t = ScriptedTransport::new()

@@ -6,7 +6,7 @@
 //! [`Transport::exclusive`] and hands out [`Session`]s inside the transaction. Operations
 //! that must not be interleaved with another client (VERIFY → SIGN) take an [`Exclusive`].
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::apdu::{Command, LengthForm, Response, StatusWord, EXTENDED_MAX_LE, SHORT_MAX_LE};
 use crate::transport::{Transport, TransportError};
@@ -256,6 +256,8 @@ impl<'s> Session<'s> {
             let get = Command::get_response(le_of(n));
             let more = self.exchange_fixing_le(&get, LengthForm::Short)?;
             data.extend_from_slice(&more.data);
+            let mut more = more;
+            more.data.zeroize();
             if data.len() > MAX_RESPONSE {
                 return Err(CardError::TooLong {
                     what: "the card's response",
@@ -340,6 +342,13 @@ impl<'s> Session<'s> {
         let mut to_end = false;
         loop {
             let remaining = target.unwrap_or(MAX_RESPONSE).saturating_sub(out.len());
+            if remaining == 0 && target.is_none() {
+                // Read to the end and still not there.
+                return Err(CardError::TooLong {
+                    what: "the file",
+                    limit: MAX_RESPONSE,
+                });
+            }
             if remaining == 0 {
                 break;
             }
@@ -352,7 +361,11 @@ impl<'s> Session<'s> {
             let chunk =
                 self.read_chunk(out.len(), remaining, at_most || to_end || target.is_none())?;
             let empty = chunk.data.is_empty();
+            let end = chunk.end;
             out.extend_from_slice(&chunk.data);
+            // File contents may be personal data (the My Number): leave no stray copies.
+            let mut chunk_data = chunk.data;
+            chunk_data.zeroize();
             if target.is_none() && !to_end {
                 match tlv_total(&out) {
                     Header::Total(total) if total > MAX_RESPONSE => {
@@ -366,7 +379,7 @@ impl<'s> Session<'s> {
                     Header::NotTlv => to_end = true,
                 }
             }
-            if chunk.end || empty {
+            if end || empty {
                 break;
             }
         }
