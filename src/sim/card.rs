@@ -226,7 +226,10 @@ pub struct VirtualCard {
 impl std::fmt::Debug for VirtualCard {
     // The image holds PIN values: it is left out on purpose.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let app = self.current_app_index().and_then(|i| self.image.apps.get(i)).map(|a| a.name.as_str());
+        let app = self
+            .current_app_index()
+            .and_then(|i| self.image.apps.get(i))
+            .map(|a| a.name.as_str());
         f.debug_struct("VirtualCard")
             .field("atr", &hex::encode_upper(&self.image.atr))
             .field("profile", &self.profile)
@@ -254,7 +257,9 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The history form of a command: hex, PIN data redacted.
 fn redact(bytes: &[u8]) -> String {
-    let secret = bytes.get(1).is_some_and(|&ins| Ins::from(ins).carries_secret());
+    let secret = bytes
+        .get(1)
+        .is_some_and(|&ins| Ins::from(ins).carries_secret());
     match bytes.split_at_checked(4) {
         Some((header, body)) if secret && body.len() > 1 => {
             format!("{} **", hex::encode_upper(header))
@@ -358,7 +363,8 @@ impl VirtualCard {
                         Reply::Bytes(StatusWord::NoPreciseDiagnosis.to_bytes().to_vec())
                     }
                 };
-                let status = (kind == FaultKind::NoPreciseDiagnosis).then_some(StatusWord::NoPreciseDiagnosis);
+                let status = (kind == FaultKind::NoPreciseDiagnosis)
+                    .then_some(StatusWord::NoPreciseDiagnosis);
                 (reply, status, Some(kind))
             }
             None => {
@@ -366,7 +372,12 @@ impl VirtualCard {
                 (Reply::Bytes(response.to_bytes()), Some(response.sw), None)
             }
         };
-        self.history.push(HistoryEntry { number, command: redact(command), sw: status, fault: struck });
+        self.history.push(HistoryEntry {
+            number,
+            command: redact(command),
+            sw: status,
+            fault: struck,
+        });
         reply
     }
 
@@ -414,7 +425,8 @@ impl VirtualCard {
 
     fn count(&mut self, bytes: &[u8]) {
         let c = &mut self.counts;
-        let (Some(&ins), Some(&p1), Some(body)) = (bytes.get(1), bytes.get(2), bytes.get(4..)) else {
+        let (Some(&ins), Some(&p1), Some(body)) = (bytes.get(1), bytes.get(2), bytes.get(4..))
+        else {
             c.other += 1;
             return;
         };
@@ -440,7 +452,10 @@ impl VirtualCard {
         let response = self.execute(bytes, pending);
         if self.profile.chain_responses && !is_get_response && !response.data.is_empty() {
             let announce = Self::remaining_sw(response.data.len());
-            self.state.pending = Some(Pending { data: response.data, final_sw: response.sw });
+            self.state.pending = Some(Pending {
+                data: response.data,
+                final_sw: response.sw,
+            });
             return sw(announce);
         }
         response
@@ -459,8 +474,12 @@ impl VirtualCard {
         match cla {
             0x00 => {}
             0x80 if ins == Ins::ComputeDigitalSignature => {}
-            c if c & 0xE0 == 0 && c & 0x0C != 0 => return sw(StatusWord::ClaFunctionNotSupported(0x82)),
-            c if c & 0xE0 == 0 && c & 0x03 != 0 => return sw(StatusWord::ClaFunctionNotSupported(0x81)),
+            c if c & 0xE0 == 0 && c & 0x0C != 0 => {
+                return sw(StatusWord::ClaFunctionNotSupported(0x82))
+            }
+            c if c & 0xE0 == 0 && c & 0x03 != 0 => {
+                return sw(StatusWord::ClaFunctionNotSupported(0x81))
+            }
             _ => return sw(StatusWord::ClaNotSupported),
         }
         match ins {
@@ -505,7 +524,10 @@ impl VirtualCard {
                 }
                 match self.image.apps.iter().position(|a| a.aid == *cmd.data) {
                     Some(index) => {
-                        self.state = Volatile { app: Some(index), ..Volatile::default() };
+                        self.state = Volatile {
+                            app: Some(index),
+                            ..Volatile::default()
+                        };
                         sw(StatusWord::Success)
                     }
                     None => sw(StatusWord::FileNotFound),
@@ -516,7 +538,10 @@ impl VirtualCard {
                     return sw(StatusWord::WrongLength);
                 };
                 let fid = u16::from_be_bytes(fid);
-                let Some(app) = self.current_app_index().and_then(|i| self.image.apps.get(i)) else {
+                let Some(app) = self
+                    .current_app_index()
+                    .and_then(|i| self.image.apps.get(i))
+                else {
                     return sw(StatusWord::FileNotFound);
                 };
                 let ef = if app.files.contains_key(&fid) {
@@ -549,7 +574,10 @@ impl VirtualCard {
         let Some(CurrentEf::File(fid)) = self.state.ef else {
             return sw(StatusWord::CommandNotAllowed);
         };
-        let Some(app) = self.current_app_index().and_then(|i| self.image.apps.get(i)) else {
+        let Some(app) = self
+            .current_app_index()
+            .and_then(|i| self.image.apps.get(i))
+        else {
             return sw(StatusWord::CommandNotAllowed);
         };
         let Some(file) = app.files.get(&fid) else {
@@ -584,7 +612,9 @@ impl VirtualCard {
     fn current_pin(&self) -> Option<(usize, u16)> {
         let app = self.current_app_index()?;
         match self.state.ef? {
-            CurrentEf::Pin(fid) if self.image.apps.get(app)?.pins.contains_key(&fid) => Some((app, fid)),
+            CurrentEf::Pin(fid) if self.image.apps.get(app)?.pins.contains_key(&fid) => {
+                Some((app, fid))
+            }
             _ => None,
         }
     }
@@ -604,7 +634,12 @@ impl VirtualCard {
             return sw(StatusWord::CommandNotAllowed);
         };
         let blocked = self.blocked();
-        let Some(pin) = self.image.apps.get_mut(app).and_then(|a| a.pins.get_mut(&fid)) else {
+        let Some(pin) = self
+            .image
+            .apps
+            .get_mut(app)
+            .and_then(|a| a.pins.get_mut(&fid))
+        else {
             return sw(StatusWord::CommandNotAllowed);
         };
         if pin.tries_left == 0 {
@@ -641,7 +676,12 @@ impl VirtualCard {
         if cmd.data.is_empty() || cmd.data.len() > MAX_PIN_LEN {
             return sw(StatusWord::IncorrectData);
         }
-        let Some(pin) = self.image.apps.get_mut(app).and_then(|a| a.pins.get_mut(&fid)) else {
+        let Some(pin) = self
+            .image
+            .apps
+            .get_mut(app)
+            .and_then(|a| a.pins.get_mut(&fid))
+        else {
             return sw(StatusWord::CommandNotAllowed);
         };
         pin.value = Zeroizing::new(cmd.data.to_vec());
@@ -655,7 +695,10 @@ impl VirtualCard {
         let Some(CurrentEf::Key(fid)) = self.state.ef else {
             return sw(StatusWord::CommandNotAllowed);
         };
-        let Some(key) = self.current_app_index().and_then(|i| self.image.apps.get(i)).and_then(|a| a.keys.get(&fid))
+        let Some(key) = self
+            .current_app_index()
+            .and_then(|i| self.image.apps.get(i))
+            .and_then(|a| a.keys.get(&fid))
         else {
             return sw(StatusWord::CommandNotAllowed);
         };
@@ -669,7 +712,9 @@ impl VirtualCard {
         if cmd.data.is_empty() || cmd.data.len() + 11 > k {
             return sw(StatusWord::IncorrectData);
         }
-        let signed = key.key.sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
+        let signed =
+            key.key
+                .sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
         if !self.profile.signature_latency.is_zero() {
             std::thread::sleep(self.profile.signature_latency);
         }
