@@ -26,6 +26,9 @@ pub const MAX_PIN_LEN: usize = 16;
 /// command of this card uses.
 pub const GARBAGE_RESPONSE: [u8; 4] = [0xDE, 0xAD, 0xBE, 0xEF];
 
+/// The history keeps at most this many entries; when full, the oldest half is dropped.
+pub const HISTORY_LIMIT: usize = 65_536;
+
 /// The single byte a [`FaultKind::Truncate`] fault answers.
 pub const TRUNCATED_RESPONSE: [u8; 1] = [0x90];
 
@@ -261,7 +264,7 @@ fn redact(bytes: &[u8]) -> String {
         .get(1)
         .is_some_and(|&ins| Ins::from(ins).carries_secret());
     match bytes.split_at_checked(4) {
-        Some((header, body)) if secret && body.len() > 1 => {
+        Some((header, body)) if secret && !body.is_empty() => {
             format!("{} **", hex::encode_upper(header))
         }
         _ => hex::encode_upper(bytes),
@@ -372,6 +375,9 @@ impl VirtualCard {
                 (Reply::Bytes(response.to_bytes()), Some(response.sw), None)
             }
         };
+        if self.history.len() >= HISTORY_LIMIT {
+            self.history.drain(..HISTORY_LIMIT / 2);
+        }
         self.history.push(HistoryEntry {
             number,
             command: redact(command),
@@ -391,8 +397,8 @@ impl VirtualCard {
         &self.counts
     }
 
-    /// Every command processed since the card was created (across power cycles), PIN data
-    /// redacted.
+    /// The commands processed since the card was created (across power cycles), oldest first,
+    /// PIN data redacted; at most [`HISTORY_LIMIT`] of the latest.
     pub fn history(&self) -> &[HistoryEntry] {
         &self.history
     }
@@ -765,5 +771,56 @@ impl VirtualCard {
             }
             _ => sw(StatusWord::WrongLength),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(ct_eq(b"1234", b"1234"));
+        assert!(ct_eq(b"", b""));
+        assert!(!ct_eq(b"1234", b"1235"));
+        assert!(!ct_eq(b"1234", b"12345"));
+        assert!(!ct_eq(b"1234\0", b"1234"));
+        assert!(!ct_eq(b"", b"1"));
+    }
+
+    #[test]
+    fn redaction_hides_everything_after_a_secret_header() {
+        assert_eq!(
+            redact(&[0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34]),
+            "00200080 **"
+        );
+        assert_eq!(
+            redact(&[0x00, 0x24, 0x01, 0x80, 0x02, 0x41, 0x42]),
+            "00240180 **"
+        );
+        // Even a malformed body of one byte.
+        assert_eq!(redact(&[0x00, 0x20, 0x00, 0x80, 0x31]), "00200080 **");
+        assert_eq!(redact(&[0x00, 0x20, 0x00, 0x80]), "00200080");
+        assert_eq!(redact(&[0x00, 0xB0, 0x00, 0x00, 0x04]), "00B0000004");
+        assert_eq!(redact(&[0x00, 0x20]), "0020");
+        assert_eq!(redact(&[]), "");
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let image = CardImage {
+            atr: vec![0x3B, 0x00],
+            apps: Vec::new(),
+        };
+        let mut card = VirtualCard::new(image, Profile::default());
+        for _ in 0..HISTORY_LIMIT + 10 {
+            assert_eq!(
+                card.process(&[0x00, 0xFF, 0x00, 0x00]),
+                Reply::Bytes(vec![0x6D, 0x00])
+            );
+        }
+        assert_eq!(card.history().len(), HISTORY_LIMIT / 2 + 10);
+        let last = card.history().last().map(|h| h.number);
+        assert_eq!(last, Some((HISTORY_LIMIT + 10) as u64));
     }
 }
