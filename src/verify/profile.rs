@@ -97,12 +97,13 @@ pub const POLICY_TABLE: [PolicyRow; 4] = [
 
 /// The policy OID the table expects for an anchor source and kind.
 pub fn expected_policy(source: AnchorSource, kind: CertKind) -> ObjectIdentifier {
-    let test = source == AnchorSource::Test;
-    POLICY_TABLE
-        .iter()
-        .find(|r| r.test_hierarchy == test && r.kind == kind)
-        .map(|r| r.oid)
-        .unwrap_or(ObjectIdentifier::new_unwrap("0.0"))
+    let row = match (source == AnchorSource::Test, kind) {
+        (false, CertKind::Signature) => &POLICY_TABLE[0],
+        (false, CertKind::Authentication) => &POLICY_TABLE[1],
+        (true, CertKind::Signature) => &POLICY_TABLE[2],
+        (true, CertKind::Authentication) => &POLICY_TABLE[3],
+    };
+    row.oid
 }
 
 /// The extensions of a certificate that the profile looks at, decoded.
@@ -299,6 +300,14 @@ mod tests {
             "1.2.392.200149.8.5.1.0.30"
         );
         // The virtual card's PKI expects the production OIDs.
+        for r in &POLICY_TABLE {
+            let src = if r.test_hierarchy {
+                AnchorSource::Test
+            } else {
+                AnchorSource::Production
+            };
+            assert_eq!(expected_policy(src, r.kind), r.oid, "{}", r.source);
+        }
         assert_eq!(
             expected_policy(AnchorSource::Extra, CertKind::Signature),
             expected_policy(AnchorSource::Production, CertKind::Signature)
