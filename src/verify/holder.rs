@@ -340,4 +340,21 @@ mod tests {
         let e = decode_der(b"\x30\x00").unwrap_err();
         assert!(matches!(e, HolderError::MalformedSan { .. }));
     }
+
+    #[test]
+    fn malformed_san_and_absent_san() {
+        let der: &[u8] = include_bytes!("../../roots/production/signca03.cer");
+        let mut cert = Certificate::from_der(der).unwrap();
+        // A root's SAN holds a DirName only: no otherNames, no holder data.
+        assert_eq!(decode(&cert).unwrap(), None);
+        for e in cert.tbs_certificate.extensions.as_mut().unwrap() {
+            if e.extn_id.to_string() == "2.5.29.17" {
+                e.extn_value = der::asn1::OctetString::new(vec![0x30, 0x02, 0xFF]).unwrap();
+            }
+        }
+        assert!(matches!(
+            decode(&cert),
+            Err(HolderError::MalformedSan { .. })
+        ));
+    }
 }

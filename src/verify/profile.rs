@@ -331,4 +331,52 @@ mod tests {
         ext.policies = Some(vec![POLICY_TABLE[0].oid]);
         assert_eq!(detect_kind(&ext), Some(CertKind::Signature));
     }
+
+    fn root() -> Certificate {
+        Certificate::from_der(include_bytes!("../../roots/production/signca03.cer")).unwrap()
+    }
+
+    #[test]
+    fn duplicate_and_malformed_extensions_fail() {
+        let mut cert = root();
+        let exts = cert.tbs_certificate.extensions.as_mut().unwrap();
+        let ku = exts
+            .iter()
+            .find(|e| e.extn_id == ID_CE_KEY_USAGE)
+            .unwrap()
+            .clone();
+        exts.push(ku);
+        assert!(matches!(
+            extensions(&cert),
+            Err(Failure::DuplicateExtension { oid }) if oid == "2.5.29.15"
+        ));
+
+        let mut cert = root();
+        for e in cert.tbs_certificate.extensions.as_mut().unwrap() {
+            if e.extn_id == ID_CE_BASIC_CONSTRAINTS {
+                e.extn_value = der::asn1::OctetString::new(vec![0x04, 0x00]).unwrap();
+            }
+        }
+        let err = extensions(&cert).unwrap_err();
+        assert!(
+            matches!(&err, Failure::MalformedExtension { oid, .. } if oid == "2.5.29.19"),
+            "{err}"
+        );
+        let mut report = VerifyReport::new("now", super::super::RevocationPolicy::Off);
+        assert_eq!(
+            check_end_entity(&cert, AnchorSource::Production, &mut report),
+            None
+        );
+        assert_eq!(report.failures, vec![err]);
+    }
+
+    #[test]
+    fn roots_are_cas() {
+        let mut report = VerifyReport::new("now", super::super::RevocationPolicy::Off);
+        check_anchor(&root(), &mut report);
+        assert!(report.failures.is_empty());
+        let ext = extensions(&root()).unwrap();
+        assert_eq!(ext.basic_ca, Some(true));
+        assert!(ext.critical_unknown.is_empty());
+    }
 }
