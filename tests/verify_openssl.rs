@@ -582,6 +582,60 @@ fn issuer_is_chosen_by_key_identifier_among_same_dn_generations() {
     .unwrap();
     assert!(pki.openssl_verify("both.pem", &ee, &[]));
 
+    // Two anchors with the same key (a re-issued root, serial 9): the key id matches both,
+    // authorityCertIssuer + authorityCertSerialNumber break the tie.
+    ok(
+        &pki.dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "root2.key",
+            "-config",
+            "root.cnf",
+            "-extensions",
+            "root_ext",
+            "-set_serial",
+            "9",
+            "-days",
+            "3650",
+            "-out",
+            "root2b.pem",
+        ],
+    );
+    std::fs::copy(pki.path("root2.key"), pki.path("root2b.key")).unwrap();
+    let ee_b = pki.issue("sign", "root2b", "31", "365", "sha256");
+    let three = vec![
+        pki.anchor("root1"),
+        pki.anchor("root2"),
+        pki.anchor("root2b"),
+    ];
+    assert_eq!(three[1].key_id(), three[2].key_id());
+    let root2b_sha = hex::encode(three[2].sha256());
+    let r = verify::verify_certificate(
+        &pki.read(&format!("{ee_b}.der")),
+        &opts(three.clone(), Judgement::Now),
+    )
+    .unwrap();
+    assert_eq!(r.verdict, Verdict::Valid, "{r}");
+    let a = r.anchor.as_ref().unwrap();
+    assert_eq!(
+        (a.matched_by, a.sha256.as_str()),
+        ("key_id_issuer_serial", root2b_sha.as_str())
+    );
+    // The certificate issued under the first issue of that key is matched to it, not the re-issue.
+    let r = verify::verify_certificate(
+        &pki.read(&format!("{ee}.der")),
+        &opts(three, Judgement::Now),
+    )
+    .unwrap();
+    assert_eq!(
+        r.anchor.as_ref().unwrap().matched_by,
+        "key_id_issuer_serial"
+    );
+    assert_eq!(r.anchor.as_ref().unwrap().sha256, root2_sha);
+
     // A certificate whose signature was altered: the key id still selects root2, the
     // signature check fails.
     let mut der = pki.read(&format!("{ee}.der"));

@@ -96,7 +96,7 @@ fn walk(cms_der: &[u8]) -> der::Result<RawSignedData<'_>> {
     })
 }
 
-fn single_value<'v>(si: &'v SignerInfo, oid: ObjectIdentifier) -> Result<Option<&'v Any>, Failure> {
+fn single_value(si: &SignerInfo, oid: ObjectIdentifier) -> Result<Option<&Any>, Failure> {
     let Some(attrs) = &si.signed_attrs else {
         return Ok(None);
     };
