@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use const_oid::db::rfc5280 as oids5280;
 use const_oid::{AssociatedOid, ObjectIdentifier};
-use der::asn1::{Any, BitString, Ia5String, OctetString, PrintableStringRef, SetOfVec, Utf8StringRef};
+use der::asn1::{
+    Any, BitString, Ia5String, OctetString, PrintableStringRef, SetOfVec, Utf8StringRef,
+};
 use der::asn1::{GeneralizedTime, UtcTime};
 use der::pem::LineEnding;
 use der::{DateTime, Decode, Encode};
@@ -41,8 +43,8 @@ use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName, OtherName};
 use x509_cert::ext::pkix::{
     AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
     CertificatePolicies, CrlDistributionPoints, CrlNumber, CrlReason, ExtendedKeyUsage,
-    IssuerAltName, IssuingDistributionPoint, KeyUsage, KeyUsages,
-    SubjectAltName, SubjectKeyIdentifier,
+    IssuerAltName, IssuingDistributionPoint, KeyUsage, KeyUsages, SubjectAltName,
+    SubjectKeyIdentifier,
 };
 use x509_cert::ext::Extension;
 use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
@@ -181,8 +183,8 @@ pub fn dn(attrs: &[(&str, &str)]) -> Result<Name, PkiError> {
         };
         let (oid, any) = match *attr {
             "C" => {
-                let s = PrintableStringRef::new(value)
-                    .map_err(|_| invalid("not a PrintableString"))?;
+                let s =
+                    PrintableStringRef::new(value).map_err(|_| invalid("not a PrintableString"))?;
                 (const_oid::db::rfc4519::C, Any::encode_from(&s))
             }
             "ST" | "L" | "O" | "OU" | "CN" => {
@@ -360,7 +362,12 @@ fn extension<T: Encode>(
 /// An extension OID unknown to every verifier, marked critical, with a NULL value: a
 /// conforming verifier must reject a certificate carrying it.
 pub fn unknown_critical_extension() -> Result<Extension, PkiError> {
-    extension(oid::UNKNOWN_EXTENSION, true, &der::asn1::Null, "unknown extension")
+    extension(
+        oid::UNKNOWN_EXTENSION,
+        true,
+        &der::asn1::Null,
+        "unknown extension",
+    )
 }
 
 /// How the authorityKeyIdentifier extension is filled.
@@ -575,7 +582,11 @@ impl Issuer {
         let cert = Certificate::from_der(&der).map_err(der_err("certificate"))?;
         let public = key.to_public_key();
         let spki = spki_of(&public)?;
-        if spki.subject_public_key != cert.tbs_certificate.subject_public_key_info.subject_public_key
+        if spki.subject_public_key
+            != cert
+                .tbs_certificate
+                .subject_public_key_info
+                .subject_public_key
         {
             return Err(PkiError::KeyMismatch {
                 subject: cert.tbs_certificate.subject.to_string(),
@@ -697,7 +708,12 @@ fn build_certificate(
             ca,
             path_len_constraint: None,
         };
-        exts.push(extension(BasicConstraints::OID, true, &bc, "basicConstraints")?);
+        exts.push(extension(
+            BasicConstraints::OID,
+            true,
+            &bc,
+            "basicConstraints",
+        )?);
     }
     if let Some(ku) = &spec.key_usage {
         exts.push(extension(
@@ -709,7 +725,12 @@ fn build_certificate(
     }
     if !spec.ext_key_usage.is_empty() {
         let eku = ExtendedKeyUsage(spec.ext_key_usage.clone());
-        exts.push(extension(ExtendedKeyUsage::OID, false, &eku, "extKeyUsage")?);
+        exts.push(extension(
+            ExtendedKeyUsage::OID,
+            false,
+            &eku,
+            "extKeyUsage",
+        )?);
     }
     if !spec.policies.is_empty() {
         let cp = CertificatePolicies(
@@ -871,9 +892,7 @@ pub fn build_crl_with(
                 entry.extend_from_slice(bytes);
             } else {
                 let ext = extension(CrlReason::OID, false, &reason, "reasonCode")?;
-                let bytes = vec![ext]
-                    .to_der()
-                    .map_err(der_err("crlEntryExtensions"))?;
+                let bytes = vec![ext].to_der().map_err(der_err("crlEntryExtensions"))?;
                 entry.extend_from_slice(&bytes);
                 reason_cache.push((reason, bytes));
             }
@@ -1245,7 +1264,10 @@ impl Hierarchy {
             ("OU", ou),
             ("CN", "OCSP Responder"),
         ])?;
-        let ocsp = root.issue_issuer(ocsp_key, &CertSpec::ocsp_responder(ocsp_serial, ocsp_subject))?;
+        let ocsp = root.issue_issuer(
+            ocsp_key,
+            &CertSpec::ocsp_responder(ocsp_serial, ocsp_subject),
+        )?;
 
         let other_revoked: Vec<u64> = (2..=5).map(|i| (root_serial & !0xFFFF) | i).collect();
         let crl = |number, dp: &Name, entries: Vec<RevokedEntry>| {
@@ -1272,7 +1294,11 @@ impl Hierarchy {
         revoked.insert(2, entry(cert_serial, CrlReason::KeyCompromise));
         let crl_empty = crl(1, &crl_dp, Vec::new())?;
         let crl_revoked = crl(2, &crl_dp, revoked)?;
-        let crl_hold = crl(3, &crl_dp, vec![entry(cert_serial, CrlReason::CertificateHold)])?;
+        let crl_hold = crl(
+            3,
+            &crl_dp,
+            vec![entry(cert_serial, CrlReason::CertificateHold)],
+        )?;
         let crl_other_city = crl(1, &other_crl_dp, Vec::new())?;
         Ok(Hierarchy {
             root,
