@@ -265,8 +265,10 @@ fn holder_data_round_trips_through_the_text_application() {
 
 #[test]
 fn long_attributes_use_81_lengths() {
-    let mut holder = Holder::default();
-    holder.address = "夢".repeat(50); // 150 bytes of UTF-8
+    let mut holder = Holder {
+        address: "夢".repeat(50), // 150 bytes of UTF-8
+        ..Holder::default()
+    };
     let file = mynacard::sim::image::attributes_file(&holder);
     assert_eq!(&file[..3], [0xFF, 0x20, 0x81]);
     let outer = tlvs(&file);
@@ -274,6 +276,12 @@ fn long_attributes_use_81_lengths() {
     assert_eq!(inner[2].1, holder.address.as_bytes());
     let addr_start = file.windows(2).position(|w| w == [0xDF, 0x23]).unwrap();
     assert_eq!(&file[addr_start..addr_start + 4], [0xDF, 0x23, 0x81, 150]);
+    // Past 255 bytes: 82 xx xx.
+    holder.address = "夢".repeat(100);
+    let file = mynacard::sim::image::attributes_file(&holder);
+    assert_eq!(&file[..3], [0xFF, 0x20, 0x82]);
+    let inner = tlvs(&tlvs(&file)[0].1);
+    assert_eq!(inner[2].1, holder.address.as_bytes());
 }
 
 #[test]
@@ -1239,8 +1247,10 @@ fn image_error_invalid() {
 
 #[test]
 fn image_error_pki() {
-    let mut holder = Holder::default();
-    holder.prefecture = String::new();
+    let holder = Holder {
+        prefecture: String::new(),
+        ..Holder::default()
+    };
     let err = write_image(tempfile::tempdir().unwrap().path(), 1, &holder).unwrap_err();
     assert!(
         matches!(err, ImageError::Pki(PkiError::InvalidName { .. })),

@@ -685,15 +685,15 @@ impl CardImage {
 // ---------------------------------------------------------------------------------------------
 // The JPKI card built from a test PKI.
 
-/// Append a BER length (`xx`, `81 xx`, `82 xx xx`).
+/// Append a BER length (`xx`, `81 xx`, `82 xx xx`, …).
 fn push_ber_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(len as u8);
-    } else if len <= 0xFF {
-        out.extend_from_slice(&[0x81, len as u8]);
     } else {
-        let l = u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes();
-        out.extend_from_slice(&[0x82, l[0], l[1]]);
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
     }
 }
 

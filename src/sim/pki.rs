@@ -1147,8 +1147,8 @@ pub fn my_number_check_digit(first11: &str) -> Option<u8> {
 }
 
 /// One hierarchy of the test PKI: root, the card's certificate and key, the OCSP responder and
-/// the CRL fixtures.
-#[derive(Clone, Debug)]
+/// the CRL fixtures. `Debug` leaves out the private key.
+#[derive(Clone)]
 pub struct Hierarchy {
     /// The self-signed root.
     pub root: Issuer,
@@ -1174,6 +1174,18 @@ pub struct Hierarchy {
     pub crl_other_city: Vec<u8>,
     /// Serials listed in `crl_revoked` besides `cert_serial`.
     pub other_revoked: Vec<u64>,
+}
+
+impl fmt::Debug for Hierarchy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hierarchy")
+            .field("root", &self.root)
+            .field("cert_serial", &format_args!("{:#x}", self.cert_serial))
+            .field("ocsp", &self.ocsp)
+            .field("crl_dp", &self.crl_dp.to_string())
+            .field("other_crl_dp", &self.other_crl_dp.to_string())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The whole test PKI of one simulated card.
@@ -1314,5 +1326,61 @@ impl Hierarchy {
             crl_other_city,
             other_revoked,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_der_matches_the_der_crate() {
+        for len in [
+            0usize, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 39_000_000,
+        ] {
+            let mut ours = Vec::new();
+            push_tl(&mut ours, 0x30, len);
+            let theirs = der::Header::new(der::Tag::Sequence, der::Length::try_from(len).unwrap())
+                .unwrap()
+                .to_der()
+                .unwrap();
+            assert_eq!(ours, theirs, "length {len}");
+            assert_eq!(tl_len(len), ours.len());
+        }
+        for n in [
+            0u64,
+            1,
+            0x7F,
+            0x80,
+            0xFF,
+            0x100,
+            0x0100_1234,
+            u64::MAX >> 1,
+            u64::MAX,
+        ] {
+            let mut ours = Vec::new();
+            push_uint(&mut ours, n);
+            let theirs = der::asn1::Uint::new(&n.to_be_bytes())
+                .unwrap()
+                .to_der()
+                .unwrap();
+            assert_eq!(ours, theirs, "integer {n:#x}");
+        }
+    }
+
+    #[test]
+    fn times_switch_to_generalized_in_2050() {
+        use time::macros::datetime;
+        let t = x509_time(datetime!(2049-12-31 23:59:59 UTC)).unwrap();
+        assert_eq!(t.to_der().unwrap()[0], 0x17); // UTCTime
+        let t = x509_time(datetime!(2050-01-01 00:00:00 UTC)).unwrap();
+        assert_eq!(t.to_der().unwrap()[0], 0x18); // GeneralizedTime
+        assert_eq!(
+            x509_time(datetime!(2043-12-31 14:59:59 UTC))
+                .unwrap()
+                .to_der()
+                .unwrap(),
+            b"\x17\x0d431231145959Z"
+        );
     }
 }
