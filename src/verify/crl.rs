@@ -16,8 +16,10 @@
 //! first). The crate forbids `unsafe`, which rules out `memmap2` here; callers that may map
 //! files can hand the mapping to [`CrlStore::add_bytes`].
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use der::asn1::ObjectIdentifier;
@@ -261,6 +263,11 @@ pub(crate) fn decode_time(tlv: &Tlv<'_>, what: &str) -> Result<SystemTime, Strin
 /// absent or NULL parameters. Returns the algorithm, or the OID text when unsupported.
 pub(crate) fn parse_sig_alg(alg: &[u8]) -> Result<Result<SigAlg, String>, String> {
     let mut r = reader(alg, "signature algorithm")?;
+    let seq = expect_tlv(&mut r, Tag::Sequence, "signature algorithm")?;
+    if !r.is_finished() {
+        return Err("signature algorithm: trailing bytes".into());
+    }
+    let mut r = reader(seq.value, "signature algorithm")?;
     let oid_tlv = expect_tlv(&mut r, Tag::ObjectIdentifier, "signature algorithm OID")?;
     let oid = ObjectIdentifier::from_bytes(oid_tlv.value)
         .map_err(|e| format!("signature algorithm OID: {e}"))?;
@@ -613,6 +620,8 @@ fn index_entries(data: &[u8], list: &[u8], out: &mut Vec<EntryIdx>) -> Result<()
 #[derive(Default)]
 pub struct CrlStore {
     crls: Vec<Crl>,
+    /// (CRL index, SHA-256 of the root's SPKI DER) pairs whose signature already verified.
+    verified: Mutex<HashSet<(usize, [u8; 32])>>,
 }
 
 impl fmt::Debug for CrlStore {
@@ -769,9 +778,17 @@ impl CrlStore {
                     what: format!("subject: {e}"),
                 })?;
         let root_ski = subject_key_id(issuer_root);
+        let root_spki = issuer_root
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .map_err(|e| CrlError::RootKey {
+                what: e.to_string(),
+            })?;
+        let root_id: [u8; 32] = sha2::Sha256::digest(&root_spki).into();
         let mut key: Option<RsaPublicKey> = None;
         let mut candidates: Vec<&Crl> = Vec::new();
-        for crl in &self.crls {
+        for (i, crl) in self.crls.iter().enumerate() {
             if crl.span(crl.issuer) != root_subject.as_slice() || !crl.applies_to(&dps) {
                 continue;
             }
@@ -780,19 +797,29 @@ impl CrlStore {
                     continue; // another generation of the same-named root
                 }
             }
-            let k = match &key {
-                Some(k) => k,
-                None => {
-                    key.insert(rsa_key(issuer_root).map_err(|what| CrlError::RootKey { what })?)
+            let known = self
+                .verified
+                .lock()
+                .map(|v| v.contains(&(i, root_id)))
+                .unwrap_or(false);
+            if !known {
+                let k = match &key {
+                    Some(k) => k,
+                    None => {
+                        key.insert(rsa_key(issuer_root).map_err(|what| CrlError::RootKey { what })?)
+                    }
+                };
+                if !crl
+                    .alg
+                    .verify_digest(k, &crl.tbs_digest, crl.span(crl.signature))
+                {
+                    return Err(CrlError::BadSignature {
+                        file: crl.source.clone(),
+                    });
                 }
-            };
-            if !crl
-                .alg
-                .verify_digest(k, &crl.tbs_digest, crl.span(crl.signature))
-            {
-                return Err(CrlError::BadSignature {
-                    file: crl.source.clone(),
-                });
+                if let Ok(mut v) = self.verified.lock() {
+                    v.insert((i, root_id));
+                }
             }
             candidates.push(crl);
         }

@@ -247,6 +247,12 @@ pub fn build_request(
     .map_err(|e| err(&e))?;
     let mut builder = OcspRequestBuilder::new(Version::V1).with_request(Request::new(id.clone()));
     if let Some(n) = nonce {
+        if n.is_empty() || n.len() > 32 {
+            return Err(OcspError::Request(format!(
+                "nonce of {} bytes (RFC 8954 allows 1 to 32)",
+                n.len()
+            )));
+        }
         let n = Nonce::new(n.to_vec()).map_err(|e| err(&e))?;
         builder = builder.with_extension(n).map_err(|e| err(&e))?;
     }
