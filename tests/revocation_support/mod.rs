@@ -4,7 +4,7 @@
 //! `openssl ocsp` responder on a loopback port, killed by PID.
 #![allow(dead_code)]
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -328,11 +328,26 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Polls until something accepts on the port (up to ~10 s).
+/// True when some socket is in LISTEN state on `port` (read from /proc/net/tcp{,6}; a probe
+/// connection would wedge `openssl ocsp`, which spins on a connection closed without a request).
+pub fn listening(port: u16) -> bool {
+    let needle = format!(":{port:04X} ");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|f| {
+        std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| {
+                let cols: Vec<&str> = l.split_whitespace().collect();
+                cols.len() > 3 && format!("{} ", cols[1]).ends_with(&needle) && cols[3] == "0A"
+            })
+    })
+}
+
+/// Polls until something listens on the port (up to ~10 s).
 pub fn wait_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if listening(port) {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -390,4 +405,78 @@ impl Drop for Responder {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A tiny HTTP server on 127.0.0.1 answering every POST with a fixed status and body (a
+/// captured OCSP response replayed, or junk). Received request bodies go to `requests`.
+pub struct Replay {
+    pub port: u16,
+    pub requests: std::sync::mpsc::Receiver<Vec<u8>>,
+}
+
+impl Replay {
+    pub fn start(status: u16, body: Vec<u8>) -> Replay {
+        use std::io::{Read, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut s) = stream else { return };
+                s.set_read_timeout(Some(Duration::from_secs(5))).ok();
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head_end, len) = loop {
+                    let Ok(n) = s.read(&mut chunk) else {
+                        break (0, 0);
+                    };
+                    if n == 0 {
+                        break (0, 0);
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..p]).to_ascii_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| {
+                                l.strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        break (p + 4, len);
+                    }
+                };
+                while buf.len() < head_end + len {
+                    match s.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = tx.send(buf.get(head_end..).unwrap_or(&[]).to_vec());
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes());
+                let _ = s.write_all(&body);
+            }
+        });
+        Replay { port, requests: rx }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+/// POSTs a request to a responder and returns the raw response body.
+pub fn post(url: &str, req: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let resp = ureq::post(url)
+        .set("Content-Type", "application/ocsp-request")
+        .send_bytes(req)
+        .unwrap();
+    let mut body = Vec::new();
+    resp.into_reader().read_to_end(&mut body).unwrap();
+    body
 }
