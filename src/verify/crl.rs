@@ -280,7 +280,7 @@ pub(crate) fn parse_sig_alg(alg: &[u8]) -> Result<Result<SigAlg, String>, String
     Ok(SigAlg::from_oid(&oid).ok_or_else(|| oid.to_string()))
 }
 
-/// Parses a DER `SubjectPublicKeyInfo` into an RSA key.
+/// The RSA public key of a certificate.
 pub(crate) fn rsa_key(cert: &Certificate) -> Result<RsaPublicKey, String> {
     use rsa::pkcs8::DecodePublicKey;
     let spki = cert

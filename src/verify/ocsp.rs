@@ -261,7 +261,9 @@ pub fn build_request(
 }
 
 /// Raw pieces of a certificate: (tbsCertificate bytes, signature algorithm bytes, signature).
-fn cert_parts(whole: &[u8]) -> Result<(&[u8], &[u8], &[u8]), String> {
+type CertParts<'a> = (&'a [u8], &'a [u8], &'a [u8]);
+
+fn cert_parts(whole: &[u8]) -> Result<CertParts<'_>, String> {
     let mut r = reader(whole, "certificate")?;
     let c = expect_tlv(&mut r, Tag::Sequence, "certificate")?;
     let mut r = reader(c.value, "certificate")?;
