@@ -4,3 +4,4 @@
 
 pub mod card;
 pub mod image;
+pub mod vpcd;
