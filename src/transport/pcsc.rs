@@ -109,23 +109,27 @@ pub fn list_readers() -> Result<Vec<ReaderStatus>, TransportError> {
 }
 
 /// Choose a reader: an exact name first, else the only name containing `wanted`, else the
-/// `wanted`-th reader when `wanted` is a decimal index.
+/// `wanted`-th reader when `wanted` is a decimal index (even when several names contain it,
+/// as "0" is part of most reader names), else an error.
 pub fn choose_reader(wanted: &str, available: &[String]) -> Result<String, TransportError> {
     if let Some(exact) = available.iter().find(|n| n.as_str() == wanted) {
         return Ok(exact.clone());
     }
     let matching: Vec<&String> = available.iter().filter(|n| n.contains(wanted)).collect();
-    match matching.len() {
-        1 => return matching.first().map(|n| (*n).clone()).ok_or(TransportError::NoReaders),
-        0 => {}
-        n => {
-            return Err(TransportError::AmbiguousReader { wanted: wanted.to_string(), matches: n })
-        }
+    if let [only] = matching.as_slice() {
+        return Ok((*only).clone());
     }
+    // An index wins over an ambiguous substring: "0" is part of most reader names.
     if let Ok(index) = wanted.parse::<usize>() {
         if let Some(name) = available.get(index) {
             return Ok(name.clone());
         }
+    }
+    if matching.len() > 1 {
+        return Err(TransportError::AmbiguousReader {
+            wanted: wanted.to_string(),
+            matches: matching.len(),
+        });
     }
     if available.is_empty() {
         return Err(TransportError::NoReaders);
@@ -420,6 +424,10 @@ mod tests {
         assert_eq!(choose_reader("PCD", &all).unwrap(), "PCD");
         // "1" is index 1 ("PCD 2") but also a unique substring of "reader 1".
         assert_eq!(choose_reader("1", &all).unwrap(), "reader 1");
+        // "0" is in both vpcd names: the index decides.
+        let vpcd = names(&["Virtual PCD 00 00", "Virtual PCD 00 01"]);
+        assert_eq!(choose_reader("0", &vpcd).unwrap(), "Virtual PCD 00 00");
+        assert_eq!(choose_reader("1", &vpcd).unwrap(), "Virtual PCD 00 01");
     }
 
     #[test]
