@@ -98,14 +98,22 @@ impl SimServer {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", env!("CARGO_BIN_EXE_mynacard")));
         let mut server = SimServer { child: Some(child) };
-        let appeared = wait_reader(READER, APPEAR_TIMEOUT, |s| s.card_present && s.atr.is_some());
-        if !appeared {
-            let exited = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
-            panic!(
-                "the virtual card did not appear in {READER:?} within {APPEAR_TIMEOUT:?} \
-                 (server exit status: {exited:?}; readers: {:?})",
-                list_readers()
-            );
+        let deadline = Instant::now() + APPEAR_TIMEOUT;
+        loop {
+            if reader_status(READER).is_some_and(|s| s.card_present && s.atr.is_some()) {
+                break;
+            }
+            if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("mynacard sim serve exited early with {status}");
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "the virtual card did not appear in {READER:?} within {APPEAR_TIMEOUT:?} \
+                     (readers: {:?})",
+                    list_readers()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
         }
         server
     }
