@@ -60,17 +60,19 @@ pub struct ServeArgs {
     pub no_extended: bool,
 }
 
-/// The behaviour for a preset.
+/// The behaviour for a preset: `default` without latency and with extended length,
+/// `contact` and `contactless` with realistic latencies (contactless: short APDUs only).
+/// `no_extended` turns extended length off in any preset.
 // TODO(merge sim-card): use `Profile::contact()` / `Profile::contactless()` once they exist
 // on this branch; these figures mirror the ones that brief asks for.
-pub fn profile(name: ProfileName, extended: bool) -> Profile {
-    let (apdu, signature) = match name {
-        ProfileName::Default => (0, 0),
-        ProfileName::Contact => (5, 250),
-        ProfileName::Contactless => (20, 400),
+pub fn profile(name: ProfileName, no_extended: bool) -> Profile {
+    let (extended, apdu, signature) = match name {
+        ProfileName::Default => (true, 0, 0),
+        ProfileName::Contact => (true, 5, 250),
+        ProfileName::Contactless => (false, 20, 400),
     };
     Profile {
-        extended_length: extended,
+        extended_length: extended && !no_extended,
         apdu_latency: Duration::from_millis(apdu),
         signature_latency: Duration::from_millis(signature),
         ..Profile::default()
@@ -141,7 +143,7 @@ pub fn event_json(e: &VpcdEvent) -> serde_json::Value {
 fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let image = load_image(args.image.as_deref())?;
     let card =
-        Arc::new(Mutex::new(VirtualCard::new(image, profile(args.profile, !args.no_extended))));
+        Arc::new(Mutex::new(VirtualCard::new(image, profile(args.profile, args.no_extended))));
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
@@ -195,10 +197,14 @@ mod tests {
         assert!(!p.extended_length);
         assert_eq!(p.apdu_latency, Duration::from_millis(20));
         assert_eq!(p.signature_latency, Duration::from_millis(400));
-        let p = profile(ProfileName::Default, true);
+        let p = profile(ProfileName::Default, false);
         assert!(p.extended_length);
         assert_eq!(p.apdu_latency, Duration::ZERO);
-        assert_eq!(profile(ProfileName::Contact, true).apdu_latency, Duration::from_millis(5));
+        assert!(!profile(ProfileName::Default, true).extended_length);
+        let p = profile(ProfileName::Contact, false);
+        assert!(p.extended_length);
+        assert_eq!(p.apdu_latency, Duration::from_millis(5));
+        assert!(!profile(ProfileName::Contact, true).extended_length);
     }
 
     #[test]
