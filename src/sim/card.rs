@@ -1,12 +1,36 @@
 //! The virtual card: the card side of the APDU protocol (DESIGN.md §3) over a [`CardImage`],
-//! with profile options (extended length, `61xx` chaining, latencies, blocked-PIN status) and
-//! fault injection. Uses only the `apdu` and `facts` layers.
+//! with profile options (extended length, `61xx` chaining, `6Cxx` on short reads, latencies,
+//! blocked-PIN status) and fault injection. It owns the card's volatile state (current
+//! application and EF, security state, pending GET RESPONSE data), the command counters and
+//! the redacted command history. Uses only the `apdu` and `facts` layers.
 //!
-//! STUB: the interface is fixed; the behaviour is being written.
+//! Persistent state (file contents, PIN values and retry counters) lives in the image and
+//! survives `reset`/`power_off`; everything else is volatile.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::image::CardImage;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use rsa::traits::PublicKeyParts;
+use rsa::Pkcs1v15Sign;
+use zeroize::Zeroizing;
+
+use super::image::{Access, CardImage};
+use crate::apdu::{Command, Ins, LengthForm, Response, StatusWord};
+
+/// Longest PIN or password CHANGE REFERENCE DATA accepts.
+pub const MAX_PIN_LEN: usize = 16;
+
+/// The bytes a [`FaultKind::Garbage`] fault answers: they end in `BE EF`, a status word no
+/// command of this card uses.
+pub const GARBAGE_RESPONSE: [u8; 4] = [0xDE, 0xAD, 0xBE, 0xEF];
+
+/// The history keeps at most this many entries; when full, the oldest half is dropped.
+pub const HISTORY_LIMIT: usize = 65_536;
+
+/// The single byte a [`FaultKind::Truncate`] fault answers.
+pub const TRUNCATED_RESPONSE: [u8; 1] = [0x90];
 
 /// Which status a blocked PIN answers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -18,6 +42,17 @@ pub enum BlockedStatus {
     AuthMethodBlocked,
     /// `69 84`.
     ReferenceDataNotUsable,
+}
+
+impl BlockedStatus {
+    /// The status word this option answers.
+    pub fn status_word(self) -> StatusWord {
+        match self {
+            BlockedStatus::TriesZero => StatusWord::TriesLeft(0),
+            BlockedStatus::AuthMethodBlocked => StatusWord::AuthMethodBlocked,
+            BlockedStatus::ReferenceDataNotUsable => StatusWord::ReferenceDataNotUsable,
+        }
+    }
 }
 
 /// What goes wrong, injected on purpose.
@@ -36,6 +71,10 @@ pub enum FaultKind {
 }
 
 /// A fault that strikes on the `at`-th command (1-based, counted since power-on).
+///
+/// Each fault strikes once: after it struck it stays spent, even across a power cycle, so a
+/// client that recovers (re-inserts, retries) can get through. The struck command is not
+/// executed (no state changes, no try spent).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fault {
     /// Command number.
@@ -51,6 +90,9 @@ pub struct Profile {
     pub extended_length: bool,
     /// Answer every response that carries data with `61 xx`, to be fetched by GET RESPONSE.
     pub chain_responses: bool,
+    /// A READ BINARY asking for more bytes than remain (Le ≤ 256) answers `6C xx` with the
+    /// exact count instead of the remaining bytes and `62 82`.
+    pub wrong_le_6c: bool,
     /// Status a blocked PIN answers.
     pub blocked_status: BlockedStatus,
     /// Delay added to every APDU (models the reader's link).
@@ -59,6 +101,30 @@ pub struct Profile {
     pub signature_latency: Duration,
     /// Injected faults.
     pub faults: Vec<Fault>,
+}
+
+impl Profile {
+    /// A card in a contact reader: extended length passes, 5 ms per APDU, 250 ms per
+    /// signature.
+    pub fn contact() -> Self {
+        Profile {
+            extended_length: true,
+            apdu_latency: Duration::from_millis(5),
+            signature_latency: Duration::from_millis(250),
+            ..Profile::default()
+        }
+    }
+
+    /// A card on a contactless reader: short APDUs only, 20 ms per APDU, 400 ms per
+    /// signature.
+    pub fn contactless() -> Self {
+        Profile {
+            extended_length: false,
+            apdu_latency: Duration::from_millis(20),
+            signature_latency: Duration::from_millis(400),
+            ..Profile::default()
+        }
+    }
 }
 
 /// What the card does with a command.
@@ -72,39 +138,689 @@ pub enum Reply {
     Removed,
 }
 
+/// Commands received since power-on, by kind (classified from the raw bytes, whether or
+/// not the command succeeded or a fault struck it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommandCounts {
+    /// SELECT by AID (`A4`, P1 `04`).
+    pub select_application: u64,
+    /// SELECT EF (`A4`, P1 `02`) and other SELECTs.
+    pub select_file: u64,
+    /// READ BINARY.
+    pub read_binary: u64,
+    /// File bytes returned by READ BINARY (before any `61xx` chaining).
+    pub read_binary_bytes: u64,
+    /// VERIFY without data (retry-counter query).
+    pub verify_status: u64,
+    /// VERIFY with a PIN (spends a try when wrong).
+    pub verify_with_data: u64,
+    /// CHANGE REFERENCE DATA.
+    pub change_reference_data: u64,
+    /// COMPUTE DIGITAL SIGNATURE.
+    pub compute_signature: u64,
+    /// Signatures actually computed.
+    pub signatures: u64,
+    /// GET RESPONSE.
+    pub get_response: u64,
+    /// GET CHALLENGE.
+    pub get_challenge: u64,
+    /// Anything else (unknown INS, fewer than 4 bytes).
+    pub other: u64,
+}
+
+/// One processed command in the history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// Command number since power-on (1-based).
+    pub number: u64,
+    /// The command as upper-case hex; for VERIFY and CHANGE REFERENCE DATA everything after
+    /// the header is replaced by `**`.
+    pub command: String,
+    /// The status word answered, if a well-formed response was sent.
+    pub sw: Option<StatusWord>,
+    /// The fault that struck this command, if any.
+    pub fault: Option<FaultKind>,
+}
+
+/// Response data waiting for GET RESPONSE.
+struct Pending {
+    data: Vec<u8>,
+    /// Status word sent with the last piece.
+    final_sw: StatusWord,
+}
+
+/// What is selected inside the current application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CurrentEf {
+    /// A transparent file.
+    File(u16),
+    /// A PIN object.
+    Pin(u16),
+    /// A private key object.
+    Key(u16),
+}
+
+/// Volatile card state: lost on application select (security part), reset and power-off.
+#[derive(Default)]
+struct Volatile {
+    /// Index of the current application in the image.
+    app: Option<usize>,
+    ef: Option<CurrentEf>,
+    /// PIN EFs of the current application verified in this session.
+    verified: BTreeSet<u16>,
+    pending: Option<Pending>,
+}
+
 /// A virtual My Number Card.
-#[derive(Debug)]
 pub struct VirtualCard {
     image: CardImage,
     profile: Profile,
+    state: Volatile,
+    powered: bool,
+    removed: bool,
+    command_count: u64,
+    counts: CommandCounts,
+    history: Vec<HistoryEntry>,
+    /// Which entries of `profile.faults` already struck.
+    spent_faults: BTreeSet<usize>,
+    rng: ChaCha20Rng,
+}
+
+impl std::fmt::Debug for VirtualCard {
+    // The image holds PIN values: it is left out on purpose.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let app = self
+            .current_app_index()
+            .and_then(|i| self.image.apps.get(i))
+            .map(|a| a.name.as_str());
+        f.debug_struct("VirtualCard")
+            .field("atr", &hex::encode_upper(&self.image.atr))
+            .field("profile", &self.profile)
+            .field("powered", &self.powered)
+            .field("removed", &self.removed)
+            .field("command_count", &self.command_count)
+            .field("current_app", &app)
+            .field("current_ef", &self.state.ef)
+            .field("verified", &self.state.verified)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Constant-time equality of two byte strings (time depends only on the longer length).
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len().max(b.len());
+    let mut acc: u8 = u8::from(a.len() != b.len());
+    for i in 0..n {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        acc |= x ^ y;
+    }
+    std::hint::black_box(acc) == 0
+}
+
+/// The history form of a command: hex, PIN data redacted.
+fn redact(bytes: &[u8]) -> String {
+    let secret = bytes
+        .get(1)
+        .is_some_and(|&ins| Ins::from(ins).carries_secret());
+    match bytes.split_at_checked(4) {
+        Some((header, body)) if secret && !body.is_empty() => {
+            format!("{} **", hex::encode_upper(header))
+        }
+        _ => hex::encode_upper(bytes),
+    }
+}
+
+fn sw(sw: StatusWord) -> Response {
+    Response::status(sw)
 }
 
 impl VirtualCard {
     /// A powered-on card with this content and behaviour.
     pub fn new(image: CardImage, profile: Profile) -> Self {
-        VirtualCard { image, profile }
+        VirtualCard {
+            image,
+            profile,
+            state: Volatile::default(),
+            powered: true,
+            removed: false,
+            command_count: 0,
+            counts: CommandCounts::default(),
+            history: Vec::new(),
+            spent_faults: BTreeSet::new(),
+            rng: ChaCha20Rng::from_entropy(),
+        }
     }
+
     /// The answer to reset.
     pub fn atr(&self) -> Vec<u8> {
         self.image.atr.clone()
     }
-    /// Power on (after power off): volatile state starts fresh.
-    pub fn power_on(&mut self) {}
-    /// Power off: all volatile state (selection, security state) is lost.
-    pub fn power_off(&mut self) {}
-    /// Warm reset: volatile state is lost, the card stays powered.
-    pub fn reset(&mut self) {}
-    /// Process one command APDU.
-    pub fn process(&mut self, _command: &[u8]) -> Reply {
-        let _ = &self.profile;
-        Reply::Bytes(vec![0x6D, 0x00])
+
+    /// Power on (after power off): volatile state starts fresh, a removed card is back, and
+    /// the command count (and per-kind counts) start again from zero.
+    pub fn power_on(&mut self) {
+        self.state = Volatile::default();
+        self.powered = true;
+        self.removed = false;
+        self.command_count = 0;
+        self.counts = CommandCounts::default();
     }
+
+    /// Power off: all volatile state (selection, security state) is lost. An unpowered card
+    /// answers nothing ([`Reply::Mute`]) until [`VirtualCard::power_on`].
+    pub fn power_off(&mut self) {
+        self.state = Volatile::default();
+        self.powered = false;
+    }
+
+    /// Warm reset: volatile state is lost, the card stays powered. The command count goes on.
+    pub fn reset(&mut self) {
+        self.state = Volatile::default();
+    }
+
+    /// Whether the card is powered.
+    pub fn is_powered(&self) -> bool {
+        self.powered
+    }
+
+    /// Whether a [`FaultKind::Remove`] fault struck since the last power-on.
+    pub fn is_removed(&self) -> bool {
+        self.removed
+    }
+
+    /// Process one command APDU.
+    pub fn process(&mut self, command: &[u8]) -> Reply {
+        if !self.powered {
+            return Reply::Mute;
+        }
+        if self.removed {
+            return Reply::Removed;
+        }
+        self.command_count += 1;
+        self.count(command);
+        if !self.profile.apdu_latency.is_zero() {
+            std::thread::sleep(self.profile.apdu_latency);
+        }
+        let number = self.command_count;
+        let fault = self
+            .profile
+            .faults
+            .iter()
+            .enumerate()
+            .find(|(i, f)| f.at == number && !self.spent_faults.contains(i))
+            .map(|(i, f)| (i, f.kind));
+        let (reply, status, struck) = match fault {
+            Some((index, kind)) => {
+                self.spent_faults.insert(index);
+                let reply = match kind {
+                    FaultKind::Remove => {
+                        self.removed = true;
+                        self.state = Volatile::default();
+                        Reply::Removed
+                    }
+                    FaultKind::Mute => Reply::Mute,
+                    FaultKind::Garbage => Reply::Bytes(GARBAGE_RESPONSE.to_vec()),
+                    FaultKind::Truncate => Reply::Bytes(TRUNCATED_RESPONSE.to_vec()),
+                    FaultKind::NoPreciseDiagnosis => {
+                        Reply::Bytes(StatusWord::NoPreciseDiagnosis.to_bytes().to_vec())
+                    }
+                };
+                let status = (kind == FaultKind::NoPreciseDiagnosis)
+                    .then_some(StatusWord::NoPreciseDiagnosis);
+                (reply, status, Some(kind))
+            }
+            None => {
+                let response = self.respond(command);
+                (Reply::Bytes(response.to_bytes()), Some(response.sw), None)
+            }
+        };
+        if self.history.len() >= HISTORY_LIMIT {
+            self.history.drain(..HISTORY_LIMIT / 2);
+        }
+        self.history.push(HistoryEntry {
+            number,
+            command: redact(command),
+            sw: status,
+            fault: struck,
+        });
+        reply
+    }
+
     /// Commands processed since power-on (for round-trip counting).
     pub fn command_count(&self) -> u64 {
-        0
+        self.command_count
     }
+
+    /// Commands processed since power-on, by kind.
+    pub fn counts(&self) -> &CommandCounts {
+        &self.counts
+    }
+
+    /// The commands processed since the card was created (across power cycles), oldest first,
+    /// PIN data redacted; at most [`HISTORY_LIMIT`] of the latest.
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.history
+    }
+
+    /// Forget the history (long benchmarks).
+    pub fn clear_history(&mut self) {
+        self.history.clear();
+    }
+
     /// The card's current content, including PIN counters.
     pub fn image(&self) -> &CardImage {
         &self.image
+    }
+
+    /// The card's content, mutably (tests: set counters, replace files). The selection is
+    /// kept; if it no longer exists, commands behave as if nothing were selected.
+    pub fn image_mut(&mut self) -> &mut CardImage {
+        &mut self.image
+    }
+
+    /// The behaviour profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// Arm one more fault (its `at` counts since the last power-on).
+    pub fn add_fault(&mut self, fault: Fault) {
+        self.profile.faults.push(fault);
+    }
+
+    fn count(&mut self, bytes: &[u8]) {
+        let c = &mut self.counts;
+        let (Some(&ins), Some(&p1), Some(body)) = (bytes.get(1), bytes.get(2), bytes.get(4..))
+        else {
+            c.other += 1;
+            return;
+        };
+        match Ins::from(ins) {
+            Ins::Select if p1 == 0x04 => c.select_application += 1,
+            Ins::Select => c.select_file += 1,
+            Ins::ReadBinary => c.read_binary += 1,
+            Ins::Verify if body.len() > 1 => c.verify_with_data += 1,
+            Ins::Verify => c.verify_status += 1,
+            Ins::ChangeReferenceData => c.change_reference_data += 1,
+            Ins::ComputeDigitalSignature => c.compute_signature += 1,
+            Ins::GetResponse => c.get_response += 1,
+            Ins::GetChallenge => c.get_challenge += 1,
+            Ins::GetData | Ins::Other(_) => c.other += 1,
+        }
+    }
+
+    /// The answer to one command, after chaining.
+    fn respond(&mut self, bytes: &[u8]) -> Response {
+        // Any command but GET RESPONSE discards pending data; GET RESPONSE consumes it.
+        let pending = self.state.pending.take();
+        let is_get_response = bytes.get(1) == Some(&Ins::GetResponse.code());
+        let response = self.execute(bytes, pending);
+        if self.profile.chain_responses && !is_get_response && !response.data.is_empty() {
+            let announce = Self::remaining_sw(response.data.len());
+            self.state.pending = Some(Pending {
+                data: response.data,
+                final_sw: response.sw,
+            });
+            return sw(announce);
+        }
+        response
+    }
+
+    /// `61 xx` for `len` pending bytes.
+    fn remaining_sw(len: usize) -> StatusWord {
+        StatusWord::BytesRemaining((len.min(256) % 256) as u8)
+    }
+
+    fn execute(&mut self, bytes: &[u8], pending: Option<Pending>) -> Response {
+        let (Some(&cla), Some(&ins)) = (bytes.first(), bytes.get(1)) else {
+            return sw(StatusWord::WrongLength);
+        };
+        let ins = Ins::from(ins);
+        match cla {
+            0x00 => {}
+            0x80 if ins == Ins::ComputeDigitalSignature => {}
+            c if c & 0xE0 == 0 && c & 0x0C != 0 => {
+                return sw(StatusWord::ClaFunctionNotSupported(0x82))
+            }
+            c if c & 0xE0 == 0 && c & 0x03 != 0 => {
+                return sw(StatusWord::ClaFunctionNotSupported(0x81))
+            }
+            _ => return sw(StatusWord::ClaNotSupported),
+        }
+        match ins {
+            Ins::Select
+            | Ins::ReadBinary
+            | Ins::Verify
+            | Ins::ChangeReferenceData
+            | Ins::GetResponse
+            | Ins::GetChallenge => {}
+            // CLA 00 with INS 2A: this card signs only with CLA 80.
+            Ins::ComputeDigitalSignature if cla != 0x80 => return sw(StatusWord::ClaNotSupported),
+            Ins::ComputeDigitalSignature => {}
+            Ins::GetData | Ins::Other(_) => return sw(StatusWord::InsNotSupported),
+        }
+        let Ok((cmd, form)) = Command::parse(bytes) else {
+            return sw(StatusWord::WrongLength);
+        };
+        if form == LengthForm::Extended && !self.profile.extended_length {
+            return sw(StatusWord::WrongLength);
+        }
+        match cmd.ins {
+            Ins::Select => self.select(&cmd),
+            Ins::ReadBinary => self.read_binary(&cmd),
+            Ins::Verify => self.verify(&cmd),
+            Ins::ChangeReferenceData => self.change_reference_data(&cmd),
+            Ins::ComputeDigitalSignature => self.compute_signature(&cmd),
+            Ins::GetResponse => self.get_response(&cmd, pending),
+            Ins::GetChallenge => self.get_challenge(&cmd),
+            Ins::GetData | Ins::Other(_) => sw(StatusWord::InsNotSupported),
+        }
+    }
+
+    fn current_app_index(&self) -> Option<usize> {
+        self.state.app.filter(|&i| i < self.image.apps.len())
+    }
+
+    fn select(&mut self, cmd: &Command) -> Response {
+        match cmd.p1 {
+            0x04 => {
+                if cmd.data.is_empty() {
+                    return sw(StatusWord::WrongLength);
+                }
+                match self.image.apps.iter().position(|a| a.aid == *cmd.data) {
+                    Some(index) => {
+                        self.state = Volatile {
+                            app: Some(index),
+                            ..Volatile::default()
+                        };
+                        sw(StatusWord::Success)
+                    }
+                    None => sw(StatusWord::FileNotFound),
+                }
+            }
+            0x02 => {
+                let Ok(fid) = <[u8; 2]>::try_from(cmd.data.as_slice()) else {
+                    return sw(StatusWord::WrongLength);
+                };
+                let fid = u16::from_be_bytes(fid);
+                let Some(app) = self
+                    .current_app_index()
+                    .and_then(|i| self.image.apps.get(i))
+                else {
+                    return sw(StatusWord::FileNotFound);
+                };
+                let ef = if app.files.contains_key(&fid) {
+                    CurrentEf::File(fid)
+                } else if app.pins.contains_key(&fid) {
+                    CurrentEf::Pin(fid)
+                } else if app.keys.contains_key(&fid) {
+                    CurrentEf::Key(fid)
+                } else {
+                    return sw(StatusWord::FileNotFound);
+                };
+                self.state.ef = Some(ef);
+                sw(StatusWord::Success)
+            }
+            _ => sw(StatusWord::IncorrectP1P2),
+        }
+    }
+
+    fn read_binary(&mut self, cmd: &Command) -> Response {
+        if !cmd.data.is_empty() {
+            return sw(StatusWord::WrongLength);
+        }
+        let Some(le) = cmd.le else {
+            return sw(StatusWord::WrongLength);
+        };
+        if cmd.p1 & 0x80 != 0 {
+            return sw(StatusWord::FunctionNotSupported);
+        }
+        let offset = usize::from(u16::from_be_bytes([cmd.p1, cmd.p2]));
+        let Some(CurrentEf::File(fid)) = self.state.ef else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        let Some(app) = self
+            .current_app_index()
+            .and_then(|i| self.image.apps.get(i))
+        else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        let Some(file) = app.files.get(&fid) else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        let allowed = match file.read {
+            Access::Free => true,
+            Access::Pin(pin) => self.state.verified.contains(&pin),
+            Access::Never => false,
+        };
+        if !allowed {
+            return sw(StatusWord::SecurityStatusNotSatisfied);
+        }
+        let Some(rest) = file.data.get(offset..).filter(|r| !r.is_empty()) else {
+            return sw(StatusWord::WrongP1P2);
+        };
+        if rest.len() >= le {
+            let data = rest.get(..le).unwrap_or(rest).to_vec();
+            self.counts.read_binary_bytes += data.len() as u64;
+            return Response::new(data, StatusWord::Success);
+        }
+        if self.profile.wrong_le_6c && le <= 256 {
+            // rest.len() < le ≤ 256, so it fits in one byte.
+            return sw(StatusWord::WrongLe((rest.len() % 256) as u8));
+        }
+        let data = rest.to_vec();
+        self.counts.read_binary_bytes += data.len() as u64;
+        Response::new(data, StatusWord::EndOfFile)
+    }
+
+    /// The current EF as a PIN of the current application: (app index, PIN FID).
+    fn current_pin(&self) -> Option<(usize, u16)> {
+        let app = self.current_app_index()?;
+        match self.state.ef? {
+            CurrentEf::Pin(fid) if self.image.apps.get(app)?.pins.contains_key(&fid) => {
+                Some((app, fid))
+            }
+            _ => None,
+        }
+    }
+
+    fn blocked(&self) -> Response {
+        sw(self.profile.blocked_status.status_word())
+    }
+
+    fn verify(&mut self, cmd: &Command) -> Response {
+        if cmd.p1 != 0x00 || cmd.p2 != 0x80 {
+            return sw(StatusWord::IncorrectP1P2);
+        }
+        if cmd.le.is_some() {
+            return sw(StatusWord::WrongLength);
+        }
+        let Some((app, fid)) = self.current_pin() else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        let blocked = self.blocked();
+        let Some(pin) = self
+            .image
+            .apps
+            .get_mut(app)
+            .and_then(|a| a.pins.get_mut(&fid))
+        else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        if pin.tries_left == 0 {
+            return blocked;
+        }
+        if cmd.data.is_empty() {
+            return sw(StatusWord::TriesLeft(pin.tries_left));
+        }
+        if ct_eq(&cmd.data, &pin.value) {
+            pin.tries_left = pin.max_tries;
+            self.state.verified.insert(fid);
+            sw(StatusWord::Success)
+        } else {
+            pin.tries_left -= 1;
+            let left = pin.tries_left;
+            self.state.verified.remove(&fid);
+            sw(StatusWord::TriesLeft(left))
+        }
+    }
+
+    fn change_reference_data(&mut self, cmd: &Command) -> Response {
+        if cmd.p1 != 0x01 || cmd.p2 != 0x80 {
+            return sw(StatusWord::IncorrectP1P2);
+        }
+        if cmd.le.is_some() {
+            return sw(StatusWord::WrongLength);
+        }
+        let Some((app, fid)) = self.current_pin() else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        if !self.state.verified.contains(&fid) {
+            return sw(StatusWord::SecurityStatusNotSatisfied);
+        }
+        if cmd.data.is_empty() || cmd.data.len() > MAX_PIN_LEN {
+            return sw(StatusWord::IncorrectData);
+        }
+        let Some(pin) = self
+            .image
+            .apps
+            .get_mut(app)
+            .and_then(|a| a.pins.get_mut(&fid))
+        else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        pin.value = Zeroizing::new(cmd.data.to_vec());
+        sw(StatusWord::Success)
+    }
+
+    fn compute_signature(&mut self, cmd: &Command) -> Response {
+        if cmd.p1 != 0x00 || cmd.p2 != 0x80 {
+            return sw(StatusWord::IncorrectP1P2);
+        }
+        let Some(CurrentEf::Key(fid)) = self.state.ef else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        let Some(key) = self
+            .current_app_index()
+            .and_then(|i| self.image.apps.get(i))
+            .and_then(|a| a.keys.get(&fid))
+        else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        if !self.state.verified.contains(&key.pin) {
+            return sw(StatusWord::SecurityStatusNotSatisfied);
+        }
+        let k = key.key.size();
+        if cmd.le.is_some_and(|le| le < k) {
+            return sw(StatusWord::WrongLength);
+        }
+        if cmd.data.is_empty() || cmd.data.len() + 11 > k {
+            return sw(StatusWord::IncorrectData);
+        }
+        let signed =
+            key.key
+                .sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
+        if !self.profile.signature_latency.is_zero() {
+            std::thread::sleep(self.profile.signature_latency);
+        }
+        match signed {
+            Ok(signature) => {
+                self.counts.signatures += 1;
+                Response::new(signature, StatusWord::Success)
+            }
+            Err(_) => sw(StatusWord::NoPreciseDiagnosis),
+        }
+    }
+
+    fn get_response(&mut self, cmd: &Command, pending: Option<Pending>) -> Response {
+        if cmd.p1 != 0x00 || cmd.p2 != 0x00 {
+            return sw(StatusWord::IncorrectP1P2);
+        }
+        if !cmd.data.is_empty() {
+            return sw(StatusWord::WrongLength);
+        }
+        let Some(le) = cmd.le else {
+            return sw(StatusWord::WrongLength);
+        };
+        let Some(mut pending) = pending else {
+            return sw(StatusWord::ConditionsNotSatisfied);
+        };
+        if pending.data.len() <= le {
+            return Response::new(pending.data, pending.final_sw);
+        }
+        let rest = pending.data.split_off(le);
+        let piece = std::mem::replace(&mut pending.data, rest);
+        let announce = Self::remaining_sw(pending.data.len());
+        self.state.pending = Some(pending);
+        Response::new(piece, announce)
+    }
+
+    fn get_challenge(&mut self, cmd: &Command) -> Response {
+        if cmd.p1 != 0x00 || cmd.p2 != 0x00 {
+            return sw(StatusWord::IncorrectP1P2);
+        }
+        if !cmd.data.is_empty() {
+            return sw(StatusWord::WrongLength);
+        }
+        match cmd.le {
+            Some(le) if (1..=256).contains(&le) => {
+                let mut challenge = vec![0u8; le];
+                self.rng.fill_bytes(&mut challenge);
+                Response::new(challenge, StatusWord::Success)
+            }
+            _ => sw(StatusWord::WrongLength),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_time_compare() {
+        assert!(ct_eq(b"1234", b"1234"));
+        assert!(ct_eq(b"", b""));
+        assert!(!ct_eq(b"1234", b"1235"));
+        assert!(!ct_eq(b"1234", b"12345"));
+        assert!(!ct_eq(b"1234\0", b"1234"));
+        assert!(!ct_eq(b"", b"1"));
+    }
+
+    #[test]
+    fn redaction_hides_everything_after_a_secret_header() {
+        assert_eq!(
+            redact(&[0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34]),
+            "00200080 **"
+        );
+        assert_eq!(
+            redact(&[0x00, 0x24, 0x01, 0x80, 0x02, 0x41, 0x42]),
+            "00240180 **"
+        );
+        // Even a malformed body of one byte.
+        assert_eq!(redact(&[0x00, 0x20, 0x00, 0x80, 0x31]), "00200080 **");
+        assert_eq!(redact(&[0x00, 0x20, 0x00, 0x80]), "00200080");
+        assert_eq!(redact(&[0x00, 0xB0, 0x00, 0x00, 0x04]), "00B0000004");
+        assert_eq!(redact(&[0x00, 0x20]), "0020");
+        assert_eq!(redact(&[]), "");
+    }
+
+    #[test]
+    fn history_is_bounded() {
+        let image = CardImage {
+            atr: vec![0x3B, 0x00],
+            apps: Vec::new(),
+        };
+        let mut card = VirtualCard::new(image, Profile::default());
+        for _ in 0..HISTORY_LIMIT + 10 {
+            assert_eq!(
+                card.process(&[0x00, 0xFF, 0x00, 0x00]),
+                Reply::Bytes(vec![0x6D, 0x00])
+            );
+        }
+        assert_eq!(card.history().len(), HISTORY_LIMIT / 2 + 10);
+        let last = card.history().last().map(|h| h.number);
+        assert_eq!(last, Some((HISTORY_LIMIT + 10) as u64));
     }
 }

@@ -4,4 +4,5 @@
 
 pub mod card;
 pub mod image;
+pub mod pki;
 pub mod vpcd;

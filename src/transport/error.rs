@@ -11,12 +11,17 @@ pub enum TransportError {
     NoReaders,
     /// The reader asked for does not exist.
     #[error("no reader matches {wanted:?}; available: {}", available.join(", "))]
-    ReaderNotFound { wanted: String, available: Vec<String> },
+    ReaderNotFound {
+        wanted: String,
+        available: Vec<String>,
+    },
     /// Several readers match and none can be chosen automatically.
     #[error("{matches} readers match {wanted:?}; choose one with --reader NAME or --reader INDEX")]
     AmbiguousReader { wanted: String, matches: usize },
     /// The reader holds no card.
-    #[error("no card in reader {reader:?}: insert your card (or place it on a contactless reader)")]
+    #[error(
+        "no card in reader {reader:?}: insert your card (or place it on a contactless reader)"
+    )]
     NoCard { reader: String },
     /// Waiting for a card timed out.
     #[error("timed out after {seconds} s waiting for a card in {reader:?}")]

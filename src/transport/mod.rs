@@ -6,6 +6,7 @@
 mod error;
 pub mod pcsc;
 pub mod trace;
+pub mod virtual_card;
 
 pub use error::TransportError;
 

@@ -1,0 +1,360 @@
+//! Holder data of a signature certificate (基本4情報): the subjectAltName otherNames
+//! `1.2.392.200149.8.5.5.1`..`.6`, each `[0] EXPLICIT UTF8String`: name, name substitute
+//! flags, sex, birth date `EYYYYMMDD`, address, address substitute flags. Unknown otherNames
+//! (former surname, kana, …) are kept raw. This is personal data: shown to the user on
+//! request, never logged.
+//!
+//! Era digit (E): 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和, 0 unknown, per the J-LIS profile as
+//! quoted by public write-ups; the digit is also kept raw and YYYY is Gregorian regardless.
+
+use std::fmt;
+
+use const_oid::ObjectIdentifier;
+use der::{Decode, Encode, Tag, Tagged};
+use serde::Serialize;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::SubjectAltName;
+use x509_cert::Certificate;
+
+/// Arc of JPKI personal-data otherNames.
+pub const JPKI_PD_ARC: &str = "1.2.392.200149.8.5.5";
+/// Name (surname and given name separated by U+3000).
+pub const OID_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.1");
+/// Per-character substitute flags of the name.
+pub const OID_NAME_FLAGS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.2");
+/// Sex: 1 male, 2 female, 3 not applicable.
+pub const OID_SEX: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.3");
+/// Birth date `EYYYYMMDD`.
+pub const OID_BIRTH_DATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.4");
+/// Address.
+pub const OID_ADDRESS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.5");
+/// Per-character substitute flags of the address.
+pub const OID_ADDRESS_FLAGS: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.6");
+
+/// Why holder data could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HolderError {
+    /// The subjectAltName extension does not decode.
+    #[error("subjectAltName does not decode: {why}")]
+    MalformedSan {
+        /// Decoder message.
+        why: String,
+    },
+    /// A JPKI otherName whose value is not a UTF8String.
+    #[error("otherName {oid} is not a UTF8String (tag {tag})")]
+    NotUtf8String {
+        /// The otherName type.
+        oid: String,
+        /// The tag found.
+        tag: String,
+    },
+}
+
+/// Japanese era of the birth-date era digit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Era {
+    /// 0: unknown.
+    Unknown,
+    /// 1: 明治.
+    Meiji,
+    /// 2: 大正.
+    Taisho,
+    /// 3: 昭和.
+    Showa,
+    /// 4: 平成.
+    Heisei,
+    /// 5: 令和.
+    Reiwa,
+}
+
+impl Era {
+    /// From the era digit.
+    pub fn from_digit(d: u8) -> Option<Era> {
+        Some(match d {
+            0 => Era::Unknown,
+            1 => Era::Meiji,
+            2 => Era::Taisho,
+            3 => Era::Showa,
+            4 => Era::Heisei,
+            5 => Era::Reiwa,
+            _ => return None,
+        })
+    }
+
+    /// Japanese name.
+    pub fn kanji(self) -> &'static str {
+        match self {
+            Era::Unknown => "不明",
+            Era::Meiji => "明治",
+            Era::Taisho => "大正",
+            Era::Showa => "昭和",
+            Era::Heisei => "平成",
+            Era::Reiwa => "令和",
+        }
+    }
+}
+
+/// Birth date as recorded, with what could be understood of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BirthDate {
+    /// The recorded value (`EYYYYMMDD`).
+    pub raw: String,
+    /// The era digit as recorded.
+    pub era_digit: Option<u8>,
+    /// The era it denotes.
+    pub era: Option<Era>,
+    /// Gregorian date `YYYY-MM-DD`, when the value is a valid date.
+    pub gregorian: Option<String>,
+}
+
+impl BirthDate {
+    /// Parses `EYYYYMMDD`; anything unparseable stays in `raw` only.
+    pub fn parse(raw: &str) -> BirthDate {
+        let b = raw.as_bytes();
+        let digits = b.len() == 9 && b.iter().all(u8::is_ascii_digit);
+        let num = |r: std::ops::Range<usize>| -> Option<u32> { raw.get(r)?.parse().ok() };
+        let era_digit = if digits {
+            b.first().map(|d| d - b'0')
+        } else {
+            None
+        };
+        let gregorian = if digits {
+            (|| {
+                let y = i32::try_from(num(1..5)?).ok()?;
+                let m = time::Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
+                let d = u8::try_from(num(7..9)?).ok()?;
+                let date = time::Date::from_calendar_date(y, m, d).ok()?;
+                Some(format!(
+                    "{:04}-{:02}-{:02}",
+                    date.year(),
+                    u8::from(date.month()),
+                    date.day()
+                ))
+            })()
+        } else {
+            None
+        };
+        BirthDate {
+            raw: raw.to_string(),
+            era_digit,
+            era: era_digit.and_then(Era::from_digit),
+            gregorian,
+        }
+    }
+}
+
+/// Sex as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    /// "1".
+    Male,
+    /// "2".
+    Female,
+    /// "3".
+    NotApplicable,
+    /// Any other value, kept raw.
+    Other(String),
+}
+
+/// An otherName that is not one of the six known ones.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RawOtherName {
+    /// Its type OID.
+    pub oid: String,
+    /// DER of its value (inside the `[0] EXPLICIT`), hex.
+    pub value_hex: String,
+    /// The value as text, when it is a UTF8String.
+    pub text: Option<String>,
+}
+
+/// Holder data of a signature certificate.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct HolderData {
+    /// Name (surname U+3000 given name).
+    pub name: Option<String>,
+    /// Substitute-character flags of the name (one digit per character).
+    pub name_substitute_flags: Option<String>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Birth date.
+    pub birth_date: Option<BirthDate>,
+    /// Address.
+    pub address: Option<String>,
+    /// Substitute-character flags of the address.
+    pub address_substitute_flags: Option<String>,
+    /// Other otherNames, raw.
+    pub other: Vec<RawOtherName>,
+}
+
+impl fmt::Display for HolderData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "holder:")?;
+        if let Some(n) = &self.name {
+            writeln!(f, "  name: {n}")?;
+        }
+        if let Some(b) = &self.birth_date {
+            match (&b.era, &b.gregorian) {
+                (Some(e), Some(g)) => writeln!(
+                    f,
+                    "  birth date: {g} (era {} {})",
+                    b.raw.get(..1).unwrap_or(""),
+                    e.kanji()
+                )?,
+                _ => writeln!(f, "  birth date: {} (unparsed)", b.raw)?,
+            }
+        }
+        if let Some(s) = &self.sex {
+            let s = match s {
+                Sex::Male => "male".to_string(),
+                Sex::Female => "female".to_string(),
+                Sex::NotApplicable => "not applicable".to_string(),
+                Sex::Other(v) => format!("unknown code {v}"),
+            };
+            writeln!(f, "  sex: {s}")?;
+        }
+        if let Some(a) = &self.address {
+            writeln!(f, "  address: {a}")?;
+        }
+        for o in &self.other {
+            writeln!(
+                f,
+                "  otherName {}: {}",
+                o.oid,
+                o.text.as_deref().unwrap_or(&o.value_hex)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Decodes the holder data from the subjectAltName; `None` without a SAN or otherNames.
+pub fn decode(cert: &Certificate) -> Result<Option<HolderData>, HolderError> {
+    let san = cert
+        .tbs_certificate
+        .get::<SubjectAltName>()
+        .map_err(|e| HolderError::MalformedSan { why: e.to_string() })?;
+    let Some((_, san)) = san else { return Ok(None) };
+    let mut h = HolderData::default();
+    let mut any = false;
+    for name in &san.0 {
+        let GeneralName::OtherName(on) = name else {
+            continue;
+        };
+        any = true;
+        let oid = on.type_id;
+        let known = [
+            OID_NAME,
+            OID_NAME_FLAGS,
+            OID_SEX,
+            OID_BIRTH_DATE,
+            OID_ADDRESS,
+            OID_ADDRESS_FLAGS,
+        ]
+        .contains(&oid);
+        let text = if on.value.tag() == Tag::Utf8String {
+            on.value.decode_as::<String>().ok()
+        } else {
+            None
+        };
+        if !known {
+            h.other.push(RawOtherName {
+                oid: oid.to_string(),
+                value_hex: hex::encode(on.value.to_der().unwrap_or_default()),
+                text,
+            });
+            continue;
+        }
+        let Some(text) = text else {
+            return Err(HolderError::NotUtf8String {
+                oid: oid.to_string(),
+                tag: on.value.tag().to_string(),
+            });
+        };
+        if oid == OID_NAME {
+            h.name = Some(text);
+        } else if oid == OID_NAME_FLAGS {
+            h.name_substitute_flags = Some(text);
+        } else if oid == OID_SEX {
+            h.sex = Some(match text.as_str() {
+                "1" => Sex::Male,
+                "2" => Sex::Female,
+                "3" => Sex::NotApplicable,
+                _ => Sex::Other(text),
+            });
+        } else if oid == OID_BIRTH_DATE {
+            h.birth_date = Some(BirthDate::parse(&text));
+        } else if oid == OID_ADDRESS {
+            h.address = Some(text);
+        } else {
+            h.address_substitute_flags = Some(text);
+        }
+    }
+    Ok(any.then_some(h))
+}
+
+/// Decodes holder data from DER certificate bytes (convenience for callers without a
+/// decoded certificate).
+pub fn decode_der(cert_der: &[u8]) -> Result<Option<HolderData>, HolderError> {
+    let cert = Certificate::from_der(cert_der)
+        .map_err(|e| HolderError::MalformedSan { why: e.to_string() })?;
+    decode(&cert)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn birth_dates_with_eras() {
+        let b = BirthDate::parse("419900102");
+        assert_eq!(b.era, Some(Era::Heisei));
+        assert_eq!(b.era_digit, Some(4));
+        assert_eq!(b.gregorian.as_deref(), Some("1990-01-02"));
+        let b = BirthDate::parse("320001231");
+        assert_eq!(
+            (b.era, b.gregorian.as_deref()),
+            (Some(Era::Showa), Some("2000-12-31"))
+        );
+        assert_eq!(BirthDate::parse("520190501").era, Some(Era::Reiwa));
+        assert_eq!(BirthDate::parse("118680101").era, Some(Era::Meiji));
+        assert_eq!(BirthDate::parse("219120730").era, Some(Era::Taisho));
+        let odd = BirthDate::parse("719990000");
+        assert_eq!(
+            (odd.era_digit, odd.era, odd.gregorian),
+            (Some(7), None, None)
+        );
+        let junk = BirthDate::parse("x");
+        assert_eq!((junk.era_digit, junk.raw.as_str()), (None, "x"));
+    }
+
+    #[test]
+    fn sex_and_errors_render() {
+        let e = HolderError::NotUtf8String {
+            oid: OID_SEX.to_string(),
+            tag: "PrintableString".into(),
+        };
+        assert!(e.to_string().contains("1.2.392.200149.8.5.5.3"));
+        let e = decode_der(b"\x30\x00").unwrap_err();
+        assert!(matches!(e, HolderError::MalformedSan { .. }));
+    }
+
+    #[test]
+    fn malformed_san_and_absent_san() {
+        let der: &[u8] = include_bytes!("../../roots/production/signca03.cer");
+        let mut cert = Certificate::from_der(der).unwrap();
+        // A root's SAN holds a DirName only: no otherNames, no holder data.
+        assert_eq!(decode(&cert).unwrap(), None);
+        for e in cert.tbs_certificate.extensions.as_mut().unwrap() {
+            if e.extn_id.to_string() == "2.5.29.17" {
+                e.extn_value = der::asn1::OctetString::new(vec![0x30, 0x02, 0xFF]).unwrap();
+            }
+        }
+        assert!(matches!(
+            decode(&cert),
+            Err(HolderError::MalformedSan { .. })
+        ));
+    }
+}
