@@ -13,12 +13,16 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use mynacard::sim::card::VirtualCard;
+use mynacard::sim::image::CardImage;
 use mynacard::sim::vpcd::VpcdError;
 use mynacard::transport::pcsc::{PcscTransport, ShareMode};
 use mynacard::transport::trace::TraceTransport;
+use mynacard::transport::virtual_card::VirtualTransport;
 use mynacard::transport::{Transport, TransportError};
 
 use exit::Exit;
+use sim::ProfileName;
 
 /// Client for the Japanese My Number Card (個人番号カード) and JPKI, with a virtual card.
 #[derive(Debug, Parser)]
@@ -71,9 +75,6 @@ pub enum CliError {
     /// The vpcd bridge failed.
     #[error("virtual card bridge: {0}")]
     Vpcd(#[from] VpcdError),
-    /// The command line asks for something impossible.
-    #[error("{0}")]
-    Usage(String),
     /// A card image could not be loaded.
     #[error("card image: {0}")]
     Image(String),
@@ -94,7 +95,6 @@ impl CliError {
             CliError::Transport(e) => Exit::from(e),
             CliError::Vpcd(VpcdError::Connect { .. }) => Exit::NoService,
             CliError::Vpcd(VpcdError::CardPoisoned) => Exit::Failure,
-            CliError::Usage(_) => Exit::Usage,
             CliError::Image(_) | CliError::Io { .. } => Exit::Io,
         }
     }
@@ -104,15 +104,16 @@ impl CliError {
 #[allow(dead_code)] // used by the card commands added on top of this skeleton
 pub fn open_transport(g: &GlobalOpts, mode: ShareMode) -> Result<Box<dyn Transport>, CliError> {
     let wanted = g.reader.as_deref().unwrap_or("");
-    if wanted == "sim" {
-        return Err(CliError::Usage(
-            "--reader sim: the in-process virtual card is not available in this build".into(),
-        ));
-    }
-    let transport = PcscTransport::connect(wanted, mode)?;
+    let transport: Box<dyn Transport> = if wanted == "sim" {
+        let card =
+            VirtualCard::new(CardImage::default_image(), sim::profile(ProfileName::Default, false));
+        Box::new(VirtualTransport::new(card))
+    } else {
+        Box::new(PcscTransport::connect(wanted, mode)?)
+    };
     match &g.trace {
         Some(path) => Ok(Box::new(TraceTransport::to_file(transport, path)?)),
-        None => Ok(Box::new(transport)),
+        None => Ok(transport),
     }
 }
 
@@ -173,7 +174,6 @@ mod tests {
                 Exit::NoService,
             ),
             (CliError::Vpcd(VpcdError::CardPoisoned), Exit::Failure),
-            (CliError::Usage("x".into()), Exit::Usage),
             (CliError::Image("x".into()), Exit::Io),
             (CliError::Io { context: "x".into(), source: std::io::Error::other("y") }, Exit::Io),
         ];
@@ -183,16 +183,40 @@ mod tests {
     }
 
     #[test]
-    fn sim_reader_is_refused_until_the_in_process_card_exists() {
+    fn sim_reader_is_the_in_process_card_and_traces_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.trace");
         let g = GlobalOpts {
             reader: Some("sim".into()),
             json: false,
-            trace: None,
+            trace: Some(path.clone()),
+            verbose: 0,
+            quiet: false,
+        };
+        let mut t = open_transport(&g, ShareMode::Shared).unwrap();
+        assert_eq!(t.info().name, "sim");
+        let select = mynacard::apdu::Command::select_aid(&mynacard::facts::AID_JPKI);
+        assert_eq!(t.transmit(&select.to_bytes().unwrap()).unwrap(), vec![0x90, 0x00]);
+        drop(t);
+        let trace = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            trace.starts_with("> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n< 90 00 ("),
+            "{trace}"
+        );
+    }
+
+    #[test]
+    fn a_bad_trace_path_is_an_io_error() {
+        let g = GlobalOpts {
+            reader: Some("sim".into()),
+            json: false,
+            trace: Some("/nonexistent-dir/t.trace".into()),
             verbose: 0,
             quiet: false,
         };
         let err = open_transport(&g, ShareMode::Shared).err().unwrap();
-        assert_eq!(err.exit(), Exit::Usage);
+        assert_eq!(err.exit(), Exit::Io);
+        assert!(err.to_string().contains("/nonexistent-dir/t.trace"), "{err}");
     }
 
     #[test]

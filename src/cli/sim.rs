@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -61,35 +60,25 @@ pub struct ServeArgs {
 }
 
 /// The behaviour for a preset: `default` without latency and with extended length,
-/// `contact` and `contactless` with realistic latencies (contactless: short APDUs only).
-/// `no_extended` turns extended length off in any preset.
-// TODO(merge sim-card): use `Profile::contact()` / `Profile::contactless()` once they exist
-// on this branch; these figures mirror the ones that brief asks for.
+/// `contact` and `contactless` as `Profile::contact()` / `Profile::contactless()`
+/// (contactless: short APDUs only). `no_extended` turns extended length off in any preset.
 pub fn profile(name: ProfileName, no_extended: bool) -> Profile {
-    let (extended, apdu, signature) = match name {
-        ProfileName::Default => (true, 0, 0),
-        ProfileName::Contact => (true, 5, 250),
-        ProfileName::Contactless => (false, 20, 400),
+    let mut p = match name {
+        ProfileName::Default => Profile { extended_length: true, ..Profile::default() },
+        ProfileName::Contact => Profile::contact(),
+        ProfileName::Contactless => Profile::contactless(),
     };
-    Profile {
-        extended_length: extended && !no_extended,
-        apdu_latency: Duration::from_millis(apdu),
-        signature_latency: Duration::from_millis(signature),
-        ..Profile::default()
+    if no_extended {
+        p.extended_length = false;
     }
+    p
 }
 
-/// Load the card image.
-// TODO(merge sim-pki): `CardImage::load(dir)` and `CardImage::default_image()`.
-fn load_image(dir: Option<&Path>) -> Result<CardImage, CliError> {
+/// Load the card image: `dir` when given, else the built-in default image.
+pub fn load_image(dir: Option<&Path>) -> Result<CardImage, CliError> {
     match dir {
-        Some(d) => Err(CliError::Image(format!(
-            "cannot load {}: this build cannot read card images yet",
-            d.display()
-        ))),
-        None => Err(CliError::Image(
-            "no --image given and this build has no built-in card image yet".into(),
-        )),
+        Some(d) => CardImage::load(d).map_err(|e| CliError::Image(e.to_string())),
+        None => Ok(CardImage::default_image()),
     }
 }
 
@@ -190,6 +179,7 @@ pub fn run(g: &GlobalOpts, args: &SimArgs) -> Result<Exit, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn presets() {
@@ -231,5 +221,11 @@ mod tests {
         let err = load_image(Some(Path::new("/nonexistent/img"))).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/img"), "{err}");
         assert_eq!(err.exit(), Exit::Io);
+    }
+
+    #[test]
+    fn the_default_image_is_built_in() {
+        let image = load_image(None).unwrap();
+        assert!(image.app(&mynacard::facts::AID_JPKI).is_some());
     }
 }

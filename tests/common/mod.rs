@@ -38,9 +38,8 @@ pub fn pcscd_or_skip(test: &str) -> bool {
 }
 
 /// The card image `mynacard sim serve` serves when given no `--image`.
-// TODO(merge sim-pki): `CardImage::default_image()`.
 pub fn default_image() -> CardImage {
-    panic!("this build has no built-in card image yet (waiting for the sim-pki branch)")
+    CardImage::default_image()
 }
 
 /// A file of the JPKI application of an image.
