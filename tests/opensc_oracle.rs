@@ -216,27 +216,31 @@ fn pkcs11_tool_signs_on_both_slots() {
     }
 }
 
-/// Wrong PINs count down as OpenSC shows them, then the PIN blocks and even the right PIN
-/// is refused.
+/// The right PIN is accepted; wrong PINs are refused and count down as OpenSC shows them;
+/// then the PIN is blocked and even the right PIN is refused.
 fn wrong_pins_block(auth_id: &str, right: &str, wrong: &str, tries: u32) {
     let home = tempfile::tempdir().unwrap();
     let _sim = SimServer::start();
-    assert_eq!(tries_left(home.path(), auth_id), tries);
-    for left in (0..tries).rev() {
+    let verify = |pin: &str| {
         let (ok, out, err) = opensc(
             home.path(),
             "pkcs15-tool",
-            &["--verify-pin", "--auth-id", auth_id, "--pin", wrong],
+            &["--verify-pin", "--auth-id", auth_id, "--pin", pin],
         );
-        assert!(!ok || !out.contains("PIN code correct"), "wrong PIN accepted: {out}{err}");
+        (ok, format!("{out}{err}"))
+    };
+    assert_eq!(tries_left(home.path(), auth_id), tries);
+    let (ok, out) = verify(right);
+    assert!(ok, "the right PIN for {auth_id} was refused: {out}");
+    assert_eq!(tries_left(home.path(), auth_id), tries);
+    for left in (0..tries).rev() {
+        let (ok, out) = verify(wrong);
+        assert!(!ok && out.contains("incorrect"), "wrong PIN for {auth_id} not refused: {out}");
         assert_eq!(tries_left(home.path(), auth_id), left, "after a wrong PIN for {auth_id}");
     }
-    let (ok, out, err) =
-        opensc(home.path(), "pkcs15-tool", &["--verify-pin", "--auth-id", auth_id, "--pin", right]);
-    assert!(
-        !ok || !out.contains("PIN code correct"),
-        "a blocked PIN accepted the right value: {out}{err}"
-    );
+    let (ok, out) = verify(right);
+    assert!(!ok, "the blocked PIN {auth_id} accepted the right value: {out}");
+    assert_eq!(tries_left(home.path(), auth_id), 0);
 }
 
 #[test]
