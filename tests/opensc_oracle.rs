@@ -41,7 +41,7 @@ fn pem_cert(text: &str) -> Vec<u8> {
     let begin = text.find("-----BEGIN CERTIFICATE-----").expect("a PEM certificate in the output");
     let end_marker = "-----END CERTIFICATE-----";
     let end = text[begin..].find(end_marker).expect("PEM end") + begin + end_marker.len();
-    let (label, der) = der::pem::decode_vec(text[begin..end].as_bytes()).expect("valid PEM");
+    let (label, der) = der::pem::decode_vec(&text.as_bytes()[begin..end]).expect("valid PEM");
     assert_eq!(label, "CERTIFICATE");
     der
 }

@@ -247,11 +247,7 @@ pub fn serve_card<C: VpcdCard>(
         failures = 0;
         backoff = opts.initial_backoff;
         opts.emit(VpcdEvent::Connected(addr));
-        let end = match session(stream, &card, &stop, &opts, poll) {
-            Ok(end) => end,
-            Err(e) => return Err(e),
-        };
-        match end {
+        match session(stream, &card, &stop, &opts, poll)? {
             End::Stopped => break,
             End::Dropped(why) => {
                 opts.emit(VpcdEvent::Disconnected(why));
