@@ -28,6 +28,8 @@ pub enum Exit {
     WrongPin,
     /// A PIN or password is blocked.
     PinBlocked,
+    /// Only one try is left and `--allow-last-try` was not given: nothing was sent.
+    LastTryRefused,
     /// A signature or certificate did not verify.
     VerificationFailed,
     /// A certificate is revoked.
@@ -42,7 +44,7 @@ pub enum Exit {
 
 impl Exit {
     /// Every exit code, in table order.
-    pub const ALL: [Exit; 15] = [
+    pub const ALL: [Exit; 16] = [
         Exit::Success,
         Exit::Failure,
         Exit::Usage,
@@ -53,6 +55,7 @@ impl Exit {
         Exit::CardError,
         Exit::WrongPin,
         Exit::PinBlocked,
+        Exit::LastTryRefused,
         Exit::VerificationFailed,
         Exit::Revoked,
         Exit::RevocationUnknown,
@@ -77,6 +80,7 @@ impl Exit {
             Exit::Revoked => 11,
             Exit::RevocationUnknown => 12,
             Exit::Io => 13,
+            Exit::LastTryRefused => 14,
             Exit::Interrupted => 130,
         }
     }
@@ -98,6 +102,7 @@ impl Exit {
             Exit::Revoked => "revoked",
             Exit::RevocationUnknown => "revocation-unknown",
             Exit::Io => "io",
+            Exit::LastTryRefused => "last-try-refused",
             Exit::Interrupted => "interrupted",
         }
     }

@@ -3,9 +3,19 @@
 //! rendering of errors as text or JSON. The library decides; this layer parses, asks,
 //! renders and picks the exit code (see [`exit::Exit`]).
 
+mod cert;
+mod connect;
+mod demo;
 pub mod exit;
+mod output;
+mod pin;
+mod pin_source;
 mod readers;
+mod sign;
 mod sim;
+mod status;
+mod text;
+mod verify;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,16 +23,10 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use mynacard::sim::card::VirtualCard;
-use mynacard::sim::image::CardImage;
 use mynacard::sim::vpcd::VpcdError;
-use mynacard::transport::pcsc::{PcscTransport, ShareMode};
-use mynacard::transport::trace::TraceTransport;
-use mynacard::transport::virtual_card::VirtualTransport;
-use mynacard::transport::{Transport, TransportError};
+use mynacard::transport::TransportError;
 
 use exit::Exit;
-use sim::ProfileName;
 
 /// Client for the Japanese My Number Card (個人番号カード) and JPKI, with a virtual card.
 #[derive(Debug, Parser)]
@@ -55,6 +59,17 @@ pub struct GlobalOpts {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Seconds to wait for a card to be inserted (default: 30 on a terminal, else 0).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+}
+
+impl GlobalOpts {
+    /// How long to wait for a card.
+    pub fn wait_seconds(&self) -> u64 {
+        use std::io::IsTerminal;
+        self.wait.unwrap_or(if std::io::stderr().is_terminal() { 30 } else { 0 })
+    }
 }
 
 /// The commands.
@@ -62,6 +77,20 @@ pub struct GlobalOpts {
 pub enum Command {
     /// List readers, whether a card is present, and its ATR.
     Readers,
+    /// The card in the reader: token type and every PIN counter (spends no try).
+    Status,
+    /// Certificates: read from the card, show or verify a file.
+    Cert(cert::CertArgs),
+    /// PIN counters and PIN changes.
+    Pin(pin::PinArgs),
+    /// Sign a file on the card (CMS or raw PKCS#1 v1.5).
+    Sign(sign::SignArgs),
+    /// The card-info-input application (My Number and the four basic facts).
+    Text(text::TextArgs),
+    /// Verify a signature: certificate path to the pinned roots, JPKI profile, revocation.
+    Verify(verify::VerifyArgs),
+    /// The main job end to end on the virtual card, with a transcript.
+    Demo(demo::DemoArgs),
     /// The virtual card.
     Sim(sim::SimArgs),
 }
@@ -78,6 +107,18 @@ pub enum CliError {
     /// A card image could not be loaded.
     #[error("card image: {0}")]
     Image(String),
+    /// The command line asks for something impossible.
+    #[error("{0}")]
+    Usage(String),
+    /// The card refused or failed.
+    #[error(transparent)]
+    Card(#[from] mynacard::card::CardError),
+    /// No PIN could be obtained.
+    #[error(transparent)]
+    PinSource(#[from] pin_source::PinSourceError),
+    /// Input that cannot be verified at all (not a certificate, not a CMS, …).
+    #[error("{0}")]
+    Input(String),
     /// A file or system call failed.
     #[error("{context}: {source}")]
     Io {
@@ -96,24 +137,23 @@ impl CliError {
             CliError::Vpcd(VpcdError::Connect { .. }) => Exit::NoService,
             CliError::Vpcd(VpcdError::CardPoisoned) => Exit::Failure,
             CliError::Image(_) | CliError::Io { .. } => Exit::Io,
+            CliError::Usage(_) | CliError::PinSource(_) => Exit::Usage,
+            CliError::Card(e) => card_exit(e),
+            CliError::Input(_) => Exit::VerificationFailed,
         }
     }
 }
 
-/// Open the transport the global options name (`--reader`, `--trace`).
-#[allow(dead_code)] // used by the card commands added on top of this skeleton
-pub fn open_transport(g: &GlobalOpts, mode: ShareMode) -> Result<Box<dyn Transport>, CliError> {
-    let wanted = g.reader.as_deref().unwrap_or("");
-    let transport: Box<dyn Transport> = if wanted == "sim" {
-        let card =
-            VirtualCard::new(CardImage::default_image(), sim::profile(ProfileName::Default, false));
-        Box::new(VirtualTransport::new(card))
-    } else {
-        Box::new(PcscTransport::connect(wanted, mode)?)
-    };
-    match &g.trace {
-        Some(path) => Ok(Box::new(TraceTransport::to_file(transport, path)?)),
-        None => Ok(transport),
+/// The exit code of a card error.
+fn card_exit(e: &mynacard::card::CardError) -> Exit {
+    use mynacard::card::CardError as E;
+    match e {
+        E::Transport(t) => Exit::from(t),
+        E::WrongPin { .. } => Exit::WrongPin,
+        E::PinBlocked { .. } => Exit::PinBlocked,
+        E::LastTry { .. } => Exit::LastTryRefused,
+        E::PinFormat(_) => Exit::Usage,
+        _ => Exit::CardError,
     }
 }
 
@@ -142,6 +182,13 @@ pub fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Readers => readers::run(&cli.global),
+        Command::Status => status::run(&cli.global),
+        Command::Cert(args) => cert::run(&cli.global, args),
+        Command::Pin(args) => pin::run(&cli.global, args),
+        Command::Sign(args) => sign::run(&cli.global, args),
+        Command::Text(args) => text::run(&cli.global, args),
+        Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Demo(args) => demo::run(&cli.global, args),
         Command::Sim(args) => sim::run(&cli.global, args),
     };
     match result {
@@ -192,8 +239,9 @@ mod tests {
             trace: Some(path.clone()),
             verbose: 0,
             quiet: false,
+            wait: None,
         };
-        let mut t = open_transport(&g, ShareMode::Shared).unwrap();
+        let mut t = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).unwrap();
         assert_eq!(t.info().name, "sim");
         let select = mynacard::apdu::Command::select_aid(&mynacard::facts::AID_JPKI);
         assert_eq!(t.transmit(&select.to_bytes().unwrap()).unwrap(), vec![0x90, 0x00]);
@@ -213,8 +261,9 @@ mod tests {
             trace: Some("/nonexistent-dir/t.trace".into()),
             verbose: 0,
             quiet: false,
+            wait: None,
         };
-        let err = open_transport(&g, ShareMode::Shared).err().unwrap();
+        let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).err().unwrap();
         assert_eq!(err.exit(), Exit::Io);
         assert!(err.to_string().contains("/nonexistent-dir/t.trace"), "{err}");
     }
