@@ -144,6 +144,12 @@ impl CliError {
     }
 }
 
+impl From<mynacard::card::PinFormatError> for CliError {
+    fn from(e: mynacard::card::PinFormatError) -> Self {
+        CliError::Card(e.into())
+    }
+}
+
 /// The exit code of a card error.
 fn card_exit(e: &mynacard::card::CardError) -> Exit {
     use mynacard::card::CardError as E;

@@ -29,6 +29,36 @@ pub struct SimArgs {
 pub enum SimCommand {
     /// Serve the virtual card to pcscd through vsmartcard's vpcd (a real PC/SC reader).
     Serve(ServeArgs),
+    /// Write the default card image and its test PKI (roots, certificates, CRLs, OCSP
+    /// responder, `index.txt` for `openssl ocsp`) to a new directory. The result is the same,
+    /// byte for byte, as the built-in image.
+    Generate(GenerateArgs),
+}
+
+/// `mynacard sim generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to create (must not exist yet, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
+    if a.out.exists()
+        && std::fs::read_dir(&a.out).map(|mut d| d.next().is_some()).unwrap_or(true)
+    {
+        return Err(CliError::Usage(format!(
+            "{} exists and is not empty: choose a new directory",
+            a.out.display()
+        )));
+    }
+    mynacard::sim::image::write_default_image(&a.out).map_err(|e| CliError::Image(e.to_string()))?;
+    if g.json {
+        println!("{}", serde_json::json!({ "image": a.out.display().to_string() }));
+    } else if !g.quiet {
+        println!("wrote the default card image and its PKI to {}", a.out.display());
+    }
+    Ok(Exit::Success)
 }
 
 /// Behaviour presets of the virtual card.
@@ -173,6 +203,7 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
 pub fn run(g: &GlobalOpts, args: &SimArgs) -> Result<Exit, CliError> {
     match &args.command {
         SimCommand::Serve(a) => serve(g, a),
+        SimCommand::Generate(a) => generate(g, a),
     }
 }
 
