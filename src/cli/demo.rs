@@ -16,7 +16,7 @@ use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword, TokenTy
 use mynacard::sign::cms::{sign_detached, CmsOptions};
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
-use mynacard::transport::virtual_card::{SharedCard, VirtualTransport};
+use mynacard::transport::virtual_card::SharedCard;
 use mynacard::verify::crl::CrlStore;
 use mynacard::verify::revocation::Revocation;
 use mynacard::verify::{
