@@ -195,3 +195,69 @@ impl PinOpts {
         SecretReader::new(self.source())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file_with(contents: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pins");
+        std::fs::write(&path, contents).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn a_file_gives_the_current_then_the_new_pin() {
+        let (_d, path) = file_with("1234\r\n5678\n");
+        let mut r = SecretReader::new(PinSource::File(path));
+        assert_eq!(r.current("PIN").unwrap().as_str(), "1234");
+        assert_eq!(r.new_secret("PIN").unwrap().as_str(), "5678");
+        let err = r.current("PIN").unwrap_err();
+        assert!(matches!(err, PinSourceError::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    fn errors_name_the_source_never_the_secret() {
+        let long = "7".repeat(MAX_SECRET_LEN + 1);
+        let (_d, path) = file_with(&long);
+        let err = SecretReader::new(PinSource::File(path.clone())).current("PIN").unwrap_err();
+        assert!(matches!(err, PinSourceError::TooLong { .. }));
+        let msg = err.to_string();
+        assert!(msg.contains(&path.display().to_string()) && !msg.contains(&long), "{msg}");
+
+        let err = SecretReader::new(PinSource::File(path.with_extension("absent")))
+            .current("PIN")
+            .unwrap_err();
+        assert!(matches!(err, PinSourceError::Io { .. }), "{err}");
+
+        let (_d2, empty) = file_with("");
+        let err = SecretReader::new(PinSource::File(empty)).current("PIN").unwrap_err();
+        assert!(matches!(err, PinSourceError::Missing { .. }), "{err}");
+    }
+
+    #[test]
+    fn environment_variables() {
+        let var = "MYNACARD_TEST_PIN_SOURCE_UNSET_VARIABLE";
+        let src = PinSource::Env { var: var.into(), new_var: None };
+        let err = SecretReader::new(src.clone()).current("PIN").unwrap_err();
+        assert!(matches!(err, PinSourceError::EnvMissing { .. }) && err.to_string().contains(var));
+        let err = SecretReader::new(src).new_secret("PIN").unwrap_err();
+        assert!(matches!(err, PinSourceError::EnvNewMissing));
+        // PATH is always set: a stand-in for a variable holding a PIN.
+        let src = PinSource::Env { var: "PATH".into(), new_var: Some("PATH".into()) };
+        let mut r = SecretReader::new(src);
+        assert_eq!(r.current("PIN").unwrap().as_str(), std::env::var("PATH").unwrap());
+    }
+
+    #[test]
+    fn options_choose_the_source() {
+        assert_eq!(PinOpts::default().source(), PinSource::Prompt);
+        let o = PinOpts { pin_stdin: true, ..PinOpts::default() };
+        assert_eq!(o.source(), PinSource::Stdin);
+        let o = PinOpts { pin_env: Some("A".into()), new_pin_env: Some("B".into()), ..PinOpts::default() };
+        assert_eq!(o.source(), PinSource::Env { var: "A".into(), new_var: Some("B".into()) });
+        let o = PinOpts { pin_file: Some("f".into()), ..PinOpts::default() };
+        assert_eq!(o.source(), PinSource::File("f".into()));
+    }
+}
