@@ -4,6 +4,8 @@
 //! every exchange with PIN data redacted. It knows nothing of what the bytes mean.
 
 mod error;
+pub mod events;
+pub mod pinpad;
 pub mod virtual_card;
 
 pub use error::TransportError;
