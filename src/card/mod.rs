@@ -1,1 +1,145 @@
-//! (to be written)
+//! The card layer: what the bytes mean. It owns the [`Client`] over a [`Transport`], the
+//! JPKI application (detection, certificates, PINs, signing: [`jpki`]), the text
+//! application (My Number and the basic four facts: [`text`]), the PIN types ([`pin`]),
+//! `61 xx` / `6C xx` handling and minimal-round-trip file reads ([`session`]), its errors
+//! ([`error`]), and a scripted mock transport for tests ([`testing`]).
+
+pub mod error;
+pub mod jpki;
+pub mod pin;
+pub mod session;
+pub mod testing;
+pub mod text;
+
+pub use error::CardError;
+pub use jpki::{CertKind, KeyKind, KeyPin, PinStatus, TokenType, Unlocked};
+pub use pin::{AuthPin, CardPin, PinFormatError, PinKind, SignPassword, TextPin};
+pub use session::{Exclusive, FileShape, LengthMode, LinkState, Session};
+pub use text::{Attributes, MyNumber, Sex, TextInfo};
+
+use crate::apdu::{Command, StatusWord};
+use crate::transport::Transport;
+
+/// A client for one My Number Card (or JPKI phone token) behind a transport.
+///
+/// Every operation runs inside its own exclusive transaction, starts by selecting its
+/// application, and, when it verified a PIN, ends by re-selecting the application to clear
+/// the security state (also when it failed).
+pub struct Client<T: Transport> {
+    transport: T,
+    state: LinkState,
+}
+
+impl<T: Transport> Client<T> {
+    /// A client using extended-length reads where the reader is known to support them.
+    pub fn new(transport: T) -> Self {
+        Self::with_length_mode(transport, LengthMode::Auto)
+    }
+
+    /// A client with an explicit length mode for file reads.
+    pub fn with_length_mode(transport: T, mode: LengthMode) -> Self {
+        let reader_extended = transport.info().extended_length;
+        Client {
+            transport,
+            state: LinkState::new(mode, reader_extended),
+        }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The transport, mutably.
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Give the transport back.
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
+    /// What the session remembers about the link (extended length in use or failed).
+    pub fn link_state(&self) -> &LinkState {
+        &self.state
+    }
+
+    /// Hold the card exclusively; everything sent through the returned value is inside one
+    /// transaction.
+    pub fn exclusive(&mut self) -> Result<Exclusive<'_>, CardError> {
+        Exclusive::begin(&mut self.transport, &mut self.state)
+    }
+
+    /// Run `op` inside one transaction after selecting `aid` (`missing` if the card has no
+    /// such application), then re-select `aid` to clear the security state whatever `op`
+    /// returned.
+    pub(crate) fn in_app_cleared<R>(
+        &mut self,
+        aid: &[u8],
+        missing: fn() -> CardError,
+        op: impl FnOnce(&mut Session<'_>) -> Result<R, CardError>,
+    ) -> Result<R, CardError> {
+        let mut ex = self.exclusive()?;
+        let mut s = ex.session();
+        if !s.select_aid(aid)? {
+            return Err(missing());
+        }
+        let result = op(&mut s);
+        let cleared = clear_security_state(&mut s, aid);
+        let value = result?;
+        cleared?;
+        Ok(value)
+    }
+}
+
+/// Clear the security state: re-select the application; if that fails, reset the card.
+pub(crate) fn clear_security_state(s: &mut Session<'_>, aid: &[u8]) -> Result<(), CardError> {
+    match s.select_aid(aid) {
+        Ok(true) => Ok(()),
+        Ok(false) => s.reset(),
+        Err(err) => s.reset().map_err(|_| err),
+    }
+}
+
+/// Query a PIN's retry counter without spending a try (the PIN EF must be selected).
+pub(crate) fn pin_status_in(s: &mut Session<'_>) -> Result<PinStatus, CardError> {
+    let resp = s.apdu(&Command::verify_status())?;
+    match resp.sw {
+        sw if sw.is_blocked() => Ok(PinStatus::Blocked),
+        StatusWord::TriesLeft(n) => Ok(PinStatus::Remaining(n)),
+        sw => Err(CardError::Unexpected {
+            command: "VERIFY (retry counter)",
+            sw,
+        }),
+    }
+}
+
+/// Select the PIN EF, check its counter (blocked: nothing more is sent; one try left:
+/// refused unless `allow_last_try`), then VERIFY once. The application must be selected.
+pub(crate) fn verify_in(
+    s: &mut Session<'_>,
+    kind: PinKind,
+    pin: &[u8],
+    allow_last_try: bool,
+) -> Result<(), CardError> {
+    s.select_ef(kind.ef())?;
+    match pin_status_in(s)? {
+        PinStatus::Blocked => return Err(CardError::PinBlocked { kind }),
+        PinStatus::Remaining(1) if !allow_last_try => return Err(CardError::LastTry { kind }),
+        PinStatus::Remaining(_) => {}
+    }
+    let resp = s.apdu(&Command::verify(pin))?;
+    match resp.sw {
+        StatusWord::Success => Ok(()),
+        StatusWord::TriesLeft(n) => Err(CardError::WrongPin {
+            kind,
+            tries_left: n,
+        }),
+        sw if sw.is_blocked() => Err(CardError::PinBlocked { kind }),
+        sw => Err(CardError::Unexpected {
+            command: "VERIFY",
+            sw,
+        }),
+    }
+}

@@ -5,3 +5,4 @@
 pub mod card;
 pub mod image;
 pub mod pki;
+pub mod vpcd;

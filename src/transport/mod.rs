@@ -5,7 +5,9 @@
 
 mod error;
 pub mod events;
+pub mod pcsc;
 pub mod pinpad;
+pub mod trace;
 pub mod virtual_card;
 
 pub use error::TransportError;

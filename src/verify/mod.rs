@@ -10,11 +10,14 @@
 
 pub mod anchors;
 pub mod cms;
+pub mod crl;
 pub mod holder;
+pub mod ocsp;
 pub mod path;
 pub mod profile;
 mod raw;
 pub mod result;
+pub mod revocation;
 pub mod signature;
 
 use std::time::SystemTime;
@@ -52,10 +55,11 @@ pub enum Judgement {
 }
 
 /// What to do when revocation status cannot be established.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RevocationPolicy {
-    /// Fail closed: "not checked" or "unknown" makes the verdict `revocation_unknown`.
+    /// Fail closed (the default): "not checked" or "unknown" makes the verdict `revocation_unknown`.
+    #[default]
     Require,
     /// Soft fail: a missing status is reported as a warning, the verdict can still be valid.
     Prefer,
@@ -92,6 +96,18 @@ pub enum RevocationOutcome {
     },
     /// No source was consulted.
     NotChecked,
+}
+
+impl std::fmt::Display for RevocationOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Good { source, .. } => write!(f, "not revoked ({source})"),
+            Self::Revoked { reason: Some(r), source, .. } => write!(f, "revoked: {r} ({source})"),
+            Self::Revoked { reason: None, source, .. } => write!(f, "revoked ({source})"),
+            Self::Unknown { why } => write!(f, "revocation unknown: {why}"),
+            Self::NotChecked => write!(f, "revocation not checked"),
+        }
+    }
 }
 
 /// A source of revocation status, implemented by the CRL store and the OCSP client.

@@ -1,0 +1,82 @@
+//! Errors of the card layer: what the card (or the reader, or the caller's input) did wrong,
+//! one variant per cause, with messages a person can act on. No message ever holds a PIN,
+//! a password or a My Number.
+
+use crate::apdu::{ApduError, StatusWord};
+use crate::transport::TransportError;
+
+use super::pin::{PinFormatError, PinKind};
+
+/// Why a card operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CardError {
+    /// The reader or the link to the card failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A command could not be encoded (a bug or an oversized input).
+    #[error("cannot encode the command: {0}")]
+    Apdu(#[from] ApduError),
+    /// The card has no JPKI application (`6A 82` to SELECT of the JPKI AID).
+    #[error("not a My Number Card: the card has no JPKI application")]
+    NotJpki,
+    /// The card has no card-info-input support (text) application.
+    #[error("the card has no card-info-input support (text) application")]
+    NoTextApp,
+    /// The token is an old resident-registry card (住基カード), which this library refuses.
+    #[error("this is an old resident-registry card (JPKIAPICCTOKEN), not a My Number Card; it is not supported")]
+    OldResidentCard,
+    /// The token-info label is none this library knows.
+    #[error("unknown JPKI token type {0:?} in the token-info file")]
+    UnknownToken(String),
+    /// VERIFY failed; the counter went down.
+    #[error("wrong {kind}: {}", tries_message(*tries_left))]
+    WrongPin { kind: PinKind, tries_left: u8 },
+    /// The PIN is blocked; nothing was sent to verify it.
+    #[error("the {kind} is blocked: have it reset at your municipal office")]
+    PinBlocked { kind: PinKind },
+    /// Only one try is left and the caller did not allow spending it.
+    #[error(
+        "only one try of the {kind} is left: refusing to spend it without explicit permission"
+    )]
+    LastTry { kind: PinKind },
+    /// The card answered `69 82` (security status not satisfied).
+    #[error("the card refused {what}: security status not satisfied (the PIN or password was not verified)")]
+    SecurityStatus { what: &'static str },
+    /// An elementary file does not exist (`6A 82` to SELECT EF).
+    #[error("file {0:04X} not found on the card")]
+    FileNotFound(u16),
+    /// The card answered a status word the protocol does not foresee for this command.
+    #[error("unexpected status {sw} to {command}")]
+    Unexpected {
+        command: &'static str,
+        sw: StatusWord,
+    },
+    /// The card's data is not what the protocol says it should be.
+    #[error("malformed data from the card: {0}")]
+    Malformed(String),
+    /// A response (with its `61 xx` continuations) or a file exceeds the size limit.
+    #[error("{what} exceeds the {limit}-byte limit")]
+    TooLong { what: &'static str, limit: usize },
+    /// The card kept answering `61 xx` past the round limit.
+    #[error("the card asked for more than {0} GET RESPONSE rounds")]
+    TooManyRounds(usize),
+    /// The My Number read off the card fails its check digit.
+    #[error("the My Number read from the card fails its check digit")]
+    BadMyNumber,
+    /// The data to sign is not a SHA-256/384/512 DigestInfo.
+    #[error(
+        "the data to sign is not a DER DigestInfo for SHA-256, SHA-384 or SHA-512 ({0} bytes)"
+    )]
+    NotDigestInfo(usize),
+    /// A PIN or password has the wrong format; nothing was sent to the card.
+    #[error(transparent)]
+    PinFormat(#[from] PinFormatError),
+}
+
+fn tries_message(tries_left: u8) -> String {
+    match tries_left {
+        0 => "it is now blocked".to_string(),
+        1 => "1 try left before it is blocked".to_string(),
+        n => format!("{n} tries left before it is blocked"),
+    }
+}

@@ -1,0 +1,403 @@
+//! The JPKI application (公的個人認証AP): detection by AID and token label, certificate
+//! reads, PIN retry counters, VERIFY and CHANGE REFERENCE DATA, and PIN-gated signing of a
+//! DigestInfo. VERIFY → COMPUTE DIGITAL SIGNATURE runs inside one exclusive transaction
+//! ([`Unlocked`]), which always ends by re-selecting the application.
+
+use crate::apdu::{Command, StatusWord};
+use crate::facts;
+use crate::transport::Transport;
+
+use super::error::CardError;
+use super::pin::{AuthPin, CardPin, PinKind, SignPassword};
+use super::session::{Exclusive, FileShape};
+use super::{clear_security_state, pin_status_in, verify_in, Client};
+
+/// Length of an RSA-2048 signature.
+pub const SIGNATURE_LEN: usize = 256;
+
+/// What kind of JPKI token answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenType {
+    /// A My Number Card (`JPKIAPICCTOKEN2`).
+    Card,
+    /// A smartphone carrying JPKI (`JPKIAPGPSETOKEN`).
+    Phone,
+}
+
+/// The certificates of the JPKI application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CertKind {
+    /// User-authentication certificate (EF 000A).
+    Auth,
+    /// Its CA certificate (EF 000B).
+    AuthCa,
+    /// Signature certificate (EF 0001): needs the signature password verified.
+    Sign,
+    /// Its CA certificate (EF 0002).
+    SignCa,
+}
+
+impl CertKind {
+    /// The certificate's elementary file.
+    pub fn ef(self) -> u16 {
+        match self {
+            CertKind::Auth => facts::jpki::EF_AUTH_CERT,
+            CertKind::AuthCa => facts::jpki::EF_AUTH_CA_CERT,
+            CertKind::Sign => facts::jpki::EF_SIGN_CERT,
+            CertKind::SignCa => facts::jpki::EF_SIGN_CA_CERT,
+        }
+    }
+}
+
+/// The private keys of the JPKI application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// User-authentication key (EF 0017), unlocked by the 4-digit PIN.
+    Auth,
+    /// Signature key (EF 001A), unlocked by the signature password.
+    Sign,
+}
+
+impl KeyKind {
+    /// The key's elementary file.
+    pub fn ef(self) -> u16 {
+        match self {
+            KeyKind::Auth => facts::jpki::EF_AUTH_KEY,
+            KeyKind::Sign => facts::jpki::EF_SIGN_KEY,
+        }
+    }
+
+    /// The PIN that unlocks the key.
+    pub fn pin_kind(self) -> PinKind {
+        match self {
+            KeyKind::Auth => PinKind::Auth,
+            KeyKind::Sign => PinKind::Sign,
+        }
+    }
+}
+
+/// A PIN that unlocks a JPKI key: [`AuthPin`] or [`SignPassword`].
+pub trait KeyPin: CardPin {
+    /// The key it unlocks.
+    const KEY: KeyKind;
+}
+
+impl KeyPin for AuthPin {
+    const KEY: KeyKind = KeyKind::Auth;
+}
+
+impl KeyPin for SignPassword {
+    const KEY: KeyKind = KeyKind::Sign;
+}
+
+/// A PIN's retry counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinStatus {
+    /// This many tries left.
+    Remaining(u8),
+    /// Blocked (`63 C0`, `69 83` or `69 84`).
+    Blocked,
+}
+
+fn not_jpki() -> CardError {
+    CardError::NotJpki
+}
+
+/// Whether `digest_info` is a DER DigestInfo for SHA-256, SHA-384 or SHA-512.
+pub fn is_digest_info(digest_info: &[u8]) -> bool {
+    [
+        (&facts::DIGEST_INFO_SHA256, 32),
+        (&facts::DIGEST_INFO_SHA384, 48),
+        (&facts::DIGEST_INFO_SHA512, 64),
+    ]
+    .iter()
+    .any(|(prefix, len)| {
+        digest_info.len() == prefix.len() + len && digest_info.starts_with(&prefix[..])
+    })
+}
+
+fn token_from_label(raw: &[u8]) -> Result<TokenType, CardError> {
+    let label_bytes = raw.get(..facts::token::LABEL_LEN).unwrap_or(raw);
+    let end = label_bytes
+        .iter()
+        .rposition(|&b| b != b' ' && b != 0)
+        .map_or(0, |i| i + 1);
+    let label = String::from_utf8_lossy(label_bytes.get(..end).unwrap_or_default());
+    match label.as_ref() {
+        facts::token::CARD => Ok(TokenType::Card),
+        facts::token::PHONE => Ok(TokenType::Phone),
+        facts::token::OLD_RESIDENT_CARD => Err(CardError::OldResidentCard),
+        other => Err(CardError::UnknownToken(other.escape_default().to_string())),
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// Find the JPKI application by its AID (never by ATR) and tell the token type from the
+    /// token-info label.
+    pub fn detect(&mut self) -> Result<TokenType, CardError> {
+        let mut ex = self.exclusive()?;
+        let mut s = ex.session();
+        if !s.select_aid(&facts::AID_JPKI)? {
+            return Err(CardError::NotJpki);
+        }
+        let info = s.read_file(
+            facts::jpki::EF_TOKEN_INFO,
+            FileShape::UpTo(facts::token::LABEL_LEN),
+        )?;
+        token_from_label(&info)
+    }
+
+    /// Read a certificate (DER, padding cut off). The signature certificate needs the
+    /// password: use [`Client::read_sign_certificate`] or [`Unlocked::read_certificate`].
+    pub fn read_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>, CardError> {
+        let mut ex = self.exclusive()?;
+        let mut s = ex.session();
+        if !s.select_aid(&facts::AID_JPKI)? {
+            return Err(CardError::NotJpki);
+        }
+        read_cert_in(&mut s, kind)
+    }
+
+    /// Verify the signature password and read the signature certificate, then clear the
+    /// security state.
+    pub fn read_sign_certificate(
+        &mut self,
+        password: &SignPassword,
+        allow_last_try: bool,
+    ) -> Result<Vec<u8>, CardError> {
+        let mut unlocked = self.unlock(password, allow_last_try)?;
+        let cert = unlocked.read_certificate(CertKind::Sign);
+        let cleared = unlocked.finish();
+        let cert = cert?;
+        cleared?;
+        Ok(cert)
+    }
+
+    /// A PIN's retry counter, read without spending a try.
+    pub fn pin_status(&mut self, kind: PinKind) -> Result<PinStatus, CardError> {
+        let missing = match kind {
+            PinKind::Text => || CardError::NoTextApp,
+            PinKind::Auth | PinKind::Sign => not_jpki,
+        };
+        let mut ex = self.exclusive()?;
+        let mut s = ex.session();
+        if !s.select_aid(kind.aid())? {
+            return Err(missing());
+        }
+        s.select_ef(kind.ef())?;
+        pin_status_in(&mut s)
+    }
+
+    /// Verify a PIN once (never retried), then clear the security state. Refuses without
+    /// sending the PIN when it is blocked, or when one try is left and `allow_last_try` is
+    /// false.
+    pub fn verify_pin<P: CardPin>(
+        &mut self,
+        pin: &P,
+        allow_last_try: bool,
+    ) -> Result<(), CardError> {
+        let kind = P::KIND;
+        let missing = match kind {
+            PinKind::Text => || CardError::NoTextApp,
+            PinKind::Auth | PinKind::Sign => not_jpki,
+        };
+        self.in_app_cleared(kind.aid(), missing, |s| {
+            verify_in(s, kind, pin.as_bytes(), allow_last_try)
+        })
+    }
+
+    /// Change a PIN: VERIFY the old one, then CHANGE REFERENCE DATA with the new one, then
+    /// clear the security state.
+    pub fn change_pin<P: CardPin>(
+        &mut self,
+        old: &P,
+        new: &P,
+        allow_last_try: bool,
+    ) -> Result<(), CardError> {
+        let kind = P::KIND;
+        let missing = match kind {
+            PinKind::Text => || CardError::NoTextApp,
+            PinKind::Auth | PinKind::Sign => not_jpki,
+        };
+        self.in_app_cleared(kind.aid(), missing, |s| {
+            verify_in(s, kind, old.as_bytes(), allow_last_try)?;
+            let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
+            match resp.sw {
+                StatusWord::Success => Ok(()),
+                StatusWord::SecurityStatusNotSatisfied => Err(CardError::SecurityStatus {
+                    what: "to change the PIN",
+                }),
+                sw => Err(CardError::Unexpected {
+                    command: "CHANGE REFERENCE DATA",
+                    sw,
+                }),
+            }
+        })
+    }
+
+    /// Take the card exclusively, select JPKI and verify the key's PIN (checking the
+    /// counter first). The returned [`Unlocked`] signs and reads inside the same
+    /// transaction; dropping it (or [`Unlocked::finish`]) clears the security state.
+    pub fn unlock<P: KeyPin>(
+        &mut self,
+        pin: &P,
+        allow_last_try: bool,
+    ) -> Result<Unlocked<'_>, CardError> {
+        let mut ex = self.exclusive()?;
+        let mut s = ex.session();
+        if !s.select_aid(&facts::AID_JPKI)? {
+            return Err(CardError::NotJpki);
+        }
+        if let Err(err) = verify_in(&mut s, P::KIND, pin.as_bytes(), allow_last_try) {
+            let _ = clear_security_state(&mut s, &facts::AID_JPKI);
+            return Err(err);
+        }
+        Ok(Unlocked {
+            ex,
+            key: P::KEY,
+            cleared: false,
+        })
+    }
+
+    /// Sign a DigestInfo with a JPKI key: inside one transaction, check the counter, VERIFY,
+    /// SELECT the key, COMPUTE DIGITAL SIGNATURE, and re-select JPKI to clear the security
+    /// state. Returns the 256-byte signature.
+    pub fn sign<P: KeyPin>(
+        &mut self,
+        pin: &P,
+        digest_info: &[u8],
+        allow_last_try: bool,
+    ) -> Result<Vec<u8>, CardError> {
+        if !is_digest_info(digest_info) {
+            return Err(CardError::NotDigestInfo(digest_info.len()));
+        }
+        let mut unlocked = self.unlock(pin, allow_last_try)?;
+        let sig = unlocked.sign(digest_info);
+        let cleared = unlocked.finish();
+        let sig = sig?;
+        cleared?;
+        Ok(sig)
+    }
+}
+
+fn read_cert_in(s: &mut super::Session<'_>, kind: CertKind) -> Result<Vec<u8>, CardError> {
+    let der = match s.read_file(kind.ef(), FileShape::Tlv) {
+        Err(CardError::SecurityStatus { .. }) if kind == CertKind::Sign => {
+            return Err(CardError::SecurityStatus {
+                what: "to read the signature certificate",
+            });
+        }
+        other => other?,
+    };
+    if der.first() != Some(&0x30) || der.len() < 4 {
+        return Err(CardError::Malformed(format!(
+            "certificate file {:04X} does not hold a DER certificate",
+            kind.ef()
+        )));
+    }
+    Ok(der)
+}
+
+/// The JPKI application with a key's PIN verified, inside one exclusive transaction.
+/// Dropping it re-selects the application, which clears the security state.
+pub struct Unlocked<'c> {
+    ex: Exclusive<'c>,
+    key: KeyKind,
+    cleared: bool,
+}
+
+impl Unlocked<'_> {
+    /// The key this PIN unlocked.
+    pub fn key(&self) -> KeyKind {
+        self.key
+    }
+
+    /// Read a certificate inside the transaction (the signature certificate is readable
+    /// here when the signature password was verified).
+    pub fn read_certificate(&mut self, kind: CertKind) -> Result<Vec<u8>, CardError> {
+        read_cert_in(&mut self.ex.session(), kind)
+    }
+
+    /// SELECT the key EF and COMPUTE DIGITAL SIGNATURE over a DigestInfo
+    /// (`80 2A 00 80 Lc DigestInfo 00`). Returns the 256-byte signature.
+    pub fn sign(&mut self, digest_info: &[u8]) -> Result<Vec<u8>, CardError> {
+        if !is_digest_info(digest_info) {
+            return Err(CardError::NotDigestInfo(digest_info.len()));
+        }
+        let mut s = self.ex.session();
+        s.select_ef(self.key.ef())?;
+        let resp = s.apdu(&Command::compute_signature(digest_info, SIGNATURE_LEN))?;
+        match resp.sw {
+            StatusWord::Success if resp.data.len() == SIGNATURE_LEN => Ok(resp.data),
+            StatusWord::Success => Err(CardError::Malformed(format!(
+                "signature of {} bytes, {SIGNATURE_LEN} expected",
+                resp.data.len()
+            ))),
+            StatusWord::SecurityStatusNotSatisfied => {
+                Err(CardError::SecurityStatus { what: "to sign" })
+            }
+            sw => Err(CardError::Unexpected {
+                command: "COMPUTE DIGITAL SIGNATURE",
+                sw,
+            }),
+        }
+    }
+
+    /// Clear the security state and end the transaction, reporting whether clearing worked.
+    pub fn finish(mut self) -> Result<(), CardError> {
+        self.cleared = true;
+        clear_security_state(&mut self.ex.session(), &facts::AID_JPKI)
+    }
+}
+
+impl Drop for Unlocked<'_> {
+    fn drop(&mut self) {
+        if !self.cleared {
+            let _ = clear_security_state(&mut self.ex.session(), &facts::AID_JPKI);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        let pad = |s: &str| {
+            let mut v = s.as_bytes().to_vec();
+            v.resize(32, b' ');
+            v
+        };
+        assert_eq!(
+            token_from_label(&pad("JPKIAPICCTOKEN2")).unwrap(),
+            TokenType::Card
+        );
+        assert_eq!(
+            token_from_label(&pad("JPKIAPGPSETOKEN")).unwrap(),
+            TokenType::Phone
+        );
+        assert!(matches!(
+            token_from_label(&pad("JPKIAPICCTOKEN")),
+            Err(CardError::OldResidentCard)
+        ));
+        match token_from_label(&pad("FOO\u{1}")) {
+            Err(CardError::UnknownToken(l)) => assert_eq!(l, "FOO\\u{1}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(token_from_label(b""), Err(CardError::UnknownToken(l)) if l.is_empty()));
+    }
+
+    #[test]
+    fn digest_info_shapes() {
+        let mut di = facts::DIGEST_INFO_SHA256.to_vec();
+        di.extend([0u8; 32]);
+        assert!(is_digest_info(&di));
+        di.push(0);
+        assert!(!is_digest_info(&di));
+        let mut di = facts::DIGEST_INFO_SHA512.to_vec();
+        di.extend([0u8; 64]);
+        assert!(is_digest_info(&di));
+        assert!(!is_digest_info(&[0u8; 51]));
+    }
+}

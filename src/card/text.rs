@@ -1,0 +1,417 @@
+//! The card-info-input support application (券面事項入力補助AP, "text AP"): the 12-digit
+//! My Number (check digit validated) and the basic four facts (name, address, birth date,
+//! sex). The My Number is specific personal information: it lives in a zeroizing buffer,
+//! `Display` and `Debug` mask it, and only [`MyNumber::reveal`] gives the digits.
+
+use zeroize::Zeroizing;
+
+use crate::facts;
+use crate::transport::Transport;
+
+use super::error::CardError;
+use super::pin::{CardPin, PinKind, TextPin};
+use super::session::{FileShape, Session};
+use super::{verify_in, Client};
+
+/// A My Number (個人番号): 12 digits with a valid check digit.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MyNumber(Zeroizing<String>);
+
+/// The check digit of the first 11 digits of a My Number: weights q_n = n+1 (n = 1..6) and
+/// n−5 (n = 7..11) with p_n counted from the right; r = Σ p_n q_n mod 11; 0 if r ≤ 1, else
+/// 11 − r. `None` unless `first11` is 11 ASCII digits.
+pub fn check_digit(first11: &[u8]) -> Option<u8> {
+    if first11.len() != 11 || !first11.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = first11
+        .iter()
+        .rev()
+        .zip(1u32..)
+        .map(|(&d, n)| u32::from(d - b'0') * if n <= 6 { n + 1 } else { n - 5 })
+        .sum();
+    let r = sum % 11;
+    Some(if r <= 1 { 0 } else { (11 - r) as u8 })
+}
+
+impl MyNumber {
+    /// Validate 12 ASCII digits whose last is the check digit of the first 11.
+    pub fn new(digits: &str) -> Result<Self, CardError> {
+        let b = digits.as_bytes();
+        let (first11, last) = match (b.get(..11), b.get(11)) {
+            (Some(f), Some(&l)) if b.len() == 12 && l.is_ascii_digit() => (f, l - b'0'),
+            _ => return Err(CardError::BadMyNumber),
+        };
+        if check_digit(first11) != Some(last) {
+            return Err(CardError::BadMyNumber);
+        }
+        Ok(MyNumber(Zeroizing::new(digits.to_string())))
+    }
+
+    /// The 12 digits. Show them only when the user asked to.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+
+    /// The masked form, `********1234`.
+    pub fn masked(&self) -> String {
+        let tail = self.0.get(8..).unwrap_or_default();
+        format!("********{tail}")
+    }
+}
+
+impl std::fmt::Display for MyNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl std::fmt::Debug for MyNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MyNumber({})", self.masked())
+    }
+}
+
+/// Sex as the text application records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sex {
+    /// `1`.
+    Male,
+    /// `2`.
+    Female,
+    /// `9`: not applicable.
+    NotApplicable,
+}
+
+/// The basic four facts (基本4情報) of the text application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attributes {
+    /// The `DF 21` header, raw.
+    pub header: Vec<u8>,
+    /// Name (UTF-8).
+    pub name: String,
+    /// Address (UTF-8).
+    pub address: String,
+    /// Birth date, `YYYYMMDD`.
+    pub birth_date: String,
+    /// Sex.
+    pub sex: Sex,
+}
+
+/// Both parts of the text application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextInfo {
+    /// The My Number.
+    pub my_number: MyNumber,
+    /// The basic four facts.
+    pub attributes: Attributes,
+}
+
+/// One BER-TLV: tag (as a number of up to 3 bytes), value.
+struct Tlv<'a> {
+    tag: u32,
+    value: &'a [u8],
+}
+
+/// Split one TLV off the front of `buf`; `what` names the context in errors.
+fn next_tlv<'a>(buf: &'a [u8], what: &str) -> Result<(Tlv<'a>, &'a [u8]), CardError> {
+    let malformed = |why: &str| CardError::Malformed(format!("{what}: {why}"));
+    let first = *buf.first().ok_or_else(|| malformed("empty"))?;
+    let mut tag = u32::from(first);
+    let mut pos = 1;
+    if first & 0x1F == 0x1F {
+        loop {
+            let b = *buf.get(pos).ok_or_else(|| malformed("tag cut short"))?;
+            tag = (tag << 8) | u32::from(b);
+            pos += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+            if pos >= 3 {
+                return Err(malformed("tag longer than 3 bytes"));
+            }
+        }
+    }
+    let name = format!("{what}: tag {tag:X}");
+    let cut = || CardError::Malformed(format!("{name}: length runs past the end of the data"));
+    let len0 = *buf.get(pos).ok_or_else(cut)?;
+    pos += 1;
+    let len = match len0 {
+        0..=0x7F => usize::from(len0),
+        0x81 => {
+            let l = *buf.get(pos).ok_or_else(cut)?;
+            pos += 1;
+            usize::from(l)
+        }
+        0x82 => {
+            let l = buf.get(pos..pos + 2).ok_or_else(cut)?;
+            pos += 2;
+            usize::from(u16::from_be_bytes([l[0], l[1]]))
+        }
+        other => {
+            return Err(CardError::Malformed(format!(
+                "{name}: unsupported length byte {other:02X}"
+            )))
+        }
+    };
+    let value = buf.get(pos..pos + len).ok_or_else(cut)?;
+    Ok((Tlv { tag, value }, &buf[pos + len..]))
+}
+
+/// Parse the My Number file: `FF 10 0C` + 12 ASCII digits (anything after is padding).
+pub fn parse_my_number(file: &[u8]) -> Result<MyNumber, CardError> {
+    let (tlv, _) = next_tlv(file, "My Number file")?;
+    if tlv.tag != 0xFF10 || tlv.value.len() != 12 {
+        return Err(CardError::Malformed(format!(
+            "My Number file: expected tag FF10 with 12 digits, found tag {:X} with {} bytes",
+            tlv.tag,
+            tlv.value.len()
+        )));
+    }
+    let digits = std::str::from_utf8(tlv.value).map_err(|_| CardError::BadMyNumber)?;
+    MyNumber::new(digits)
+}
+
+fn utf8(tag: &str, value: &[u8]) -> Result<String, CardError> {
+    String::from_utf8(value.to_vec())
+        .map_err(|_| CardError::Malformed(format!("attribute {tag} is not UTF-8")))
+}
+
+/// Parse the attributes file: `FF 20 len { DF 21 header, DF 22 name, DF 23 address,
+/// DF 24 birth date, DF 25 sex }` (anything after the outer TLV is padding; unknown inner
+/// tags are skipped).
+pub fn parse_attributes(file: &[u8]) -> Result<Attributes, CardError> {
+    let (outer, _) = next_tlv(file, "attributes file")?;
+    if outer.tag != 0xFF20 {
+        return Err(CardError::Malformed(format!(
+            "attributes file: expected tag FF20, found {:X}",
+            outer.tag
+        )));
+    }
+    let (mut header, mut name, mut address, mut birth, mut sex) = (None, None, None, None, None);
+    let mut rest = outer.value;
+    while !rest.is_empty() {
+        let (tlv, after) = next_tlv(rest, "attributes file FF20")?;
+        rest = after;
+        match tlv.tag {
+            0xDF21 => header = Some(tlv.value.to_vec()),
+            0xDF22 => name = Some(utf8("DF22 (name)", tlv.value)?),
+            0xDF23 => address = Some(utf8("DF23 (address)", tlv.value)?),
+            0xDF24 => {
+                if tlv.value.len() != 8 || !tlv.value.iter().all(u8::is_ascii_digit) {
+                    return Err(CardError::Malformed(
+                        "attribute DF24 (birth date) is not YYYYMMDD".into(),
+                    ));
+                }
+                birth = Some(utf8("DF24 (birth date)", tlv.value)?);
+            }
+            0xDF25 => {
+                sex = Some(match tlv.value {
+                    b"1" => Sex::Male,
+                    b"2" => Sex::Female,
+                    b"9" => Sex::NotApplicable,
+                    _ => {
+                        return Err(CardError::Malformed(
+                            "attribute DF25 (sex) is not 1, 2 or 9".into(),
+                        ))
+                    }
+                })
+            }
+            _ => {}
+        }
+    }
+    let missing = |tag: &str| CardError::Malformed(format!("attribute {tag} missing"));
+    Ok(Attributes {
+        header: header.ok_or_else(|| missing("DF21 (header)"))?,
+        name: name.ok_or_else(|| missing("DF22 (name)"))?,
+        address: address.ok_or_else(|| missing("DF23 (address)"))?,
+        birth_date: birth.ok_or_else(|| missing("DF24 (birth date)"))?,
+        sex: sex.ok_or_else(|| missing("DF25 (sex)"))?,
+    })
+}
+
+fn read_my_number_in(s: &mut Session<'_>) -> Result<MyNumber, CardError> {
+    let file = s.read_file(
+        facts::text::EF_MY_NUMBER,
+        FileShape::UpTo(facts::text::MY_NUMBER_FILE_LEN),
+    )?;
+    let file = Zeroizing::new(file);
+    parse_my_number(&file)
+}
+
+fn read_attributes_in(s: &mut Session<'_>) -> Result<Attributes, CardError> {
+    let file = s.read_file(facts::text::EF_ATTRIBUTES, FileShape::Tlv)?;
+    parse_attributes(&file)
+}
+
+fn no_text_app() -> CardError {
+    CardError::NoTextApp
+}
+
+impl<T: Transport> Client<T> {
+    /// Verify the text PIN and read the My Number, then clear the security state.
+    pub fn read_my_number(
+        &mut self,
+        pin: &TextPin,
+        allow_last_try: bool,
+    ) -> Result<MyNumber, CardError> {
+        self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
+            verify_in(s, PinKind::Text, pin.as_bytes(), allow_last_try)?;
+            read_my_number_in(s)
+        })
+    }
+
+    /// Verify the text PIN and read the basic four facts, then clear the security state.
+    pub fn read_attributes(
+        &mut self,
+        pin: &TextPin,
+        allow_last_try: bool,
+    ) -> Result<Attributes, CardError> {
+        self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
+            verify_in(s, PinKind::Text, pin.as_bytes(), allow_last_try)?;
+            read_attributes_in(s)
+        })
+    }
+
+    /// Verify the text PIN once and read both the My Number and the basic four facts, then
+    /// clear the security state.
+    pub fn read_text(
+        &mut self,
+        pin: &TextPin,
+        allow_last_try: bool,
+    ) -> Result<TextInfo, CardError> {
+        self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
+            verify_in(s, PinKind::Text, pin.as_bytes(), allow_last_try)?;
+            let my_number = read_my_number_in(s)?;
+            let attributes = read_attributes_in(s)?;
+            Ok(TextInfo {
+                my_number,
+                attributes,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_digits() {
+        // 12345678901 → weights from the right: 2,3,4,5,6,7,2,3,4,5,6.
+        let first = b"12345678901";
+        let sum: u32 = [1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+            .iter()
+            .zip([2, 3, 4, 5, 6, 7, 2, 3, 4, 5, 6])
+            .map(|(p, q)| p * q)
+            .sum();
+        let r = sum % 11;
+        let want = if r <= 1 { 0 } else { 11 - r } as u8;
+        assert_eq!(check_digit(first), Some(want));
+        assert_eq!(check_digit(b"1234567890"), None);
+        assert_eq!(check_digit(b"1234567890a"), None);
+        // 123456789018 is the well-known valid sample.
+        assert_eq!(check_digit(b"12345678901"), Some(8));
+        assert!(MyNumber::new("123456789018").is_ok());
+        assert!(matches!(
+            MyNumber::new("123456789017"),
+            Err(CardError::BadMyNumber)
+        ));
+        assert!(matches!(
+            MyNumber::new("12345678901"),
+            Err(CardError::BadMyNumber)
+        ));
+        assert!(matches!(
+            MyNumber::new("1234567890188"),
+            Err(CardError::BadMyNumber)
+        ));
+        assert!(matches!(
+            MyNumber::new("12345678901x"),
+            Err(CardError::BadMyNumber)
+        ));
+    }
+
+    #[test]
+    fn my_number_is_masked() {
+        let n = MyNumber::new("123456789018").unwrap();
+        assert_eq!(n.to_string(), "********9018");
+        assert_eq!(format!("{n:?}"), "MyNumber(********9018)");
+        assert_eq!(n.reveal(), "123456789018");
+    }
+
+    #[test]
+    fn my_number_file() {
+        let mut f = vec![0xFF, 0x10, 0x0C];
+        f.extend_from_slice(b"123456789018");
+        f.extend_from_slice(&[0xFF, 0xFF]);
+        assert_eq!(parse_my_number(&f).unwrap().reveal(), "123456789018");
+        f[3] = b'x';
+        assert!(matches!(parse_my_number(&f), Err(CardError::BadMyNumber)));
+        let err = parse_my_number(&[0xFF, 0x11, 0x01, 0x31])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("FF11"), "{err}");
+        assert!(
+            matches!(parse_my_number(&[0xFF, 0x10, 0x0C, 0x31]), Err(CardError::Malformed(m)) if m.contains("FF10"))
+        );
+    }
+
+    fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
+        let mut v = tag.to_vec();
+        match value.len() {
+            n @ 0..=0x7F => v.push(n as u8),
+            n @ 0x80..=0xFF => v.extend([0x81, n as u8]),
+            n => v.extend([0x82, (n >> 8) as u8, n as u8]),
+        }
+        v.extend_from_slice(value);
+        v
+    }
+
+    pub(crate) fn attributes_file(name: &str, address: &str) -> Vec<u8> {
+        let mut inner = tlv(&[0xDF, 0x21], &[0x01, 0x02]);
+        inner.extend(tlv(&[0xDF, 0x22], name.as_bytes()));
+        inner.extend(tlv(&[0xDF, 0x23], address.as_bytes()));
+        inner.extend(tlv(&[0xDF, 0x24], b"19800101"));
+        inner.extend(tlv(&[0xDF, 0x25], b"2"));
+        tlv(&[0xFF, 0x20], &inner)
+    }
+
+    #[test]
+    fn attributes_parse_all_length_forms() {
+        let long_address = "東京都千代田区".repeat(20); // 420 bytes: 82 xx xx
+        let mut f = attributes_file("山田　花子", &long_address);
+        f.extend([0xFF; 10]);
+        let a = parse_attributes(&f).unwrap();
+        assert_eq!(a.name, "山田　花子");
+        assert_eq!(a.address, long_address);
+        assert_eq!(a.birth_date, "19800101");
+        assert_eq!(a.sex, Sex::Female);
+        assert_eq!(a.header, vec![1, 2]);
+        let medium = "あ".repeat(50); // 150 bytes: 81 xx
+        assert_eq!(
+            parse_attributes(&attributes_file(&medium, "x"))
+                .unwrap()
+                .name,
+            medium
+        );
+    }
+
+    #[test]
+    fn malformed_attributes_name_the_tag() {
+        let err = |f: &[u8]| parse_attributes(f).unwrap_err().to_string();
+        assert!(err(&[0xFF, 0x21, 0x00]).contains("FF21"));
+        let mut bad_utf8 = tlv(&[0xDF, 0x22], &[0xFF, 0xFE]);
+        bad_utf8 = tlv(&[0xFF, 0x20], &bad_utf8);
+        assert!(err(&bad_utf8).contains("DF22"));
+        let cut = tlv(&[0xFF, 0x20], &[0xDF, 0x23, 0x05, 0x41]);
+        assert!(err(&cut).contains("DF23"), "{}", err(&cut));
+        let sex = tlv(&[0xFF, 0x20], &tlv(&[0xDF, 0x25], b"3"));
+        assert!(err(&sex).contains("DF25"));
+        let birth = tlv(&[0xFF, 0x20], &tlv(&[0xDF, 0x24], b"1980011"));
+        assert!(err(&birth).contains("DF24"));
+        let missing = tlv(&[0xFF, 0x20], &tlv(&[0xDF, 0x21], b""));
+        assert!(err(&missing).contains("DF22"));
+        assert!(err(&[0xFF, 0x20, 0x84, 0, 0, 0, 1]).contains("FF20"));
+        assert!(err(&[]).contains("empty"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Opening the card the global options name: `--reader sim` (the in-process virtual card
+//! with the default image), a PC/SC reader by name/substring/index, or, with no `--reader`,
+//! the one reader holding a JPKI card. Waits for a card with a spinner on a terminal, up to
+//! `--wait` seconds. Wraps the transport in the APDU trace when `--trace` is given.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use mynacard::card::Client;
+use mynacard::facts::AID_JPKI;
+use mynacard::apdu::Command;
+use mynacard::sim::card::VirtualCard;
+use mynacard::sim::image::CardImage;
+use mynacard::transport::pcsc::{list_readers, wait_for_card, PcscTransport, ShareMode};
+use mynacard::transport::trace::TraceTransport;
+use mynacard::transport::virtual_card::VirtualTransport;
+use mynacard::transport::{Transport, TransportError};
+
+use super::{CliError, GlobalOpts};
+
+/// A client over whatever transport the options chose.
+pub type CardClient = Client<Box<dyn Transport>>;
+
+/// The name `--reader` takes for the in-process virtual card.
+pub const SIM: &str = "sim";
+
+/// Open the card: shared for reading, exclusive for PIN work.
+pub fn open(g: &GlobalOpts, mode: ShareMode) -> Result<CardClient, CliError> {
+    Ok(Client::new(open_transport(g, mode)?))
+}
+
+/// Open the transport (see the module documentation).
+pub fn open_transport(g: &GlobalOpts, mode: ShareMode) -> Result<Box<dyn Transport>, CliError> {
+    let wanted = g.reader.as_deref().unwrap_or("");
+    let transport: Box<dyn Transport> = if wanted == SIM {
+        let profile = super::sim::profile(super::sim::ProfileName::Default, false);
+        let card = VirtualCard::new(CardImage::default_image(), profile);
+        Box::new(VirtualTransport::new(card))
+    } else {
+        let reader = pick_reader(g, wanted)?;
+        Box::new(PcscTransport::connect(&reader, mode)?)
+    };
+    match &g.trace {
+        Some(path) => Ok(Box::new(TraceTransport::to_file(transport, path)?)),
+        None => Ok(transport),
+    }
+}
+
+/// Which reader to use: the one asked for, or the only one holding a JPKI card; waits for a
+/// card when none is present.
+fn pick_reader(g: &GlobalOpts, wanted: &str) -> Result<String, CliError> {
+    let readers = list_readers()?;
+    if readers.is_empty() {
+        return Err(TransportError::NoReaders.into());
+    }
+    if !wanted.is_empty() {
+        let status = wait(g, wanted)?;
+        return Ok(status.name);
+    }
+    let with_card: Vec<_> = readers.iter().filter(|r| r.card_present).collect();
+    match with_card.len() {
+        0 => Ok(wait(g, "")?.name),
+        1 => Ok(with_card[0].name.clone()),
+        n => {
+            let jpki: Vec<String> = with_card
+                .iter()
+                .filter(|r| holds_jpki(&r.name))
+                .map(|r| r.name.clone())
+                .collect();
+            match jpki.as_slice() {
+                [one] => Ok(one.clone()),
+                _ => Err(TransportError::AmbiguousReader { wanted: "a JPKI card".into(), matches: jpki.len().max(n) }.into()),
+            }
+        }
+    }
+}
+
+/// Whether the card in `reader` answers the JPKI application's SELECT with `90 00`.
+fn holds_jpki(reader: &str) -> bool {
+    let Ok(mut t) = PcscTransport::connect(reader, ShareMode::Shared) else { return false };
+    let Ok(cmd) = Command::select_aid(&AID_JPKI).to_bytes() else { return false };
+    matches!(t.transmit(&cmd).as_deref(), Ok([.., 0x90, 0x00]))
+}
+
+/// Wait for a card in `wanted` (any reader when empty) for `--wait` seconds, with a spinner
+/// saying "insert your card" when stderr is a terminal.
+fn wait(g: &GlobalOpts, wanted: &str) -> Result<mynacard::transport::pcsc::ReaderStatus, CliError> {
+    let timeout = Duration::from_secs(g.wait_seconds());
+    let spinner = (std::io::stderr().is_terminal() && !g.quiet && !timeout.is_zero()).then(|| {
+        let pb = indicatif::ProgressBar::new_spinner();
+        pb.set_message("insert your card (Ctrl-C to stop)");
+        pb.enable_steady_tick(Duration::from_millis(120));
+        pb
+    });
+    let result = wait_for_card(wanted, timeout);
+    if let Some(pb) = spinner {
+        pb.finish_and_clear();
+    }
+    Ok(result?)
+}

@@ -1,0 +1,222 @@
+//! `mynacard demo`: the main job end to end on the built-in virtual card — detect the card,
+//! read every certificate, show the PIN counters, sign a sample document as CMS, and verify
+//! that signature (path to the virtual card's own root, JPKI profile, revocation against its
+//! CRLs: once good, once with a CRL that revokes the card) — printing a transcript.
+//!
+//! The demo only ever talks to the in-process virtual card: it enters that card's published
+//! signature password itself, which must never happen with a real card.
+
+use std::path::PathBuf;
+
+
+use clap::Args;
+use serde_json::json;
+
+use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword, TokenType};
+use mynacard::sign::cms::{sign_detached, CmsOptions};
+use mynacard::sim::card::VirtualCard;
+use mynacard::sim::image::CardImage;
+use mynacard::transport::virtual_card::SharedCard;
+use mynacard::verify::crl::CrlStore;
+use mynacard::verify::revocation::Revocation;
+use mynacard::verify::{
+    verify_cms, AnchorSource, RevocationPolicy, TrustAnchor, Verdict, VerifyOptions,
+};
+use x509_cert::der::Decode;
+
+use super::exit::Exit;
+use super::output::{pem, write_atomic};
+use super::{CliError, GlobalOpts};
+
+/// The virtual card's signature root, CRL without entries, and CRL revoking the card: the
+/// operator-configured trust and revocation data of this demo.
+const SIM_SIGN_ROOT: &[u8] = include_bytes!("../../sim-image/default/pki/sign-root.der");
+const SIM_SIGN_CRL_EMPTY: &[u8] = include_bytes!("../../sim-image/default/pki/sign-crl-empty.der");
+const SIM_SIGN_CRL_REVOKED: &[u8] =
+    include_bytes!("../../sim-image/default/pki/sign-crl-revoked.der");
+/// The default image's signature password (README: "The virtual card").
+const SIM_SIGN_PASSWORD: &str = "MYNACARD1";
+/// The sample document.
+const SAMPLE: &str = "mynacard demo: 署名のテスト文書 / a sample document signed on the virtual card.\n";
+
+/// `mynacard demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo's files (document, CMS signature, certificates as PEM) in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Transcript lines (text mode) and the JSON document (`--json`).
+struct Transcript {
+    json: bool,
+    quiet: bool,
+    steps: Vec<serde_json::Value>,
+}
+
+impl Transcript {
+    fn say(&self, line: &str) {
+        if !self.json && !self.quiet {
+            println!("{line}");
+        }
+    }
+    fn step(&mut self, name: &str, value: serde_json::Value) {
+        self.steps.push(json!({ "step": name, "result": value }));
+    }
+}
+
+/// Run `mynacard demo`.
+pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
+    if g.reader.as_deref().is_some_and(|r| r != super::connect::SIM) {
+        return Err(CliError::Usage(
+            "the demo runs only on the built-in virtual card (it types that card's published \
+             password itself); drop --reader"
+                .into(),
+        ));
+    }
+    let mut t = Transcript { json: g.json, quiet: g.quiet, steps: Vec::new() };
+    let profile = super::sim::profile(super::sim::ProfileName::Default, false);
+    let shared = SharedCard::new(VirtualCard::new(CardImage::default_image(), profile));
+    let transport: Box<dyn mynacard::transport::Transport> = match &g.trace {
+        Some(path) => Box::new(mynacard::transport::trace::TraceTransport::to_file(
+            shared.transport(),
+            path,
+        )?),
+        None => Box::new(shared.transport()),
+    };
+    let mut client = Client::new(transport);
+    let count = |shared: &SharedCard| shared.with_card(|c| c.counts().clone()).ok();
+
+    t.say("== mynacard demo on the built-in virtual card (reader \"sim\") ==");
+    let token = client.detect()?;
+    let token_name = match token {
+        TokenType::Card => "My Number Card (JPKIAPICCTOKEN2)",
+        TokenType::Phone => "smartphone (JPKIAPGPSETOKEN)",
+    };
+    t.say(&format!("1. card detected by selecting the JPKI application: {token_name}"));
+    t.step("detect", json!({ "token": format!("{token:?}").to_lowercase() }));
+
+    t.say("2. public certificates:");
+    let mut certs = Vec::new();
+    for (name, kind) in
+        [("auth", CertKind::Auth), ("auth-ca", CertKind::AuthCa), ("sign-ca", CertKind::SignCa)]
+    {
+        let before = count(&shared).map(|c| c.read_binary).unwrap_or(0);
+        let der = client.read_certificate(kind)?;
+        let reads = count(&shared).map(|c| c.read_binary).unwrap_or(0) - before;
+        let subject = subject_of(&der);
+        t.say(&format!("   {name:<8} {:>5} bytes in {reads} READ BINARY  {subject}", der.len()));
+        t.step("read_certificate", json!({ "which": name, "bytes": der.len(), "read_binary_commands": reads, "subject": subject }));
+        certs.push((name, der));
+    }
+
+    t.say("3. PIN counters (read without spending a try):");
+    let mut pins = serde_json::Map::new();
+    for kind in [PinKind::Auth, PinKind::Sign, PinKind::Text] {
+        let status = client.pin_status(kind)?;
+        let (text, value) = match status {
+            PinStatus::Remaining(n) => (format!("{n} tries left"), json!(n)),
+            PinStatus::Blocked => ("blocked".to_string(), json!("blocked")),
+        };
+        t.say(&format!("   {kind}: {text}"));
+        pins.insert(pin_key(kind).into(), value);
+    }
+    let verifies = count(&shared).map(|c| c.verify_with_data).unwrap_or(0);
+    t.say(&format!("   VERIFY commands carrying a PIN so far: {verifies}"));
+    t.step("pin_status", serde_json::Value::Object(pins));
+
+    t.say("4. signing a sample document as CMS (CAdES-BES) with the signature key:");
+    let password = SignPassword::new(SIM_SIGN_PASSWORD)?;
+    let (sign_cert, cms) = {
+        let mut unlocked = client.unlock(&password, false)?;
+        let cert = unlocked.read_certificate(CertKind::Sign)?;
+        let cms = sign_detached(SAMPLE.as_bytes(), &cert, &mut unlocked, &CmsOptions::default())
+            .map_err(|e| CliError::Input(format!("building the CMS signature: {e}")))?;
+        unlocked.finish()?;
+        (cert, cms)
+    };
+    let signatures = count(&shared).map(|c| c.signatures).unwrap_or(0);
+    t.say(&format!(
+        "   {} bytes of CMS; the card computed {signatures} signature(s) after one VERIFY; security state cleared",
+        cms.len()
+    ));
+    t.step("sign", json!({ "format": "cms", "bytes": cms.len(), "card_signatures": signatures }));
+
+    t.say("5. verifying the signature (trust: the virtual card's root; revocation required):");
+    let anchor = TrustAnchor::from_der(SIM_SIGN_ROOT, AnchorSource::Extra, "virtual card signature root")
+        .map_err(|e| CliError::Input(e.to_string()))?;
+    let good = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_EMPTY, "sign-crl-empty.der")?;
+    t.say(&format!("   with the municipality's current CRL: {}", verdict_text(&good.verdict)));
+    t.say(&format!("   revocation: {}", good.revocation.outcome));
+    if let Some(h) = &good.holder {
+        t.say(&format!("   signer: {}", h.name.as_deref().unwrap_or("(no name)")));
+    }
+    let revoked = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_REVOKED, "sign-crl-revoked.der")?;
+    t.say(&format!(
+        "   with a CRL that revokes the card:   {} ({})",
+        verdict_text(&revoked.verdict),
+        revoked.revocation.outcome
+    ));
+    t.step("verify", json!({ "with_current_crl": good, "with_revoking_crl": revoked }));
+
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Io { context: format!("creating {}", dir.display()), source })?;
+        let io = |what: &str, source| CliError::Io { context: format!("writing {what}"), source };
+        write_atomic(&dir.join("document.txt"), SAMPLE.as_bytes()).map_err(|e| io("document.txt", e))?;
+        write_atomic(&dir.join("document.txt.p7s"), &cms).map_err(|e| io("document.txt.p7s", e))?;
+        write_atomic(&dir.join("sign-root.pem"), pem("CERTIFICATE", SIM_SIGN_ROOT).as_bytes()).map_err(|e| io("sign-root.pem", e))?;
+        write_atomic(&dir.join("sign-cert.pem"), pem("CERTIFICATE", &sign_cert).as_bytes()).map_err(|e| io("sign-cert.pem", e))?;
+        for (name, der) in &certs {
+            write_atomic(&dir.join(format!("{name}.pem")), pem("CERTIFICATE", der).as_bytes()).map_err(|e| io(name, e))?;
+        }
+        t.say(&format!("6. files written to {}", dir.display()));
+    }
+
+    let ok = good.verdict == Verdict::Valid && revoked.verdict == Verdict::Invalid;
+    if g.json {
+        println!("{}", json!({ "ok": ok, "reader": "sim", "steps": t.steps }));
+    } else {
+        t.say(if ok { "demo complete: everything behaved as expected" } else { "demo FAILED" });
+    }
+    Ok(if ok { Exit::Success } else { Exit::VerificationFailed })
+}
+
+fn verify_with_crl(
+    cms: &[u8],
+    anchor: &TrustAnchor,
+    crl: &'static [u8],
+    name: &str,
+) -> Result<mynacard::verify::VerifyReport, CliError> {
+    let mut store = CrlStore::new();
+    store.add_bytes(name, crl).map_err(|e| CliError::Input(e.to_string()))?;
+    let revocation = Revocation::new(RevocationPolicy::Require).with_crls(store);
+    let opts = VerifyOptions {
+        extra_anchors: vec![anchor.clone()],
+        revocation: Some(&revocation),
+        ..VerifyOptions::default()
+    };
+    verify_cms(Some(SAMPLE.as_bytes()), cms, None, &opts).map_err(|e| CliError::Input(e.to_string()))
+}
+
+fn verdict_text(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Valid => "VALID",
+        Verdict::Invalid => "NOT VALID",
+        Verdict::RevocationUnknown => "REVOCATION UNKNOWN",
+    }
+}
+
+fn pin_key(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Auth => "auth",
+        PinKind::Sign => "sign",
+        PinKind::Text => "text",
+    }
+}
+
+fn subject_of(der: &[u8]) -> String {
+    x509_cert::Certificate::from_der(der)
+        .map(|c| c.tbs_certificate.subject.to_string())
+        .unwrap_or_else(|_| "(not a certificate)".into())
+}
+

@@ -1,0 +1,286 @@
+//! The command line: the clap root ([`Cli`]) with the global options every command shares,
+//! the subcommand enum (one module per command group), error-to-exit-code mapping and the
+//! rendering of errors as text or JSON. The library decides; this layer parses, asks,
+//! renders and picks the exit code (see [`exit::Exit`]).
+
+mod cert;
+mod connect;
+mod demo;
+pub mod exit;
+mod output;
+mod pin;
+mod pin_source;
+mod readers;
+mod sign;
+mod sim;
+mod status;
+mod text;
+mod verify;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use mynacard::sim::vpcd::VpcdError;
+use mynacard::transport::TransportError;
+
+use exit::Exit;
+
+/// Client for the Japanese My Number Card (個人番号カード) and JPKI, with a virtual card.
+#[derive(Debug, Parser)]
+#[command(name = "mynacard", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Reader to use: exact name, unique part of a name, index from `mynacard readers`,
+    /// or `sim` for the in-process virtual card. Default: the only reader holding a card.
+    #[arg(long, global = true, env = "MYNACARD_READER", value_name = "NAME|INDEX|sim")]
+    pub reader: Option<String>,
+    /// Machine-readable JSON output (errors too, as {"error": {...}} on stdout).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Write an APDU trace (PINs redacted) to FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// More detail on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Seconds to wait for a card to be inserted (default: 30 on a terminal, else 0).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub wait: Option<u64>,
+}
+
+impl GlobalOpts {
+    /// How long to wait for a card.
+    pub fn wait_seconds(&self) -> u64 {
+        use std::io::IsTerminal;
+        self.wait.unwrap_or(if std::io::stderr().is_terminal() { 30 } else { 0 })
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List readers, whether a card is present, and its ATR.
+    Readers,
+    /// The card in the reader: token type and every PIN counter (spends no try).
+    Status,
+    /// Certificates: read from the card, show or verify a file.
+    Cert(cert::CertArgs),
+    /// PIN counters and PIN changes.
+    Pin(pin::PinArgs),
+    /// Sign a file on the card (CMS or raw PKCS#1 v1.5).
+    Sign(sign::SignArgs),
+    /// The card-info-input application (My Number and the four basic facts).
+    Text(text::TextArgs),
+    /// Verify a signature: certificate path to the pinned roots, JPKI profile, revocation.
+    Verify(verify::VerifyArgs),
+    /// The main job end to end on the virtual card, with a transcript.
+    Demo(demo::DemoArgs),
+    /// The virtual card.
+    Sim(sim::SimArgs),
+}
+
+/// Why a command failed; each maps to an exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Talking to the reader or card failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The vpcd bridge failed.
+    #[error("virtual card bridge: {0}")]
+    Vpcd(#[from] VpcdError),
+    /// A card image could not be loaded.
+    #[error("card image: {0}")]
+    Image(String),
+    /// The command line asks for something impossible.
+    #[error("{0}")]
+    Usage(String),
+    /// The card refused or failed.
+    #[error(transparent)]
+    Card(#[from] mynacard::card::CardError),
+    /// No PIN could be obtained.
+    #[error(transparent)]
+    PinSource(#[from] pin_source::PinSourceError),
+    /// Input that cannot be verified at all (not a certificate, not a CMS, …).
+    #[error("{0}")]
+    Input(String),
+    /// A file or system call failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    /// The exit code for this error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::Transport(e) => Exit::from(e),
+            CliError::Vpcd(VpcdError::Connect { .. }) => Exit::NoService,
+            CliError::Vpcd(VpcdError::CardPoisoned) => Exit::Failure,
+            CliError::Image(_) | CliError::Io { .. } => Exit::Io,
+            CliError::Usage(_) | CliError::PinSource(_) => Exit::Usage,
+            CliError::Card(e) => card_exit(e),
+            CliError::Input(_) => Exit::VerificationFailed,
+        }
+    }
+}
+
+impl From<mynacard::card::PinFormatError> for CliError {
+    fn from(e: mynacard::card::PinFormatError) -> Self {
+        CliError::Card(e.into())
+    }
+}
+
+/// The exit code of a card error.
+fn card_exit(e: &mynacard::card::CardError) -> Exit {
+    use mynacard::card::CardError as E;
+    match e {
+        E::Transport(t) => Exit::from(t),
+        E::WrongPin { .. } => Exit::WrongPin,
+        E::PinBlocked { .. } => Exit::PinBlocked,
+        E::LastTry { .. } => Exit::LastTryRefused,
+        E::PinFormat(_) => Exit::Usage,
+        _ => Exit::CardError,
+    }
+}
+
+/// Print a failure: one line on stderr, and a JSON error object on stdout with `--json`.
+fn report(g: &GlobalOpts, err: &CliError) -> Exit {
+    let exit = err.exit();
+    eprintln!("mynacard: {err}");
+    if g.json {
+        let obj = serde_json::json!({
+            "error": { "code": exit.code(), "kind": exit.name(), "message": err.to_string() }
+        });
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{obj}");
+    }
+    exit
+}
+
+/// Parse the command line, run the command, return the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
+        }
+    };
+    let result = match &cli.command {
+        Command::Readers => readers::run(&cli.global),
+        Command::Status => status::run(&cli.global),
+        Command::Cert(args) => cert::run(&cli.global, args),
+        Command::Pin(args) => pin::run(&cli.global, args),
+        Command::Sign(args) => sign::run(&cli.global, args),
+        Command::Text(args) => text::run(&cli.global, args),
+        Command::Verify(args) => verify::run(&cli.global, args),
+        Command::Demo(args) => demo::run(&cli.global, args),
+        Command::Sim(args) => sim::run(&cli.global, args),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(e) => report(&cli.global, &e).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_cli_error_has_its_exit_code() {
+        let addr = "127.0.0.1:1".parse().unwrap();
+        let cases = [
+            (CliError::Transport(TransportError::NoService), Exit::NoService),
+            (
+                CliError::Vpcd(VpcdError::Connect {
+                    addr,
+                    attempts: 1,
+                    source: std::io::Error::other("refused"),
+                }),
+                Exit::NoService,
+            ),
+            (CliError::Vpcd(VpcdError::CardPoisoned), Exit::Failure),
+            (CliError::Image("x".into()), Exit::Io),
+            (CliError::Io { context: "x".into(), source: std::io::Error::other("y") }, Exit::Io),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.exit(), want, "{err}");
+        }
+    }
+
+    #[test]
+    fn sim_reader_is_the_in_process_card_and_traces_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.trace");
+        let g = GlobalOpts {
+            reader: Some("sim".into()),
+            json: false,
+            trace: Some(path.clone()),
+            verbose: 0,
+            quiet: false,
+            wait: None,
+        };
+        let mut t = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).unwrap();
+        assert_eq!(t.info().name, "sim");
+        let select = mynacard::apdu::Command::select_aid(&mynacard::facts::AID_JPKI);
+        assert_eq!(t.transmit(&select.to_bytes().unwrap()).unwrap(), vec![0x90, 0x00]);
+        drop(t);
+        let trace = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            trace.starts_with("> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n< 90 00 ("),
+            "{trace}"
+        );
+    }
+
+    #[test]
+    fn a_bad_trace_path_is_an_io_error() {
+        let g = GlobalOpts {
+            reader: Some("sim".into()),
+            json: false,
+            trace: Some("/nonexistent-dir/t.trace".into()),
+            verbose: 0,
+            quiet: false,
+            wait: None,
+        };
+        let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).err().unwrap();
+        assert_eq!(err.exit(), Exit::Io);
+        assert!(err.to_string().contains("/nonexistent-dir/t.trace"), "{err}");
+    }
+
+    #[test]
+    fn global_options_parse_anywhere() {
+        let cli =
+            Cli::try_parse_from(["mynacard", "readers", "--json", "-vv", "--reader", "1"]).unwrap();
+        assert!(cli.global.json);
+        assert_eq!(cli.global.verbose, 2);
+        assert_eq!(cli.global.reader.as_deref(), Some("1"));
+        assert!(Cli::try_parse_from(["mynacard", "-q", "-v", "readers"]).is_err());
+    }
+}

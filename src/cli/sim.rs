@@ -1,0 +1,262 @@
+//! `mynacard sim …`: the virtual card. `sim serve` makes it a card in vpcd's reader through
+//! the bridge in `mynacard::sim::vpcd`, until SIGINT or SIGTERM (then it exits 0).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use mynacard::sim::card::{Profile, VirtualCard};
+use mynacard::sim::image::CardImage;
+use mynacard::sim::vpcd::{self, VpcdEvent, VpcdOptions};
+
+use super::exit::Exit;
+use super::{CliError, GlobalOpts};
+
+/// `mynacard sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// What to do with the virtual card.
+    #[command(subcommand)]
+    pub command: SimCommand,
+}
+
+/// The `sim` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SimCommand {
+    /// Serve the virtual card to pcscd through vsmartcard's vpcd (a real PC/SC reader).
+    Serve(ServeArgs),
+    /// Write the default card image and its test PKI (roots, certificates, CRLs, OCSP
+    /// responder, `index.txt` for `openssl ocsp`) to a new directory. The result is the same,
+    /// byte for byte, as the built-in image.
+    Generate(GenerateArgs),
+}
+
+/// `mynacard sim generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to create (must not exist yet, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
+    if a.out.exists()
+        && std::fs::read_dir(&a.out).map(|mut d| d.next().is_some()).unwrap_or(true)
+    {
+        return Err(CliError::Usage(format!(
+            "{} exists and is not empty: choose a new directory",
+            a.out.display()
+        )));
+    }
+    mynacard::sim::image::write_default_image(&a.out).map_err(|e| CliError::Image(e.to_string()))?;
+    if g.json {
+        println!("{}", serde_json::json!({ "image": a.out.display().to_string() }));
+    } else if !g.quiet {
+        println!("wrote the default card image and its PKI to {}", a.out.display());
+    }
+    Ok(Exit::Success)
+}
+
+/// Behaviour presets of the virtual card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ProfileName {
+    /// No added latency.
+    Default,
+    /// Latencies of a contact reader.
+    Contact,
+    /// Latencies of a contactless reader.
+    Contactless,
+}
+
+/// `mynacard sim serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where vpcd listens (35963: "Virtual PCD 00 00", 35964: "Virtual PCD 00 01").
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:35963")]
+    pub vpcd: SocketAddr,
+    /// Card image directory (default: the built-in image).
+    #[arg(long, value_name = "DIR")]
+    pub image: Option<PathBuf>,
+    /// Behaviour preset.
+    #[arg(long, value_enum, default_value_t = ProfileName::Default)]
+    pub profile: ProfileName,
+    /// Refuse extended-length APDUs (answer `67 00`), like a short-only card.
+    #[arg(long)]
+    pub no_extended: bool,
+}
+
+/// The behaviour for a preset: `default` without latency and with extended length,
+/// `contact` and `contactless` as `Profile::contact()` / `Profile::contactless()`
+/// (contactless: short APDUs only). `no_extended` turns extended length off in any preset.
+pub fn profile(name: ProfileName, no_extended: bool) -> Profile {
+    let mut p = match name {
+        ProfileName::Default => Profile { extended_length: true, ..Profile::default() },
+        ProfileName::Contact => Profile::contact(),
+        ProfileName::Contactless => Profile::contactless(),
+    };
+    if no_extended {
+        p.extended_length = false;
+    }
+    p
+}
+
+/// Load the card image: `dir` when given, else the built-in default image.
+pub fn load_image(dir: Option<&Path>) -> Result<CardImage, CliError> {
+    match dir {
+        Some(d) => CardImage::load(d).map_err(|e| CliError::Image(e.to_string())),
+        None => Ok(CardImage::default_image()),
+    }
+}
+
+/// The reader name vpcd gives the card on this port, when it is one of Debian's defaults.
+pub fn reader_name(addr: &SocketAddr) -> Option<&'static str> {
+    match addr.port() {
+        35963 => Some("Virtual PCD 00 00"),
+        35964 => Some("Virtual PCD 00 01"),
+        _ => None,
+    }
+}
+
+/// One event as a line of text, or `None` when the verbosity hides it.
+pub fn event_text(e: &VpcdEvent, verbose: u8) -> Option<String> {
+    let (level, text) = match e {
+        VpcdEvent::Connected(a) => (0, format!("connected to vpcd at {a}")),
+        VpcdEvent::Disconnected(why) => (0, format!("disconnected from vpcd: {why}")),
+        VpcdEvent::Removed => (0, "card removed (fault)".to_string()),
+        VpcdEvent::Mute => (0, "card mute (fault)".to_string()),
+        VpcdEvent::PowerOn => (1, "power on".to_string()),
+        VpcdEvent::PowerOff => (1, "power off".to_string()),
+        VpcdEvent::Reset => (1, "reset".to_string()),
+        VpcdEvent::UnknownControl(b) => (1, format!("unknown control byte {b:02X} ignored")),
+        VpcdEvent::Apdu { command, response } => {
+            (2, format!("APDU of {command} bytes answered with {response} bytes"))
+        }
+        VpcdEvent::Atr => (3, "ATR poll".to_string()),
+    };
+    (level <= verbose).then_some(text)
+}
+
+/// One event as a JSON object (all events, whatever the verbosity).
+pub fn event_json(e: &VpcdEvent) -> serde_json::Value {
+    use serde_json::json;
+    match e {
+        VpcdEvent::Connected(a) => json!({"event": "connected", "vpcd": a.to_string()}),
+        VpcdEvent::Disconnected(why) => json!({"event": "disconnected", "reason": why}),
+        VpcdEvent::Removed => json!({"event": "removed"}),
+        VpcdEvent::Mute => json!({"event": "mute"}),
+        VpcdEvent::PowerOn => json!({"event": "power-on"}),
+        VpcdEvent::PowerOff => json!({"event": "power-off"}),
+        VpcdEvent::Reset => json!({"event": "reset"}),
+        VpcdEvent::UnknownControl(b) => json!({"event": "unknown-control", "byte": b}),
+        VpcdEvent::Apdu { command, response } => {
+            json!({"event": "apdu", "command_len": command, "response_len": response})
+        }
+        VpcdEvent::Atr => json!({"event": "atr"}),
+    }
+}
+
+fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
+    let image = load_image(args.image.as_deref())?;
+    let card =
+        Arc::new(Mutex::new(VirtualCard::new(image, profile(args.profile, args.no_extended))));
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
+            context: format!("cannot install the handler for signal {signal}"),
+            source,
+        })?;
+    }
+    let json = g.json;
+    let (quiet, verbose) = (g.quiet, g.verbose);
+    let events: vpcd::EventSink = Arc::new(move |e: &VpcdEvent| {
+        if json {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", event_json(e));
+            let _ = out.flush();
+        } else if !quiet {
+            if let Some(line) = event_text(e, verbose) {
+                eprintln!("mynacard sim: {line}");
+            }
+        }
+    });
+    if !quiet && !json {
+        let reader =
+            reader_name(&args.vpcd).map(|r| format!(" (reader \"{r}\")")).unwrap_or_default();
+        eprintln!(
+            "mynacard sim: serving the virtual card to vpcd at {}{reader}; stop with Ctrl-C",
+            args.vpcd
+        );
+    }
+    let opts = VpcdOptions { events: Some(events), ..VpcdOptions::default() };
+    vpcd::serve(args.vpcd, card, stop, opts)?;
+    if !quiet && !json {
+        eprintln!("mynacard sim: stopped");
+    }
+    Ok(Exit::Success)
+}
+
+/// Run a `sim` subcommand.
+pub fn run(g: &GlobalOpts, args: &SimArgs) -> Result<Exit, CliError> {
+    match &args.command {
+        SimCommand::Serve(a) => serve(g, a),
+        SimCommand::Generate(a) => generate(g, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn presets() {
+        let p = profile(ProfileName::Contactless, false);
+        assert!(!p.extended_length);
+        assert_eq!(p.apdu_latency, Duration::from_millis(20));
+        assert_eq!(p.signature_latency, Duration::from_millis(400));
+        let p = profile(ProfileName::Default, false);
+        assert!(p.extended_length);
+        assert_eq!(p.apdu_latency, Duration::ZERO);
+        assert!(!profile(ProfileName::Default, true).extended_length);
+        let p = profile(ProfileName::Contact, false);
+        assert!(p.extended_length);
+        assert_eq!(p.apdu_latency, Duration::from_millis(5));
+        assert!(!profile(ProfileName::Contact, true).extended_length);
+    }
+
+    #[test]
+    fn reader_names_of_debian_ports() {
+        assert_eq!(reader_name(&"127.0.0.1:35963".parse().unwrap()), Some("Virtual PCD 00 00"));
+        assert_eq!(reader_name(&"127.0.0.1:35964".parse().unwrap()), Some("Virtual PCD 00 01"));
+        assert_eq!(reader_name(&"127.0.0.1:4000".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn verbosity_filters_events() {
+        assert!(event_text(&VpcdEvent::Atr, 2).is_none());
+        assert_eq!(event_text(&VpcdEvent::Atr, 3).as_deref(), Some("ATR poll"));
+        assert!(event_text(&VpcdEvent::PowerOn, 0).is_none());
+        assert!(event_text(&VpcdEvent::Disconnected("x".into()), 0).is_some());
+        assert_eq!(
+            event_json(&VpcdEvent::Apdu { command: 5, response: 258 }).to_string(),
+            r#"{"command_len":5,"event":"apdu","response_len":258}"#
+        );
+    }
+
+    #[test]
+    fn image_errors_name_the_directory() {
+        let err = load_image(Some(Path::new("/nonexistent/img"))).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/img"), "{err}");
+        assert_eq!(err.exit(), Exit::Io);
+    }
+
+    #[test]
+    fn the_default_image_is_built_in() {
+        let image = load_image(None).unwrap();
+        assert!(image.app(&mynacard::facts::AID_JPKI).is_some());
+    }
+}

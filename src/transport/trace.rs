@@ -1,0 +1,464 @@
+//! The tracing wrapper: [`TraceTransport`] wraps any [`Transport`] and writes one line per
+//! direction of every exchange to a file or any `Write`, with the data of VERIFY and CHANGE
+//! REFERENCE DATA replaced by `**`, so a trace can be shared without leaking a PIN.
+//!
+//! Format (one line each, flushed as written):
+//!
+//! ```text
+//! > 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01
+//! < 90 00 (0.8 ms)
+//! > 00 20 00 80 04 **
+//! < 63 C2 (1.1 ms)
+//! < error: the card was removed during the operation: put it back and try again (0.2 ms)
+//! # begin exclusive
+//! # end exclusive
+//! # reset
+//! ```
+//!
+//! Command lines keep the header, the Lc field and any Le field of a secret-carrying command;
+//! only its data becomes `**`. A secret-carrying command that does not parse as an APDU keeps
+//! only its four header bytes. Failing to write the trace fails the exchange with
+//! [`TransportError::Io`]: a trace asked for is never silently incomplete.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::{ReaderInfo, Transport, TransportError};
+use crate::apdu::{Command, Ins, LengthForm};
+
+/// A transport that records every exchange.
+pub struct TraceTransport<T: Transport> {
+    inner: T,
+    out: Box<dyn Write + Send>,
+    timing: bool,
+}
+
+impl<T: Transport> std::fmt::Debug for TraceTransport<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TraceTransport").field("info", &self.inner.info()).finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> TraceTransport<T> {
+    /// Trace `inner` to `out`.
+    pub fn new(inner: T, out: impl Write + Send + 'static) -> Self {
+        TraceTransport { inner, out: Box::new(out), timing: true }
+    }
+
+    /// Trace `inner` to a new file at `path` (truncated if it exists).
+    pub fn to_file(inner: T, path: &Path) -> Result<Self, TransportError> {
+        let file = File::create(path).map_err(|e| {
+            TransportError::Io(std::io::Error::new(
+                e.kind(),
+                format!("cannot create trace file {}: {e}", path.display()),
+            ))
+        })?;
+        Ok(TraceTransport::new(inner, BufWriter::new(file)))
+    }
+
+    /// Leave out the timings (for reproducible traces).
+    pub fn without_timing(mut self) -> Self {
+        self.timing = false;
+        self
+    }
+
+    /// The wrapped transport.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+/// Bytes as uppercase hex pairs separated by spaces.
+fn spaced_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(&format!("{b:02X}"));
+    }
+    s
+}
+
+/// The trace line of a command, secrets redacted.
+pub fn command_line(command: &[u8]) -> String {
+    let secret = command.get(1).is_some_and(|&ins| Ins::from(ins).carries_secret());
+    if !secret || command.len() <= 4 {
+        return format!("> {}", spaced_hex(command));
+    }
+    let header = command.get(..4).unwrap_or_default();
+    match Command::parse(command) {
+        Ok((cmd, form)) if !cmd.data.is_empty() => {
+            let lc: Vec<u8> = match form {
+                LengthForm::Short => vec![cmd.data.len() as u8],
+                LengthForm::Extended => {
+                    let [hi, lo] = (cmd.data.len() as u16).to_be_bytes();
+                    vec![0, hi, lo]
+                }
+            };
+            let le_len = command.len().saturating_sub(4 + lc.len() + cmd.data.len());
+            let le = command.get(command.len() - le_len..).unwrap_or_default();
+            let mut line = format!("> {} {} **", spaced_hex(header), spaced_hex(&lc));
+            if !le.is_empty() {
+                line.push(' ');
+                line.push_str(&spaced_hex(le));
+            }
+            line
+        }
+        // A secret-carrying command without data (retry-counter query) holds no secret.
+        Ok(_) => format!("> {}", spaced_hex(command)),
+        Err(_) => format!("> {} **", spaced_hex(header)),
+    }
+}
+
+fn elapsed_suffix(timing: bool, elapsed: Duration) -> String {
+    if timing {
+        format!(" ({:.1} ms)", elapsed.as_secs_f64() * 1000.0)
+    } else {
+        String::new()
+    }
+}
+
+fn write_line(out: &mut (dyn Write + Send), line: &str) -> Result<(), TransportError> {
+    writeln!(out, "{line}")?;
+    out.flush()?;
+    Ok(())
+}
+
+fn traced_transmit(
+    inner: &mut dyn Transport,
+    out: &mut (dyn Write + Send),
+    timing: bool,
+    command: &[u8],
+) -> Result<Vec<u8>, TransportError> {
+    write_line(out, &command_line(command))?;
+    let start = Instant::now();
+    let result = inner.transmit(command);
+    let took = elapsed_suffix(timing, start.elapsed());
+    match &result {
+        Ok(bytes) => write_line(out, &format!("< {}{took}", spaced_hex(bytes)))?,
+        Err(e) => write_line(out, &format!("< error: {e}{took}"))?,
+    }
+    result
+}
+
+fn traced_reset(
+    inner: &mut dyn Transport,
+    out: &mut (dyn Write + Send),
+) -> Result<(), TransportError> {
+    let result = inner.reset();
+    match &result {
+        Ok(()) => write_line(out, "# reset")?,
+        Err(e) => write_line(out, &format!("# reset failed: {e}"))?,
+    }
+    result
+}
+
+fn traced_exclusive<'a>(
+    inner: &'a mut dyn Transport,
+    out: &'a mut (dyn Write + Send),
+    timing: bool,
+) -> Result<Box<dyn Transport + 'a>, TransportError> {
+    match inner.exclusive() {
+        Ok(guard) => {
+            write_line(out, "# begin exclusive")?;
+            Ok(Box::new(TraceGuard { inner: guard, out, timing }))
+        }
+        Err(e) => {
+            write_line(out, &format!("# exclusive failed: {e}"))?;
+            Err(e)
+        }
+    }
+}
+
+impl<T: Transport> Transport for TraceTransport<T> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        traced_transmit(&mut self.inner, &mut *self.out, self.timing, command)
+    }
+
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        traced_exclusive(&mut self.inner, &mut *self.out, self.timing)
+    }
+
+    fn reset(&mut self) -> Result<(), TransportError> {
+        traced_reset(&mut self.inner, &mut *self.out)
+    }
+
+    fn info(&self) -> ReaderInfo {
+        self.inner.info()
+    }
+}
+
+/// The traced form of an exclusive guard; writes `# end exclusive` when dropped.
+struct TraceGuard<'a> {
+    inner: Box<dyn Transport + 'a>,
+    out: &'a mut (dyn Write + Send),
+    timing: bool,
+}
+
+impl Transport for TraceGuard<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        traced_transmit(&mut *self.inner, &mut *self.out, self.timing, command)
+    }
+
+    fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        traced_exclusive(&mut *self.inner, &mut *self.out, self.timing)
+    }
+
+    fn reset(&mut self) -> Result<(), TransportError> {
+        traced_reset(&mut *self.inner, &mut *self.out)
+    }
+
+    fn info(&self) -> ReaderInfo {
+        self.inner.info()
+    }
+}
+
+impl Drop for TraceGuard<'_> {
+    fn drop(&mut self) {
+        // Nothing can be reported from a drop; a broken trace file already failed the
+        // exchanges before this.
+        let _ = write_line(&mut *self.out, "# end exclusive");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    /// A `Write` whose bytes tests can read back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    /// A transport answering from a script and recording what it was sent.
+    #[derive(Default)]
+    struct Scripted {
+        answers: VecDeque<Result<Vec<u8>, TransportError>>,
+        sent: Vec<Vec<u8>>,
+        resets: usize,
+        fail_exclusive: bool,
+    }
+
+    impl Transport for Scripted {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.sent.push(command.to_vec());
+            self.answers.pop_front().unwrap_or(Ok(vec![0x6F, 0x00]))
+        }
+        fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+            if self.fail_exclusive {
+                return Err(TransportError::CardInUse);
+            }
+            Ok(Box::new(&mut *self))
+        }
+        fn reset(&mut self) -> Result<(), TransportError> {
+            self.resets += 1;
+            if self.resets > 1 {
+                return Err(TransportError::CardRemoved);
+            }
+            Ok(())
+        }
+        fn info(&self) -> ReaderInfo {
+            ReaderInfo { name: "scripted".into(), atr: vec![0x3B], extended_length: None }
+        }
+    }
+
+    impl Transport for &mut Scripted {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            (**self).transmit(command)
+        }
+        fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+            (**self).exclusive()
+        }
+        fn reset(&mut self) -> Result<(), TransportError> {
+            (**self).reset()
+        }
+        fn info(&self) -> ReaderInfo {
+            (**self).info()
+        }
+    }
+
+    fn scripted(answers: Vec<Result<Vec<u8>, TransportError>>) -> Scripted {
+        Scripted { answers: answers.into(), ..Scripted::default() }
+    }
+
+    #[test]
+    fn pins_the_lines() {
+        let buf = Shared::default();
+        let card = scripted(vec![
+            Ok(vec![0x90, 0x00]),
+            Ok(vec![0x30, 0x82, 0x06, 0xDE, 0x90, 0x00]),
+            Err(TransportError::CardRemoved),
+        ]);
+        let mut t = TraceTransport::new(card, buf.clone()).without_timing();
+        let select = Command::select_aid(&crate::facts::AID_JPKI).to_bytes().unwrap();
+        assert_eq!(t.transmit(&select).unwrap(), vec![0x90, 0x00]);
+        t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x04]).unwrap();
+        assert!(matches!(
+            t.transmit(&[0x00, 0xB0, 0x00, 0x04, 0x00]),
+            Err(TransportError::CardRemoved)
+        ));
+        assert_eq!(
+            buf.text(),
+            "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n\
+             < 90 00\n\
+             > 00 B0 00 00 04\n\
+             < 30 82 06 DE 90 00\n\
+             > 00 B0 00 04 00\n\
+             < error: the card was removed during the operation: put it back and try again\n"
+        );
+        // What reached the card is exactly what was given.
+        let inner = t.into_inner();
+        assert_eq!(inner.sent[0], select);
+    }
+
+    #[test]
+    fn timing_is_in_milliseconds_with_one_decimal() {
+        let buf = Shared::default();
+        let mut t = TraceTransport::new(scripted(vec![Ok(vec![0x90, 0x00])]), buf.clone());
+        t.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]).unwrap();
+        let text = buf.text();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("> 00 84 00 00 08"));
+        let answer = lines.next().unwrap();
+        let timing = answer.strip_prefix("< 90 00 (").and_then(|r| r.strip_suffix(" ms)")).unwrap();
+        let (whole, frac) = timing.split_once('.').unwrap();
+        assert!(whole.parse::<u64>().is_ok() && frac.len() == 1, "{answer}");
+    }
+
+    #[test]
+    fn pins_never_reach_the_trace() {
+        let buf = Shared::default();
+        let card = scripted(vec![
+            Ok(vec![0x63, 0xC2]),
+            Ok(vec![0x90, 0x00]),
+            Ok(vec![0x90, 0x00]),
+            Ok(vec![0x63, 0xC3]),
+            Ok(vec![0x90, 0x00]),
+        ]);
+        let mut t = TraceTransport::new(card, buf.clone()).without_timing();
+        t.transmit(&Command::verify(b"9876").to_bytes().unwrap()).unwrap();
+        t.transmit(&Command::verify(b"MYNACARD1").to_bytes().unwrap()).unwrap();
+        t.transmit(&Command::change_reference_data(b"NEWPASS42").to_bytes().unwrap()).unwrap();
+        t.transmit(&Command::verify_status().to_bytes().unwrap()).unwrap();
+        let extended = Command::verify(b"4321").encode(LengthForm::Extended).unwrap();
+        t.transmit(&extended).unwrap();
+        let text = buf.text();
+        assert_eq!(
+            text,
+            "> 00 20 00 80 04 **\n< 63 C2\n\
+             > 00 20 00 80 09 **\n< 90 00\n\
+             > 00 24 01 80 09 **\n< 90 00\n\
+             > 00 20 00 80\n< 63 C3\n\
+             > 00 20 00 80 00 00 04 **\n< 90 00\n"
+        );
+        for secret in [&b"9876"[..], b"MYNACARD1", b"NEWPASS42", b"4321"] {
+            assert!(!text.contains(&spaced_hex(secret)), "{text}");
+            assert!(!text.contains(std::str::from_utf8(secret).unwrap()), "{text}");
+        }
+        // The card itself received the real PINs.
+        let inner = t.into_inner();
+        assert_eq!(inner.sent[0], Command::verify(b"9876").to_bytes().unwrap());
+    }
+
+    #[test]
+    fn secret_commands_that_do_not_parse_keep_only_the_header() {
+        // Lc says 5 but 3 data bytes follow, with any CLA.
+        assert_eq!(
+            command_line(&[0x80, 0x20, 0x00, 0x80, 0x05, 0x31, 0x32, 0x33]),
+            "> 80 20 00 80 **"
+        );
+        // Case 4 with an Le keeps the Le.
+        assert_eq!(
+            command_line(&[0x00, 0x24, 0x01, 0x80, 0x02, 0x41, 0x42, 0x00]),
+            "> 00 24 01 80 02 ** 00"
+        );
+        // Short frames are shown as they are.
+        assert_eq!(command_line(&[0x00, 0x20]), "> 00 20");
+    }
+
+    #[test]
+    fn exclusive_guards_and_resets_are_traced() {
+        let buf = Shared::default();
+        let mut t =
+            TraceTransport::new(scripted(vec![Ok(vec![0x90, 0x00])]), buf.clone()).without_timing();
+        {
+            let mut guard = t.exclusive().unwrap();
+            guard.transmit(&Command::verify(b"1234").to_bytes().unwrap()).unwrap();
+            guard.reset().unwrap();
+            assert_eq!(guard.info().name, "scripted");
+        }
+        assert!(matches!(t.reset(), Err(TransportError::CardRemoved)));
+        assert_eq!(
+            buf.text(),
+            "# begin exclusive\n> 00 20 00 80 04 **\n< 90 00\n# reset\n# end exclusive\n\
+             # reset failed: the card was removed during the operation: put it back and try again\n"
+        );
+    }
+
+    #[test]
+    fn failed_exclusive_is_traced() {
+        let buf = Shared::default();
+        let card = Scripted { fail_exclusive: true, ..Scripted::default() };
+        let mut t = TraceTransport::new(card, buf.clone());
+        assert!(matches!(t.exclusive(), Err(TransportError::CardInUse)));
+        assert!(buf.text().starts_with("# exclusive failed: the card is in use"), "{}", buf.text());
+    }
+
+    struct Broken;
+    impl Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_broken_trace_fails_before_the_card_sees_anything() {
+        let mut t = TraceTransport::new(scripted(vec![]), Broken);
+        match t.transmit(&[0x00, 0xA4, 0x04, 0x0C]) {
+            Err(TransportError::Io(e)) => assert!(e.to_string().contains("disk full")),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(t.into_inner().sent.is_empty());
+    }
+
+    #[test]
+    fn trace_file_is_written_and_bad_paths_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("apdu.trace");
+        {
+            let mut t = TraceTransport::to_file(scripted(vec![Ok(vec![0x90, 0x00])]), &path)
+                .unwrap()
+                .without_timing();
+            t.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x01, 0xAA]).unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "> 00 A4 04 0C 01 AA\n< 90 00\n");
+        let bad = dir.path().join("no-such-dir").join("x.trace");
+        match TraceTransport::to_file(scripted(vec![]), &bad) {
+            Err(TransportError::Io(e)) => assert!(e.to_string().contains("no-such-dir"), "{e}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,889 @@
+//! CRL store: loads DER/PEM certificate revocation lists from files and directories, walks them
+//! zero-copy over the file bytes, indexes revoked serial numbers, and answers "is this
+//! certificate on a CRL that applies to it?".
+//!
+//! Design rules (DESIGN.md §5):
+//! - the revoked list is never decoded into owned x509-cert structures; each entry is found by
+//!   a binary search over a compact index of byte offsets and decoded only when it matches;
+//! - the signature is checked over the raw `tbsCertList` byte span (hashed once at load time),
+//!   never over a re-encoding, with the key of the root the path check chose;
+//! - a CRL applies to a certificate only if its issuer is that root's subject, it is signed by
+//!   that root, and its issuingDistributionPoint DirName equals one of the certificate's
+//!   cRLDistributionPoints DirNames (DER comparison);
+//! - a CRL outside `thisUpdate..=nextUpdate` is stale (never good); any entry means revoked.
+//!
+//! Files are read into memory (one allocation of the file's size, checked against a cap
+//! first). The crate forbids `unsafe`, which rules out `memmap2` here; callers that may map
+//! files can hand the mapping to [`CrlStore::add_bytes`].
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagNumber};
+use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use sha2::Digest;
+use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlDistributionPoints};
+use x509_cert::time::Time;
+use x509_cert::Certificate;
+
+/// Revocation reason of a CRL entry or OCSP answer (RFC 5280 §5.3.1).
+pub type Reason = x509_cert::ext::pkix::CrlReason;
+
+/// Largest CRL file accepted (the DER length limit of the `der` crate: 256 MiB).
+pub const MAX_CRL_SIZE: u64 = 256 * 1024 * 1024;
+
+const OID_CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
+const OID_DELTA_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.27");
+const OID_IDP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.28");
+const OID_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
+const OID_ISSUER_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.18");
+const OID_FRESHEST_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.46");
+const OID_CRL_REASON: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
+const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
+const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
+
+/// Errors of the CRL store. Every message names the file (or in-memory source) and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum CrlError {
+    /// The file or directory could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        /// Path that failed.
+        file: String,
+        /// Underlying I/O error.
+        source: std::io::Error,
+    },
+    /// A PEM file held no `X509 CRL` block or a block that does not decode.
+    #[error("{file}: bad PEM: {what}")]
+    Pem {
+        /// Source name.
+        file: String,
+        /// What was wrong.
+        what: String,
+    },
+    /// The input is larger than [`MAX_CRL_SIZE`].
+    #[error("{file}: {size} bytes is larger than the {MAX_CRL_SIZE}-byte CRL limit")]
+    TooLarge {
+        /// Source name.
+        file: String,
+        /// Size found.
+        size: u64,
+    },
+    /// The DER structure is not a well-formed CertificateList.
+    #[error("{file}: malformed CRL: {what}")]
+    Malformed {
+        /// Source name.
+        file: String,
+        /// What was wrong, with the DER error if any.
+        what: String,
+    },
+    /// The CRL is signed with an algorithm we do not verify.
+    #[error("{file}: unsupported CRL signature algorithm {oid}")]
+    UnsupportedAlgorithm {
+        /// Source name.
+        file: String,
+        /// The algorithm OID found.
+        oid: String,
+    },
+    /// The CRL carries a critical extension we do not understand (including delta CRLs).
+    #[error("{file}: unsupported critical CRL extension {oid}")]
+    UnsupportedExtension {
+        /// Source name.
+        file: String,
+        /// The extension OID.
+        oid: String,
+    },
+    /// The CRL names the root as issuer and covers the certificate's distribution point, but
+    /// its signature does not verify with the root's key: a forged or corrupted CRL.
+    #[error("{file}: CRL signature does not verify with the key of the issuing root")]
+    BadSignature {
+        /// Source name.
+        file: String,
+    },
+    /// The issuing root's public key is not a usable RSA key.
+    #[error("issuing root certificate: unusable RSA public key: {what}")]
+    RootKey {
+        /// What was wrong.
+        what: String,
+    },
+    /// The certificate's cRLDistributionPoints extension does not decode.
+    #[error("certificate: malformed cRLDistributionPoints extension: {what}")]
+    CertificateDp {
+        /// What was wrong.
+        what: String,
+    },
+}
+
+/// Answer of [`CrlStore::status`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CrlStatus {
+    /// A fresh, correctly signed, applicable CRL does not list the certificate.
+    Good {
+        /// thisUpdate of the CRL used.
+        crl_this_update: SystemTime,
+        /// nextUpdate of the CRL used.
+        crl_next_update: SystemTime,
+        /// Where that CRL came from.
+        source: String,
+    },
+    /// The certificate is listed (any reason, certificateHold included).
+    Revoked {
+        /// The entry's reasonCode, if present.
+        reason: Option<Reason>,
+        /// The entry's revocationDate.
+        revocation_time: SystemTime,
+        /// Where that CRL came from.
+        source: String,
+    },
+    /// Applicable CRLs exist but none is current at the time asked: status unknown.
+    Stale {
+        /// thisUpdate of the newest applicable CRL.
+        this_update: SystemTime,
+        /// Its nextUpdate, if it had one.
+        next_update: Option<SystemTime>,
+        /// Where that CRL came from.
+        source: String,
+    },
+    /// No loaded CRL applies to this certificate.
+    NoMatchingCrl,
+}
+
+/// Summary of one loaded CRL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrlInfo {
+    /// File name (with `#n` for the n-th block of a multi-CRL PEM file) or in-memory label.
+    pub source: String,
+    /// Number of revoked entries.
+    pub entries: usize,
+    /// thisUpdate.
+    pub this_update: SystemTime,
+    /// nextUpdate, if present.
+    pub next_update: Option<SystemTime>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SigAlg {
+    Sha1,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl SigAlg {
+    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        match oid.to_string().as_str() {
+            "1.2.840.113549.1.1.5" => Some(Self::Sha1),
+            "1.2.840.113549.1.1.11" => Some(Self::Sha256),
+            "1.2.840.113549.1.1.12" => Some(Self::Sha384),
+            "1.2.840.113549.1.1.13" => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Sha1 => sha1::Sha1::digest(data).to_vec(),
+            Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
+            Self::Sha384 => sha2::Sha384::digest(data).to_vec(),
+            Self::Sha512 => sha2::Sha512::digest(data).to_vec(),
+        }
+    }
+
+    fn scheme(self) -> Pkcs1v15Sign {
+        match self {
+            Self::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
+            Self::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
+            Self::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
+            Self::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
+        }
+    }
+
+    /// Verifies a PKCS#1 v1.5 signature over an already computed digest.
+    pub(crate) fn verify_digest(self, key: &RsaPublicKey, digest: &[u8], sig: &[u8]) -> bool {
+        key.verify(self.scheme(), digest, sig).is_ok()
+    }
+}
+
+/// One TLV found while walking DER: its header, value bytes and whole encoding.
+#[derive(Clone, Copy)]
+pub(crate) struct Tlv<'a> {
+    pub(crate) tag: Tag,
+    pub(crate) value: &'a [u8],
+    pub(crate) whole: &'a [u8],
+}
+
+/// Reads the next TLV without copying. Lengths are checked against the remaining input before
+/// anything is sliced, so a huge announced length is an error, never an allocation.
+pub(crate) fn read_tlv<'a>(r: &mut SliceReader<'a>) -> der::Result<Tlv<'a>> {
+    let whole = r.tlv_bytes()?;
+    let mut inner = SliceReader::new(whole)?;
+    let header = Header::decode(&mut inner)?;
+    let value = inner.read_slice(header.length)?;
+    Ok(Tlv {
+        tag: header.tag,
+        value,
+        whole,
+    })
+}
+
+/// Reads the next TLV and checks its tag.
+pub(crate) fn expect_tlv<'a>(
+    r: &mut SliceReader<'a>,
+    tag: Tag,
+    what: &str,
+) -> Result<Tlv<'a>, String> {
+    let tlv = read_tlv(r).map_err(|e| format!("{what}: {e}"))?;
+    if tlv.tag != tag {
+        return Err(format!("{what}: expected {tag}, found {}", tlv.tag));
+    }
+    Ok(tlv)
+}
+
+pub(crate) fn reader<'a>(bytes: &'a [u8], what: &str) -> Result<SliceReader<'a>, String> {
+    SliceReader::new(bytes).map_err(|e| format!("{what}: {e}"))
+}
+
+fn is_time_tag(tag: Tag) -> bool {
+    matches!(tag, Tag::UtcTime | Tag::GeneralizedTime)
+}
+
+pub(crate) fn decode_time(tlv: &Tlv<'_>, what: &str) -> Result<SystemTime, String> {
+    Time::from_der(tlv.whole)
+        .map(|t| t.to_system_time())
+        .map_err(|e| format!("{what}: {e}"))
+}
+
+/// Parses `AlgorithmIdentifier` bytes of an RSA PKCS#1 v1.5 signature algorithm: OID and
+/// absent or NULL parameters. Returns the algorithm, or the OID text when unsupported.
+pub(crate) fn parse_sig_alg(alg: &[u8]) -> Result<Result<SigAlg, String>, String> {
+    let mut r = reader(alg, "signature algorithm")?;
+    let seq = expect_tlv(&mut r, Tag::Sequence, "signature algorithm")?;
+    if !r.is_finished() {
+        return Err("signature algorithm: trailing bytes".into());
+    }
+    let mut r = reader(seq.value, "signature algorithm")?;
+    let oid_tlv = expect_tlv(&mut r, Tag::ObjectIdentifier, "signature algorithm OID")?;
+    let oid = ObjectIdentifier::from_bytes(oid_tlv.value)
+        .map_err(|e| format!("signature algorithm OID: {e}"))?;
+    if !r.is_finished() {
+        let params = read_tlv(&mut r).map_err(|e| format!("signature algorithm: {e}"))?;
+        if params.tag != Tag::Null || !params.value.is_empty() || !r.is_finished() {
+            return Ok(Err(format!("{oid} with parameters")));
+        }
+    }
+    Ok(SigAlg::from_oid(&oid).ok_or_else(|| oid.to_string()))
+}
+
+/// The RSA public key of a certificate.
+pub(crate) fn rsa_key(cert: &Certificate) -> Result<RsaPublicKey, String> {
+    use rsa::pkcs8::DecodePublicKey;
+    let spki = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| e.to_string())?;
+    RsaPublicKey::from_public_key_der(&spki).map_err(|e| e.to_string())
+}
+
+/// Strips redundant leading zero bytes so serials compare by value.
+fn normalize_serial(s: &[u8]) -> &[u8] {
+    let mut s = s;
+    while s.len() > 1 && s.first() == Some(&0) {
+        s = s.get(1..).unwrap_or(s);
+    }
+    s
+}
+
+fn offset_in(base: &[u8], sub: &[u8]) -> usize {
+    (sub.as_ptr() as usize).saturating_sub(base.as_ptr() as usize)
+}
+
+/// Index entry: where a revoked serial and its entry sit in the CRL bytes.
+#[derive(Clone, Copy)]
+struct EntryIdx {
+    serial_start: u32,
+    entry_start: u32,
+    serial_len: u16,
+}
+
+type Backing = Box<dyn AsRef<[u8]> + Send + Sync>;
+
+struct Crl {
+    source: String,
+    bytes: Backing,
+    issuer: (usize, usize),
+    this_update: SystemTime,
+    next_update: Option<SystemTime>,
+    /// `None`: no IDP extension. `Some(names)`: DER of the IDP fullName DirNames.
+    idp_names: Option<Vec<Vec<u8>>>,
+    /// False when the IDP restricts the scope (CA-only, attribute-only, some reasons, indirect).
+    covers_user_certs: bool,
+    aki_key_id: Option<Vec<u8>>,
+    alg: SigAlg,
+    tbs_digest: Vec<u8>,
+    signature: (usize, usize),
+    entries: Vec<EntryIdx>,
+}
+
+impl Crl {
+    fn data(&self) -> &[u8] {
+        (*self.bytes).as_ref()
+    }
+
+    fn span(&self, (start, end): (usize, usize)) -> &[u8] {
+        self.data().get(start..end).unwrap_or(&[])
+    }
+
+    fn serial(&self, e: &EntryIdx) -> &[u8] {
+        let start = e.serial_start as usize;
+        self.data()
+            .get(start..start + e.serial_len as usize)
+            .unwrap_or(&[])
+    }
+
+    fn find(&self, serial: &[u8]) -> Option<&EntryIdx> {
+        self.entries
+            .binary_search_by(|e| self.serial(e).cmp(serial))
+            .ok()
+            .and_then(|i| self.entries.get(i))
+    }
+
+    fn is_fresh(&self, at: SystemTime) -> bool {
+        self.this_update <= at && self.next_update.is_some_and(|n| at <= n)
+    }
+
+    fn applies_to(&self, cert_dps: &[Vec<u8>]) -> bool {
+        if !self.covers_user_certs {
+            return false;
+        }
+        match &self.idp_names {
+            None => cert_dps.is_empty(),
+            Some(names) => names.iter().any(|n| cert_dps.contains(n)),
+        }
+    }
+
+    /// Decodes one entry on demand: (revocationDate, reasonCode).
+    fn decode_entry(&self, e: &EntryIdx) -> Result<(SystemTime, Option<Reason>), String> {
+        let bytes = self.data().get(e.entry_start as usize..).unwrap_or(&[]);
+        let mut r = reader(bytes, "revoked entry")?;
+        let entry = expect_tlv(&mut r, Tag::Sequence, "revoked entry")?;
+        let mut r = reader(entry.value, "revoked entry")?;
+        expect_tlv(&mut r, Tag::Integer, "revoked entry serial")?;
+        let date = read_tlv(&mut r).map_err(|e| format!("revocationDate: {e}"))?;
+        let time = decode_time(&date, "revocationDate")?;
+        let mut reason = None;
+        if !r.is_finished() {
+            let exts = expect_tlv(&mut r, Tag::Sequence, "crlEntryExtensions")?;
+            walk_extensions(exts.value, |oid, _critical, value| {
+                if oid == OID_CRL_REASON {
+                    // An unknown reason value still means revoked: show no reason.
+                    reason = Reason::from_der(value).ok();
+                }
+                Ok(())
+            })?;
+        }
+        Ok((time, reason))
+    }
+}
+
+/// Walks `SEQUENCE OF Extension` content, calling `f(oid, critical, extnValue)` for each.
+pub(crate) fn walk_extensions<'a>(
+    seq_value: &'a [u8],
+    mut f: impl FnMut(ObjectIdentifier, bool, &'a [u8]) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut r = reader(seq_value, "extensions")?;
+    while !r.is_finished() {
+        let ext = expect_tlv(&mut r, Tag::Sequence, "extension")?;
+        let mut er = reader(ext.value, "extension")?;
+        let oid_tlv = expect_tlv(&mut er, Tag::ObjectIdentifier, "extension OID")?;
+        let oid = ObjectIdentifier::from_bytes(oid_tlv.value)
+            .map_err(|e| format!("extension OID: {e}"))?;
+        let mut next = read_tlv(&mut er).map_err(|e| format!("extension {oid}: {e}"))?;
+        let mut critical = false;
+        if next.tag == Tag::Boolean {
+            critical = next.value == [0xFF];
+            next = read_tlv(&mut er).map_err(|e| format!("extension {oid}: {e}"))?;
+        }
+        if next.tag != Tag::OctetString || !er.is_finished() {
+            return Err(format!("extension {oid}: extnValue is not an OCTET STRING"));
+        }
+        f(oid, critical, next.value)?;
+    }
+    Ok(())
+}
+
+/// DER encodings of the DirNames in a `DistributionPointName::FullName`.
+fn dir_names(dpn: &Option<DistributionPointName>) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    if let Some(DistributionPointName::FullName(names)) = dpn {
+        for n in names {
+            if let GeneralName::DirectoryName(name) = n {
+                out.push(name.to_der().map_err(|e| e.to_string())?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The DirNames of a certificate's cRLDistributionPoints, DER-encoded.
+pub fn certificate_dp_dirnames(cert: &Certificate) -> Result<Vec<Vec<u8>>, CrlError> {
+    let mut out = Vec::new();
+    for ext in cert.tbs_certificate.extensions.iter().flatten() {
+        if ext.extn_id == OID_CRL_DP {
+            let dps = CrlDistributionPoints::from_der(ext.extn_value.as_bytes()).map_err(|e| {
+                CrlError::CertificateDp {
+                    what: e.to_string(),
+                }
+            })?;
+            for dp in &dps.0 {
+                out.extend(
+                    dir_names(&dp.distribution_point)
+                        .map_err(|what| CrlError::CertificateDp { what })?,
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn subject_key_id(cert: &Certificate) -> Option<Vec<u8>> {
+    cert.tbs_certificate
+        .extensions
+        .iter()
+        .flatten()
+        .find(|e| e.extn_id == OID_SKI)
+        .and_then(|e| der::asn1::OctetStringRef::from_der(e.extn_value.as_bytes()).ok())
+        .map(|o| o.as_bytes().to_vec())
+}
+
+/// Parses one DER CertificateList. Returns everything but the source name and backing.
+fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
+    // (true, oid) = unsupported algorithm, else malformed; unsupported extensions are "ext:".
+    let m = |s: String| (false, s);
+    let mut top = reader(data, "CertificateList").map_err(m)?;
+    let outer = expect_tlv(&mut top, Tag::Sequence, "CertificateList").map_err(m)?;
+    if !top.is_finished() {
+        return Err(m("trailing bytes after the CertificateList".into()));
+    }
+    let mut r = reader(outer.value, "CertificateList").map_err(m)?;
+    let tbs = expect_tlv(&mut r, Tag::Sequence, "tbsCertList").map_err(m)?;
+    let alg = expect_tlv(&mut r, Tag::Sequence, "signatureAlgorithm").map_err(m)?;
+    let sig = expect_tlv(&mut r, Tag::BitString, "signatureValue").map_err(m)?;
+    if !r.is_finished() {
+        return Err(m("trailing bytes after signatureValue".into()));
+    }
+    let sig_bytes = match sig.value.split_first() {
+        Some((0, rest)) => rest,
+        _ => return Err(m("signatureValue has unused bits".into())),
+    };
+    let alg_kind = parse_sig_alg(alg.whole)
+        .map_err(m)?
+        .map_err(|oid| (true, oid))?;
+
+    let mut t = reader(tbs.value, "tbsCertList").map_err(m)?;
+    let mut next = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
+    if next.tag == Tag::Integer {
+        if next.value != [1] {
+            return Err(m("tbsCertList version is not v2".into()));
+        }
+        next = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
+    }
+    if next.tag != Tag::Sequence || next.whole != alg.whole {
+        return Err(m(
+            "tbsCertList signature algorithm differs from signatureAlgorithm".into(),
+        ));
+    }
+    let issuer = expect_tlv(&mut t, Tag::Sequence, "issuer").map_err(m)?;
+    let this_tlv = read_tlv(&mut t).map_err(|e| m(format!("thisUpdate: {e}")))?;
+    let this_update = decode_time(&this_tlv, "thisUpdate").map_err(m)?;
+    let mut next_update = None;
+    let mut entries = Vec::new();
+    let mut exts_value: Option<&[u8]> = None;
+    while !t.is_finished() {
+        let tlv = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
+        match tlv.tag {
+            tag if is_time_tag(tag) && next_update.is_none() && entries.is_empty() => {
+                next_update = Some(decode_time(&tlv, "nextUpdate").map_err(m)?);
+            }
+            Tag::Sequence if entries.is_empty() && exts_value.is_none() => {
+                index_entries(data, tlv.value, &mut entries).map_err(m)?;
+            }
+            Tag::ContextSpecific {
+                constructed: true,
+                number,
+            } if number == TagNumber::N0 && exts_value.is_none() => {
+                let mut er = reader(tlv.value, "crlExtensions").map_err(m)?;
+                let seq = expect_tlv(&mut er, Tag::Sequence, "crlExtensions").map_err(m)?;
+                if !er.is_finished() {
+                    return Err(m("crlExtensions: trailing bytes".into()));
+                }
+                exts_value = Some(seq.value);
+            }
+            other => return Err(m(format!("tbsCertList: unexpected {other}"))),
+        }
+    }
+
+    let mut idp_names = None;
+    let mut covers_user_certs = true;
+    let mut aki_key_id = None;
+    let mut unsupported = None;
+    if let Some(exts) = exts_value {
+        walk_extensions(exts, |oid, critical, value| {
+            if oid == OID_IDP {
+                let idp = IssuingDistributionPoint::from_der(value)
+                    .map_err(|e| format!("issuingDistributionPoint: {e}"))?;
+                covers_user_certs = !(idp.only_contains_ca_certs
+                    || idp.only_contains_attribute_certs
+                    || idp.only_some_reasons.is_some()
+                    || idp.indirect_crl);
+                idp_names = Some(dir_names(&idp.distribution_point)?);
+            } else if oid == OID_AKI {
+                let aki = AuthorityKeyIdentifier::from_der(value)
+                    .map_err(|e| format!("authorityKeyIdentifier: {e}"))?;
+                aki_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
+            } else if oid == OID_DELTA_CRL
+                || (critical
+                    && ![OID_CRL_NUMBER, OID_ISSUER_ALT_NAME, OID_FRESHEST_CRL].contains(&oid))
+            {
+                unsupported.get_or_insert(oid);
+            }
+            Ok(())
+        })
+        .map_err(m)?;
+    }
+    if let Some(oid) = unsupported {
+        return Err((false, format!("ext:{oid}")));
+    }
+
+    entries.sort_unstable_by(|a, b| {
+        let sa = data
+            .get(a.serial_start as usize..a.serial_start as usize + a.serial_len as usize)
+            .unwrap_or(&[]);
+        let sb = data
+            .get(b.serial_start as usize..b.serial_start as usize + b.serial_len as usize)
+            .unwrap_or(&[]);
+        sa.cmp(sb)
+    });
+
+    let sig_start = offset_in(data, sig_bytes);
+    let issuer_start = offset_in(data, issuer.whole);
+    Ok(Crl {
+        source: String::new(),
+        bytes: Box::new(Vec::new()),
+        issuer: (issuer_start, issuer_start + issuer.whole.len()),
+        this_update,
+        next_update,
+        idp_names,
+        covers_user_certs,
+        aki_key_id,
+        alg: alg_kind,
+        tbs_digest: alg_kind.digest(tbs.whole),
+        signature: (sig_start, sig_start + sig_bytes.len()),
+        entries,
+    })
+}
+
+/// Walks `revokedCertificates` content and records (serial span, entry offset) per entry.
+fn index_entries(data: &[u8], list: &[u8], out: &mut Vec<EntryIdx>) -> Result<(), String> {
+    let mut r = reader(list, "revokedCertificates")?;
+    while !r.is_finished() {
+        let entry = expect_tlv(&mut r, Tag::Sequence, "revoked entry")?;
+        let mut er = reader(entry.value, "revoked entry")?;
+        let serial = expect_tlv(&mut er, Tag::Integer, "revoked entry serial")?;
+        if serial.value.is_empty() || serial.value.len() > 64 {
+            return Err(format!(
+                "revoked entry serial of {} bytes",
+                serial.value.len()
+            ));
+        }
+        let date = read_tlv(&mut er).map_err(|e| format!("revocationDate: {e}"))?;
+        if !is_time_tag(date.tag) {
+            return Err(format!("revocationDate: unexpected {}", date.tag));
+        }
+        let s = normalize_serial(serial.value);
+        out.push(EntryIdx {
+            serial_start: offset_in(data, s) as u32,
+            entry_start: offset_in(data, entry.whole) as u32,
+            serial_len: s.len() as u16,
+        });
+    }
+    Ok(())
+}
+
+/// A set of loaded CRLs.
+#[derive(Default)]
+pub struct CrlStore {
+    crls: Vec<Crl>,
+    /// (CRL index, SHA-256 of the root's SPKI DER) pairs whose signature already verified.
+    verified: Mutex<HashSet<(usize, [u8; 32])>>,
+}
+
+impl fmt::Debug for CrlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CrlStore")
+            .field("crls", &self.info())
+            .finish()
+    }
+}
+
+impl CrlStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of CRLs loaded.
+    pub fn len(&self) -> usize {
+        self.crls.len()
+    }
+
+    /// True when no CRL is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.crls.is_empty()
+    }
+
+    /// One summary per loaded CRL.
+    pub fn info(&self) -> Vec<CrlInfo> {
+        self.crls
+            .iter()
+            .map(|c| CrlInfo {
+                source: c.source.clone(),
+                entries: c.entries.len(),
+                this_update: c.this_update,
+                next_update: c.next_update,
+            })
+            .collect()
+    }
+
+    /// Loads a CRL file (DER, or PEM with one or more `X509 CRL` blocks) or every `*.crl`,
+    /// `*.der` and `*.pem` file of a directory (not recursive). Returns how many CRLs were added.
+    /// Any bad file fails the whole call.
+    pub fn add_path(&mut self, path: &Path) -> Result<usize, CrlError> {
+        let io = |source| CrlError::Io {
+            file: path.display().to_string(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_dir() {
+            return self.add_file(path);
+        }
+        let mut files: Vec<PathBuf> = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(io)? {
+            let p = entry.map_err(io)?.path();
+            let ext = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase);
+            if p.is_file() && matches!(ext.as_deref(), Some("crl" | "der" | "pem")) {
+                files.push(p);
+            }
+        }
+        files.sort();
+        let mut n = 0;
+        for f in files {
+            n += self.add_file(&f)?;
+        }
+        Ok(n)
+    }
+
+    fn add_file(&mut self, path: &Path) -> Result<usize, CrlError> {
+        let name = path.display().to_string();
+        let io = |source| CrlError::Io {
+            file: name.clone(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(io)?.len();
+        if size > MAX_CRL_SIZE {
+            return Err(CrlError::TooLarge { file: name, size });
+        }
+        let data = std::fs::read(path).map_err(io)?;
+        self.add_bytes(&name, data)
+    }
+
+    /// Adds CRL bytes (DER or PEM) from memory or from a caller-made mapping. `source` names
+    /// them in errors and answers. Returns how many CRLs were added.
+    pub fn add_bytes(
+        &mut self,
+        source: &str,
+        bytes: impl AsRef<[u8]> + Send + Sync + 'static,
+    ) -> Result<usize, CrlError> {
+        let data = bytes.as_ref();
+        if data.len() as u64 > MAX_CRL_SIZE {
+            return Err(CrlError::TooLarge {
+                file: source.to_string(),
+                size: data.len() as u64,
+            });
+        }
+        let trimmed = data.trim_ascii_start();
+        if trimmed.starts_with(b"-----BEGIN") {
+            let blocks = pem_blocks(source, trimmed)?;
+            let count = blocks.len();
+            for (i, der) in blocks.into_iter().enumerate() {
+                let name = if count == 1 {
+                    source.to_string()
+                } else {
+                    format!("{source}#{}", i + 1)
+                };
+                self.add_der(name, Box::new(der))?;
+            }
+            return Ok(count);
+        }
+        self.add_der(source.to_string(), Box::new(bytes))?;
+        Ok(1)
+    }
+
+    fn add_der(&mut self, source: String, bytes: Backing) -> Result<(), CrlError> {
+        let mut crl = match parse_crl((*bytes).as_ref()) {
+            Ok(c) => c,
+            Err((true, oid)) => return Err(CrlError::UnsupportedAlgorithm { file: source, oid }),
+            Err((false, what)) => {
+                return Err(match what.strip_prefix("ext:") {
+                    Some(oid) => CrlError::UnsupportedExtension {
+                        file: source,
+                        oid: oid.to_string(),
+                    },
+                    None => CrlError::Malformed { file: source, what },
+                })
+            }
+        };
+        crl.source = source;
+        crl.bytes = bytes;
+        self.crls.push(crl);
+        Ok(())
+    }
+
+    /// Revocation status of `cert` at time `at` according to the loaded CRLs that apply to it:
+    /// issuer equal to `issuer_root`'s subject, distribution point matching, signature by
+    /// `issuer_root`'s key (checked here over the raw tbsCertList bytes). Among applicable
+    /// CRLs the newest current one decides; if none is current the answer is [`CrlStatus::Stale`].
+    pub fn status(
+        &self,
+        cert: &Certificate,
+        issuer_root: &Certificate,
+        at: SystemTime,
+    ) -> Result<CrlStatus, CrlError> {
+        let dps = certificate_dp_dirnames(cert)?;
+        let root_subject =
+            issuer_root
+                .tbs_certificate
+                .subject
+                .to_der()
+                .map_err(|e| CrlError::RootKey {
+                    what: format!("subject: {e}"),
+                })?;
+        let root_ski = subject_key_id(issuer_root);
+        let root_spki = issuer_root
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .map_err(|e| CrlError::RootKey {
+                what: e.to_string(),
+            })?;
+        let root_id: [u8; 32] = sha2::Sha256::digest(&root_spki).into();
+        let mut key: Option<RsaPublicKey> = None;
+        let mut candidates: Vec<&Crl> = Vec::new();
+        for (i, crl) in self.crls.iter().enumerate() {
+            if crl.span(crl.issuer) != root_subject.as_slice() || !crl.applies_to(&dps) {
+                continue;
+            }
+            if let (Some(aki), Some(ski)) = (&crl.aki_key_id, &root_ski) {
+                if aki != ski {
+                    continue; // another generation of the same-named root
+                }
+            }
+            let known = self
+                .verified
+                .lock()
+                .map(|v| v.contains(&(i, root_id)))
+                .unwrap_or(false);
+            if !known {
+                let k = match &key {
+                    Some(k) => k,
+                    None => {
+                        key.insert(rsa_key(issuer_root).map_err(|what| CrlError::RootKey { what })?)
+                    }
+                };
+                if !crl
+                    .alg
+                    .verify_digest(k, &crl.tbs_digest, crl.span(crl.signature))
+                {
+                    return Err(CrlError::BadSignature {
+                        file: crl.source.clone(),
+                    });
+                }
+                if let Ok(mut v) = self.verified.lock() {
+                    v.insert((i, root_id));
+                }
+            }
+            candidates.push(crl);
+        }
+        let fresh = candidates
+            .iter()
+            .filter(|c| c.is_fresh(at))
+            .max_by_key(|c| c.this_update);
+        let Some(crl) = fresh else {
+            return Ok(match candidates.iter().max_by_key(|c| c.this_update) {
+                Some(c) => CrlStatus::Stale {
+                    this_update: c.this_update,
+                    next_update: c.next_update,
+                    source: c.source.clone(),
+                },
+                None => CrlStatus::NoMatchingCrl,
+            });
+        };
+        let serial = normalize_serial(cert.tbs_certificate.serial_number.as_bytes());
+        match crl.find(serial) {
+            None => Ok(CrlStatus::Good {
+                crl_this_update: crl.this_update,
+                crl_next_update: crl.next_update.unwrap_or(crl.this_update),
+                source: crl.source.clone(),
+            }),
+            Some(e) => {
+                let (revocation_time, reason) =
+                    crl.decode_entry(e).map_err(|what| CrlError::Malformed {
+                        file: crl.source.clone(),
+                        what,
+                    })?;
+                Ok(CrlStatus::Revoked {
+                    reason,
+                    revocation_time,
+                    source: crl.source.clone(),
+                })
+            }
+        }
+    }
+}
+
+/// Splits a PEM file into the DER of its `X509 CRL` blocks.
+fn pem_blocks(source: &str, text: &[u8]) -> Result<Vec<Vec<u8>>, CrlError> {
+    const BEGIN: &[u8] = b"-----BEGIN X509 CRL-----";
+    const END: &[u8] = b"-----END X509 CRL-----";
+    let pem = |what: String| CrlError::Pem {
+        file: source.to_string(),
+        what,
+    };
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(b) = find(rest, BEGIN) {
+        let from = rest.get(b..).unwrap_or(&[]);
+        let e = find(from, END).ok_or_else(|| pem("BEGIN X509 CRL without END".into()))?;
+        let block = from.get(..e + END.len()).unwrap_or(&[]);
+        let (_, der) = der::pem::decode_vec(block).map_err(|e| pem(e.to_string()))?;
+        out.push(der);
+        rest = from.get(e + END.len()..).unwrap_or(&[]);
+    }
+    if out.is_empty() {
+        return Err(pem("no X509 CRL block".into()));
+    }
+    Ok(out)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}

@@ -1,0 +1,187 @@
+//! Revocation policy: combines the configured CRL store and OCSP responder into one outcome per
+//! certificate, and decides whether that outcome lets verification pass.
+//!
+//! - [`RevocationPolicy::Require`] (default): only an authoritative "good" passes; no answer is
+//!   "revocation unknown" and fails (fail closed, DESIGN.md §5).
+//! - [`RevocationPolicy::Prefer`]: sources are consulted; unknown is reported but does not fail.
+//! - [`RevocationPolicy::Off`]: nothing is consulted; the outcome is "not checked".
+//!
+//! Order: CRLs first (local files, no traffic); a CRL "revoked" is final. Then OCSP, if
+//! configured: its verified good/revoked answer decides. Otherwise a CRL "good" stands. Revoked
+//! always fails, whatever the policy. No network traffic except to the configured OCSP URL.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use x509_cert::Certificate;
+
+use super::crl::{CrlStatus, CrlStore, Reason};
+use super::{RevocationChecker, RevocationOutcome, RevocationPolicy};
+use super::ocsp::{OcspClient, OcspOutcome};
+
+impl RevocationPolicy {
+    /// Whether `outcome` lets verification pass under this policy. Revoked never passes.
+    pub fn accepts(self, outcome: &RevocationOutcome) -> bool {
+        match outcome {
+            RevocationOutcome::Good { .. } => true,
+            RevocationOutcome::Revoked { .. } => false,
+            RevocationOutcome::Unknown { .. } => self == Self::Prefer,
+            RevocationOutcome::NotChecked => self == Self::Off,
+        }
+    }
+}
+
+/// Where an authoritative answer came from; rendered into [`RevocationOutcome`]'s `source`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevocationSource {
+    /// A CRL file (or in-memory source name).
+    Crl(String),
+    /// An OCSP responder URL.
+    Ocsp(String),
+}
+
+impl fmt::Display for RevocationSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Crl(s) => write!(f, "CRL {s}"),
+            Self::Ocsp(u) => write!(f, "OCSP {u}"),
+        }
+    }
+}
+
+/// The name of a CRL reason code as RFC 5280 spells it.
+pub fn reason_name(reason: &Reason) -> &'static str {
+    match reason {
+        Reason::Unspecified => "unspecified",
+        Reason::KeyCompromise => "keyCompromise",
+        Reason::CaCompromise => "cACompromise",
+        Reason::AffiliationChanged => "affiliationChanged",
+        Reason::Superseded => "superseded",
+        Reason::CessationOfOperation => "cessationOfOperation",
+        Reason::CertificateHold => "certificateHold",
+        Reason::RemoveFromCRL => "removeFromCRL",
+        Reason::PrivilegeWithdrawn => "privilegeWithdrawn",
+        Reason::AaCompromise => "aACompromise",
+    }
+}
+
+/// The configured revocation sources and policy.
+#[derive(Debug, Default)]
+pub struct Revocation {
+    policy: RevocationPolicy,
+    crls: CrlStore,
+    ocsp: Option<OcspClient>,
+}
+
+impl Revocation {
+    /// No sources, the given policy.
+    pub fn new(policy: RevocationPolicy) -> Self {
+        Self {
+            policy,
+            crls: CrlStore::new(),
+            ocsp: None,
+        }
+    }
+
+    /// Uses these CRLs.
+    pub fn with_crls(mut self, crls: CrlStore) -> Self {
+        self.crls = crls;
+        self
+    }
+
+    /// Uses this OCSP client.
+    pub fn with_ocsp(mut self, ocsp: OcspClient) -> Self {
+        self.ocsp = Some(ocsp);
+        self
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> RevocationPolicy {
+        self.policy
+    }
+
+    /// Checks and applies the policy: `(outcome, passes)`.
+    pub fn evaluate(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: SystemTime,
+    ) -> (RevocationOutcome, bool) {
+        let outcome = self.check(cert, issuer, at);
+        let pass = self.policy.accepts(&outcome);
+        (outcome, pass)
+    }
+}
+
+impl RevocationChecker for Revocation {
+    fn check(&self, cert: &Certificate, issuer: &Certificate, at: SystemTime) -> RevocationOutcome {
+        if self.policy == RevocationPolicy::Off {
+            return RevocationOutcome::NotChecked;
+        }
+        let mut why: Vec<String> = Vec::new();
+        let mut crl_good = None;
+        if self.crls.is_empty() {
+            why.push("no CRL configured".into());
+        } else {
+            match self.crls.status(cert, issuer, at) {
+                Ok(CrlStatus::Revoked {
+                    reason,
+                    revocation_time,
+                    source,
+                }) => {
+                    return RevocationOutcome::Revoked {
+                        reason: reason.as_ref().map(|r| reason_name(r).to_string()),
+                        time: revocation_time.into(),
+                        source: RevocationSource::Crl(source).to_string(),
+                    }
+                }
+                Ok(CrlStatus::Good {
+                    crl_this_update,
+                    crl_next_update,
+                    source,
+                }) => {
+                    crl_good = Some(RevocationOutcome::Good {
+                        source: RevocationSource::Crl(source).to_string(),
+                        this_update: crl_this_update.into(),
+                        next_update: Some(crl_next_update.into()),
+                    })
+                }
+                Ok(CrlStatus::Stale { source, .. }) => {
+                    why.push(format!("CRL {source} is not current"))
+                }
+                Ok(CrlStatus::NoMatchingCrl) => why.push("no applicable CRL".into()),
+                Err(e) => why.push(e.to_string()),
+            }
+        }
+        match &self.ocsp {
+            None => why.push("no OCSP responder configured".into()),
+            Some(client) => match client.check(cert, issuer, at) {
+                OcspOutcome::Good {
+                    url,
+                    this_update,
+                    next_update,
+                } => {
+                    return RevocationOutcome::Good {
+                        source: RevocationSource::Ocsp(url).to_string(),
+                        this_update: this_update.into(),
+                        next_update: next_update.map(Into::into),
+                    }
+                }
+                OcspOutcome::Revoked { url, reason, time } => {
+                    return RevocationOutcome::Revoked {
+                        reason: reason.as_ref().map(|r| reason_name(r).to_string()),
+                        time: time.into(),
+                        source: RevocationSource::Ocsp(url).to_string(),
+                    }
+                }
+                OcspOutcome::Unknown { url } => {
+                    why.push(format!("OCSP {url} does not know the certificate"))
+                }
+                OcspOutcome::Error(e) => why.push(e.to_string()),
+            },
+        }
+        crl_good.unwrap_or(RevocationOutcome::Unknown {
+            why: why.join("; "),
+        })
+    }
+}
