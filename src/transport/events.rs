@@ -184,10 +184,7 @@ impl Default for WatchOptions {
 }
 
 fn pcsc_error(e: pcsc::Error) -> TransportError {
-    match e {
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped => TransportError::NoService,
-        other => TransportError::Pcsc(other.to_string()),
-    }
+    super::pcsc::map_pcsc_error(e, "")
 }
 
 /// Whether the card in `reader` answers `90 00` to SELECT of the JPKI AID (`None`: could not
@@ -388,21 +385,5 @@ mod tests {
         assert!(now
             .to_json()
             .contains(r#""event":"reader_added","reader":"R""#));
-    }
-
-    #[test]
-    fn pcsc_errors_map_to_transport_errors() {
-        assert!(matches!(
-            pcsc_error(pcsc::Error::NoService),
-            TransportError::NoService
-        ));
-        assert!(matches!(
-            pcsc_error(pcsc::Error::ServiceStopped),
-            TransportError::NoService
-        ));
-        assert!(matches!(
-            pcsc_error(pcsc::Error::InternalError),
-            TransportError::Pcsc(_)
-        ));
     }
 }
