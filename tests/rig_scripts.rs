@@ -166,7 +166,7 @@ fn pin_status_spends_no_tries_and_runs_on_a_real_reader() {
         .map(|s| s.sw.clone().unwrap())
         .collect();
     assert_eq!(sws, ["63 C3", "63 C5", "63 C3"]);
-    let counts = t.inner.card().with_card(|c| c.counts().clone()).unwrap();
+    let counts = t.inner.card().with_card(|c| *c.counts()).unwrap();
     assert_eq!(counts.verify_with_data, 0);
     assert_eq!(counts.verify_status, 3);
 }
@@ -176,7 +176,7 @@ fn sign_flow_signs_twice_and_never_shows_the_secrets() {
     let mut t = sim();
     let report = run(&shipped("sign-flow.apdu"), &mut t, &good_env()).unwrap();
     assert!(report.passed, "{report}");
-    let counts = t.card().with_card(|c| c.counts().clone()).unwrap();
+    let counts = t.card().with_card(|c| *c.counts()).unwrap();
     assert_eq!(counts.signatures, 2);
     assert_eq!(counts.verify_with_data, 2);
     let verifies: Vec<&str> = report

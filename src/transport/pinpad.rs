@@ -386,32 +386,48 @@ impl PadResult {
     }
 }
 
-/// Ask the reader for its features (`SCardControl` with `CM_IOCTL_GET_FEATURE_REQUEST`).
-/// Needs a connected card handle (shared or direct). Not testable without hardware.
-pub fn read_features(card: &pcsc::Card) -> Result<Features, PinPadError> {
-    let mut buffer = [0u8; 256];
+/// A handle that can send `SCardControl` requests to a reader: implemented for
+/// `pcsc::Card`; a PC/SC transport can implement it by delegating to its card.
+pub trait PinPadControl {
+    /// Send `input` with control `code` (a platform control code, as the feature list gives
+    /// it); return the reader's answer.
+    fn control(&self, code: u32, input: &[u8]) -> Result<Vec<u8>, PinPadError>;
+}
+
+impl PinPadControl for pcsc::Card {
+    fn control(&self, code: u32, input: &[u8]) -> Result<Vec<u8>, PinPadError> {
+        let mut buffer = [0u8; 1024];
+        let answer = pcsc::Card::control(self, pcsc::ffi::DWORD::from(code), input, &mut buffer)?;
+        Ok(answer.to_vec())
+    }
+}
+
+/// The platform control code of `CM_IOCTL_GET_FEATURE_REQUEST` (`SCARD_CTL_CODE(3400)`:
+/// `0x42000D48` with pcsc-lite).
+pub fn feature_request_code() -> u32 {
     let code = pcsc::ctl_code(pcsc::ffi::DWORD::from(GET_FEATURE_REQUEST));
-    let answer = card.control(code, &[], &mut buffer)?;
-    Features::parse(answer)
+    // Every platform's SCARD_CTL_CODE(3400) fits in 32 bits.
+    u32::try_from(code).unwrap_or(u32::MAX)
+}
+
+/// Ask the reader for its features (`CM_IOCTL_GET_FEATURE_REQUEST`). Needs a connected card
+/// handle (shared or direct).
+pub fn read_features(reader: &dyn PinPadControl) -> Result<Features, PinPadError> {
+    let answer = reader.control(feature_request_code(), &[])?;
+    Features::parse(&answer)
 }
 
 /// Verify `kind` on the pad: the user types the PIN on the reader, the reader sends the
-/// VERIFY. The PIN EF must be selected first, inside the caller's transaction. Not testable
-/// without hardware.
+/// VERIFY and passes back the card's status word (or its own: timeout, cancel). The PIN EF
+/// must be selected first, inside the caller's transaction.
 pub fn verify_on_pinpad(
-    card: &pcsc::Card,
+    reader: &dyn PinPadControl,
     control_code: u32,
     kind: PinKind,
     params: &PinPadParams,
 ) -> Result<PadResult, PinPadError> {
-    let structure = verify_structure(kind, params);
-    let mut buffer = [0u8; 258];
-    let answer = card.control(
-        pcsc::ffi::DWORD::from(control_code),
-        &structure,
-        &mut buffer,
-    )?;
-    PadResult::from_answer(answer)
+    let answer = reader.control(control_code, &verify_structure(kind, params))?;
+    PadResult::from_answer(&answer)
 }
 
 #[cfg(test)]
@@ -563,6 +579,60 @@ mod tests {
         assert_eq!(
             PadResult::from_answer(&[1, 0x90, 0x00]),
             Err(PinPadError::BadAnswer { len: 3 })
+        );
+    }
+
+    /// A pad that records what it was sent and answers a fixed reply.
+    struct FakePad {
+        sent: std::cell::RefCell<Vec<(u32, Vec<u8>)>>,
+        reply: Result<Vec<u8>, PinPadError>,
+    }
+
+    impl PinPadControl for FakePad {
+        fn control(&self, code: u32, input: &[u8]) -> Result<Vec<u8>, PinPadError> {
+            self.sent.borrow_mut().push((code, input.to_vec()));
+            self.reply.clone()
+        }
+    }
+
+    fn pad(reply: Result<Vec<u8>, PinPadError>) -> FakePad {
+        FakePad {
+            sent: Default::default(),
+            reply,
+        }
+    }
+
+    #[test]
+    fn wrappers_send_the_right_requests() {
+        let reader = pad(Ok(ANSWER.to_vec()));
+        let features = read_features(&reader).unwrap();
+        assert_eq!(features.verify_pin_direct(), Some(0x4233_0006));
+        #[cfg(not(windows))]
+        assert_eq!(feature_request_code(), 0x4200_0D48);
+        assert_eq!(
+            reader.sent.borrow().as_slice(),
+            &[(feature_request_code(), vec![])]
+        );
+
+        let reader = pad(Ok(vec![0x63, 0xC1]));
+        let result = verify_on_pinpad(
+            &reader,
+            0x4233_0006,
+            PinKind::AuthPin,
+            &PinPadParams::default(),
+        );
+        assert_eq!(result, Ok(PadResult::WrongPin { tries_left: 1 }));
+        let sent = reader.sent.borrow();
+        assert_eq!(sent[0].0, 0x4233_0006);
+        assert_eq!(
+            sent[0].1,
+            verify_structure(PinKind::AuthPin, &PinPadParams::default())
+        );
+
+        let failing = pad(Err(PinPadError::Pcsc("reader gone".into())));
+        assert_eq!(
+            read_features(&failing),
+            Err(PinPadError::Pcsc("reader gone".into()))
         );
     }
 
