@@ -21,15 +21,9 @@ fn demo_transcript_reads_signs_and_verifies_with_revocation() {
         .code(0)
         .stdout(predicate::str::contains("My Number Card (JPKIAPICCTOKEN2)"))
         .stdout(predicate::str::contains("signature password: 5 tries left"))
-        .stdout(predicate::str::contains(
-            "VERIFY commands carrying a PIN so far: 0",
-        ))
-        .stdout(predicate::str::contains(
-            "with the municipality's current CRL: VALID",
-        ))
-        .stdout(predicate::str::contains(
-            "NOT VALID (revoked: keyCompromise",
-        ))
+        .stdout(predicate::str::contains("VERIFY commands carrying a PIN so far: 0"))
+        .stdout(predicate::str::contains("with the municipality's current CRL: VALID"))
+        .stdout(predicate::str::contains("NOT VALID (revoked: keyCompromise"))
         .stdout(predicate::str::contains("demo complete"))
         // The demo enters the virtual card's password itself; it must never print it.
         .stdout(predicate::str::contains("MYNACARD1").not());
@@ -37,33 +31,15 @@ fn demo_transcript_reads_signs_and_verifies_with_revocation() {
 
 #[test]
 fn demo_json_is_one_document_with_every_step() {
-    let out = mynacard()
-        .args(["demo", "--json"])
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
+    let out = mynacard().args(["demo", "--json"]).assert().code(0).get_output().stdout.clone();
     let doc: serde_json::Value = serde_json::from_slice(&out).expect("one JSON document");
     assert_eq!(doc["ok"], true);
     assert_eq!(doc["reader"], "sim");
-    let steps: Vec<&str> = doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    let steps: Vec<&str> =
+        doc["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(
         steps,
-        [
-            "detect",
-            "read_certificate",
-            "read_certificate",
-            "read_certificate",
-            "pin_status",
-            "sign",
-            "verify"
-        ]
+        ["detect", "read_certificate", "read_certificate", "read_certificate", "pin_status", "sign", "verify"]
     );
     let verify = &doc["steps"][6]["result"];
     assert_eq!(verify["with_current_crl"]["verdict"], "valid");
@@ -74,24 +50,10 @@ fn demo_json_is_one_document_with_every_step() {
 #[test]
 fn demo_files_verify_with_openssl_and_tampering_is_caught() {
     let dir = tempfile::tempdir().unwrap();
-    mynacard()
-        .args(["demo", "-q", "--out"])
-        .arg(dir.path())
-        .assert()
-        .code(0);
+    mynacard().args(["demo", "-q", "--out"]).arg(dir.path()).assert().code(0);
     let verify = |content: &Path| {
         Process::new("openssl")
-            .args([
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-purpose",
-                "any",
-                "-out",
-                "/dev/null",
-            ])
+            .args(["cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-out", "/dev/null"])
             .arg("-in")
             .arg(dir.path().join("document.txt.p7s"))
             .arg("-content")
@@ -102,11 +64,7 @@ fn demo_files_verify_with_openssl_and_tampering_is_caught() {
             .expect("openssl runs")
     };
     let ok = verify(&dir.path().join("document.txt"));
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let tampered = dir.path().join("tampered.txt");
     let mut bytes = std::fs::read(dir.path().join("document.txt")).unwrap();
     bytes[0] ^= 1;
@@ -120,31 +78,17 @@ fn demo_refuses_any_reader_but_the_virtual_card() {
         .args(["demo", "--reader", "Some Real Reader"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "only on the built-in virtual card",
-        ));
+        .stderr(predicate::str::contains("only on the built-in virtual card"));
 }
 
 #[test]
 fn sim_generate_reproduces_the_built_in_image() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("image");
-    mynacard()
-        .args(["sim", "generate", "--out"])
-        .arg(&out)
-        .assert()
-        .code(0);
+    mynacard().args(["sim", "generate", "--out"]).arg(&out).assert().code(0);
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default");
-    let status = Process::new("diff")
-        .arg("-r")
-        .arg(&out)
-        .arg(&committed)
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "regenerated image differs from sim-image/default"
-    );
+    let status = Process::new("diff").arg("-r").arg(&out).arg(&committed).status().unwrap();
+    assert!(status.success(), "regenerated image differs from sim-image/default");
     // A non-empty directory is never overwritten.
     mynacard()
         .args(["sim", "generate", "--out"])

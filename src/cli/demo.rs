@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+
 use clap::Args;
 use serde_json::json;
 
@@ -36,8 +37,7 @@ const SIM_SIGN_CRL_REVOKED: &[u8] =
 /// The default image's signature password (README: "The virtual card").
 const SIM_SIGN_PASSWORD: &str = "MYNACARD1";
 /// The sample document.
-const SAMPLE: &str =
-    "mynacard demo: 署名のテスト文書 / a sample document signed on the virtual card.\n";
+const SAMPLE: &str = "mynacard demo: 署名のテスト文書 / a sample document signed on the virtual card.\n";
 
 /// `mynacard demo`.
 #[derive(Debug, Args)]
@@ -67,21 +67,14 @@ impl Transcript {
 
 /// Run `mynacard demo`.
 pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
-    if g.reader
-        .as_deref()
-        .is_some_and(|r| r != super::connect::SIM)
-    {
+    if g.reader.as_deref().is_some_and(|r| r != super::connect::SIM) {
         return Err(CliError::Usage(
             "the demo runs only on the built-in virtual card (it types that card's published \
              password itself); drop --reader"
                 .into(),
         ));
     }
-    let mut t = Transcript {
-        json: g.json,
-        quiet: g.quiet,
-        steps: Vec::new(),
-    };
+    let mut t = Transcript { json: g.json, quiet: g.quiet, steps: Vec::new() };
     let profile = super::sim::profile(super::sim::ProfileName::Default, false);
     let shared = SharedCard::new(VirtualCard::new(CardImage::default_image(), profile));
     let transport: Box<dyn mynacard::transport::Transport> = match &g.trace {
@@ -100,29 +93,19 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         TokenType::Card => "My Number Card (JPKIAPICCTOKEN2)",
         TokenType::Phone => "smartphone (JPKIAPGPSETOKEN)",
     };
-    t.say(&format!(
-        "1. card detected by selecting the JPKI application: {token_name}"
-    ));
-    t.step(
-        "detect",
-        json!({ "token": format!("{token:?}").to_lowercase() }),
-    );
+    t.say(&format!("1. card detected by selecting the JPKI application: {token_name}"));
+    t.step("detect", json!({ "token": format!("{token:?}").to_lowercase() }));
 
     t.say("2. public certificates:");
     let mut certs = Vec::new();
-    for (name, kind) in [
-        ("auth", CertKind::Auth),
-        ("auth-ca", CertKind::AuthCa),
-        ("sign-ca", CertKind::SignCa),
-    ] {
+    for (name, kind) in
+        [("auth", CertKind::Auth), ("auth-ca", CertKind::AuthCa), ("sign-ca", CertKind::SignCa)]
+    {
         let before = count(&shared).map(|c| c.read_binary).unwrap_or(0);
         let der = client.read_certificate(kind)?;
         let reads = count(&shared).map(|c| c.read_binary).unwrap_or(0) - before;
         let subject = subject_of(&der);
-        t.say(&format!(
-            "   {name:<8} {:>5} bytes in {reads} READ BINARY  {subject}",
-            der.len()
-        ));
+        t.say(&format!("   {name:<8} {:>5} bytes in {reads} READ BINARY  {subject}", der.len()));
         t.step("read_certificate", json!({ "which": name, "bytes": der.len(), "read_binary_commands": reads, "subject": subject }));
         certs.push((name, der));
     }
@@ -139,9 +122,7 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         pins.insert(pin_key(kind).into(), value);
     }
     let verifies = count(&shared).map(|c| c.verify_with_data).unwrap_or(0);
-    t.say(&format!(
-        "   VERIFY commands carrying a PIN so far: {verifies}"
-    ));
+    t.say(&format!("   VERIFY commands carrying a PIN so far: {verifies}"));
     t.step("pin_status", serde_json::Value::Object(pins));
 
     t.say("4. signing a sample document as CMS (CAdES-BES) with the signature key:");
@@ -149,13 +130,8 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     let (sign_cert, cms) = {
         let mut unlocked = client.unlock(&password, false)?;
         let cert = unlocked.read_certificate(CertKind::Sign)?;
-        let cms = sign_detached(
-            SAMPLE.as_bytes(),
-            &cert,
-            &mut unlocked,
-            &CmsOptions::default(),
-        )
-        .map_err(|e| CliError::Input(format!("building the CMS signature: {e}")))?;
+        let cms = sign_detached(SAMPLE.as_bytes(), &cert, &mut unlocked, &CmsOptions::default())
+            .map_err(|e| CliError::Input(format!("building the CMS signature: {e}")))?;
         unlocked.finish()?;
         (cert, cms)
     };
@@ -164,29 +140,16 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         "   {} bytes of CMS; the card computed {signatures} signature(s) after one VERIFY; security state cleared",
         cms.len()
     ));
-    t.step(
-        "sign",
-        json!({ "format": "cms", "bytes": cms.len(), "card_signatures": signatures }),
-    );
+    t.step("sign", json!({ "format": "cms", "bytes": cms.len(), "card_signatures": signatures }));
 
     t.say("5. verifying the signature (trust: the virtual card's root; revocation required):");
-    let anchor = TrustAnchor::from_der(
-        SIM_SIGN_ROOT,
-        AnchorSource::Extra,
-        "virtual card signature root",
-    )
-    .map_err(|e| CliError::Input(e.to_string()))?;
+    let anchor = TrustAnchor::from_der(SIM_SIGN_ROOT, AnchorSource::Extra, "virtual card signature root")
+        .map_err(|e| CliError::Input(e.to_string()))?;
     let good = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_EMPTY, "sign-crl-empty.der")?;
-    t.say(&format!(
-        "   with the municipality's current CRL: {}",
-        verdict_text(&good.verdict)
-    ));
+    t.say(&format!("   with the municipality's current CRL: {}", verdict_text(&good.verdict)));
     t.say(&format!("   revocation: {}", good.revocation.outcome));
     if let Some(h) = &good.holder {
-        t.say(&format!(
-            "   signer: {}",
-            h.name.as_deref().unwrap_or("(no name)")
-        ));
+        t.say(&format!("   signer: {}", h.name.as_deref().unwrap_or("(no name)")));
     }
     let revoked = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_REVOKED, "sign-crl-revoked.der")?;
     t.say(&format!(
@@ -194,39 +157,17 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         verdict_text(&revoked.verdict),
         revoked.revocation.outcome
     ));
-    t.step(
-        "verify",
-        json!({ "with_current_crl": good, "with_revoking_crl": revoked }),
-    );
+    t.step("verify", json!({ "with_current_crl": good, "with_revoking_crl": revoked }));
 
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-            context: format!("creating {}", dir.display()),
-            source,
-        })?;
-        let io = |what: &str, source| CliError::Io {
-            context: format!("writing {what}"),
-            source,
-        };
-        write_atomic(&dir.join("document.txt"), SAMPLE.as_bytes())
-            .map_err(|e| io("document.txt", e))?;
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Io { context: format!("creating {}", dir.display()), source })?;
+        let io = |what: &str, source| CliError::Io { context: format!("writing {what}"), source };
+        write_atomic(&dir.join("document.txt"), SAMPLE.as_bytes()).map_err(|e| io("document.txt", e))?;
         write_atomic(&dir.join("document.txt.p7s"), &cms).map_err(|e| io("document.txt.p7s", e))?;
-        write_atomic(
-            &dir.join("sign-root.pem"),
-            pem("CERTIFICATE", SIM_SIGN_ROOT).as_bytes(),
-        )
-        .map_err(|e| io("sign-root.pem", e))?;
-        write_atomic(
-            &dir.join("sign-cert.pem"),
-            pem("CERTIFICATE", &sign_cert).as_bytes(),
-        )
-        .map_err(|e| io("sign-cert.pem", e))?;
+        write_atomic(&dir.join("sign-root.pem"), pem("CERTIFICATE", SIM_SIGN_ROOT).as_bytes()).map_err(|e| io("sign-root.pem", e))?;
+        write_atomic(&dir.join("sign-cert.pem"), pem("CERTIFICATE", &sign_cert).as_bytes()).map_err(|e| io("sign-cert.pem", e))?;
         for (name, der) in &certs {
-            write_atomic(
-                &dir.join(format!("{name}.pem")),
-                pem("CERTIFICATE", der).as_bytes(),
-            )
-            .map_err(|e| io(name, e))?;
+            write_atomic(&dir.join(format!("{name}.pem")), pem("CERTIFICATE", der).as_bytes()).map_err(|e| io(name, e))?;
         }
         t.say(&format!("6. files written to {}", dir.display()));
     }
@@ -235,17 +176,9 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     if g.json {
         println!("{}", json!({ "ok": ok, "reader": "sim", "steps": t.steps }));
     } else {
-        t.say(if ok {
-            "demo complete: everything behaved as expected"
-        } else {
-            "demo FAILED"
-        });
+        t.say(if ok { "demo complete: everything behaved as expected" } else { "demo FAILED" });
     }
-    Ok(if ok {
-        Exit::Success
-    } else {
-        Exit::VerificationFailed
-    })
+    Ok(if ok { Exit::Success } else { Exit::VerificationFailed })
 }
 
 fn verify_with_crl(
@@ -255,17 +188,14 @@ fn verify_with_crl(
     name: &str,
 ) -> Result<mynacard::verify::VerifyReport, CliError> {
     let mut store = CrlStore::new();
-    store
-        .add_bytes(name, crl)
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    store.add_bytes(name, crl).map_err(|e| CliError::Input(e.to_string()))?;
     let revocation = Revocation::new(RevocationPolicy::Require).with_crls(store);
     let opts = VerifyOptions {
         extra_anchors: vec![anchor.clone()],
         revocation: Some(&revocation),
         ..VerifyOptions::default()
     };
-    verify_cms(Some(SAMPLE.as_bytes()), cms, None, &opts)
-        .map_err(|e| CliError::Input(e.to_string()))
+    verify_cms(Some(SAMPLE.as_bytes()), cms, None, &opts).map_err(|e| CliError::Input(e.to_string()))
 }
 
 fn verdict_text(v: &Verdict) -> &'static str {
@@ -289,3 +219,4 @@ fn subject_of(der: &[u8]) -> String {
         .map(|c| c.tbs_certificate.subject.to_string())
         .unwrap_or_else(|_| "(not a certificate)".into())
 }
+

@@ -45,27 +45,18 @@ pub struct GenerateArgs {
 
 fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
     if a.out.exists()
-        && std::fs::read_dir(&a.out)
-            .map(|mut d| d.next().is_some())
-            .unwrap_or(true)
+        && std::fs::read_dir(&a.out).map(|mut d| d.next().is_some()).unwrap_or(true)
     {
         return Err(CliError::Usage(format!(
             "{} exists and is not empty: choose a new directory",
             a.out.display()
         )));
     }
-    mynacard::sim::image::write_default_image(&a.out)
-        .map_err(|e| CliError::Image(e.to_string()))?;
+    mynacard::sim::image::write_default_image(&a.out).map_err(|e| CliError::Image(e.to_string()))?;
     if g.json {
-        println!(
-            "{}",
-            serde_json::json!({ "image": a.out.display().to_string() })
-        );
+        println!("{}", serde_json::json!({ "image": a.out.display().to_string() }));
     } else if !g.quiet {
-        println!(
-            "wrote the default card image and its PKI to {}",
-            a.out.display()
-        );
+        println!("wrote the default card image and its PKI to {}", a.out.display());
     }
     Ok(Exit::Success)
 }
@@ -103,10 +94,7 @@ pub struct ServeArgs {
 /// (contactless: short APDUs only). `no_extended` turns extended length off in any preset.
 pub fn profile(name: ProfileName, no_extended: bool) -> Profile {
     let mut p = match name {
-        ProfileName::Default => Profile {
-            extended_length: true,
-            ..Profile::default()
-        },
+        ProfileName::Default => Profile { extended_length: true, ..Profile::default() },
         ProfileName::Contact => Profile::contact(),
         ProfileName::Contactless => Profile::contactless(),
     };
@@ -144,10 +132,9 @@ pub fn event_text(e: &VpcdEvent, verbose: u8) -> Option<String> {
         VpcdEvent::PowerOff => (1, "power off".to_string()),
         VpcdEvent::Reset => (1, "reset".to_string()),
         VpcdEvent::UnknownControl(b) => (1, format!("unknown control byte {b:02X} ignored")),
-        VpcdEvent::Apdu { command, response } => (
-            2,
-            format!("APDU of {command} bytes answered with {response} bytes"),
-        ),
+        VpcdEvent::Apdu { command, response } => {
+            (2, format!("APDU of {command} bytes answered with {response} bytes"))
+        }
         VpcdEvent::Atr => (3, "ATR poll".to_string()),
     };
     (level <= verbose).then_some(text)
@@ -174,10 +161,8 @@ pub fn event_json(e: &VpcdEvent) -> serde_json::Value {
 
 fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let image = load_image(args.image.as_deref())?;
-    let card = Arc::new(Mutex::new(VirtualCard::new(
-        image,
-        profile(args.profile, args.no_extended),
-    )));
+    let card =
+        Arc::new(Mutex::new(VirtualCard::new(image, profile(args.profile, args.no_extended))));
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
@@ -199,18 +184,14 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         }
     });
     if !quiet && !json {
-        let reader = reader_name(&args.vpcd)
-            .map(|r| format!(" (reader \"{r}\")"))
-            .unwrap_or_default();
+        let reader =
+            reader_name(&args.vpcd).map(|r| format!(" (reader \"{r}\")")).unwrap_or_default();
         eprintln!(
             "mynacard sim: serving the virtual card to vpcd at {}{reader}; stop with Ctrl-C",
             args.vpcd
         );
     }
-    let opts = VpcdOptions {
-        events: Some(events),
-        ..VpcdOptions::default()
-    };
+    let opts = VpcdOptions { events: Some(events), ..VpcdOptions::default() };
     vpcd::serve(args.vpcd, card, stop, opts)?;
     if !quiet && !json {
         eprintln!("mynacard sim: stopped");
@@ -249,14 +230,8 @@ mod tests {
 
     #[test]
     fn reader_names_of_debian_ports() {
-        assert_eq!(
-            reader_name(&"127.0.0.1:35963".parse().unwrap()),
-            Some("Virtual PCD 00 00")
-        );
-        assert_eq!(
-            reader_name(&"127.0.0.1:35964".parse().unwrap()),
-            Some("Virtual PCD 00 01")
-        );
+        assert_eq!(reader_name(&"127.0.0.1:35963".parse().unwrap()), Some("Virtual PCD 00 00"));
+        assert_eq!(reader_name(&"127.0.0.1:35964".parse().unwrap()), Some("Virtual PCD 00 01"));
         assert_eq!(reader_name(&"127.0.0.1:4000".parse().unwrap()), None);
     }
 
@@ -267,11 +242,7 @@ mod tests {
         assert!(event_text(&VpcdEvent::PowerOn, 0).is_none());
         assert!(event_text(&VpcdEvent::Disconnected("x".into()), 0).is_some());
         assert_eq!(
-            event_json(&VpcdEvent::Apdu {
-                command: 5,
-                response: 258
-            })
-            .to_string(),
+            event_json(&VpcdEvent::Apdu { command: 5, response: 258 }).to_string(),
             r#"{"command_len":5,"event":"apdu","response_len":258}"#
         );
     }
