@@ -7,8 +7,10 @@
 #![forbid(unsafe_code)]
 
 pub mod apdu;
+pub mod audit;
 pub mod card;
 pub mod facts;
+pub mod rig;
 pub mod sign;
 pub mod sim;
 pub mod transport;

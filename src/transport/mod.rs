@@ -4,7 +4,9 @@
 //! every exchange with PIN data redacted. It knows nothing of what the bytes mean.
 
 mod error;
+pub mod events;
 pub mod pcsc;
+pub mod pinpad;
 pub mod trace;
 pub mod virtual_card;
 
