@@ -115,7 +115,7 @@ fn effective_format(
     match (g.json, format, output) {
         (true, CertFormat::Text, _) => Ok(CertFormat::Json),
         (true, CertFormat::Pem | CertFormat::Der, None) => Err(CliError::Usage(
-            "--json prints a JSON document on standard output: write the PEM or DER with -o FILE"
+            "--json prints a JSON document on standard output: give the PEM or DER a file with -o FILE (cert read), or drop --json"
                 .into(),
         )),
         (_, CertFormat::Der, None) if std::io::stdout().is_terminal() => Err(CliError::Usage(
