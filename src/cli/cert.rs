@@ -1,14 +1,18 @@
 //! `mynacard cert read|show|verify`: certificates from the card or a file, rendered as text,
 //! PEM, DER or JSON; `cert verify` runs the verification layer on a certificate file.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
+use mynacard::card::{CardError, CertKind, SignPassword};
+use mynacard::transport::pcsc::ShareMode;
 
 use super::exit::Exit;
 use super::pin_source::PinOpts;
-use super::verify::VerifyOpts;
-use super::{CliError, GlobalOpts};
+use super::render::CertSummary;
+use super::verify::{self as verify_cmd, Setup, VerifyOpts};
+use super::{connect, output, CliError, GlobalOpts};
 
 /// `mynacard cert`.
 #[derive(Debug, Args)]
@@ -93,6 +97,154 @@ pub struct CertVerifyArgs {
 }
 
 /// Run `mynacard cert …`.
-pub fn run(_g: &GlobalOpts, _args: &CertArgs) -> Result<Exit, CliError> {
-    Err(CliError::Usage("cert: not implemented yet".into()))
+pub fn run(g: &GlobalOpts, args: &CertArgs) -> Result<Exit, CliError> {
+    match &args.command {
+        CertCommand::Read(a) => read(g, a),
+        CertCommand::Show(a) => show(g, a),
+        CertCommand::Verify(a) => verify(g, a),
+    }
+}
+
+/// The format in force: `--json` turns the default text format into JSON; with a binary or
+/// PEM format it would mean two documents, so it needs `-o` for the certificate.
+fn effective_format(
+    g: &GlobalOpts,
+    format: CertFormat,
+    output: Option<&Path>,
+) -> Result<CertFormat, CliError> {
+    match (g.json, format, output) {
+        (true, CertFormat::Text, _) => Ok(CertFormat::Json),
+        (true, CertFormat::Pem | CertFormat::Der, None) => Err(CliError::Usage(
+            "--json prints a JSON document on standard output: give the PEM or DER a file with -o FILE (cert read), or drop --json"
+                .into(),
+        )),
+        (_, CertFormat::Der, None) if std::io::stdout().is_terminal() => Err(CliError::Usage(
+            "refusing to write binary DER to a terminal: use -o FILE or redirect standard output"
+                .into(),
+        )),
+        (_, f, _) => Ok(f),
+    }
+}
+
+/// The bytes of a rendering.
+fn render(der: &[u8], format: CertFormat, name: &str) -> Result<Vec<u8>, CliError> {
+    Ok(match format {
+        CertFormat::Der => der.to_vec(),
+        CertFormat::Pem => output::pem("CERTIFICATE", der).into_bytes(),
+        CertFormat::Text => summary(der, name)?.to_string().into_bytes(),
+        CertFormat::Json => {
+            let mut j = summary(der, name)?.to_json();
+            j.push('\n');
+            j.into_bytes()
+        }
+    })
+}
+
+fn summary(der: &[u8], name: &str) -> Result<CertSummary, CliError> {
+    CertSummary::from_der(der, name).map_err(|e| CliError::Input(e.to_string()))
+}
+
+fn format_name(f: CertFormat) -> &'static str {
+    match f {
+        CertFormat::Text => "text",
+        CertFormat::Pem => "pem",
+        CertFormat::Der => "der",
+        CertFormat::Json => "json",
+    }
+}
+
+/// Write a rendering to `-o FILE` (atomically) or standard output.
+fn emit(
+    g: &GlobalOpts,
+    der: &[u8],
+    format: CertFormat,
+    out: Option<&Path>,
+    name: &str,
+) -> Result<(), CliError> {
+    let bytes = render(der, format, name)?;
+    let stdout_err = |source| CliError::Io {
+        context: "cannot write to standard output".into(),
+        source,
+    };
+    match out {
+        Some(path) => {
+            output::write_atomic(path, &bytes).map_err(|source| CliError::Io {
+                context: format!("cannot write {}", path.display()),
+                source,
+            })?;
+            if g.json {
+                let doc = serde_json::json!({
+                    "output": path.display().to_string(),
+                    "format": format_name(format),
+                    "bytes": bytes.len(),
+                    "certificate": summary(der, name)?,
+                });
+                println!("{doc:#}");
+            } else if !g.quiet {
+                eprintln!(
+                    "wrote {} ({} bytes, {})",
+                    path.display(),
+                    bytes.len(),
+                    format_name(format)
+                );
+            }
+        }
+        None => {
+            let mut so = std::io::stdout().lock();
+            so.write_all(&bytes).map_err(stdout_err)?;
+            so.flush().map_err(stdout_err)?;
+        }
+    }
+    Ok(())
+}
+
+fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
+    let format = effective_format(g, a.format, a.output.as_deref())?;
+    let (der, name) = match a.which {
+        WhichCert::Sign => {
+            // The password is checked for format before the card is opened: a malformed one
+            // sends nothing.
+            let secret = a.pin.reader().current("signature password")?;
+            let password = SignPassword::new(&secret).map_err(CardError::from)?;
+            drop(secret);
+            let mut client = connect::open(g, ShareMode::Exclusive)?;
+            let der = client.read_sign_certificate(&password, a.pin.allow_last_try)?;
+            (der, "signature certificate from the card")
+        }
+        which => {
+            let (kind, name) = match which {
+                WhichCert::Auth => (CertKind::Auth, "authentication certificate from the card"),
+                WhichCert::AuthCa => (
+                    CertKind::AuthCa,
+                    "authentication CA certificate from the card",
+                ),
+                _ => (CertKind::SignCa, "signature CA certificate from the card"),
+            };
+            let mut client = connect::open(g, ShareMode::Shared)?;
+            (client.read_certificate(kind)?, name)
+        }
+    };
+    // A certificate the card returns must at least parse, whatever the output format.
+    summary(&der, name).map_err(|_| {
+        CliError::Card(CardError::Malformed(format!(
+            "the {name} is not a DER X.509 certificate"
+        )))
+    })?;
+    emit(g, &der, format, a.output.as_deref(), name)?;
+    Ok(Exit::Success)
+}
+
+fn show(g: &GlobalOpts, a: &CertShowArgs) -> Result<Exit, CliError> {
+    let format = effective_format(g, a.format, None)?;
+    let der = verify_cmd::read_certificate(&a.file)?;
+    emit(g, &der, format, None, &a.file.display().to_string())?;
+    Ok(Exit::Success)
+}
+
+fn verify(g: &GlobalOpts, a: &CertVerifyArgs) -> Result<Exit, CliError> {
+    let der = verify_cmd::read_certificate(&a.cert)?;
+    let setup = Setup::new(&a.verify, false)?;
+    let report = mynacard::verify::verify_certificate(&der, &setup.options())
+        .map_err(|e| verify_cmd::verify_error(&a.cert, e))?;
+    Ok(verify_cmd::print_report(g, &report))
 }

@@ -11,6 +11,7 @@ mod output;
 mod pin;
 mod pin_source;
 mod readers;
+mod render;
 mod sign;
 mod sim;
 mod status;

@@ -2,11 +2,22 @@
 //! path to the pinned roots, the JPKI profile and revocation; and the options shared with
 //! `cert verify`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use clap::{Args, ValueEnum};
+use der::Decode;
+use mynacard::verify::crl::{CrlError, CrlStore};
+use mynacard::verify::ocsp::{CertIdHash, OcspClient, OcspConfig};
+use mynacard::verify::revocation::Revocation;
+use mynacard::verify::{
+    AnchorError, HashAlg, Hierarchy, Judgement, RevocationOutcome, RevocationPolicy, TrustAnchor,
+    Verdict, VerifyError, VerifyOptions, VerifyReport,
+};
 
 use super::exit::Exit;
+use super::render;
+use super::sign::HashArg;
 use super::{CliError, GlobalOpts};
 
 /// Which pinned hierarchy to trust.
@@ -78,13 +89,273 @@ pub struct VerifyArgs {
     pub cert: Option<PathBuf>,
     /// Hash of a raw signature.
     #[arg(long, value_enum, default_value_t = super::sign::HashArg::Sha256)]
-    pub hash: super::sign::HashArg,
+    pub hash: HashArg,
     /// Trust, time, revocation.
     #[command(flatten)]
     pub verify: VerifyOpts,
 }
 
 /// Run `mynacard verify`.
-pub fn run(_g: &GlobalOpts, _args: &VerifyArgs) -> Result<Exit, CliError> {
-    Err(CliError::Usage("verify: not implemented yet".into()))
+pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
+    let data = read_file(&args.data, "data")?;
+    let signer_cert = match &args.cert {
+        Some(path) => Some(read_certificate(path)?),
+        None => None,
+    };
+    let input = match &args.signature {
+        Some(sig_path) => {
+            let sig = read_file(sig_path, "signature")?;
+            match cms_der(&sig) {
+                Ok(cms) => Input::Cms { data: Some(data), cms },
+                Err(why) => match &signer_cert {
+                    Some(_) if sig.len() == RAW_SIGNATURE_LEN => Input::Raw { data, sig },
+                    Some(_) => {
+                        return Err(CliError::Input(format!(
+                            "{}: neither a CMS signature ({why}) nor a {RAW_SIGNATURE_LEN}-byte raw signature ({} bytes)",
+                            sig_path.display(),
+                            sig.len()
+                        )))
+                    }
+                    None => {
+                        return Err(CliError::Input(format!(
+                            "{}: not a CMS signature ({why}); a raw signature also needs --cert",
+                            sig_path.display()
+                        )))
+                    }
+                },
+            }
+        }
+        None => match cms_der(&data) {
+            Ok(cms) => Input::Cms { data: None, cms },
+            Err(why) => {
+                return Err(CliError::Input(format!(
+                    "{}: not an attached CMS signature ({why}); for a detached or raw signature give --signature",
+                    args.data.display()
+                )))
+            }
+        },
+    };
+    let is_cms = matches!(input, Input::Cms { .. });
+    let setup = Setup::new(&args.verify, is_cms)?;
+    let opts = setup.options();
+    let result = match &input {
+        Input::Cms { data, cms } => {
+            mynacard::verify::verify_cms(data.as_deref(), cms, signer_cert.as_deref(), &opts)
+        }
+        Input::Raw { data, sig } => {
+            let Some(cert) = signer_cert.as_deref() else {
+                return Err(CliError::Usage("a raw signature needs --cert".into()));
+            };
+            mynacard::verify::verify_raw(data, sig, cert, hash_alg(args.hash), &opts)
+        }
+    };
+    let name = match (&input, &args.signature) {
+        (Input::Raw { .. }, _) => args.cert.as_deref().unwrap_or(&args.data),
+        (_, Some(sig)) => sig.as_path(),
+        (_, None) => args.data.as_path(),
+    };
+    let report = result.map_err(|e| verify_error(name, e))?;
+    Ok(print_report(g, &report))
+}
+
+/// Length of a raw RSA-2048 PKCS#1 v1.5 signature.
+const RAW_SIGNATURE_LEN: usize = 256;
+
+/// What `mynacard verify` was given.
+enum Input {
+    /// A CMS SignedData (DER), with the content when detached.
+    Cms { data: Option<Vec<u8>>, cms: Vec<u8> },
+    /// A raw PKCS#1 v1.5 signature over `data`.
+    Raw { data: Vec<u8>, sig: Vec<u8> },
+}
+
+/// The DER of a CMS ContentInfo given as DER or PEM (`CMS` or `PKCS7` label), or why not.
+fn cms_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let der = if render::looks_like_pem(bytes) {
+        let (label, der) = der::pem::decode_vec(bytes.trim_ascii()).map_err(|e| e.to_string())?;
+        if label != "CMS" && label != "PKCS7" {
+            return Err(format!("PEM label {label}, expected CMS or PKCS7"));
+        }
+        der
+    } else {
+        bytes.to_vec()
+    };
+    cms::content_info::ContentInfo::from_der(&der).map_err(|e| e.to_string())?;
+    Ok(der)
+}
+
+fn hash_alg(h: HashArg) -> HashAlg {
+    match h {
+        HashArg::Sha256 => HashAlg::Sha256,
+        HashArg::Sha384 => HashAlg::Sha384,
+        HashArg::Sha512 => HashAlg::Sha512,
+    }
+}
+
+/// Read an input file; `what` says which ("data", "signature", "certificate").
+pub(super) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|source| CliError::Io {
+        context: format!("cannot read the {what} file {}", path.display()),
+        source,
+    })
+}
+
+/// Read a certificate file (DER or PEM) and return its DER; a file that is not a
+/// certificate is an input error naming it.
+pub(super) fn read_certificate(path: &Path) -> Result<Vec<u8>, CliError> {
+    let bytes = read_file(path, "certificate")?;
+    render::certificate_der(&bytes, &path.display().to_string())
+        .map_err(|e| CliError::Input(e.to_string()))
+}
+
+/// A verification error as a CLI error naming the input file.
+pub(super) fn verify_error(file: &Path, e: VerifyError) -> CliError {
+    match e {
+        VerifyError::Anchor(a) => anchor_error(a),
+        other => CliError::Input(format!("{}: {other}", file.display())),
+    }
+}
+
+fn anchor_error(e: AnchorError) -> CliError {
+    match e {
+        AnchorError::Io { file, source } => CliError::Io {
+            context: format!("cannot read trust anchor {file}"),
+            source,
+        },
+        other => CliError::Input(other.to_string()),
+    }
+}
+
+fn crl_error(e: CrlError) -> CliError {
+    match e {
+        CrlError::Io { file, source } => CliError::Io {
+            context: format!("cannot read CRL {file}"),
+            source,
+        },
+        other => CliError::Input(format!("CRL: {other}")),
+    }
+}
+
+/// Everything `VerifyOptions` borrows or holds, built from the command line.
+pub(super) struct Setup {
+    hierarchy: Hierarchy,
+    anchors: Vec<TrustAnchor>,
+    at: Judgement,
+    policy: RevocationPolicy,
+    revocation: Revocation,
+}
+
+impl Setup {
+    /// Parse the options: anchors, time, CRLs, OCSP. `cms` says whether signing time is
+    /// available. Nothing is contacted here.
+    pub(super) fn new(o: &VerifyOpts, cms: bool) -> Result<Setup, CliError> {
+        let at = parse_at(&o.at, cms)?;
+        let anchors = o
+            .trust_anchor
+            .iter()
+            .map(|p| TrustAnchor::from_file(p).map_err(anchor_error))
+            .collect::<Result<Vec<_>, _>>()?;
+        let policy = match o.revocation {
+            RevocationArg::Require => RevocationPolicy::Require,
+            RevocationArg::Prefer => RevocationPolicy::Prefer,
+            RevocationArg::Off => RevocationPolicy::Off,
+        };
+        let mut crls = CrlStore::new();
+        for path in &o.crl {
+            crls.add_path(path).map_err(crl_error)?;
+        }
+        let mut revocation = Revocation::new(policy).with_crls(crls);
+        if let Some(target) = &o.ocsp {
+            let mut config = if target == "aia" {
+                OcspConfig::from_aia()
+            } else if target.starts_with("http://") || target.starts_with("https://") {
+                OcspConfig::new(target.clone())
+            } else {
+                return Err(CliError::Usage(format!(
+                    "--ocsp {target}: expected an http:// URL or `aia`"
+                )));
+            };
+            config.hash = match o.ocsp_hash {
+                OcspHashArg::Sha1 => CertIdHash::Sha1,
+                OcspHashArg::Sha256 => CertIdHash::Sha256,
+            };
+            revocation = revocation.with_ocsp(OcspClient::new(config));
+        }
+        let hierarchy = match o.hierarchy {
+            HierarchyArg::Production => Hierarchy::Production,
+            HierarchyArg::Test => Hierarchy::Test,
+        };
+        Ok(Setup {
+            hierarchy,
+            anchors,
+            at,
+            policy,
+            revocation,
+        })
+    }
+
+    /// The verification options borrowing this setup.
+    pub(super) fn options(&self) -> VerifyOptions<'_> {
+        VerifyOptions {
+            hierarchy: self.hierarchy,
+            extra_anchors: self.anchors.clone(),
+            at: self.at,
+            revocation: Some(&self.revocation),
+            policy: self.policy,
+        }
+    }
+}
+
+/// `--at`: `now`, `signing-time` (CMS only) or RFC 3339.
+fn parse_at(s: &str, cms: bool) -> Result<Judgement, CliError> {
+    match s {
+        "now" => Ok(Judgement::Now),
+        "signing-time" if cms => Ok(Judgement::SigningTime),
+        "signing-time" => {
+            Err(CliError::Usage("--at signing-time needs a CMS signature (it has the signing time)".into()))
+        }
+        other => time::OffsetDateTime::parse(other, &time::format_description::well_known::Rfc3339)
+            .map(|t| Judgement::At(SystemTime::from(t)))
+            .map_err(|e| {
+                CliError::Usage(format!(
+                    "--at {other}: not `now`, `signing-time` or an RFC 3339 time such as 2026-01-02T03:04:05Z ({e})"
+                ))
+            }),
+    }
+}
+
+/// The exit code of a report: valid → success, revoked → revoked, revocation unknown →
+/// revocation-unknown, anything else → verification-failed.
+pub(super) fn report_exit(report: &VerifyReport) -> Exit {
+    match report.verdict {
+        Verdict::Valid => Exit::Success,
+        Verdict::RevocationUnknown => Exit::RevocationUnknown,
+        Verdict::Invalid => {
+            if matches!(report.revocation.outcome, RevocationOutcome::Revoked { .. }) {
+                Exit::Revoked
+            } else {
+                Exit::VerificationFailed
+            }
+        }
+    }
+}
+
+/// Print a report (text, or JSON with `--json`) and return its exit code.
+pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Exit {
+    if g.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{report}");
+        if let RevocationOutcome::Revoked {
+            reason: Some(reason),
+            ..
+        } = &report.revocation.outcome
+        {
+            println!("revocation reason: {reason}");
+        }
+        if report.revocation.policy == RevocationPolicy::Off {
+            println!("note: revocation was not checked (--revocation off)");
+        }
+    }
+    report_exit(report)
 }

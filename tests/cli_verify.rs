@@ -1,0 +1,868 @@
+//! `mynacard cert verify` and `mynacard verify` run as a real binary on the virtual card's
+//! PKI (`sim-image/default/pki/`): CRL outcomes (good, revoked, on hold, other municipality,
+//! none), revocation policies, trust anchors, CMS signatures made by `openssl cms -sign` and
+//! raw ones made by `openssl pkeyutl` with the card's signature key, tampering, an OCSP
+//! responder (`openssl ocsp` behind a loopback-only HTTP front), and every exit code these
+//! commands produce.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn image(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sim-image/default")
+        .join(rel)
+}
+
+fn pki(name: &str) -> String {
+    image(&format!("pki/{name}")).to_str().unwrap().to_string()
+}
+
+fn mynacard() -> Command {
+    let mut c = Command::cargo_bin("mynacard").unwrap();
+    c.env_remove("MYNACARD_READER");
+    c
+}
+
+/// `cert verify` of the card's signature certificate with the sim's signature root.
+fn cert_verify(extra: &[&str]) -> Command {
+    let mut c = mynacard();
+    c.args([
+        "cert",
+        "verify",
+        &pki("sign-cert.pem"),
+        "--trust-anchor",
+        &pki("sign-root.pem"),
+    ]);
+    c.args(extra);
+    c
+}
+
+fn json_of(cmd: &mut Command, code: i32) -> serde_json::Value {
+    let out = cmd
+        .arg("--json")
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).expect("one JSON document on stdout")
+}
+
+fn keys(v: &serde_json::Value) -> BTreeSet<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+fn set(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn empty_crl_is_valid_and_json_names_are_pinned() {
+    cert_verify(&["--crl", &pki("sign-crl-empty.der")])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("verdict: VALID\n"))
+        .stdout(predicate::str::contains("revocation: good (CRL "))
+        .stdout(predicate::str::contains("  name: 番号\u{3000}花子"));
+    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-empty.pem")]), 0);
+    assert_eq!(
+        keys(&v),
+        set(&[
+            "verdict",
+            "judgement_time",
+            "judgement_basis",
+            "signature",
+            "certificate",
+            "kind",
+            "anchor",
+            "checks",
+            "failures",
+            "warnings",
+            "holder",
+            "revocation"
+        ])
+    );
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["judgement_basis"], "now");
+    assert_eq!(v["kind"], "signature");
+    assert!(v["signature"].is_null());
+    assert_eq!(
+        keys(&v["certificate"]),
+        set(&[
+            "subject",
+            "issuer",
+            "serial",
+            "not_before",
+            "not_after",
+            "sha256",
+            "signature_algorithm"
+        ])
+    );
+    assert_eq!(
+        keys(&v["anchor"]),
+        set(&[
+            "subject",
+            "sha256",
+            "source",
+            "label",
+            "matched_by",
+            "not_after"
+        ])
+    );
+    assert_eq!(v["anchor"]["source"], "extra");
+    assert_eq!(keys(&v["revocation"]), set(&["policy", "outcome"]));
+    assert_eq!(v["revocation"]["policy"], "require");
+    assert_eq!(
+        keys(&v["revocation"]["outcome"]),
+        set(&["status", "source", "this_update", "next_update"])
+    );
+    assert_eq!(v["revocation"]["outcome"]["status"], "good");
+    assert_eq!(keys(&v["checks"][0]), set(&["name", "ok"]));
+}
+
+#[test]
+fn revoked_crl_is_revoked() {
+    cert_verify(&["--crl", &pki("sign-crl-revoked.der")])
+        .assert()
+        .code(11)
+        .stdout(predicate::str::starts_with("verdict: INVALID\n"))
+        .stdout(predicate::str::contains("revocation: REVOKED at "))
+        .stdout(predicate::str::contains("revocation reason: keyCompromise"));
+    let v = json_of(
+        &mut cert_verify(&["--crl", &pki("sign-crl-revoked.der")]),
+        11,
+    );
+    assert_eq!(v["revocation"]["outcome"]["status"], "revoked");
+    assert_eq!(
+        keys(&v["revocation"]["outcome"]),
+        set(&["status", "reason", "time", "source"])
+    );
+}
+
+#[test]
+fn hold_crl_is_revoked_with_certificate_hold_shown() {
+    cert_verify(&["--crl", &pki("sign-crl-hold.der")])
+        .assert()
+        .code(11)
+        .stdout(predicate::str::contains(
+            "revocation reason: certificateHold",
+        ));
+    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-hold.pem")]), 11);
+    assert_eq!(v["revocation"]["outcome"]["reason"], "certificateHold");
+    assert_eq!(v["revocation"]["outcome"]["time"], "2025-05-20T03:00:00Z");
+}
+
+#[test]
+fn no_crl_under_require_is_revocation_unknown() {
+    cert_verify(&["--revocation", "require"])
+        .assert()
+        .code(12)
+        .stdout(predicate::str::starts_with("verdict: REVOCATION UNKNOWN\n"))
+        .stdout(predicate::str::contains("no CRL configured"));
+}
+
+#[test]
+fn other_municipality_crl_is_revocation_unknown() {
+    let v = json_of(
+        &mut cert_verify(&["--crl", &pki("sign-crl-other-city.der")]),
+        12,
+    );
+    assert_eq!(v["verdict"], "revocation_unknown");
+    assert_eq!(v["revocation"]["outcome"]["status"], "unknown");
+    assert!(v["revocation"]["outcome"]["why"]
+        .as_str()
+        .unwrap()
+        .contains("no applicable CRL"));
+}
+
+#[test]
+fn revocation_off_is_valid_and_says_not_checked() {
+    cert_verify(&["--revocation", "off"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("revocation: not checked"))
+        .stdout(predicate::str::contains(
+            "note: revocation was not checked (--revocation off)",
+        ));
+    let v = json_of(&mut cert_verify(&["--revocation", "off"]), 0);
+    assert_eq!(v["revocation"]["policy"], "off");
+    assert_eq!(v["revocation"]["outcome"]["status"], "not_checked");
+    assert!(v["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("revocation checking is off"));
+}
+
+#[test]
+fn revocation_prefer_without_sources_is_valid_with_a_warning() {
+    cert_verify(&["--revocation", "prefer"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "warning: revocation status unknown",
+        ));
+}
+
+#[test]
+fn without_the_trust_anchor_the_issuer_is_untrusted() {
+    mynacard()
+        .args([
+            "cert",
+            "verify",
+            &pki("sign-cert.der"),
+            "--crl",
+            &pki("sign-crl-empty.der"),
+        ])
+        .assert()
+        .code(10)
+        .stdout(predicate::str::contains("failure: untrusted issuer"));
+}
+
+#[test]
+fn the_wrong_hierarchy_root_is_untrusted() {
+    mynacard()
+        .args([
+            "cert",
+            "verify",
+            &pki("auth-cert.der"),
+            "--trust-anchor",
+            &pki("sign-root.der"),
+        ])
+        .args(["--revocation", "off"])
+        .assert()
+        .code(10)
+        .stdout(predicate::str::contains("untrusted issuer"));
+}
+
+#[test]
+fn auth_certificate_verifies_with_its_crl() {
+    mynacard()
+        .args([
+            "cert",
+            "verify",
+            &pki("auth-cert.der"),
+            "--trust-anchor",
+            &pki("auth-root.der"),
+        ])
+        .args(["--crl", &pki("auth-crl-empty.der")])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("holder").not());
+}
+
+#[test]
+fn a_crl_directory_is_loaded_and_revocation_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "sign-crl-empty.der",
+        "sign-crl-hold.pem",
+        "sign-crl-other-city.der",
+    ] {
+        std::fs::copy(pki(name), dir.path().join(name)).unwrap();
+    }
+    cert_verify(&["--crl", dir.path().to_str().unwrap()])
+        .assert()
+        .code(11)
+        .stdout(predicate::str::contains(
+            "revocation reason: certificateHold",
+        ));
+}
+
+#[test]
+fn judged_after_expiry_fails_and_bad_times_are_usage() {
+    cert_verify(&["--revocation", "off", "--at", "2040-01-01T00:00:00Z"])
+        .assert()
+        .code(10)
+        .stdout(predicate::str::contains("expired at 2035-05-15T14:59:59Z"));
+    cert_verify(&["--revocation", "off", "--at", "2030-01-01T09:00:00+09:00"])
+        .assert()
+        .success();
+    cert_verify(&["--at", "yesterday"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--at yesterday"));
+    cert_verify(&["--at", "signing-time"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a CMS signature"));
+}
+
+#[test]
+fn bad_ocsp_target_is_usage() {
+    cert_verify(&["--ocsp", "ftp://x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--ocsp ftp://x"));
+}
+
+#[test]
+fn input_files_errors_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.der");
+    std::fs::write(&junk, b"junk").unwrap();
+    let junk = junk.to_str().unwrap();
+    // Certificate: unreadable → io, unparsable → verification-failed.
+    mynacard()
+        .args(["cert", "verify", "/nonexistent/c.der"])
+        .assert()
+        .code(13)
+        .stderr(predicate::str::contains("/nonexistent/c.der"));
+    mynacard()
+        .args(["cert", "verify", junk])
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains(format!(
+            "{junk}: not a DER certificate"
+        )));
+    // CRL.
+    cert_verify(&["--crl", "/nonexistent/x.crl"])
+        .assert()
+        .code(13)
+        .stderr(predicate::str::contains("/nonexistent/x.crl"));
+    cert_verify(&["--crl", junk])
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains(junk));
+    // Trust anchor.
+    mynacard()
+        .args([
+            "cert",
+            "verify",
+            &pki("sign-cert.der"),
+            "--trust-anchor",
+            "/nonexistent/r.der",
+        ])
+        .assert()
+        .code(13)
+        .stderr(predicate::str::contains("/nonexistent/r.der"));
+    mynacard()
+        .args([
+            "cert",
+            "verify",
+            &pki("sign-cert.der"),
+            "--trust-anchor",
+            junk,
+        ])
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains(format!(
+            "trust anchor {junk} is not a certificate"
+        )));
+}
+
+#[test]
+fn json_errors_are_one_document() {
+    let out = mynacard()
+        .args(["--json", "cert", "verify", "/nonexistent/c.der"])
+        .assert()
+        .code(13)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["error"]["kind"], "io");
+}
+
+// ---- signatures made with OpenSSL and the card's signature key ----
+
+struct Signed {
+    dir: tempfile::TempDir,
+}
+
+impl Signed {
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+
+    /// data.txt, detached.p7s (DER), detached.pem (PEM), attached.p7s, raw.sig (PKCS#1 v1.5,
+    /// SHA-256), tampered.txt.
+    fn new() -> Signed {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Signed { dir };
+        std::fs::write(s.path("data.txt"), b"mynacard test document\n").unwrap();
+        std::fs::write(s.path("tampered.txt"), b"mynacard test document!\n").unwrap();
+        let key = image("jpki/001A.key.pem");
+        let key = key.to_str().unwrap();
+        let cms = |extra: &[&str], out: &str| {
+            let st = Process::new("openssl")
+                .args([
+                    "cms",
+                    "-sign",
+                    "-binary",
+                    "-md",
+                    "sha256",
+                    "-in",
+                    &s.path("data.txt"),
+                ])
+                .args(["-signer", &pki("sign-cert.pem"), "-inkey", key])
+                .args(extra)
+                .args(["-out", &s.path(out)])
+                .status()
+                .unwrap();
+            assert!(st.success(), "openssl cms -sign {extra:?}");
+        };
+        cms(&["-outform", "DER"], "detached.p7s");
+        cms(&["-outform", "PEM"], "detached.pem");
+        cms(&["-outform", "DER", "-nodetach"], "attached.p7s");
+        let st = Process::new("openssl")
+            .args([
+                "dgst",
+                "-sha256",
+                "-binary",
+                "-out",
+                &s.path("data.sha256"),
+                &s.path("data.txt"),
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let st = Process::new("openssl")
+            .args([
+                "pkeyutl",
+                "-sign",
+                "-inkey",
+                key,
+                "-pkeyopt",
+                "digest:sha256",
+            ])
+            .args(["-in", &s.path("data.sha256"), "-out", &s.path("raw.sig")])
+            .status()
+            .unwrap();
+        assert!(st.success(), "openssl pkeyutl -sign");
+        s
+    }
+}
+
+fn verify() -> Command {
+    let mut c = mynacard();
+    c.arg("verify");
+    c
+}
+
+fn trust() -> [String; 4] {
+    [
+        "--trust-anchor".into(),
+        pki("sign-root.der"),
+        "--crl".into(),
+        pki("sign-crl-empty.der"),
+    ]
+}
+
+#[test]
+fn detached_cms_der_and_pem_verify() {
+    let s = Signed::new();
+    for sig in ["detached.p7s", "detached.pem"] {
+        verify()
+            .args([s.path("data.txt"), "--signature".into(), s.path(sig)])
+            .args(trust())
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("verdict: VALID\n"))
+            .stdout(predicate::str::contains("signature (cms): ok"));
+    }
+    let mut c = verify();
+    c.args([
+        s.path("data.txt"),
+        "--signature".into(),
+        s.path("detached.p7s"),
+    ])
+    .args(trust());
+    let v = json_of(&mut c, 0);
+    assert_eq!(v["signature"]["format"], "cms");
+    assert_eq!(v["signature"]["detached"], true);
+    assert_eq!(
+        keys(&v["signature"]),
+        set(&[
+            "format",
+            "ok",
+            "hash",
+            "signature_algorithm",
+            "signed_attributes",
+            "signing_time",
+            "content_type",
+            "detached",
+            "signer_certificate_from"
+        ])
+    );
+    // Judged at the signing time.
+    let mut c = verify();
+    c.args([
+        s.path("data.txt"),
+        "--signature".into(),
+        s.path("detached.p7s"),
+    ])
+    .args(trust())
+    .args(["--at", "signing-time"]);
+    let v = json_of(&mut c, 0);
+    assert_eq!(v["judgement_basis"], "signing_time");
+    assert_eq!(v["judgement_time"], v["signature"]["signing_time"]);
+}
+
+#[test]
+fn attached_cms_verifies_from_data_alone() {
+    let s = Signed::new();
+    verify()
+        .arg(s.path("attached.p7s"))
+        .args(trust())
+        .assert()
+        .success();
+}
+
+#[test]
+fn tampered_data_fails() {
+    let s = Signed::new();
+    verify()
+        .args([
+            s.path("tampered.txt"),
+            "--signature".into(),
+            s.path("detached.p7s"),
+        ])
+        .args(trust())
+        .assert()
+        .code(10)
+        .stdout(predicate::str::contains(
+            "failure: messageDigest attribute does not match",
+        ));
+    verify()
+        .args([
+            s.path("tampered.txt"),
+            "--signature".into(),
+            s.path("raw.sig"),
+        ])
+        .args(["--cert".into(), pki("sign-cert.der")])
+        .args(trust())
+        .assert()
+        .code(10)
+        .stdout(predicate::str::contains(
+            "failure: bad signature on the data",
+        ));
+}
+
+#[test]
+fn raw_signature_verifies_with_cert() {
+    let s = Signed::new();
+    let mut c = verify();
+    c.args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
+        .args([
+            "--cert".into(),
+            pki("sign-cert.pem"),
+            "--hash".into(),
+            "sha256".into(),
+        ])
+        .args(trust());
+    let v = json_of(&mut c, 0);
+    assert_eq!(v["signature"]["format"], "raw");
+    assert_eq!(v["verdict"], "valid");
+    // The wrong hash does not verify.
+    verify()
+        .args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
+        .args([
+            "--cert".into(),
+            pki("sign-cert.pem"),
+            "--hash".into(),
+            "sha512".into(),
+        ])
+        .args(trust())
+        .assert()
+        .code(10);
+    // A raw signature has no signing time.
+    verify()
+        .args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
+        .args([
+            "--cert".into(),
+            pki("sign-cert.pem"),
+            "--at".into(),
+            "signing-time".into(),
+        ])
+        .args(trust())
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn cms_revoked_and_off_and_unknown() {
+    let s = Signed::new();
+    let base = [
+        s.path("data.txt"),
+        "--signature".into(),
+        s.path("detached.p7s"),
+    ];
+    verify()
+        .args(&base)
+        .args([
+            "--trust-anchor".into(),
+            pki("sign-root.der"),
+            "--crl".into(),
+            pki("sign-crl-revoked.der"),
+        ])
+        .assert()
+        .code(11);
+    verify()
+        .args(&base)
+        .args(["--trust-anchor".into(), pki("sign-root.der")])
+        .assert()
+        .code(12);
+    verify()
+        .args(&base)
+        .args([
+            "--trust-anchor".into(),
+            pki("sign-root.der"),
+            "--revocation".into(),
+            "off".into(),
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("revocation: not checked"));
+}
+
+#[test]
+fn unparsable_signatures_name_the_file() {
+    let s = Signed::new();
+    let junk = s.path("junk.sig");
+    std::fs::write(&junk, b"junk").unwrap();
+    // Neither CMS nor, without --cert, raw.
+    verify()
+        .args([s.path("data.txt"), "--signature".into(), junk.clone()])
+        .args(trust())
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains(format!(
+            "{junk}: not a CMS signature"
+        )))
+        .stderr(predicate::str::contains("needs --cert"));
+    // With --cert, but not 256 bytes.
+    verify()
+        .args([s.path("data.txt"), "--signature".into(), junk.clone()])
+        .args(["--cert".into(), pki("sign-cert.der")])
+        .args(trust())
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains(
+            "nor a 256-byte raw signature (4 bytes)",
+        ));
+    // A raw signature without --cert.
+    verify()
+        .args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
+        .args(trust())
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains("needs --cert"));
+    // No --signature and the data is not a CMS.
+    verify()
+        .arg(s.path("data.txt"))
+        .args(trust())
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains(format!(
+            "{}: not an attached CMS signature",
+            s.path("data.txt")
+        )));
+    // A detached CMS without its content.
+    verify()
+        .arg(s.path("detached.p7s"))
+        .args(trust())
+        .assert()
+        .code(10)
+        .stderr(predicate::str::contains(
+            "detached CMS signature and no content",
+        ));
+    // Missing data and signature files.
+    verify()
+        .arg("/nonexistent/data")
+        .args(trust())
+        .assert()
+        .code(13);
+    verify()
+        .args([
+            s.path("data.txt"),
+            "--signature".into(),
+            "/nonexistent/s.p7s".into(),
+        ])
+        .assert()
+        .code(13)
+        .stderr(predicate::str::contains("/nonexistent/s.p7s"));
+}
+
+// ---- a real OCSP responder on loopback ----
+//
+// OpenSSL 3.0's `openssl ocsp -port` takes only a port number and listens on every
+// interface. To keep the test on 127.0.0.1 only, the test listens on a loopback socket
+// itself and hands each request to `openssl ocsp` as the responder in file mode
+// (`-reqin`/`-respout`, same index, signer and CA): OpenSSL still builds and signs every
+// answer.
+
+/// A loopback HTTP front for `openssl ocsp`; its thread stops on drop.
+struct Responder {
+    port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept call.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Read one HTTP request and return its body.
+fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let header_end = loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::Error::other("connection closed in the headers"));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| std::io::Error::other("no content-length"))?;
+    while buf.len() < header_end + len {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::Error::other("connection closed in the body"));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(buf[header_end..header_end + len].to_vec())
+}
+
+/// Answer one request with `openssl ocsp` in responder file mode.
+fn answer(stream: &mut TcpStream, index: &str, dir: &Path, n: usize) -> std::io::Result<()> {
+    let body = read_request(stream)?;
+    let req = dir.join(format!("req{n}.der"));
+    let resp = dir.join(format!("resp{n}.der"));
+    std::fs::write(&req, body)?;
+    let st = Process::new("openssl")
+        .args(["ocsp", "-index", &pki(index)])
+        .args([
+            "-rsigner",
+            &pki("sign-ocsp.pem"),
+            "-rkey",
+            &pki("sign-ocsp-key.pem"),
+        ])
+        .args(["-CA", &pki("sign-root.pem"), "-reqin"])
+        .arg(&req)
+        .arg("-respout")
+        .arg(&resp)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    let out = if st.success() {
+        std::fs::read(&resp)?
+    } else {
+        Vec::new()
+    };
+    let status = if st.success() {
+        "200 OK"
+    } else {
+        "500 Internal Server Error"
+    };
+    write!(
+        stream,
+        "HTTP/1.0 {status}\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        out.len()
+    )?;
+    stream.write_all(&out)?;
+    stream.flush()
+}
+
+impl Responder {
+    fn start(index: &'static str) -> Responder {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().to_path_buf();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for (n, conn) in listener.incoming().enumerate() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(mut stream) = conn {
+                    let _ = answer(&mut stream, index, &work, n);
+                }
+            }
+        });
+        Responder {
+            port,
+            stop,
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+#[test]
+fn ocsp_responder_good_is_valid() {
+    let r = Responder::start("sign-index.txt");
+    let v = json_of(&mut cert_verify(&["--ocsp", &r.url()]), 0);
+    assert_eq!(v["verdict"], "valid");
+    assert_eq!(v["revocation"]["outcome"]["status"], "good");
+    assert_eq!(
+        v["revocation"]["outcome"]["source"],
+        format!("OCSP {}", r.url())
+    );
+    cert_verify(&["--ocsp", &r.url(), "--ocsp-hash", "sha256"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "revocation: good (OCSP {})",
+            r.url()
+        )));
+}
+
+#[test]
+fn ocsp_responder_revoked_is_revoked() {
+    let r = Responder::start("sign-index-revoked.txt");
+    cert_verify(&["--ocsp", &r.url()])
+        .assert()
+        .code(11)
+        .stdout(predicate::str::contains("revocation reason: keyCompromise"));
+}
+
+#[test]
+fn unreachable_ocsp_responder_is_revocation_unknown() {
+    // Bind and drop: nothing listens on the port afterwards.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let v = json_of(&mut cert_verify(&["--ocsp", &url]), 12);
+    assert_eq!(v["revocation"]["outcome"]["status"], "unknown");
+    assert!(v["revocation"]["outcome"]["why"]
+        .as_str()
+        .unwrap()
+        .contains(&url));
+}
