@@ -181,33 +181,53 @@ fn resolve(ctx: &pcsc::Context, wanted: &str) -> Result<CString, TransportError>
         .ok_or(TransportError::ReaderGone { reader: chosen })
 }
 
-/// Wait until a card is present in the reader `wanted` names (see [`choose_reader`]), for at
-/// most `timeout`. Returns the reader's status with the ATR.
+/// Wait until a card is present in the reader `wanted` names (see [`choose_reader`]), or, when
+/// `wanted` is empty, in any reader, for at most `timeout`. Returns the status (with the ATR)
+/// of the reader that holds the card.
 pub fn wait_for_card(wanted: &str, timeout: Duration) -> Result<ReaderStatus, TransportError> {
     let ctx = context()?;
-    let name = resolve(&ctx, wanted)?;
-    let reader = lossy(&name);
-    let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+    let names: Vec<CString> = if wanted.is_empty() {
+        let all = reader_names(&ctx)?;
+        if all.is_empty() {
+            return Err(TransportError::NoReaders);
+        }
+        all
+    } else {
+        vec![resolve(&ctx, wanted)?]
+    };
+    let label = names.iter().map(lossy).collect::<Vec<_>>().join(", ");
+    let mut states: Vec<pcsc::ReaderState> =
+        names.into_iter().map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE)).collect();
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match ctx.get_status_change(left, &mut states) {
             Ok(()) => {}
             Err(pcsc::Error::Timeout) => {}
-            Err(e) => return Err(map_pcsc_error(e, &reader)),
+            Err(e) => return Err(map_pcsc_error(e, &label)),
         }
-        let [state] = &mut states;
-        let flags = state.event_state();
-        if flags.contains(pcsc::State::UNKNOWN) || flags.contains(pcsc::State::UNAVAILABLE) {
-            return Err(TransportError::ReaderGone { reader });
+        for state in &states {
+            let flags = state.event_state();
+            if flags.contains(pcsc::State::PRESENT) && !flags.contains(pcsc::State::MUTE) {
+                return Ok(status_of(state));
+            }
         }
-        if flags.contains(pcsc::State::PRESENT) && !flags.contains(pcsc::State::MUTE) {
-            return Ok(status_of(state));
+        if !wanted.is_empty() {
+            let flags = states.first().map(|s| s.event_state()).unwrap_or(pcsc::State::UNKNOWN);
+            if flags.contains(pcsc::State::UNKNOWN) || flags.contains(pcsc::State::UNAVAILABLE) {
+                return Err(TransportError::ReaderGone { reader: label });
+            }
         }
         if Instant::now() >= deadline {
-            return Err(TransportError::Timeout { reader, seconds: timeout.as_secs() });
+            return Err(if timeout.is_zero() {
+                TransportError::NoCard { reader: label }
+            } else {
+                TransportError::Timeout { reader: label, seconds: timeout.as_secs() }
+            });
         }
-        state.sync_current_state();
+        for state in &mut states {
+            state.sync_current_state();
+        }
     }
 }
 
