@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use mynacard::sim::card::{Profile, VirtualCard};
+use mynacard::sim::card::{Fault, FaultKind, Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
 use mynacard::sim::vpcd::{self, VpcdEvent, VpcdOptions};
 
@@ -57,6 +57,35 @@ pub struct ServeArgs {
     /// Refuse extended-length APDUs (answer `67 00`), like a short-only card.
     #[arg(long)]
     pub no_extended: bool,
+    /// Inject a fault on the N-th command since power-on (1-based; each strikes once):
+    /// KIND is remove, mute, garbage, truncate or no-precise-diagnosis. Repeatable.
+    #[arg(long, value_name = "N:KIND", value_parser = parse_fault)]
+    pub fault: Vec<Fault>,
+}
+
+/// Parse `N:KIND` (e.g. `7:remove`) into a fault.
+pub fn parse_fault(text: &str) -> Result<Fault, String> {
+    let (n, kind) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?}: expected N:KIND, e.g. 7:remove"))?;
+    let at: u64 = n
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{n:?}: the command number must be a positive integer"))?;
+    let kind = match kind {
+        "remove" => FaultKind::Remove,
+        "mute" => FaultKind::Mute,
+        "garbage" => FaultKind::Garbage,
+        "truncate" => FaultKind::Truncate,
+        "no-precise-diagnosis" => FaultKind::NoPreciseDiagnosis,
+        other => {
+            return Err(format!(
+                "{other:?}: unknown fault (remove, mute, garbage, truncate, no-precise-diagnosis)"
+            ))
+        }
+    };
+    Ok(Fault { at, kind })
 }
 
 /// The behaviour for a preset: `default` without latency and with extended length,
@@ -64,7 +93,10 @@ pub struct ServeArgs {
 /// (contactless: short APDUs only). `no_extended` turns extended length off in any preset.
 pub fn profile(name: ProfileName, no_extended: bool) -> Profile {
     let mut p = match name {
-        ProfileName::Default => Profile { extended_length: true, ..Profile::default() },
+        ProfileName::Default => Profile {
+            extended_length: true,
+            ..Profile::default()
+        },
         ProfileName::Contact => Profile::contact(),
         ProfileName::Contactless => Profile::contactless(),
     };
@@ -102,9 +134,10 @@ pub fn event_text(e: &VpcdEvent, verbose: u8) -> Option<String> {
         VpcdEvent::PowerOff => (1, "power off".to_string()),
         VpcdEvent::Reset => (1, "reset".to_string()),
         VpcdEvent::UnknownControl(b) => (1, format!("unknown control byte {b:02X} ignored")),
-        VpcdEvent::Apdu { command, response } => {
-            (2, format!("APDU of {command} bytes answered with {response} bytes"))
-        }
+        VpcdEvent::Apdu { command, response } => (
+            2,
+            format!("APDU of {command} bytes answered with {response} bytes"),
+        ),
         VpcdEvent::Atr => (3, "ATR poll".to_string()),
     };
     (level <= verbose).then_some(text)
@@ -131,8 +164,9 @@ pub fn event_json(e: &VpcdEvent) -> serde_json::Value {
 
 fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let image = load_image(args.image.as_deref())?;
-    let card =
-        Arc::new(Mutex::new(VirtualCard::new(image, profile(args.profile, args.no_extended))));
+    let mut behaviour = profile(args.profile, args.no_extended);
+    behaviour.faults = args.fault.clone();
+    let card = Arc::new(Mutex::new(VirtualCard::new(image, behaviour)));
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
@@ -154,14 +188,18 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         }
     });
     if !quiet && !json {
-        let reader =
-            reader_name(&args.vpcd).map(|r| format!(" (reader \"{r}\")")).unwrap_or_default();
+        let reader = reader_name(&args.vpcd)
+            .map(|r| format!(" (reader \"{r}\")"))
+            .unwrap_or_default();
         eprintln!(
             "mynacard sim: serving the virtual card to vpcd at {}{reader}; stop with Ctrl-C",
             args.vpcd
         );
     }
-    let opts = VpcdOptions { events: Some(events), ..VpcdOptions::default() };
+    let opts = VpcdOptions {
+        events: Some(events),
+        ..VpcdOptions::default()
+    };
     vpcd::serve(args.vpcd, card, stop, opts)?;
     if !quiet && !json {
         eprintln!("mynacard sim: stopped");
@@ -198,9 +236,44 @@ mod tests {
     }
 
     #[test]
+    fn faults_parse() {
+        assert_eq!(
+            parse_fault("7:remove"),
+            Ok(Fault {
+                at: 7,
+                kind: FaultKind::Remove
+            })
+        );
+        assert_eq!(
+            parse_fault("1:mute"),
+            Ok(Fault {
+                at: 1,
+                kind: FaultKind::Mute
+            })
+        );
+        assert_eq!(
+            parse_fault("12:no-precise-diagnosis"),
+            Ok(Fault {
+                at: 12,
+                kind: FaultKind::NoPreciseDiagnosis
+            })
+        );
+        assert!(parse_fault("7").unwrap_err().contains("N:KIND"));
+        assert!(parse_fault("0:remove").unwrap_err().contains("positive"));
+        assert!(parse_fault("x:remove").unwrap_err().contains("positive"));
+        assert!(parse_fault("3:melt").unwrap_err().contains("unknown fault"));
+    }
+
+    #[test]
     fn reader_names_of_debian_ports() {
-        assert_eq!(reader_name(&"127.0.0.1:35963".parse().unwrap()), Some("Virtual PCD 00 00"));
-        assert_eq!(reader_name(&"127.0.0.1:35964".parse().unwrap()), Some("Virtual PCD 00 01"));
+        assert_eq!(
+            reader_name(&"127.0.0.1:35963".parse().unwrap()),
+            Some("Virtual PCD 00 00")
+        );
+        assert_eq!(
+            reader_name(&"127.0.0.1:35964".parse().unwrap()),
+            Some("Virtual PCD 00 01")
+        );
         assert_eq!(reader_name(&"127.0.0.1:4000".parse().unwrap()), None);
     }
 
@@ -211,7 +284,11 @@ mod tests {
         assert!(event_text(&VpcdEvent::PowerOn, 0).is_none());
         assert!(event_text(&VpcdEvent::Disconnected("x".into()), 0).is_some());
         assert_eq!(
-            event_json(&VpcdEvent::Apdu { command: 5, response: 258 }).to_string(),
+            event_json(&VpcdEvent::Apdu {
+                command: 5,
+                response: 258
+            })
+            .to_string(),
             r#"{"command_len":5,"event":"apdu","response_len":258}"#
         );
     }
