@@ -38,9 +38,7 @@ fn opensc(home: &Path, program: &str, args: &[&str]) -> (bool, String, String) {
 
 /// The DER inside the first PEM certificate block of `text`, decoded without re-encoding.
 fn pem_cert(text: &str) -> Vec<u8> {
-    let begin = text
-        .find("-----BEGIN CERTIFICATE-----")
-        .expect("a PEM certificate in the output");
+    let begin = text.find("-----BEGIN CERTIFICATE-----").expect("a PEM certificate in the output");
     let end_marker = "-----END CERTIFICATE-----";
     let end = text[begin..].find(end_marker).expect("PEM end") + begin + end_marker.len();
     let (label, der) = der::pem::decode_vec(&text.as_bytes()[begin..end]).expect("valid PEM");
@@ -51,31 +49,16 @@ fn pem_cert(text: &str) -> Vec<u8> {
 /// The public key of a DER certificate as a PEM file for `openssl dgst -verify`.
 fn public_key_pem(dir: &Path, name: &str, cert_der: &[u8]) -> String {
     let cert = write_file(dir, &format!("{name}.der"), cert_der);
-    let (ok, pem, err) = run(
-        "openssl",
-        &["x509", "-inform", "DER", "-in", &cert, "-pubkey", "-noout"],
-    );
+    let (ok, pem, err) =
+        run("openssl", &["x509", "-inform", "DER", "-in", &cert, "-pubkey", "-noout"]);
     assert!(ok, "openssl x509: {err}");
     write_file(dir, &format!("{name}.pub.pem"), pem.as_bytes())
 }
 
 fn openssl_verifies(pubkey: &str, sig: &str, data: &str) {
-    let (ok, out, err) = run(
-        "openssl",
-        &[
-            "dgst",
-            "-sha256",
-            "-verify",
-            pubkey,
-            "-signature",
-            sig,
-            data,
-        ],
-    );
-    assert!(
-        ok && out.contains("Verified OK"),
-        "openssl rejected the signature: {out}{err}"
-    );
+    let (ok, out, err) =
+        run("openssl", &["dgst", "-sha256", "-verify", pubkey, "-signature", sig, data]);
+    assert!(ok && out.contains("Verified OK"), "openssl rejected the signature: {out}{err}");
 }
 
 /// Tries left of the PIN with this auth ID, as `pkcs15-tool --list-pins` shows them.
@@ -119,11 +102,9 @@ fn public_certificates_are_ours_byte_for_byte() {
     let image = default_image();
     let home = tempfile::tempdir().unwrap();
     let _sim = SimServer::start();
-    for (id, fid) in [
-        ("01", jpki::EF_AUTH_CERT),
-        ("03", jpki::EF_AUTH_CA_CERT),
-        ("04", jpki::EF_SIGN_CA_CERT),
-    ] {
+    for (id, fid) in
+        [("01", jpki::EF_AUTH_CERT), ("03", jpki::EF_AUTH_CA_CERT), ("04", jpki::EF_SIGN_CA_CERT)]
+    {
         let (ok, out, err) = opensc(home.path(), "pkcs15-tool", &["--read-certificate", id]);
         assert!(ok, "pkcs15-tool --read-certificate {id}: {err}");
         assert_eq!(
@@ -145,15 +126,7 @@ fn signature_certificate_after_the_password() {
     let (ok, out, err) = opensc(
         home.path(),
         "pkcs15-tool",
-        &[
-            "--verify-pin",
-            "--auth-id",
-            "02",
-            "--pin",
-            SIGN_PIN,
-            "--read-certificate",
-            "02",
-        ],
+        &["--verify-pin", "--auth-id", "02", "--pin", SIGN_PIN, "--read-certificate", "02"],
     );
     assert!(ok, "pkcs15-tool: {out}{err}");
     assert_eq!(pem_cert(&out), jpki_file(&image, jpki::EF_SIGN_CERT));
@@ -170,15 +143,10 @@ fn pkcs15_crypt_signs_with_both_keys() {
     let data = b"mynacard oracle test: pkcs15-crypt\n";
     let data_path = write_file(dir.path(), "data.txt", data);
     let hash_path = write_file(dir.path(), "data.sha256", &Sha256::digest(data));
-    for (key, pin, cert_fid) in [
-        ("01", AUTH_PIN, jpki::EF_AUTH_CERT),
-        ("02", SIGN_PIN, jpki::EF_SIGN_CERT),
-    ] {
-        let sig = dir
-            .path()
-            .join(format!("sig{key}.bin"))
-            .to_string_lossy()
-            .into_owned();
+    for (key, pin, cert_fid) in
+        [("01", AUTH_PIN, jpki::EF_AUTH_CERT), ("02", SIGN_PIN, jpki::EF_SIGN_CERT)]
+    {
+        let sig = dir.path().join(format!("sig{key}.bin")).to_string_lossy().into_owned();
         let (ok, out, err) = opensc(
             dir.path(),
             "pkcs15-crypt",
@@ -199,11 +167,8 @@ fn pkcs15_crypt_signs_with_both_keys() {
         );
         assert!(ok, "pkcs15-crypt --key {key}: {out}{err}");
         assert_eq!(std::fs::metadata(&sig).unwrap().len(), 256);
-        let pubkey = public_key_pem(
-            dir.path(),
-            &format!("cert{key}"),
-            &jpki_file(&image, cert_fid),
-        );
+        let pubkey =
+            public_key_pem(dir.path(), &format!("cert{key}"), &jpki_file(&image, cert_fid));
         openssl_verifies(&pubkey, &sig, &data_path);
     }
 }
@@ -218,15 +183,10 @@ fn pkcs11_tool_signs_on_both_slots() {
     let _sim = SimServer::start();
     let data = b"mynacard oracle test: pkcs11-tool\n";
     let data_path = write_file(dir.path(), "data.txt", data);
-    for (slot, id, pin, cert_fid) in [
-        ("0", "01", AUTH_PIN, jpki::EF_AUTH_CERT),
-        ("1", "02", SIGN_PIN, jpki::EF_SIGN_CERT),
-    ] {
-        let sig = dir
-            .path()
-            .join(format!("p11sig{id}.bin"))
-            .to_string_lossy()
-            .into_owned();
+    for (slot, id, pin, cert_fid) in
+        [("0", "01", AUTH_PIN, jpki::EF_AUTH_CERT), ("1", "02", SIGN_PIN, jpki::EF_SIGN_CERT)]
+    {
+        let sig = dir.path().join(format!("p11sig{id}.bin")).to_string_lossy().into_owned();
         let (ok, out, err) = opensc(
             dir.path(),
             "pkcs11-tool",
@@ -250,11 +210,8 @@ fn pkcs11_tool_signs_on_both_slots() {
             ],
         );
         assert!(ok, "pkcs11-tool slot {slot} id {id}: {out}{err}");
-        let pubkey = public_key_pem(
-            dir.path(),
-            &format!("p11cert{id}"),
-            &jpki_file(&image, cert_fid),
-        );
+        let pubkey =
+            public_key_pem(dir.path(), &format!("p11cert{id}"), &jpki_file(&image, cert_fid));
         openssl_verifies(&pubkey, &sig, &data_path);
     }
 }
@@ -278,21 +235,11 @@ fn wrong_pins_block(auth_id: &str, right: &str, wrong: &str, tries: u32) {
     assert_eq!(tries_left(home.path(), auth_id), tries);
     for left in (0..tries).rev() {
         let (ok, out) = verify(wrong);
-        assert!(
-            !ok && out.contains("incorrect"),
-            "wrong PIN for {auth_id} not refused: {out}"
-        );
-        assert_eq!(
-            tries_left(home.path(), auth_id),
-            left,
-            "after a wrong PIN for {auth_id}"
-        );
+        assert!(!ok && out.contains("incorrect"), "wrong PIN for {auth_id} not refused: {out}");
+        assert_eq!(tries_left(home.path(), auth_id), left, "after a wrong PIN for {auth_id}");
     }
     let (ok, out) = verify(right);
-    assert!(
-        !ok,
-        "the blocked PIN {auth_id} accepted the right value: {out}"
-    );
+    assert!(!ok, "the blocked PIN {auth_id} accepted the right value: {out}");
     assert_eq!(tries_left(home.path(), auth_id), 0);
 }
 

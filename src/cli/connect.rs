@@ -6,9 +6,9 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use mynacard::apdu::Command;
 use mynacard::card::Client;
 use mynacard::facts::AID_JPKI;
+use mynacard::apdu::Command;
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
 use mynacard::transport::pcsc::{list_readers, wait_for_card, PcscTransport, ShareMode};
@@ -69,11 +69,7 @@ fn pick_reader(g: &GlobalOpts, wanted: &str) -> Result<String, CliError> {
                 .collect();
             match jpki.as_slice() {
                 [one] => Ok(one.clone()),
-                _ => Err(TransportError::AmbiguousReader {
-                    wanted: "a JPKI card".into(),
-                    matches: jpki.len().max(n),
-                }
-                .into()),
+                _ => Err(TransportError::AmbiguousReader { wanted: "a JPKI card".into(), matches: jpki.len().max(n) }.into()),
             }
         }
     }
@@ -81,12 +77,8 @@ fn pick_reader(g: &GlobalOpts, wanted: &str) -> Result<String, CliError> {
 
 /// Whether the card in `reader` answers the JPKI application's SELECT with `90 00`.
 fn holds_jpki(reader: &str) -> bool {
-    let Ok(mut t) = PcscTransport::connect(reader, ShareMode::Shared) else {
-        return false;
-    };
-    let Ok(cmd) = Command::select_aid(&AID_JPKI).to_bytes() else {
-        return false;
-    };
+    let Ok(mut t) = PcscTransport::connect(reader, ShareMode::Shared) else { return false };
+    let Ok(cmd) = Command::select_aid(&AID_JPKI).to_bytes() else { return false };
     matches!(t.transmit(&cmd).as_deref(), Ok([.., 0x90, 0x00]))
 }
 

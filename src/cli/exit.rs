@@ -155,10 +155,7 @@ mod tests {
         let readme = include_str!("../../README.md");
         for e in Exit::ALL {
             let row = format!("| {} | `{}` |", e.code(), e.name());
-            assert!(
-                readme.contains(&row),
-                "README.md lacks the row starting {row:?}"
-            );
+            assert!(readme.contains(&row), "README.md lacks the row starting {row:?}");
         }
     }
 
@@ -168,31 +165,13 @@ mod tests {
             (TransportError::NoService, Exit::NoService),
             (TransportError::NoReaders, Exit::NoReader),
             (
-                TransportError::ReaderNotFound {
-                    wanted: "x".into(),
-                    available: vec![],
-                },
+                TransportError::ReaderNotFound { wanted: "x".into(), available: vec![] },
                 Exit::NoReader,
             ),
-            (
-                TransportError::AmbiguousReader {
-                    wanted: "x".into(),
-                    matches: 2,
-                },
-                Exit::NoReader,
-            ),
-            (
-                TransportError::ReaderGone { reader: "x".into() },
-                Exit::NoReader,
-            ),
+            (TransportError::AmbiguousReader { wanted: "x".into(), matches: 2 }, Exit::NoReader),
+            (TransportError::ReaderGone { reader: "x".into() }, Exit::NoReader),
             (TransportError::NoCard { reader: "x".into() }, Exit::NoCard),
-            (
-                TransportError::Timeout {
-                    reader: "x".into(),
-                    seconds: 1,
-                },
-                Exit::NoCard,
-            ),
+            (TransportError::Timeout { reader: "x".into(), seconds: 1 }, Exit::NoCard),
             (TransportError::CardRemoved, Exit::NoCard),
             (TransportError::CardInUse, Exit::CardInUse),
             (TransportError::CardReset, Exit::CardError),

@@ -45,12 +45,7 @@ pub struct Cli {
 pub struct GlobalOpts {
     /// Reader to use: exact name, unique part of a name, index from `mynacard readers`,
     /// or `sim` for the in-process virtual card. Default: the only reader holding a card.
-    #[arg(
-        long,
-        global = true,
-        env = "MYNACARD_READER",
-        value_name = "NAME|INDEX|sim"
-    )]
+    #[arg(long, global = true, env = "MYNACARD_READER", value_name = "NAME|INDEX|sim")]
     pub reader: Option<String>,
     /// Machine-readable JSON output (errors too, as {"error": {...}} on stdout).
     #[arg(long, global = true)]
@@ -73,11 +68,7 @@ impl GlobalOpts {
     /// How long to wait for a card.
     pub fn wait_seconds(&self) -> u64 {
         use std::io::IsTerminal;
-        self.wait.unwrap_or(if std::io::stderr().is_terminal() {
-            30
-        } else {
-            0
-        })
+        self.wait.unwrap_or(if std::io::stderr().is_terminal() { 30 } else { 0 })
     }
 }
 
@@ -186,11 +177,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() {
-                Exit::Usage.into()
-            } else {
-                Exit::Success.into()
-            };
+            return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
         }
     };
     let result = match &cli.command {
@@ -224,10 +211,7 @@ mod tests {
     fn every_cli_error_has_its_exit_code() {
         let addr = "127.0.0.1:1".parse().unwrap();
         let cases = [
-            (
-                CliError::Transport(TransportError::NoService),
-                Exit::NoService,
-            ),
+            (CliError::Transport(TransportError::NoService), Exit::NoService),
             (
                 CliError::Vpcd(VpcdError::Connect {
                     addr,
@@ -238,13 +222,7 @@ mod tests {
             ),
             (CliError::Vpcd(VpcdError::CardPoisoned), Exit::Failure),
             (CliError::Image("x".into()), Exit::Io),
-            (
-                CliError::Io {
-                    context: "x".into(),
-                    source: std::io::Error::other("y"),
-                },
-                Exit::Io,
-            ),
+            (CliError::Io { context: "x".into(), source: std::io::Error::other("y") }, Exit::Io),
         ];
         for (err, want) in cases {
             assert_eq!(err.exit(), want, "{err}");
@@ -263,14 +241,10 @@ mod tests {
             quiet: false,
             wait: None,
         };
-        let mut t =
-            connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).unwrap();
+        let mut t = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).unwrap();
         assert_eq!(t.info().name, "sim");
         let select = mynacard::apdu::Command::select_aid(&mynacard::facts::AID_JPKI);
-        assert_eq!(
-            t.transmit(&select.to_bytes().unwrap()).unwrap(),
-            vec![0x90, 0x00]
-        );
+        assert_eq!(t.transmit(&select.to_bytes().unwrap()).unwrap(), vec![0x90, 0x00]);
         drop(t);
         let trace = std::fs::read_to_string(&path).unwrap();
         assert!(
@@ -289,14 +263,9 @@ mod tests {
             quiet: false,
             wait: None,
         };
-        let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared)
-            .err()
-            .unwrap();
+        let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).err().unwrap();
         assert_eq!(err.exit(), Exit::Io);
-        assert!(
-            err.to_string().contains("/nonexistent-dir/t.trace"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("/nonexistent-dir/t.trace"), "{err}");
     }
 
     #[test]

@@ -21,10 +21,7 @@ pub enum PinSource {
     /// one).
     Stdin,
     /// Read from environment variables (the PIN; for a change, the new one from a second one).
-    Env {
-        var: String,
-        new_var: Option<String>,
-    },
+    Env { var: String, new_var: Option<String> },
     /// Read lines from a file, like standard input.
     File(PathBuf),
 }
@@ -33,9 +30,7 @@ pub enum PinSource {
 #[derive(Debug, thiserror::Error)]
 pub enum PinSourceError {
     /// No terminal to prompt on.
-    #[error(
-        "no terminal to ask for the {what} on: use --pin-stdin, --pin-env VAR or --pin-file PATH"
-    )]
+    #[error("no terminal to ask for the {what} on: use --pin-stdin, --pin-env VAR or --pin-file PATH")]
     NoTerminal { what: String },
     /// The environment variable is not set or not UTF-8.
     #[error("environment variable {var} is not set (or not valid UTF-8)")]
@@ -54,11 +49,7 @@ pub enum PinSourceError {
     Mismatch { what: String },
     /// Reading failed.
     #[error("cannot read the {what} from {source_name}: {error}")]
-    Io {
-        source_name: String,
-        what: String,
-        error: std::io::Error,
-    },
+    Io { source_name: String, what: String, error: std::io::Error },
 }
 
 /// Reads secrets from a source, in order: first the current PIN, then (for a change) the new
@@ -72,11 +63,7 @@ pub struct SecretReader {
 impl SecretReader {
     /// A reader over `source`.
     pub fn new(source: PinSource) -> Self {
-        SecretReader {
-            source,
-            lines: None,
-            next_line: 0,
-        }
+        SecretReader { source, lines: None, next_line: 0 }
     }
 
     /// The current PIN or password, described by `what` (e.g. "signature password").
@@ -95,15 +82,11 @@ impl SecretReader {
                 let first = prompt(&format!("Enter the new {what}: "), what)?;
                 let again = prompt(&format!("Enter the new {what} again: "), what)?;
                 if *first != *again {
-                    return Err(PinSourceError::Mismatch {
-                        what: what.to_string(),
-                    });
+                    return Err(PinSourceError::Mismatch { what: what.to_string() });
                 }
                 Ok(first)
             }
-            PinSource::Env {
-                new_var: Some(var), ..
-            } => env_secret(&var),
+            PinSource::Env { new_var: Some(var), .. } => env_secret(&var),
             PinSource::Env { new_var: None, .. } => Err(PinSourceError::EnvNewMissing),
             PinSource::Stdin | PinSource::File(_) => self.line(&format!("new {what}")),
         }
@@ -119,38 +102,24 @@ impl SecretReader {
     fn line(&mut self, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
         if self.lines.is_none() {
             let name = self.source_name();
-            let io = |error| PinSourceError::Io {
-                source_name: name.clone(),
-                what: what.to_string(),
-                error,
-            };
+            let io = |error| PinSourceError::Io { source_name: name.clone(), what: what.to_string(), error };
             let raw = match &self.source {
                 PinSource::File(path) => read_bounded(std::fs::File::open(path).map_err(io)?),
                 _ => read_bounded(std::io::stdin().lock()),
             }
             .map_err(io)?;
             let text = Zeroizing::new(String::from_utf8_lossy(&raw).into_owned());
-            self.lines = Some(
-                text.lines()
-                    .map(|l| Zeroizing::new(l.trim_end_matches('\r').to_string()))
-                    .collect(),
-            );
+            self.lines = Some(text.lines().map(|l| Zeroizing::new(l.trim_end_matches('\r').to_string())).collect());
         }
         let source_name = self.source_name();
         let lines = self.lines.as_ref().map(Vec::as_slice).unwrap_or_default();
         let line = lines
             .get(self.next_line)
             .cloned()
-            .ok_or_else(|| PinSourceError::Missing {
-                source_name: source_name.clone(),
-                what: what.to_string(),
-            })?;
+            .ok_or_else(|| PinSourceError::Missing { source_name: source_name.clone(), what: what.to_string() })?;
         self.next_line += 1;
         if line.len() > MAX_SECRET_LEN {
-            return Err(PinSourceError::TooLong {
-                source_name,
-                what: what.to_string(),
-            });
+            return Err(PinSourceError::TooLong { source_name, what: what.to_string() });
         }
         Ok(line)
     }
@@ -159,35 +128,23 @@ impl SecretReader {
 /// Read at most a few KiB: a PIN file is tiny, and a huge input is someone's mistake.
 fn read_bounded(reader: impl Read) -> Result<Zeroizing<Vec<u8>>, std::io::Error> {
     let mut buf = Zeroizing::new(Vec::with_capacity(64));
-    std::io::BufReader::new(reader)
-        .take(4 * MAX_SECRET_LEN as u64)
-        .read_to_end(&mut buf)?;
+    std::io::BufReader::new(reader).take(4 * MAX_SECRET_LEN as u64).read_to_end(&mut buf)?;
     Ok(buf)
 }
 
 fn env_secret(var: &str) -> Result<Zeroizing<String>, PinSourceError> {
-    let value = std::env::var(var).map_err(|_| PinSourceError::EnvMissing {
-        var: var.to_string(),
-    })?;
+    let value = std::env::var(var).map_err(|_| PinSourceError::EnvMissing { var: var.to_string() })?;
     let value = Zeroizing::new(value);
     if value.len() > MAX_SECRET_LEN {
-        return Err(PinSourceError::TooLong {
-            source_name: format!("${var}"),
-            what: "PIN".into(),
-        });
+        return Err(PinSourceError::TooLong { source_name: format!("${var}"), what: "PIN".into() });
     }
     Ok(value)
 }
 
 fn prompt(text: &str, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty");
+    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty");
     if tty.is_err() {
-        return Err(PinSourceError::NoTerminal {
-            what: what.to_string(),
-        });
+        return Err(PinSourceError::NoTerminal { what: what.to_string() });
     }
     let value = rpassword::prompt_password(text).map_err(|error| PinSourceError::Io {
         source_name: "the terminal".into(),
@@ -196,6 +153,7 @@ fn prompt(text: &str, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
     })?;
     Ok(Zeroizing::new(value))
 }
+
 
 /// The PIN options of every command that verifies a PIN. There is deliberately no option
 /// that takes the PIN itself: command lines are visible to every user of the machine.
@@ -224,10 +182,7 @@ impl PinOpts {
         if self.pin_stdin {
             PinSource::Stdin
         } else if let Some(var) = &self.pin_env {
-            PinSource::Env {
-                var: var.clone(),
-                new_var: self.new_pin_env.clone(),
-            }
+            PinSource::Env { var: var.clone(), new_var: self.new_pin_env.clone() }
         } else if let Some(path) = &self.pin_file {
             PinSource::File(path.clone())
         } else {

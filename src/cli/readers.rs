@@ -27,11 +27,7 @@ pub fn to_json(readers: &[(usize, ReaderStatus)]) -> serde_json::Value {
 
 /// The text form of the list: one line per reader.
 pub fn to_text(readers: &[(usize, ReaderStatus)]) -> String {
-    let width = readers
-        .iter()
-        .map(|(_, s)| s.name.chars().count())
-        .max()
-        .unwrap_or(0);
+    let width = readers.iter().map(|(_, s)| s.name.chars().count()).max().unwrap_or(0);
     let mut out = String::new();
     for (index, s) in readers {
         let card = match (s.card_present, atr_hex(s)) {
@@ -62,11 +58,7 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
     } else {
         print!("{}", to_text(&shown));
     }
-    Ok(if shown.is_empty() {
-        Exit::NoReader
-    } else {
-        Exit::Success
-    })
+    Ok(if shown.is_empty() { Exit::NoReader } else { Exit::Success })
 }
 
 #[cfg(test)]
@@ -83,14 +75,7 @@ mod tests {
                     atr: Some(mynacard::facts::SIM_ATR.to_vec()),
                 },
             ),
-            (
-                1,
-                ReaderStatus {
-                    name: "Virtual PCD 00 01".into(),
-                    card_present: false,
-                    atr: None,
-                },
-            ),
+            (1, ReaderStatus { name: "Virtual PCD 00 01".into(), card_present: false, atr: None }),
         ]
     }
 

@@ -93,10 +93,7 @@ pub fn parse_fault(text: &str) -> Result<Fault, String> {
 /// (contactless: short APDUs only). `no_extended` turns extended length off in any preset.
 pub fn profile(name: ProfileName, no_extended: bool) -> Profile {
     let mut p = match name {
-        ProfileName::Default => Profile {
-            extended_length: true,
-            ..Profile::default()
-        },
+        ProfileName::Default => Profile { extended_length: true, ..Profile::default() },
         ProfileName::Contact => Profile::contact(),
         ProfileName::Contactless => Profile::contactless(),
     };
@@ -134,10 +131,9 @@ pub fn event_text(e: &VpcdEvent, verbose: u8) -> Option<String> {
         VpcdEvent::PowerOff => (1, "power off".to_string()),
         VpcdEvent::Reset => (1, "reset".to_string()),
         VpcdEvent::UnknownControl(b) => (1, format!("unknown control byte {b:02X} ignored")),
-        VpcdEvent::Apdu { command, response } => (
-            2,
-            format!("APDU of {command} bytes answered with {response} bytes"),
-        ),
+        VpcdEvent::Apdu { command, response } => {
+            (2, format!("APDU of {command} bytes answered with {response} bytes"))
+        }
         VpcdEvent::Atr => (3, "ATR poll".to_string()),
     };
     (level <= verbose).then_some(text)
@@ -188,18 +184,14 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         }
     });
     if !quiet && !json {
-        let reader = reader_name(&args.vpcd)
-            .map(|r| format!(" (reader \"{r}\")"))
-            .unwrap_or_default();
+        let reader =
+            reader_name(&args.vpcd).map(|r| format!(" (reader \"{r}\")")).unwrap_or_default();
         eprintln!(
             "mynacard sim: serving the virtual card to vpcd at {}{reader}; stop with Ctrl-C",
             args.vpcd
         );
     }
-    let opts = VpcdOptions {
-        events: Some(events),
-        ..VpcdOptions::default()
-    };
+    let opts = VpcdOptions { events: Some(events), ..VpcdOptions::default() };
     vpcd::serve(args.vpcd, card, stop, opts)?;
     if !quiet && !json {
         eprintln!("mynacard sim: stopped");
@@ -237,26 +229,11 @@ mod tests {
 
     #[test]
     fn faults_parse() {
-        assert_eq!(
-            parse_fault("7:remove"),
-            Ok(Fault {
-                at: 7,
-                kind: FaultKind::Remove
-            })
-        );
-        assert_eq!(
-            parse_fault("1:mute"),
-            Ok(Fault {
-                at: 1,
-                kind: FaultKind::Mute
-            })
-        );
+        assert_eq!(parse_fault("7:remove"), Ok(Fault { at: 7, kind: FaultKind::Remove }));
+        assert_eq!(parse_fault("1:mute"), Ok(Fault { at: 1, kind: FaultKind::Mute }));
         assert_eq!(
             parse_fault("12:no-precise-diagnosis"),
-            Ok(Fault {
-                at: 12,
-                kind: FaultKind::NoPreciseDiagnosis
-            })
+            Ok(Fault { at: 12, kind: FaultKind::NoPreciseDiagnosis })
         );
         assert!(parse_fault("7").unwrap_err().contains("N:KIND"));
         assert!(parse_fault("0:remove").unwrap_err().contains("positive"));
@@ -266,14 +243,8 @@ mod tests {
 
     #[test]
     fn reader_names_of_debian_ports() {
-        assert_eq!(
-            reader_name(&"127.0.0.1:35963".parse().unwrap()),
-            Some("Virtual PCD 00 00")
-        );
-        assert_eq!(
-            reader_name(&"127.0.0.1:35964".parse().unwrap()),
-            Some("Virtual PCD 00 01")
-        );
+        assert_eq!(reader_name(&"127.0.0.1:35963".parse().unwrap()), Some("Virtual PCD 00 00"));
+        assert_eq!(reader_name(&"127.0.0.1:35964".parse().unwrap()), Some("Virtual PCD 00 01"));
         assert_eq!(reader_name(&"127.0.0.1:4000".parse().unwrap()), None);
     }
 
@@ -284,11 +255,7 @@ mod tests {
         assert!(event_text(&VpcdEvent::PowerOn, 0).is_none());
         assert!(event_text(&VpcdEvent::Disconnected("x".into()), 0).is_some());
         assert_eq!(
-            event_json(&VpcdEvent::Apdu {
-                command: 5,
-                response: 258
-            })
-            .to_string(),
+            event_json(&VpcdEvent::Apdu { command: 5, response: 258 }).to_string(),
             r#"{"command_len":5,"event":"apdu","response_len":258}"#
         );
     }

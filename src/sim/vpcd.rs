@@ -235,11 +235,7 @@ pub fn serve_card<C: VpcdCard>(
             Err(e) => {
                 failures = failures.saturating_add(1);
                 if opts.max_connect_attempts.is_some_and(|max| failures >= max) {
-                    return Err(VpcdError::Connect {
-                        addr,
-                        attempts: failures,
-                        source: e,
-                    });
+                    return Err(VpcdError::Connect { addr, attempts: failures, source: e });
                 }
                 if pause(backoff, &stop, poll) {
                     break;
@@ -319,17 +315,12 @@ fn read_exact_polling(
 
 fn send_frame(stream: &mut TcpStream, payload: &[u8]) -> Result<(), String> {
     let len = u16::try_from(payload.len()).map_err(|_| {
-        format!(
-            "response of {} bytes does not fit vpcd's 2-byte length",
-            payload.len()
-        )
+        format!("response of {} bytes does not fit vpcd's 2-byte length", payload.len())
     })?;
     let mut frame = Vec::with_capacity(payload.len() + 2);
     frame.extend_from_slice(&len.to_be_bytes());
     frame.extend_from_slice(payload);
-    stream
-        .write_all(&frame)
-        .map_err(|e| format!("write failed: {e}"))?;
+    stream.write_all(&frame).map_err(|e| format!("write failed: {e}"))?;
     stream.flush().map_err(|e| format!("write failed: {e}"))
 }
 
@@ -396,10 +387,7 @@ fn session<C: VpcdCard>(
             }
             apdu => match card.process(apdu) {
                 Reply::Bytes(bytes) => {
-                    opts.emit(VpcdEvent::Apdu {
-                        command: apdu.len(),
-                        response: bytes.len(),
-                    });
+                    opts.emit(VpcdEvent::Apdu { command: apdu.len(), response: bytes.len() });
                     Some(bytes)
                 }
                 Reply::Mute => {
@@ -453,9 +441,7 @@ mod tests {
         }
         fn process(&mut self, apdu: &[u8]) -> Reply {
             self.log.push(hex::encode_upper(apdu));
-            self.replies
-                .pop_front()
-                .unwrap_or(Reply::Bytes(vec![0x90, 0x00]))
+            self.replies.pop_front().unwrap_or(Reply::Bytes(vec![0x90, 0x00]))
         }
     }
 
@@ -486,10 +472,7 @@ mod tests {
         }
         fn finish(mut self) -> Result<(), VpcdError> {
             self.stop.store(true, Ordering::SeqCst);
-            self.thread
-                .take()
-                .map(|t| t.join().unwrap())
-                .unwrap_or(Ok(()))
+            self.thread.take().map(|t| t.join().unwrap()).unwrap_or(Ok(()))
         }
     }
 
@@ -548,10 +531,7 @@ mod tests {
         s.write_all(&[0x00, 0x01, 0x04]).unwrap();
         let mut raw = [0u8; 11];
         s.read_exact(&mut raw).unwrap();
-        assert_eq!(
-            raw,
-            [0x00, 0x09, 0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]
-        );
+        assert_eq!(raw, [0x00, 0x09, 0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]);
         // Power on, reset, power off: no answer.
         send(&mut s, &[CTRL_POWER_ON]);
         send(&mut s, &[CTRL_RESET]);
@@ -567,9 +547,7 @@ mod tests {
         // Default answer for the next one.
         send(&mut s, &[0x00, 0xA4, 0x04, 0x0C]);
         assert_eq!(
-            s.read_exact(&mut raw[..4])
-                .map(|_| raw[..4].to_vec())
-                .unwrap(),
+            s.read_exact(&mut raw[..4]).map(|_| raw[..4].to_vec()).unwrap(),
             vec![0, 2, 0x90, 0x00]
         );
         let log = bridge.card.lock().unwrap().log.clone();
@@ -596,11 +574,7 @@ mod tests {
         let events: Vec<VpcdEvent> = rx.try_iter().collect();
         assert_eq!(
             events,
-            [
-                VpcdEvent::Connected(addr),
-                VpcdEvent::UnknownControl(3),
-                VpcdEvent::Atr
-            ]
+            [VpcdEvent::Connected(addr), VpcdEvent::UnknownControl(3), VpcdEvent::Atr]
         );
     }
 
@@ -648,10 +622,7 @@ mod tests {
     #[test]
     fn removed_card_closes_the_connection_then_comes_back() {
         let (l, addr) = vpcd();
-        let fake = Fake {
-            replies: vec![Reply::Removed].into(),
-            ..Fake::default()
-        };
+        let fake = Fake { replies: vec![Reply::Removed].into(), ..Fake::default() };
         let bridge = Bridge::start(addr, fake, fast());
         let mut s = accept(&l);
         send(&mut s, &[0x00, 0xB0, 0x00, 0x00, 0x00]);
@@ -667,37 +638,21 @@ mod tests {
     #[test]
     fn removed_card_without_reinsertion_stays_out() {
         let (l, addr) = vpcd();
-        let fake = Fake {
-            replies: vec![Reply::Removed].into(),
-            ..Fake::default()
-        };
-        let bridge = Bridge::start(
-            addr,
-            fake,
-            VpcdOptions {
-                reinsert_after: None,
-                ..fast()
-            },
-        );
+        let fake = Fake { replies: vec![Reply::Removed].into(), ..Fake::default() };
+        let bridge = Bridge::start(addr, fake, VpcdOptions { reinsert_after: None, ..fast() });
         let mut s = accept(&l);
         send(&mut s, &[0x00, 0xB0, 0x00, 0x00, 0x00]);
         assert!(closed(&mut s));
         l.set_nonblocking(true).unwrap();
         std::thread::sleep(Duration::from_millis(300));
-        assert!(
-            l.accept().is_err(),
-            "the card came back although told not to"
-        );
+        assert!(l.accept().is_err(), "the card came back although told not to");
         bridge.finish().unwrap();
     }
 
     #[test]
     fn mute_card_sends_nothing_then_hangs_up() {
         let (l, addr) = vpcd();
-        let fake = Fake {
-            replies: vec![Reply::Mute].into(),
-            ..Fake::default()
-        };
+        let fake = Fake { replies: vec![Reply::Mute].into(), ..Fake::default() };
         let _bridge = Bridge::start(addr, fake, fast());
         let mut s = accept(&l);
         let started = Instant::now();
@@ -714,22 +669,11 @@ mod tests {
     #[test]
     fn a_mute_card_answers_again_when_vpcd_speaks() {
         let (l, addr) = vpcd();
-        let fake = Fake {
-            replies: vec![Reply::Mute].into(),
-            ..Fake::default()
-        };
-        let _bridge = Bridge::start(
-            addr,
-            fake,
-            VpcdOptions {
-                mute_hangup: None,
-                ..fast()
-            },
-        );
+        let fake = Fake { replies: vec![Reply::Mute].into(), ..Fake::default() };
+        let _bridge = Bridge::start(addr, fake, VpcdOptions { mute_hangup: None, ..fast() });
         let mut s = accept(&l);
         send(&mut s, &[0x00, 0x84, 0x00, 0x00, 0x08]);
-        s.set_read_timeout(Some(Duration::from_millis(400)))
-            .unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(400))).unwrap();
         let mut b = [0u8; 1];
         assert!(
             matches!(s.read(&mut b), Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut))
@@ -742,10 +686,8 @@ mod tests {
     #[test]
     fn oversized_response_drops_the_connection() {
         let (l, addr) = vpcd();
-        let fake = Fake {
-            replies: vec![Reply::Bytes(vec![0u8; 70_000])].into(),
-            ..Fake::default()
-        };
+        let fake =
+            Fake { replies: vec![Reply::Bytes(vec![0u8; 70_000])].into(), ..Fake::default() };
         let _bridge = Bridge::start(addr, fake, fast());
         let mut s = accept(&l);
         send(&mut s, &[0x00, 0xB0, 0x00, 0x00, 0x00, 0x00, 0x00]);
@@ -765,16 +707,11 @@ mod tests {
     fn gives_up_after_the_allowed_connects() {
         let (l, addr) = vpcd();
         drop(l);
-        let opts = VpcdOptions {
-            max_connect_attempts: Some(3),
-            ..fast()
-        };
+        let opts = VpcdOptions { max_connect_attempts: Some(3), ..fast() };
         let card = Arc::new(Mutex::new(Fake::default()));
         let err = serve_card(addr, card, Arc::new(AtomicBool::new(false)), opts).unwrap_err();
         match &err {
-            VpcdError::Connect {
-                addr: a, attempts, ..
-            } => {
+            VpcdError::Connect { addr: a, attempts, .. } => {
                 assert_eq!(*a, addr);
                 assert_eq!(*attempts, 3);
             }
@@ -806,10 +743,7 @@ mod tests {
     fn serves_the_virtual_card_itself() {
         use crate::sim::card::Profile;
         use crate::sim::image::CardImage;
-        let image = CardImage {
-            atr: ATR.to_vec(),
-            apps: Vec::new(),
-        };
+        let image = CardImage { atr: ATR.to_vec(), apps: Vec::new() };
         let mut twin = VirtualCard::new(image.clone(), Profile::default());
         let (l, addr) = vpcd();
         let card = Arc::new(Mutex::new(VirtualCard::new(image, Profile::default())));

@@ -51,13 +51,11 @@ pub fn map_pcsc_error(err: pcsc::Error, reader: &str) -> TransportError {
         E::NoService | E::ServiceStopped => TransportError::NoService,
         E::NoReadersAvailable => TransportError::NoReaders,
         E::RemovedCard => TransportError::CardRemoved,
-        E::NoSmartcard => TransportError::NoCard {
-            reader: reader.to_string(),
-        },
+        E::NoSmartcard => TransportError::NoCard { reader: reader.to_string() },
         E::ResetCard => TransportError::CardReset,
-        E::ReaderUnavailable | E::UnknownReader => TransportError::ReaderGone {
-            reader: reader.to_string(),
-        },
+        E::ReaderUnavailable | E::UnknownReader => {
+            TransportError::ReaderGone { reader: reader.to_string() }
+        }
         E::SharingViolation => TransportError::CardInUse,
         E::UnresponsiveCard => TransportError::Mute,
         other => TransportError::Pcsc(format!("{other} ({:#010X})", other as u32)),
@@ -84,11 +82,7 @@ fn lossy(name: &CString) -> String {
 fn status_of(state: &pcsc::ReaderState) -> ReaderStatus {
     let flags = state.event_state();
     let present = flags.contains(pcsc::State::PRESENT) && !flags.contains(pcsc::State::MUTE);
-    let atr = if present && !state.atr().is_empty() {
-        Some(state.atr().to_vec())
-    } else {
-        None
-    };
+    let atr = if present && !state.atr().is_empty() { Some(state.atr().to_vec()) } else { None };
     ReaderStatus {
         name: state.name().to_string_lossy().into_owned(),
         card_present: flags.contains(pcsc::State::PRESENT),
@@ -104,16 +98,13 @@ pub fn list_readers() -> Result<Vec<ReaderStatus>, TransportError> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let mut states: Vec<pcsc::ReaderState> = names
-        .into_iter()
-        .map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE))
-        .collect();
-    ctx.get_status_change(Duration::ZERO, &mut states)
-        .or_else(|e| match e {
-            // With UNAWARE states the call returns at once; a timeout just means "no change".
-            pcsc::Error::Timeout => Ok(()),
-            other => Err(map_pcsc_error(other, "")),
-        })?;
+    let mut states: Vec<pcsc::ReaderState> =
+        names.into_iter().map(|n| pcsc::ReaderState::new(n, pcsc::State::UNAWARE)).collect();
+    ctx.get_status_change(Duration::ZERO, &mut states).or_else(|e| match e {
+        // With UNAWARE states the call returns at once; a timeout just means "no change".
+        pcsc::Error::Timeout => Ok(()),
+        other => Err(map_pcsc_error(other, "")),
+    })?;
     Ok(states.iter().map(status_of).collect())
 }
 
@@ -166,26 +157,13 @@ fn resolve(ctx: &pcsc::Context, wanted: &str) -> Result<CString, TransportError>
                 .map(|n| pcsc::ReaderState::new(n.clone(), pcsc::State::UNAWARE))
                 .collect();
             ctx.get_status_change(Duration::ZERO, &mut states)
-                .or_else(|e| {
-                    if e == pcsc::Error::Timeout {
-                        Ok(())
-                    } else {
-                        Err(e)
-                    }
-                })
+                .or_else(|e| if e == pcsc::Error::Timeout { Ok(()) } else { Err(e) })
                 .map_err(|e| map_pcsc_error(e, ""))?;
-            let with_card: Vec<ReaderStatus> = states
-                .iter()
-                .map(status_of)
-                .filter(|s| s.card_present)
-                .collect();
+            let with_card: Vec<ReaderStatus> =
+                states.iter().map(status_of).filter(|s| s.card_present).collect();
             match with_card.as_slice() {
                 [only] => only.name.clone(),
-                [] => {
-                    return Err(TransportError::NoCard {
-                        reader: strings.join(", "),
-                    })
-                }
+                [] => return Err(TransportError::NoCard { reader: strings.join(", ") }),
                 many => {
                     return Err(TransportError::AmbiguousReader {
                         wanted: String::new(),
@@ -227,10 +205,7 @@ pub fn wait_for_card(wanted: &str, timeout: Duration) -> Result<ReaderStatus, Tr
             return Ok(status_of(state));
         }
         if Instant::now() >= deadline {
-            return Err(TransportError::Timeout {
-                reader,
-                seconds: timeout.as_secs(),
-            });
+            return Err(TransportError::Timeout { reader, seconds: timeout.as_secs() });
         }
         state.sync_current_state();
     }
@@ -247,10 +222,7 @@ pub struct PcscTransport {
 
 impl std::fmt::Debug for PcscTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PcscTransport")
-            .field("mode", &self.mode)
-            .field("info", &self.info)
-            .finish()
+        f.debug_struct("PcscTransport").field("mode", &self.mode).field("info", &self.info).finish()
     }
 }
 
@@ -292,11 +264,7 @@ impl PcscTransport {
             card,
             _ctx: ctx,
             mode,
-            info: ReaderInfo {
-                name: reader,
-                atr,
-                extended_length,
-            },
+            info: ReaderInfo { name: reader, atr, extended_length },
         })
     }
 
@@ -313,9 +281,7 @@ impl PcscTransport {
 
 fn transmit_on(card: &pcsc::Card, reader: &str, command: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut buf = vec![0u8; RECEIVE_BUFFER_SIZE];
-    let answer = card
-        .transmit(command, &mut buf)
-        .map_err(|e| map_pcsc_error(e, reader))?;
+    let answer = card.transmit(command, &mut buf).map_err(|e| map_pcsc_error(e, reader))?;
     Ok(answer.to_vec())
 }
 
@@ -340,20 +306,13 @@ impl Transport for PcscTransport {
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
         let info = self.info.clone();
         let mode = self.mode;
-        let tx = self
-            .card
-            .transaction()
-            .map_err(|e| map_pcsc_error(e, &info.name))?;
+        let tx = self.card.transaction().map_err(|e| map_pcsc_error(e, &info.name))?;
         Ok(Box::new(PcscTransaction { tx, info, mode }))
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {
         let card = &mut self.card;
-        reset_on(
-            |s, p, d| card.reconnect(s, p, d),
-            self.mode,
-            &self.info.name,
-        )
+        reset_on(|s, p, d| card.reconnect(s, p, d), self.mode, &self.info.name)
     }
 
     fn info(&self) -> ReaderInfo {
@@ -414,46 +373,22 @@ mod tests {
     fn every_mapped_error_is_distinct() {
         use pcsc::Error as E;
         let r = "Reader X";
-        assert!(matches!(
-            map_pcsc_error(E::NoService, r),
-            TransportError::NoService
-        ));
-        assert!(matches!(
-            map_pcsc_error(E::ServiceStopped, r),
-            TransportError::NoService
-        ));
-        assert!(matches!(
-            map_pcsc_error(E::NoReadersAvailable, r),
-            TransportError::NoReaders
-        ));
-        assert!(matches!(
-            map_pcsc_error(E::RemovedCard, r),
-            TransportError::CardRemoved
-        ));
+        assert!(matches!(map_pcsc_error(E::NoService, r), TransportError::NoService));
+        assert!(matches!(map_pcsc_error(E::ServiceStopped, r), TransportError::NoService));
+        assert!(matches!(map_pcsc_error(E::NoReadersAvailable, r), TransportError::NoReaders));
+        assert!(matches!(map_pcsc_error(E::RemovedCard, r), TransportError::CardRemoved));
         assert!(matches!(
             map_pcsc_error(E::NoSmartcard, r),
             TransportError::NoCard { reader } if reader == "Reader X"
         ));
-        assert!(matches!(
-            map_pcsc_error(E::ResetCard, r),
-            TransportError::CardReset
-        ));
+        assert!(matches!(map_pcsc_error(E::ResetCard, r), TransportError::CardReset));
         assert!(matches!(
             map_pcsc_error(E::ReaderUnavailable, r),
             TransportError::ReaderGone { reader } if reader == "Reader X"
         ));
-        assert!(matches!(
-            map_pcsc_error(E::UnknownReader, r),
-            TransportError::ReaderGone { .. }
-        ));
-        assert!(matches!(
-            map_pcsc_error(E::SharingViolation, r),
-            TransportError::CardInUse
-        ));
-        assert!(matches!(
-            map_pcsc_error(E::UnresponsiveCard, r),
-            TransportError::Mute
-        ));
+        assert!(matches!(map_pcsc_error(E::UnknownReader, r), TransportError::ReaderGone { .. }));
+        assert!(matches!(map_pcsc_error(E::SharingViolation, r), TransportError::CardInUse));
+        assert!(matches!(map_pcsc_error(E::UnresponsiveCard, r), TransportError::Mute));
         match map_pcsc_error(E::CommError, r) {
             TransportError::Pcsc(msg) => assert!(msg.contains("0x80100013"), "{msg}"),
             other => panic!("unexpected {other:?}"),
@@ -465,10 +400,7 @@ mod tests {
         let msg = map_pcsc_error(pcsc::Error::NoService, "").to_string();
         assert!(msg.contains("pcscd"), "{msg}");
         let msg = map_pcsc_error(pcsc::Error::NoSmartcard, "ACS ACR39U").to_string();
-        assert!(
-            msg.contains("ACS ACR39U") && msg.contains("insert"),
-            "{msg}"
-        );
+        assert!(msg.contains("ACS ACR39U") && msg.contains("insert"), "{msg}");
     }
 
     fn names(list: &[&str]) -> Vec<String> {
@@ -477,24 +409,12 @@ mod tests {
 
     #[test]
     fn choose_by_exact_name_substring_and_index() {
-        let all = names(&[
-            "Virtual PCD 00 00",
-            "Virtual PCD 00 01",
-            "SONY FeliCa Port/PaSoRi 4.0 00 00",
-        ]);
-        assert_eq!(
-            choose_reader("Virtual PCD 00 01", &all).unwrap(),
-            "Virtual PCD 00 01"
-        );
-        assert_eq!(
-            choose_reader("FeliCa", &all).unwrap(),
-            "SONY FeliCa Port/PaSoRi 4.0 00 00"
-        );
+        let all =
+            names(&["Virtual PCD 00 00", "Virtual PCD 00 01", "SONY FeliCa Port/PaSoRi 4.0 00 00"]);
+        assert_eq!(choose_reader("Virtual PCD 00 01", &all).unwrap(), "Virtual PCD 00 01");
+        assert_eq!(choose_reader("FeliCa", &all).unwrap(), "SONY FeliCa Port/PaSoRi 4.0 00 00");
         assert_eq!(choose_reader("1", &all).unwrap(), "Virtual PCD 00 01");
-        assert_eq!(
-            choose_reader("2", &all).unwrap(),
-            "SONY FeliCa Port/PaSoRi 4.0 00 00"
-        );
+        assert_eq!(choose_reader("2", &all).unwrap(), "SONY FeliCa Port/PaSoRi 4.0 00 00");
     }
 
     #[test]
@@ -527,14 +447,8 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        assert!(matches!(
-            choose_reader("7", &all),
-            Err(TransportError::ReaderNotFound { .. })
-        ));
-        assert!(matches!(
-            choose_reader("0", &[]),
-            Err(TransportError::NoReaders)
-        ));
+        assert!(matches!(choose_reader("7", &all), Err(TransportError::ReaderNotFound { .. })));
+        assert!(matches!(choose_reader("0", &[]), Err(TransportError::NoReaders)));
     }
 
     #[test]

@@ -37,20 +37,14 @@ pub struct TraceTransport<T: Transport> {
 
 impl<T: Transport> std::fmt::Debug for TraceTransport<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TraceTransport")
-            .field("info", &self.inner.info())
-            .finish_non_exhaustive()
+        f.debug_struct("TraceTransport").field("info", &self.inner.info()).finish_non_exhaustive()
     }
 }
 
 impl<T: Transport> TraceTransport<T> {
     /// Trace `inner` to `out`.
     pub fn new(inner: T, out: impl Write + Send + 'static) -> Self {
-        TraceTransport {
-            inner,
-            out: Box::new(out),
-            timing: true,
-        }
+        TraceTransport { inner, out: Box::new(out), timing: true }
     }
 
     /// Trace `inner` to a new file at `path` (truncated if it exists).
@@ -90,9 +84,7 @@ fn spaced_hex(bytes: &[u8]) -> String {
 
 /// The trace line of a command, secrets redacted.
 pub fn command_line(command: &[u8]) -> String {
-    let secret = command
-        .get(1)
-        .is_some_and(|&ins| Ins::from(ins).carries_secret());
+    let secret = command.get(1).is_some_and(|&ins| Ins::from(ins).carries_secret());
     if !secret || command.len() <= 4 {
         return format!("> {}", spaced_hex(command));
     }
@@ -172,11 +164,7 @@ fn traced_exclusive<'a>(
     match inner.exclusive() {
         Ok(guard) => {
             write_line(out, "# begin exclusive")?;
-            Ok(Box::new(TraceGuard {
-                inner: guard,
-                out,
-                timing,
-            }))
+            Ok(Box::new(TraceGuard { inner: guard, out, timing }))
         }
         Err(e) => {
             write_line(out, &format!("# exclusive failed: {e}"))?;
@@ -248,10 +236,7 @@ mod tests {
 
     impl Write for Shared {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .map_err(|_| std::io::Error::other("poisoned"))?
-                .extend_from_slice(buf);
+            self.0.lock().map_err(|_| std::io::Error::other("poisoned"))?.extend_from_slice(buf);
             Ok(buf.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -293,11 +278,7 @@ mod tests {
             Ok(())
         }
         fn info(&self) -> ReaderInfo {
-            ReaderInfo {
-                name: "scripted".into(),
-                atr: vec![0x3B],
-                extended_length: None,
-            }
+            ReaderInfo { name: "scripted".into(), atr: vec![0x3B], extended_length: None }
         }
     }
 
@@ -317,10 +298,7 @@ mod tests {
     }
 
     fn scripted(answers: Vec<Result<Vec<u8>, TransportError>>) -> Scripted {
-        Scripted {
-            answers: answers.into(),
-            ..Scripted::default()
-        }
+        Scripted { answers: answers.into(), ..Scripted::default() }
     }
 
     #[test]
@@ -332,9 +310,7 @@ mod tests {
             Err(TransportError::CardRemoved),
         ]);
         let mut t = TraceTransport::new(card, buf.clone()).without_timing();
-        let select = Command::select_aid(&crate::facts::AID_JPKI)
-            .to_bytes()
-            .unwrap();
+        let select = Command::select_aid(&crate::facts::AID_JPKI).to_bytes().unwrap();
         assert_eq!(t.transmit(&select).unwrap(), vec![0x90, 0x00]);
         t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x04]).unwrap();
         assert!(matches!(
@@ -364,10 +340,7 @@ mod tests {
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some("> 00 84 00 00 08"));
         let answer = lines.next().unwrap();
-        let timing = answer
-            .strip_prefix("< 90 00 (")
-            .and_then(|r| r.strip_suffix(" ms)"))
-            .unwrap();
+        let timing = answer.strip_prefix("< 90 00 (").and_then(|r| r.strip_suffix(" ms)")).unwrap();
         let (whole, frac) = timing.split_once('.').unwrap();
         assert!(whole.parse::<u64>().is_ok() && frac.len() == 1, "{answer}");
     }
@@ -383,21 +356,11 @@ mod tests {
             Ok(vec![0x90, 0x00]),
         ]);
         let mut t = TraceTransport::new(card, buf.clone()).without_timing();
-        t.transmit(&Command::verify(b"9876").to_bytes().unwrap())
-            .unwrap();
-        t.transmit(&Command::verify(b"MYNACARD1").to_bytes().unwrap())
-            .unwrap();
-        t.transmit(
-            &Command::change_reference_data(b"NEWPASS42")
-                .to_bytes()
-                .unwrap(),
-        )
-        .unwrap();
-        t.transmit(&Command::verify_status().to_bytes().unwrap())
-            .unwrap();
-        let extended = Command::verify(b"4321")
-            .encode(LengthForm::Extended)
-            .unwrap();
+        t.transmit(&Command::verify(b"9876").to_bytes().unwrap()).unwrap();
+        t.transmit(&Command::verify(b"MYNACARD1").to_bytes().unwrap()).unwrap();
+        t.transmit(&Command::change_reference_data(b"NEWPASS42").to_bytes().unwrap()).unwrap();
+        t.transmit(&Command::verify_status().to_bytes().unwrap()).unwrap();
+        let extended = Command::verify(b"4321").encode(LengthForm::Extended).unwrap();
         t.transmit(&extended).unwrap();
         let text = buf.text();
         assert_eq!(
@@ -410,10 +373,7 @@ mod tests {
         );
         for secret in [&b"9876"[..], b"MYNACARD1", b"NEWPASS42", b"4321"] {
             assert!(!text.contains(&spaced_hex(secret)), "{text}");
-            assert!(
-                !text.contains(std::str::from_utf8(secret).unwrap()),
-                "{text}"
-            );
+            assert!(!text.contains(std::str::from_utf8(secret).unwrap()), "{text}");
         }
         // The card itself received the real PINs.
         let inner = t.into_inner();
@@ -443,9 +403,7 @@ mod tests {
             TraceTransport::new(scripted(vec![Ok(vec![0x90, 0x00])]), buf.clone()).without_timing();
         {
             let mut guard = t.exclusive().unwrap();
-            guard
-                .transmit(&Command::verify(b"1234").to_bytes().unwrap())
-                .unwrap();
+            guard.transmit(&Command::verify(b"1234").to_bytes().unwrap()).unwrap();
             guard.reset().unwrap();
             assert_eq!(guard.info().name, "scripted");
         }
@@ -460,18 +418,10 @@ mod tests {
     #[test]
     fn failed_exclusive_is_traced() {
         let buf = Shared::default();
-        let card = Scripted {
-            fail_exclusive: true,
-            ..Scripted::default()
-        };
+        let card = Scripted { fail_exclusive: true, ..Scripted::default() };
         let mut t = TraceTransport::new(card, buf.clone());
         assert!(matches!(t.exclusive(), Err(TransportError::CardInUse)));
-        assert!(
-            buf.text()
-                .starts_with("# exclusive failed: the card is in use"),
-            "{}",
-            buf.text()
-        );
+        assert!(buf.text().starts_with("# exclusive failed: the card is in use"), "{}", buf.text());
     }
 
     struct Broken;
@@ -504,10 +454,7 @@ mod tests {
                 .without_timing();
             t.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x01, 0xAA]).unwrap();
         }
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            "> 00 A4 04 0C 01 AA\n< 90 00\n"
-        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "> 00 A4 04 0C 01 AA\n< 90 00\n");
         let bad = dir.path().join("no-such-dir").join("x.trace");
         match TraceTransport::to_file(scripted(vec![]), &bad) {
             Err(TransportError::Io(e)) => assert!(e.to_string().contains("no-such-dir"), "{e}"),

@@ -102,16 +102,8 @@ impl std::fmt::Display for RevocationOutcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Good { source, .. } => write!(f, "not revoked ({source})"),
-            Self::Revoked {
-                reason: Some(r),
-                source,
-                ..
-            } => write!(f, "revoked: {r} ({source})"),
-            Self::Revoked {
-                reason: None,
-                source,
-                ..
-            } => write!(f, "revoked ({source})"),
+            Self::Revoked { reason: Some(r), source, .. } => write!(f, "revoked: {r} ({source})"),
+            Self::Revoked { reason: None, source, .. } => write!(f, "revoked ({source})"),
             Self::Unknown { why } => write!(f, "revocation unknown: {why}"),
             Self::NotChecked => write!(f, "revocation not checked"),
         }

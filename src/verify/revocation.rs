@@ -16,8 +16,8 @@ use std::time::SystemTime;
 use x509_cert::Certificate;
 
 use super::crl::{CrlStatus, CrlStore, Reason};
-use super::ocsp::{OcspClient, OcspOutcome};
 use super::{RevocationChecker, RevocationOutcome, RevocationPolicy};
+use super::ocsp::{OcspClient, OcspOutcome};
 
 impl RevocationPolicy {
     /// Whether `outcome` lets verification pass under this policy. Revoked never passes.
