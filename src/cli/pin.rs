@@ -1,7 +1,17 @@
 //! `mynacard pin status|change`: retry counters without spending a try, and PIN changes.
+//! Also owns the rendering of PIN counters (text and JSON) that `mynacard status` shares.
+//! Both PINs of a change are read and validated before the card is opened, so a PIN of the
+//! wrong format never reaches the card.
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use mynacard::card::{
+    AuthPin, CardError, CardPin, PinFormatError, PinKind, PinStatus, SignPassword, TextPin,
+};
+use mynacard::facts;
+use mynacard::transport::pcsc::ShareMode;
+
+use super::connect::{self, CardClient};
 use super::exit::Exit;
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
@@ -45,7 +55,207 @@ pub struct PinChangeArgs {
     pub pin: PinOpts,
 }
 
+/// The PIN kind a command-line name stands for.
+pub fn pin_kind(which: WhichPin) -> PinKind {
+    match which {
+        WhichPin::Auth => PinKind::Auth,
+        WhichPin::Sign => PinKind::Sign,
+        WhichPin::Text => PinKind::Text,
+    }
+}
+
+/// The command-line (and JSON) name of a PIN kind.
+pub fn pin_name(kind: PinKind) -> &'static str {
+    match kind {
+        PinKind::Auth => "auth",
+        PinKind::Sign => "sign",
+        PinKind::Text => "text",
+    }
+}
+
+/// Tries of a fresh card.
+fn max_tries(kind: PinKind) -> u8 {
+    match kind {
+        PinKind::Auth => facts::tries::AUTH,
+        PinKind::Sign => facts::tries::SIGN,
+        PinKind::Text => facts::tries::TEXT,
+    }
+}
+
+/// One PIN's retry counter as the card reported it; `None` when the card lacks the PIN's
+/// application (a phone token has no text application).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counter {
+    /// Which PIN.
+    pub kind: PinKind,
+    /// Its counter, or `None` when the application is absent.
+    pub status: Option<PinStatus>,
+}
+
+impl Counter {
+    /// The counter as text: "authentication PIN: 3 tries left".
+    pub fn text(&self) -> String {
+        let state = match self.status {
+            Some(PinStatus::Remaining(1)) => {
+                "1 try left (the next wrong entry blocks it)".to_string()
+            }
+            Some(PinStatus::Remaining(n)) => format!("{n} tries left"),
+            Some(PinStatus::Blocked) => "BLOCKED (have it reset at your municipal office)".into(),
+            None => "not on this card".into(),
+        };
+        format!("{}: {state}", self.kind)
+    }
+
+    /// The counter as JSON (fields documented in README.md, "JSON output").
+    pub fn json(&self) -> serde_json::Value {
+        let (status, tries_left) = match self.status {
+            Some(PinStatus::Remaining(n)) => ("ok", Some(n)),
+            Some(PinStatus::Blocked) => ("blocked", Some(0)),
+            None => ("absent", None),
+        };
+        serde_json::json!({
+            "pin": pin_name(self.kind),
+            "description": self.kind.to_string(),
+            "status": status,
+            "tries_left": tries_left,
+            "max_tries": max_tries(self.kind),
+        })
+    }
+}
+
+/// Read every PIN counter (auth, sign, text) without spending a try.
+pub fn counters(client: &mut CardClient) -> Result<Vec<Counter>, CliError> {
+    let mut out = Vec::with_capacity(3);
+    for kind in [PinKind::Auth, PinKind::Sign, PinKind::Text] {
+        let status = match client.pin_status(kind) {
+            Ok(s) => Some(s),
+            Err(CardError::NoTextApp) if kind == PinKind::Text => None,
+            Err(e) => return Err(e.into()),
+        };
+        out.push(Counter { kind, status });
+    }
+    Ok(out)
+}
+
+fn status(g: &GlobalOpts) -> Result<Exit, CliError> {
+    let mut client = connect::open(g, ShareMode::Shared)?;
+    let counters = counters(&mut client)?;
+    if g.json {
+        let pins: Vec<_> = counters.iter().map(Counter::json).collect();
+        println!("{}", serde_json::json!({ "pins": pins }));
+    } else {
+        for c in &counters {
+            println!("{}", c.text());
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// A typed PIN from a secret, or a usage error naming the rule (never the value).
+fn typed<P>(
+    secret: &str,
+    new: bool,
+    make: fn(&str) -> Result<P, PinFormatError>,
+) -> Result<P, CliError> {
+    make(secret).map_err(|e| {
+        if new {
+            CliError::Usage(format!("new PIN refused: {e}"))
+        } else {
+            CliError::Card(e.into())
+        }
+    })
+}
+
+/// Read and validate both PINs, then change on an exclusive connection.
+fn change_typed<P: CardPin>(
+    g: &GlobalOpts,
+    args: &PinChangeArgs,
+    make: fn(&str) -> Result<P, PinFormatError>,
+) -> Result<(), CliError> {
+    let what = P::KIND.to_string();
+    let mut secrets = args.pin.reader();
+    let old = typed(&secrets.current(&what)?, false, make)?;
+    let new = typed(&secrets.new_secret(&what)?, true, make)?;
+    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    client.change_pin(&old, &new, args.pin.allow_last_try)?;
+    Ok(())
+}
+
+fn change(g: &GlobalOpts, args: &PinChangeArgs) -> Result<Exit, CliError> {
+    let kind = pin_kind(args.which);
+    match args.which {
+        WhichPin::Auth => change_typed(g, args, AuthPin::new)?,
+        WhichPin::Sign => change_typed(g, args, SignPassword::new)?,
+        WhichPin::Text => change_typed(g, args, TextPin::new)?,
+    }
+    if g.json {
+        println!(
+            "{}",
+            serde_json::json!({ "pin": pin_name(kind), "changed": true })
+        );
+    } else if !g.quiet {
+        println!("{kind} changed");
+    }
+    Ok(Exit::Success)
+}
+
 /// Run `mynacard pin …`.
-pub fn run(_g: &GlobalOpts, _args: &PinArgs) -> Result<Exit, CliError> {
-    Err(CliError::Usage("pin: not implemented yet".into()))
+pub fn run(g: &GlobalOpts, args: &PinArgs) -> Result<Exit, CliError> {
+    match &args.command {
+        PinCommand::Status => status(g),
+        PinCommand::Change(a) => change(g, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_render() {
+        let c = Counter {
+            kind: PinKind::Auth,
+            status: Some(PinStatus::Remaining(3)),
+        };
+        assert_eq!(c.text(), "authentication PIN: 3 tries left");
+        assert_eq!(
+            c.json().to_string(),
+            r#"{"description":"authentication PIN","max_tries":3,"pin":"auth","status":"ok","tries_left":3}"#
+        );
+        let c = Counter {
+            kind: PinKind::Sign,
+            status: Some(PinStatus::Blocked),
+        };
+        assert!(
+            c.text().starts_with("signature password: BLOCKED"),
+            "{}",
+            c.text()
+        );
+        assert_eq!(c.json()["status"], "blocked");
+        assert_eq!(c.json()["tries_left"], 0);
+        assert_eq!(c.json()["max_tries"], 5);
+        let c = Counter {
+            kind: PinKind::Text,
+            status: None,
+        };
+        assert_eq!(c.text(), "text-application PIN: not on this card");
+        assert_eq!(c.json()["status"], "absent");
+        assert!(c.json()["tries_left"].is_null());
+        let c = Counter {
+            kind: PinKind::Text,
+            status: Some(PinStatus::Remaining(1)),
+        };
+        assert!(c.text().contains("1 try left"), "{}", c.text());
+    }
+
+    #[test]
+    fn a_bad_new_pin_is_a_usage_error_without_the_value() {
+        let err = typed("12a4", true, AuthPin::new).unwrap_err();
+        assert_eq!(err.exit(), Exit::Usage);
+        assert!(!err.to_string().contains("12a4"), "{err}");
+        assert!(err.to_string().contains("new PIN"), "{err}");
+        let err = typed("99", false, TextPin::new).unwrap_err();
+        assert_eq!(err.exit(), Exit::Usage);
+        assert!(matches!(err, CliError::Card(CardError::PinFormat(_))));
+    }
 }

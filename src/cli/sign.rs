@@ -1,11 +1,20 @@
 //! `mynacard sign FILE`: a signature made on the card, as CMS detached SignedData (default)
-//! or raw PKCS#1 v1.5, written atomically; nothing is written when the card fails.
+//! or raw PKCS#1 v1.5, written atomically; nothing is written when the card fails. Order:
+//! refuse an existing output, hash the file, read and validate the PIN, and only then open
+//! the card; one VERIFY covers the signer-certificate read and the signature.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use mynacard::card::jpki::SIGNATURE_LEN;
+use mynacard::card::{AuthPin, CardError, CertKind, KeyKind, KeyPin, PinKind, SignPassword};
+use mynacard::sign::{sign_detached_digest, to_pem, CmsError, CmsOptions, HashAlg};
+use mynacard::transport::pcsc::ShareMode;
+
+use super::connect::{self, CardClient};
 use super::exit::Exit;
+use super::output;
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -54,7 +63,8 @@ pub struct SignArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = SigFormat::Cms)]
     pub format: SigFormat,
-    /// Output file (default: FILE.p7s for CMS, FILE.sig for raw). Never overwrites an
+    /// Output file (default: FILE.p7s for CMS, FILE.p7s.pem for CMS as PEM, FILE.sig for
+    /// raw). Never overwrites an
     /// existing file without --force.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -66,7 +76,277 @@ pub struct SignArgs {
     pub pin: PinOpts,
 }
 
+impl KeyArg {
+    fn name(self) -> &'static str {
+        match self {
+            KeyArg::Sign => "sign",
+            KeyArg::Auth => "auth",
+        }
+    }
+}
+
+impl HashArg {
+    fn alg(self) -> HashAlg {
+        match self {
+            HashArg::Sha256 => HashAlg::Sha256,
+            HashArg::Sha384 => HashAlg::Sha384,
+            HashArg::Sha512 => HashAlg::Sha512,
+        }
+    }
+}
+
+impl SigFormat {
+    fn name(self) -> &'static str {
+        match self {
+            SigFormat::Cms => "cms",
+            SigFormat::CmsPem => "cms-pem",
+            SigFormat::Raw => "raw",
+        }
+    }
+
+    /// Suffix of the default output file.
+    fn suffix(self) -> &'static str {
+        match self {
+            SigFormat::Cms => "p7s",
+            SigFormat::CmsPem => "p7s.pem",
+            SigFormat::Raw => "sig",
+        }
+    }
+}
+
+/// The output path: `-o`, or FILE with the format's suffix appended.
+fn output_path(args: &SignArgs) -> PathBuf {
+    match &args.output {
+        Some(p) => p.clone(),
+        None => {
+            let mut name = args.file.clone().into_os_string();
+            name.push(".");
+            name.push(args.format.suffix());
+            PathBuf::from(name)
+        }
+    }
+}
+
+/// Refuse an existing output file unless `--force`.
+fn check_output(path: &Path, force: bool) -> Result<(), CliError> {
+    if !force && path.exists() {
+        return Err(CliError::Usage(format!(
+            "{} already exists: choose another file with -o, or replace it with --force",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// What a signing run produced (no PIN, no holder data).
+struct Signed {
+    /// The bytes to write.
+    bytes: Vec<u8>,
+    /// The signer certificate (DER).
+    cert: Vec<u8>,
+    /// Size of the RSA signature.
+    signature_len: usize,
+}
+
+/// A CMS error from the signer's point of view: the card's errors keep their codes, a bad
+/// certificate from the card is a card error, the rest cannot happen with a digest we made
+/// ourselves and the clock of a working machine.
+fn cms_error(e: CmsError<CardError>) -> CliError {
+    match e {
+        CmsError::Signer(e) => CliError::Card(e),
+        CmsError::EmptySignature | CmsError::Certificate(_) | CmsError::CertificateNotDer => {
+            CliError::Card(CardError::Malformed(e.to_string()))
+        }
+        other => CliError::Io {
+            context: "cannot build the CMS signature".into(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    }
+}
+
+/// The signature made by the key `P` unlocks: ONE VERIFY, then (inside the same exclusive
+/// transaction) the certificate read and the signature; the security state is cleared at
+/// the end.
+fn sign_on_card<P: KeyPin>(
+    client: &mut CardClient,
+    pin: &P,
+    allow_last_try: bool,
+    digest: &[u8],
+    hash: HashAlg,
+    format: SigFormat,
+) -> Result<Signed, CliError> {
+    let cert_kind = match P::KEY {
+        KeyKind::Sign => CertKind::Sign,
+        KeyKind::Auth => CertKind::Auth,
+    };
+    let mut unlocked = client.unlock(pin, allow_last_try)?;
+    let made = (|| {
+        let cert = unlocked.read_certificate(cert_kind)?;
+        let (bytes, signature_len) = match format {
+            SigFormat::Raw => {
+                let di = hash.digest_info(digest).map_err(|e| CliError::Io {
+                    context: "cannot build the DigestInfo".into(),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+                let sig = unlocked.sign(&di)?;
+                let len = sig.len();
+                (sig, len)
+            }
+            SigFormat::Cms | SigFormat::CmsPem => {
+                let opts = CmsOptions {
+                    hash,
+                    ..CmsOptions::default()
+                };
+                let der =
+                    sign_detached_digest(digest, &cert, &mut unlocked, &opts).map_err(cms_error)?;
+                (der, SIGNATURE_LEN)
+            }
+        };
+        Ok::<_, CliError>(Signed {
+            bytes,
+            cert,
+            signature_len,
+        })
+    })();
+    let cleared = unlocked.finish();
+    let signed = made?;
+    cleared?;
+    Ok(signed)
+}
+
+/// Hash the file, streaming.
+fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
+    let io = |source| CliError::Io {
+        context: format!("cannot read {}", path.display()),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    hash.digest_reader(file).map_err(io)
+}
+
 /// Run `mynacard sign`.
-pub fn run(_g: &GlobalOpts, _args: &SignArgs) -> Result<Exit, CliError> {
-    Err(CliError::Usage("sign: not implemented yet".into()))
+pub fn run(g: &GlobalOpts, args: &SignArgs) -> Result<Exit, CliError> {
+    let out = output_path(args);
+    check_output(&out, args.force)?;
+    let hash = args.hash.alg();
+    let digest = hash_file(&args.file, hash)?;
+    let mut secrets = args.pin.reader();
+    let allow = args.pin.allow_last_try;
+    let signed = match args.key {
+        KeyArg::Sign => {
+            let pin = {
+                let s = secrets.current(&PinKind::Sign.to_string())?;
+                SignPassword::new(&s).map_err(CardError::from)?
+            };
+            let mut client = connect::open(g, ShareMode::Exclusive)?;
+            sign_on_card(&mut client, &pin, allow, &digest, hash, args.format)?
+        }
+        KeyArg::Auth => {
+            let pin = {
+                let s = secrets.current(&PinKind::Auth.to_string())?;
+                AuthPin::new(&s).map_err(CardError::from)?
+            };
+            let mut client = connect::open(g, ShareMode::Exclusive)?;
+            sign_on_card(&mut client, &pin, allow, &digest, hash, args.format)?
+        }
+    };
+    let bytes = match args.format {
+        SigFormat::CmsPem => to_pem(&signed.bytes)
+            .map_err(|e| CliError::Io {
+                context: "cannot PEM-encode the CMS signature".into(),
+                source: std::io::Error::other(e.to_string()),
+            })?
+            .into_bytes(),
+        SigFormat::Cms | SigFormat::Raw => signed.bytes,
+    };
+    // Checked again: the file may have appeared while the card was working.
+    check_output(&out, args.force)?;
+    output::write_atomic(&out, &bytes).map_err(|source| CliError::Io {
+        context: format!("cannot write {}", out.display()),
+        source,
+    })?;
+    let cert_sha256 = hex::encode(HashAlg::Sha256.digest(&signed.cert));
+    if g.json {
+        let doc = serde_json::json!({
+            "file": args.file.display().to_string(),
+            "output": out.display().to_string(),
+            "format": args.format.name(),
+            "key": args.key.name(),
+            "hash": hash.name(),
+            "signer_certificate_sha256": cert_sha256,
+            "signature_bytes": signed.signature_len,
+            "output_bytes": bytes.len(),
+        });
+        println!("{doc}");
+    } else if !g.quiet {
+        let key = match args.key {
+            KeyArg::Sign => "signature key",
+            KeyArg::Auth => "authentication key",
+        };
+        println!(
+            "signed {} with the {key} ({}, {}): wrote {} ({} bytes); signer certificate SHA-256 {cert_sha256}",
+            args.file.display(),
+            hash.name(),
+            args.format.name(),
+            out.display(),
+            bytes.len()
+        );
+    }
+    Ok(Exit::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(file: &str, format: SigFormat, output: Option<&str>) -> SignArgs {
+        SignArgs {
+            file: file.into(),
+            key: KeyArg::Sign,
+            hash: HashArg::Sha256,
+            format,
+            output: output.map(PathBuf::from),
+            force: false,
+            pin: PinOpts::default(),
+        }
+    }
+
+    #[test]
+    fn default_output_names() {
+        assert_eq!(
+            output_path(&args("a/doc.pdf", SigFormat::Cms, None)),
+            PathBuf::from("a/doc.pdf.p7s")
+        );
+        assert_eq!(
+            output_path(&args("doc.pdf", SigFormat::CmsPem, None)),
+            PathBuf::from("doc.pdf.p7s.pem")
+        );
+        assert_eq!(
+            output_path(&args("doc", SigFormat::Raw, None)),
+            PathBuf::from("doc.sig")
+        );
+        assert_eq!(
+            output_path(&args("doc", SigFormat::Raw, Some("x.bin"))),
+            PathBuf::from("x.bin")
+        );
+    }
+
+    #[test]
+    fn cms_errors_keep_or_get_their_exit_codes() {
+        let e = cms_error(CmsError::Signer(CardError::WrongPin {
+            kind: PinKind::Sign,
+            tries_left: 2,
+        }));
+        assert_eq!(e.exit(), Exit::WrongPin);
+        let e = cms_error(CmsError::EmptySignature);
+        assert_eq!(e.exit(), Exit::CardError);
+        let e = cms_error(CmsError::CertificateNotDer);
+        assert_eq!(e.exit(), Exit::CardError);
+        let e = cms_error(CmsError::Encode(der::Error::from(der::ErrorKind::Overflow)));
+        assert_eq!(e.exit(), Exit::Io);
+        assert!(
+            e.to_string().starts_with("cannot build the CMS signature"),
+            "{e}"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use mynacard::sim::card::{Profile, VirtualCard};
+use mynacard::sim::card::{Fault, FaultKind, Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
 use mynacard::sim::vpcd::{self, VpcdEvent, VpcdOptions};
 
@@ -87,6 +87,35 @@ pub struct ServeArgs {
     /// Refuse extended-length APDUs (answer `67 00`), like a short-only card.
     #[arg(long)]
     pub no_extended: bool,
+    /// Inject a fault on the N-th command since power-on (1-based; each strikes once):
+    /// KIND is remove, mute, garbage, truncate or no-precise-diagnosis. Repeatable.
+    #[arg(long, value_name = "N:KIND", value_parser = parse_fault)]
+    pub fault: Vec<Fault>,
+}
+
+/// Parse `N:KIND` (e.g. `7:remove`) into a fault.
+pub fn parse_fault(text: &str) -> Result<Fault, String> {
+    let (n, kind) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{text:?}: expected N:KIND, e.g. 7:remove"))?;
+    let at: u64 = n
+        .parse()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("{n:?}: the command number must be a positive integer"))?;
+    let kind = match kind {
+        "remove" => FaultKind::Remove,
+        "mute" => FaultKind::Mute,
+        "garbage" => FaultKind::Garbage,
+        "truncate" => FaultKind::Truncate,
+        "no-precise-diagnosis" => FaultKind::NoPreciseDiagnosis,
+        other => {
+            return Err(format!(
+                "{other:?}: unknown fault (remove, mute, garbage, truncate, no-precise-diagnosis)"
+            ))
+        }
+    };
+    Ok(Fault { at, kind })
 }
 
 /// The behaviour for a preset: `default` without latency and with extended length,
@@ -161,8 +190,9 @@ pub fn event_json(e: &VpcdEvent) -> serde_json::Value {
 
 fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let image = load_image(args.image.as_deref())?;
-    let card =
-        Arc::new(Mutex::new(VirtualCard::new(image, profile(args.profile, args.no_extended))));
+    let mut behaviour = profile(args.profile, args.no_extended);
+    behaviour.faults = args.fault.clone();
+    let card = Arc::new(Mutex::new(VirtualCard::new(image, behaviour)));
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
@@ -226,6 +256,20 @@ mod tests {
         assert!(p.extended_length);
         assert_eq!(p.apdu_latency, Duration::from_millis(5));
         assert!(!profile(ProfileName::Contact, true).extended_length);
+    }
+
+    #[test]
+    fn faults_parse() {
+        assert_eq!(parse_fault("7:remove"), Ok(Fault { at: 7, kind: FaultKind::Remove }));
+        assert_eq!(parse_fault("1:mute"), Ok(Fault { at: 1, kind: FaultKind::Mute }));
+        assert_eq!(
+            parse_fault("12:no-precise-diagnosis"),
+            Ok(Fault { at: 12, kind: FaultKind::NoPreciseDiagnosis })
+        );
+        assert!(parse_fault("7").unwrap_err().contains("N:KIND"));
+        assert!(parse_fault("0:remove").unwrap_err().contains("positive"));
+        assert!(parse_fault("x:remove").unwrap_err().contains("positive"));
+        assert!(parse_fault("3:melt").unwrap_err().contains("unknown fault"));
     }
 
     #[test]

@@ -1,10 +1,91 @@
 //! `mynacard status`: the reader, the card (ATR, token type) and every PIN counter, read
-//! without spending a try.
+//! without spending a try, plus whether file reads use extended-length APDUs.
+
+use mynacard::card::TokenType;
+use mynacard::transport::pcsc::ShareMode;
+use mynacard::transport::Transport;
 
 use super::exit::Exit;
-use super::{CliError, GlobalOpts};
+use super::pin::{counters, Counter};
+use super::{connect, CliError, GlobalOpts};
+
+/// The JSON (and text) name of a token type.
+fn token_name(t: TokenType) -> &'static str {
+    match t {
+        TokenType::Card => "card",
+        TokenType::Phone => "phone",
+    }
+}
+
+/// What the reader reports about extended length, in words.
+fn reader_extended_text(known: Option<bool>) -> &'static str {
+    match known {
+        Some(true) => "supported by the reader",
+        Some(false) => "not supported by the reader",
+        None => "reader support unknown",
+    }
+}
 
 /// Run `mynacard status`.
-pub fn run(_g: &GlobalOpts) -> Result<Exit, CliError> {
-    Err(CliError::Usage("status: not implemented yet".into()))
+pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
+    let mut client = connect::open(g, ShareMode::Shared)?;
+    let info = client.transport().info();
+    let token = client.detect()?;
+    let pins = counters(&mut client)?;
+    let in_use = client.link_state().extended_in_use();
+    let fell_back = client.link_state().extended_failed();
+    let atr = hex::encode_upper(&info.atr);
+    if g.json {
+        let pins: Vec<_> = pins.iter().map(Counter::json).collect();
+        let doc = serde_json::json!({
+            "reader": info.name,
+            "atr": atr,
+            "token": token_name(token),
+            "extended_length": {
+                "reader": info.extended_length,
+                "in_use": in_use,
+                "fell_back": fell_back,
+            },
+            "pins": pins,
+        });
+        println!("{doc}");
+        return Ok(Exit::Success);
+    }
+    let token_text = match token {
+        TokenType::Card => "My Number Card (JPKIAPICCTOKEN2)",
+        TokenType::Phone => "smartphone JPKI token (JPKIAPGPSETOKEN)",
+    };
+    let ext = match (in_use, fell_back) {
+        (true, _) => "in use",
+        (false, true) => "not in use (the card or reader refused it; short APDUs)",
+        (false, false) => "not in use (short APDUs)",
+    };
+    println!("reader: {}", info.name);
+    println!("ATR: {atr}");
+    println!("token: {token_text}");
+    println!(
+        "extended length: {ext}; {}",
+        reader_extended_text(info.extended_length)
+    );
+    for c in &pins {
+        println!("{}", c.text());
+    }
+    Ok(Exit::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(token_name(TokenType::Card), "card");
+        assert_eq!(token_name(TokenType::Phone), "phone");
+        assert_eq!(reader_extended_text(None), "reader support unknown");
+        assert_eq!(reader_extended_text(Some(true)), "supported by the reader");
+        assert_eq!(
+            reader_extended_text(Some(false)),
+            "not supported by the reader"
+        );
+    }
 }

@@ -3,6 +3,10 @@
 
 use clap::{Args, Subcommand};
 
+use mynacard::card::{CardError, PinKind, Sex, TextInfo, TextPin};
+use mynacard::transport::pcsc::ShareMode;
+
+use super::connect;
 use super::exit::Exit;
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
@@ -33,7 +37,127 @@ pub struct TextReadArgs {
     pub pin: PinOpts,
 }
 
+/// Birth date `YYYYMMDD` as `YYYY-MM-DD`; anything else is shown as it is.
+fn iso_date(raw: &str) -> String {
+    match (raw.get(..4), raw.get(4..6), raw.get(6..8)) {
+        (Some(y), Some(m), Some(d))
+            if raw.len() == 8 && raw.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{y}-{m}-{d}")
+        }
+        _ => raw.to_string(),
+    }
+}
+
+/// Sex in words (text) and as a JSON value.
+fn sex_names(sex: Sex) -> (&'static str, &'static str) {
+    match sex {
+        Sex::Male => ("male", "male"),
+        Sex::Female => ("female", "female"),
+        Sex::NotApplicable => ("not applicable", "not_applicable"),
+    }
+}
+
+/// The output of `text read`: JSON or text lines.
+fn render(info: &TextInfo, reveal: bool, json: bool) -> String {
+    let number = if reveal {
+        info.my_number.reveal().to_string()
+    } else {
+        info.my_number.masked()
+    };
+    let a = &info.attributes;
+    let birth = iso_date(&a.birth_date);
+    let (sex_text, sex_json) = sex_names(a.sex);
+    if json {
+        serde_json::json!({
+            "my_number": number,
+            "my_number_masked": !reveal,
+            "name": a.name,
+            "address": a.address,
+            "birth_date": birth,
+            "sex": sex_json,
+        })
+        .to_string()
+    } else {
+        format!(
+            "My Number: {number}\nname: {}\naddress: {}\nbirth date: {birth}\nsex: {sex_text}",
+            a.name, a.address
+        )
+    }
+}
+
+fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
+    let pin = {
+        let secret = args.pin.reader().current(&PinKind::Text.to_string())?;
+        TextPin::new(&secret).map_err(CardError::from)?
+    };
+    if let (Some(trace), false) = (&g.trace, g.quiet) {
+        eprintln!(
+            "mynacard: warning: the trace {} holds the card's answers, including the My Number \
+             and the four basic facts: keep it private and delete it when done",
+            trace.display()
+        );
+    }
+    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    let info = client.read_text(&pin, args.pin.allow_last_try)?;
+    drop(client);
+    println!("{}", render(&info, args.reveal, g.json));
+    Ok(Exit::Success)
+}
+
 /// Run `mynacard text …`.
-pub fn run(_g: &GlobalOpts, _args: &TextArgs) -> Result<Exit, CliError> {
-    Err(CliError::Usage("text: not implemented yet".into()))
+pub fn run(g: &GlobalOpts, args: &TextArgs) -> Result<Exit, CliError> {
+    match &args.command {
+        TextCommand::Read(a) => read(g, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mynacard::card::{Attributes, MyNumber};
+
+    fn info(sex: Sex, birth: &str) -> TextInfo {
+        TextInfo {
+            my_number: MyNumber::new("123456789018").unwrap(),
+            attributes: Attributes {
+                header: vec![],
+                name: "番号 花子".into(),
+                address: "東京都千代田区".into(),
+                birth_date: birth.into(),
+                sex,
+            },
+        }
+    }
+
+    #[test]
+    fn masked_unless_revealed() {
+        let i = info(Sex::Female, "19800102");
+        let text = render(&i, false, false);
+        assert_eq!(
+            text,
+            "My Number: ********9018\nname: 番号 花子\naddress: 東京都千代田区\nbirth date: 1980-01-02\nsex: female"
+        );
+        assert!(render(&i, true, false).contains("My Number: 123456789018"));
+        let j: serde_json::Value = serde_json::from_str(&render(&i, false, true)).unwrap();
+        assert_eq!(j["my_number"], "********9018");
+        assert_eq!(j["my_number_masked"], true);
+        let j: serde_json::Value = serde_json::from_str(&render(&i, true, true)).unwrap();
+        assert_eq!(j["my_number"], "123456789018");
+        assert_eq!(j["my_number_masked"], false);
+    }
+
+    #[test]
+    fn dates_and_sexes() {
+        assert_eq!(iso_date("20001231"), "2000-12-31");
+        assert_eq!(iso_date("2000123"), "2000123");
+        assert_eq!(iso_date("2000123X"), "2000123X");
+        let j: serde_json::Value =
+            serde_json::from_str(&render(&info(Sex::NotApplicable, "x"), false, true)).unwrap();
+        assert_eq!(j["sex"], "not_applicable");
+        assert_eq!(j["birth_date"], "x");
+        assert!(render(&info(Sex::Male, "19800102"), false, false).ends_with("sex: male"));
+        assert!(render(&info(Sex::NotApplicable, "19800102"), false, false)
+            .ends_with("sex: not applicable"));
+    }
 }
