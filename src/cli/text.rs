@@ -91,13 +91,6 @@ fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
         let secret = args.pin.reader().current(&PinKind::Text.to_string())?;
         TextPin::new(&secret).map_err(CardError::from)?
     };
-    if let (Some(trace), false) = (&g.trace, g.quiet) {
-        eprintln!(
-            "mynacard: warning: the trace {} holds the card's answers, including the My Number \
-             and the four basic facts: keep it private and delete it when done",
-            trace.display()
-        );
-    }
     let mut client = connect::open(g, ShareMode::Exclusive)?;
     let info = client.read_text(&pin, args.pin.allow_last_try)?;
     drop(client);

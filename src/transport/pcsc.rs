@@ -302,6 +302,21 @@ impl PcscTransport {
 fn transmit_on(card: &pcsc::Card, reader: &str, command: &[u8]) -> Result<Vec<u8>, TransportError> {
     let mut buf = vec![0u8; RECEIVE_BUFFER_SIZE];
     let answer = card.transmit(command, &mut buf).map_err(|e| map_pcsc_error(e, reader))?;
+    if answer.is_empty() {
+        // Not even a status word: the link to the card broke (vpcd answers a pulled card so).
+        // Ask the reader what happened, giving it half a second to notice a removal; a card
+        // that is still there did not respond.
+        for _ in 0..5 {
+            match card.status2_owned() {
+                Err(e) => return Err(map_pcsc_error(e, reader)),
+                Ok(s) if !s.status().contains(pcsc::Status::PRESENT) => {
+                    return Err(TransportError::CardRemoved)
+                }
+                Ok(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+        return Err(TransportError::Mute);
+    }
     Ok(answer.to_vec())
 }
 

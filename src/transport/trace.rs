@@ -31,8 +31,17 @@ use crate::apdu::{Command, Ins, LengthForm};
 /// A transport that records every exchange.
 pub struct TraceTransport<T: Transport> {
     inner: T,
+    sink: Sink,
+}
+
+/// Where trace lines go, and what the trace knows of the card's state.
+struct Sink {
     out: Box<dyn Write + Send>,
     timing: bool,
+    /// An application holding personal data (the text or card-face application) is
+    /// selected: response data is replaced by its length, so the My Number, name and address
+    /// never reach a trace file.
+    personal: bool,
 }
 
 impl<T: Transport> std::fmt::Debug for TraceTransport<T> {
@@ -44,7 +53,7 @@ impl<T: Transport> std::fmt::Debug for TraceTransport<T> {
 impl<T: Transport> TraceTransport<T> {
     /// Trace `inner` to `out`.
     pub fn new(inner: T, out: impl Write + Send + 'static) -> Self {
-        TraceTransport { inner, out: Box::new(out), timing: true }
+        TraceTransport { inner, sink: Sink { out: Box::new(out), timing: true, personal: false } }
     }
 
     /// Trace `inner` to a new file at `path` (truncated if it exists).
@@ -60,7 +69,7 @@ impl<T: Transport> TraceTransport<T> {
 
     /// Leave out the timings (for reproducible traces).
     pub fn without_timing(mut self) -> Self {
-        self.timing = false;
+        self.sink.timing = false;
         self
     }
 
@@ -127,47 +136,61 @@ fn write_line(out: &mut (dyn Write + Send), line: &str) -> Result<(), TransportE
     Ok(())
 }
 
+/// The application a successful `SELECT` by AID made current, if `command` is one.
+fn selected_aid(command: &[u8]) -> Option<Vec<u8>> {
+    let (cmd, _) = Command::parse(command).ok()?;
+    (cmd.ins == Ins::Select && cmd.p1 == 0x04).then(|| cmd.data.to_vec())
+}
+
 fn traced_transmit(
     inner: &mut dyn Transport,
-    out: &mut (dyn Write + Send),
-    timing: bool,
+    sink: &mut Sink,
     command: &[u8],
 ) -> Result<Vec<u8>, TransportError> {
-    write_line(out, &command_line(command))?;
+    write_line(&mut *sink.out, &command_line(command))?;
     let start = Instant::now();
     let result = inner.transmit(command);
-    let took = elapsed_suffix(timing, start.elapsed());
+    let took = elapsed_suffix(sink.timing, start.elapsed());
     match &result {
-        Ok(bytes) => write_line(out, &format!("< {}{took}", spaced_hex(bytes)))?,
-        Err(e) => write_line(out, &format!("< error: {e}{took}"))?,
+        Ok(bytes) if sink.personal && bytes.len() > 2 => {
+            let (data, sw) = bytes.split_at(bytes.len() - 2);
+            let line = format!("< ** ({} bytes of personal data) {}{took}", data.len(), spaced_hex(sw));
+            write_line(&mut *sink.out, &line)?
+        }
+        Ok(bytes) => write_line(&mut *sink.out, &format!("< {}{took}", spaced_hex(bytes)))?,
+        Err(e) => write_line(&mut *sink.out, &format!("< error: {e}{took}"))?,
+    }
+    if let (Ok(bytes), Some(aid)) = (&result, selected_aid(command)) {
+        if bytes.ends_with(&[0x90, 0x00]) {
+            sink.personal = aid == crate::facts::AID_TEXT || aid == crate::facts::AID_VISUAL;
+        }
     }
     result
 }
 
-fn traced_reset(
-    inner: &mut dyn Transport,
-    out: &mut (dyn Write + Send),
-) -> Result<(), TransportError> {
+fn traced_reset(inner: &mut dyn Transport, sink: &mut Sink) -> Result<(), TransportError> {
     let result = inner.reset();
     match &result {
-        Ok(()) => write_line(out, "# reset")?,
-        Err(e) => write_line(out, &format!("# reset failed: {e}"))?,
+        Ok(()) => {
+            sink.personal = false;
+            write_line(&mut *sink.out, "# reset")?
+        }
+        Err(e) => write_line(&mut *sink.out, &format!("# reset failed: {e}"))?,
     }
     result
 }
 
 fn traced_exclusive<'a>(
     inner: &'a mut dyn Transport,
-    out: &'a mut (dyn Write + Send),
-    timing: bool,
+    sink: &'a mut Sink,
 ) -> Result<Box<dyn Transport + 'a>, TransportError> {
     match inner.exclusive() {
         Ok(guard) => {
-            write_line(out, "# begin exclusive")?;
-            Ok(Box::new(TraceGuard { inner: guard, out, timing }))
+            write_line(&mut *sink.out, "# begin exclusive")?;
+            Ok(Box::new(TraceGuard { inner: guard, sink }))
         }
         Err(e) => {
-            write_line(out, &format!("# exclusive failed: {e}"))?;
+            write_line(&mut *sink.out, &format!("# exclusive failed: {e}"))?;
             Err(e)
         }
     }
@@ -175,15 +198,15 @@ fn traced_exclusive<'a>(
 
 impl<T: Transport> Transport for TraceTransport<T> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        traced_transmit(&mut self.inner, &mut *self.out, self.timing, command)
+        traced_transmit(&mut self.inner, &mut self.sink, command)
     }
 
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
-        traced_exclusive(&mut self.inner, &mut *self.out, self.timing)
+        traced_exclusive(&mut self.inner, &mut self.sink)
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {
-        traced_reset(&mut self.inner, &mut *self.out)
+        traced_reset(&mut self.inner, &mut self.sink)
     }
 
     fn info(&self) -> ReaderInfo {
@@ -194,21 +217,20 @@ impl<T: Transport> Transport for TraceTransport<T> {
 /// The traced form of an exclusive guard; writes `# end exclusive` when dropped.
 struct TraceGuard<'a> {
     inner: Box<dyn Transport + 'a>,
-    out: &'a mut (dyn Write + Send),
-    timing: bool,
+    sink: &'a mut Sink,
 }
 
 impl Transport for TraceGuard<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        traced_transmit(&mut *self.inner, &mut *self.out, self.timing, command)
+        traced_transmit(&mut *self.inner, self.sink, command)
     }
 
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
-        traced_exclusive(&mut *self.inner, &mut *self.out, self.timing)
+        traced_exclusive(&mut *self.inner, self.sink)
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {
-        traced_reset(&mut *self.inner, &mut *self.out)
+        traced_reset(&mut *self.inner, self.sink)
     }
 
     fn info(&self) -> ReaderInfo {
@@ -220,7 +242,7 @@ impl Drop for TraceGuard<'_> {
     fn drop(&mut self) {
         // Nothing can be reported from a drop; a broken trace file already failed the
         // exchanges before this.
-        let _ = write_line(&mut *self.out, "# end exclusive");
+        let _ = write_line(&mut *self.sink.out, "# end exclusive");
     }
 }
 
@@ -329,6 +351,33 @@ mod tests {
         // What reached the card is exactly what was given.
         let inner = t.into_inner();
         assert_eq!(inner.sent[0], select);
+    }
+
+    #[test]
+    fn personal_data_of_the_text_application_is_never_traced() {
+        let buf = Shared::default();
+        let my_number = b"\xFF\x10\x0C123456789018".to_vec();
+        let mut answer = my_number.clone();
+        answer.extend_from_slice(&[0x90, 0x00]);
+        let card = scripted(vec![
+            Ok(vec![0x90, 0x00]),
+            Ok(answer),
+            Ok(vec![0x90, 0x00]),
+            Ok(vec![0x30, 0x82, 0x90, 0x00]),
+        ]);
+        let mut t = TraceTransport::new(card, buf.clone()).without_timing();
+        let text_ap = Command::select_aid(&crate::facts::AID_TEXT).to_bytes().unwrap();
+        t.transmit(&text_ap).unwrap();
+        // The caller still gets the data; only the trace hides it.
+        assert_eq!(t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x11]).unwrap()[..15], my_number[..]);
+        let jpki = Command::select_aid(&crate::facts::AID_JPKI).to_bytes().unwrap();
+        t.transmit(&jpki).unwrap();
+        t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x02]).unwrap();
+        let text = buf.text();
+        assert!(!text.contains("31 32 33 34 35 36"), "{text}");
+        assert!(text.contains("< ** (15 bytes of personal data) 90 00\n"), "{text}");
+        // Back in the JPKI application, public data is traced again.
+        assert!(text.ends_with("> 00 B0 00 00 02\n< 30 82 90 00\n"), "{text}");
     }
 
     #[test]
