@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use mynacard::sim::card::{Fault, FaultKind, Profile, VirtualCard};
+use mynacard::sim::card::{CommandCounts, Fault, FaultKind, Profile, Reply, VirtualCard};
 use mynacard::sim::image::CardImage;
 use mynacard::sim::vpcd::{self, VpcdEvent, VpcdOptions};
 
@@ -87,6 +87,10 @@ pub struct ServeArgs {
     /// Refuse extended-length APDUs (answer `67 00`), like a short-only card.
     #[arg(long)]
     pub no_extended: bool,
+    /// After every command, write the card's command counts since start (all power cycles
+    /// together) as one JSON object to FILE (replaced atomically; for benchmarks).
+    #[arg(long, value_name = "FILE")]
+    pub counts: Option<PathBuf>,
     /// Inject a fault on the N-th command since power-on (1-based; each strikes once):
     /// KIND is remove, mute, garbage, truncate or no-precise-diagnosis. Repeatable.
     #[arg(long, value_name = "N:KIND", value_parser = parse_fault)]
@@ -188,11 +192,109 @@ pub fn event_json(e: &VpcdEvent) -> serde_json::Value {
     }
 }
 
+/// Command counts summed over power cycles (the card's own counts restart at power-on).
+pub fn add_counts(a: &CommandCounts, b: &CommandCounts) -> CommandCounts {
+    CommandCounts {
+        select_application: a.select_application + b.select_application,
+        select_file: a.select_file + b.select_file,
+        read_binary: a.read_binary + b.read_binary,
+        read_binary_bytes: a.read_binary_bytes + b.read_binary_bytes,
+        verify_status: a.verify_status + b.verify_status,
+        verify_with_data: a.verify_with_data + b.verify_with_data,
+        change_reference_data: a.change_reference_data + b.change_reference_data,
+        compute_signature: a.compute_signature + b.compute_signature,
+        signatures: a.signatures + b.signatures,
+        get_response: a.get_response + b.get_response,
+        get_challenge: a.get_challenge + b.get_challenge,
+        other: a.other + b.other,
+    }
+}
+
+/// Counts as the JSON object `--counts` writes; `commands` is every command APDU received.
+pub fn counts_json(commands: u64, c: &CommandCounts) -> serde_json::Value {
+    serde_json::json!({
+        "commands": commands,
+        "select_application": c.select_application,
+        "select_file": c.select_file,
+        "read_binary": c.read_binary,
+        "read_binary_bytes": c.read_binary_bytes,
+        "verify_status": c.verify_status,
+        "verify_with_data": c.verify_with_data,
+        "change_reference_data": c.change_reference_data,
+        "compute_signature": c.compute_signature,
+        "signatures": c.signatures,
+        "get_response": c.get_response,
+        "get_challenge": c.get_challenge,
+        "other": c.other,
+    })
+}
+
+/// The virtual card keeping running totals of its command counts across power cycles and
+/// writing them to a file after every command (`sim serve --counts FILE`).
+pub struct CountingCard {
+    card: VirtualCard,
+    /// Totals of the finished power cycles.
+    done: CommandCounts,
+    done_commands: u64,
+    path: PathBuf,
+}
+
+impl CountingCard {
+    /// Wrap `card`; writes zero counts to `path` at once.
+    pub fn new(card: VirtualCard, path: PathBuf) -> Result<Self, CliError> {
+        let c = CountingCard { card, done: CommandCounts::default(), done_commands: 0, path };
+        c.write().map_err(|source| CliError::Io {
+            context: format!("cannot write the command counts to {}", c.path.display()),
+            source,
+        })?;
+        Ok(c)
+    }
+
+    /// Commands received since start, and their counts by kind.
+    pub fn totals(&self) -> (u64, CommandCounts) {
+        (self.done_commands + self.card.command_count(), add_counts(&self.done, self.card.counts()))
+    }
+
+    fn write(&self) -> std::io::Result<()> {
+        let (commands, counts) = self.totals();
+        let tmp = self.path.with_extension("tmp");
+        std::fs::write(&tmp, format!("{}\n", counts_json(commands, &counts)))?;
+        std::fs::rename(&tmp, &self.path)
+    }
+}
+
+impl vpcd::VpcdCard for CountingCard {
+    fn atr(&self) -> Vec<u8> {
+        self.card.atr()
+    }
+    fn power_on(&mut self) {
+        // Power-on restarts the card's counts: keep what this power cycle counted.
+        (self.done_commands, self.done) = self.totals();
+        self.card.power_on();
+    }
+    fn power_off(&mut self) {
+        self.card.power_off();
+    }
+    fn reset(&mut self) {
+        self.card.reset();
+    }
+    fn process(&mut self, apdu: &[u8]) -> Reply {
+        let reply = self.card.process(apdu);
+        if let Err(e) = self.write() {
+            eprintln!(
+                "mynacard sim: cannot write the command counts to {}: {e}",
+                self.path.display()
+            );
+        }
+        reply
+    }
+}
+
 fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let image = load_image(args.image.as_deref())?;
     let mut behaviour = profile(args.profile, args.no_extended);
     behaviour.faults = args.fault.clone();
-    let card = Arc::new(Mutex::new(VirtualCard::new(image, behaviour)));
+    let virtual_card = VirtualCard::new(image, behaviour);
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
@@ -222,7 +324,13 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         );
     }
     let opts = VpcdOptions { events: Some(events), ..VpcdOptions::default() };
-    vpcd::serve(args.vpcd, card, stop, opts)?;
+    match &args.counts {
+        Some(path) => {
+            let card = CountingCard::new(virtual_card, path.clone())?;
+            vpcd::serve_card(args.vpcd, Arc::new(Mutex::new(card)), stop, opts)?;
+        }
+        None => vpcd::serve(args.vpcd, Arc::new(Mutex::new(virtual_card)), stop, opts)?,
+    }
     if !quiet && !json {
         eprintln!("mynacard sim: stopped");
     }
@@ -295,6 +403,41 @@ mod tests {
     fn image_errors_name_the_directory() {
         let err = load_image(Some(Path::new("/nonexistent/img"))).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/img"), "{err}");
+        assert_eq!(err.exit(), Exit::Io);
+    }
+
+    #[test]
+    fn counts_file_sums_power_cycles() {
+        use mynacard::sim::vpcd::VpcdCard;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("counts.json");
+        let card = VirtualCard::new(load_image(None).unwrap(), Profile::default());
+        let mut card = CountingCard::new(card, path.clone()).unwrap();
+        let read = || -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+        };
+        assert_eq!(read()["commands"], 0);
+        let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x0A];
+        select.extend_from_slice(&mynacard::facts::AID_JPKI);
+        card.power_on();
+        assert_eq!(card.process(&select), Reply::Bytes(vec![0x90, 0x00]));
+        card.process(&[0x00, 0xB0, 0x00, 0x00, 0x04]);
+        card.power_off();
+        card.power_on();
+        card.process(&select);
+        let c = read();
+        assert_eq!(c["commands"], 3);
+        assert_eq!(c["select_application"], 2);
+        assert_eq!(c["read_binary"], 1);
+        assert_eq!(card.totals().0, 3);
+    }
+
+    #[test]
+    fn counts_file_errors_name_the_file() {
+        let card = VirtualCard::new(load_image(None).unwrap(), Profile::default());
+        let err =
+            CountingCard::new(card, PathBuf::from("/nonexistent/dir/counts.json")).err().unwrap();
+        assert!(err.to_string().contains("/nonexistent/dir/counts.json"), "{err}");
         assert_eq!(err.exit(), Exit::Io);
     }
 
