@@ -20,9 +20,7 @@ fn bench(c: &mut Criterion) {
         });
         c.bench_function(&format!("read three PIN counters ({name} APDUs)"), |b| {
             b.iter(|| {
-                for kind in [PinKind::Auth, PinKind::Sign, PinKind::Text] {
-                    client.pin_status(kind).expect("pin status");
-                }
+                client.pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text]).expect("pin status")
             })
         });
     }

@@ -63,8 +63,8 @@ fn run<T: Transport>(client: &mut Client<T>, op: &str) -> Result<usize, Error> {
             } else {
                 &[PinKind::Auth, PinKind::Sign, PinKind::Text]
             };
-            for kind in kinds {
-                client.pin_status(*kind)?;
+            for (_, status) in client.pin_statuses(kinds)? {
+                status?;
             }
             kinds.len()
         }

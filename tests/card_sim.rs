@@ -430,3 +430,32 @@ fn a_card_without_jpki_is_not_a_my_number_card() {
     let shared = SharedCard::new(VirtualCard::new(image, Profile::default()));
     assert!(matches!(client(&shared).detect(), Err(CardError::NotJpki)));
 }
+
+#[test]
+fn every_pin_counter_with_one_select_per_application_and_no_try_spent() {
+    let shared = card(Profile::default());
+    let mut c = client(&shared);
+    let all = [PinKind::Auth, PinKind::Sign, PinKind::Text];
+    let got: Vec<_> = c
+        .pin_statuses(&all)
+        .unwrap()
+        .into_iter()
+        .map(|(k, s)| (k, s.unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (PinKind::Auth, PinStatus::Remaining(3)),
+            (PinKind::Sign, PinStatus::Remaining(5)),
+            (PinKind::Text, PinStatus::Remaining(3)),
+        ]
+    );
+    let n = counts(&shared);
+    // JPKI once for auth and sign, the text application once; one SELECT EF and one empty
+    // VERIFY per PIN; no VERIFY carrying data.
+    assert_eq!(n.select_application, 2);
+    assert_eq!(n.select_file, 3);
+    assert_eq!(n.verify_status, 3);
+    assert_eq!(n.verify_with_data, 0);
+    assert_eq!(shared.with_card(|c| c.command_count()).unwrap(), 8);
+}

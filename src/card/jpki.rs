@@ -188,6 +188,44 @@ impl<T: Transport> Client<T> {
         pin_status_in(&mut s)
     }
 
+    /// Several retry counters in one exclusive transaction, selecting each application once
+    /// (auth and sign share the JPKI application): `kinds.len()` VERIFYs without data, and
+    /// one SELECT per application and per PIN EF. A missing application is that PIN's
+    /// `Err`, the others are still read; a transport failure ends the whole call.
+    pub fn pin_statuses(
+        &mut self,
+        kinds: &[PinKind],
+    ) -> Result<Vec<(PinKind, Result<PinStatus, CardError>)>, CardError> {
+        let mut ex = self.exclusive()?;
+        let mut s = ex.session();
+        let mut out = Vec::with_capacity(kinds.len());
+        let mut current: Option<(&'static [u8], bool)> = None;
+        for &kind in kinds {
+            let aid = kind.aid();
+            let present = match current {
+                Some((selected, present)) if selected == aid => present,
+                _ => {
+                    let present = s.select_aid(aid)?;
+                    current = Some((aid, present));
+                    present
+                }
+            };
+            let status = if !present {
+                Err(match kind {
+                    PinKind::Text => CardError::NoTextApp,
+                    PinKind::Auth | PinKind::Sign => CardError::NotJpki,
+                })
+            } else {
+                s.select_ef(kind.ef()).and_then(|()| pin_status_in(&mut s))
+            };
+            if let Err(CardError::Transport(_)) = &status {
+                return status.map(|_| Vec::new());
+            }
+            out.push((kind, status));
+        }
+        Ok(out)
+    }
+
     /// Verify a PIN once (never retried), then clear the security state. Refuses without
     /// sending the PIN when it is blocked, or when one try is left and `allow_last_try` is
     /// false.

@@ -112,8 +112,8 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
 
     t.say("3. PIN counters (read without spending a try):");
     let mut pins = serde_json::Map::new();
-    for kind in [PinKind::Auth, PinKind::Sign, PinKind::Text] {
-        let status = client.pin_status(kind)?;
+    for (kind, status) in client.pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text])? {
+        let status = status?;
         let (text, value) = match status {
             PinStatus::Remaining(n) => (format!("{n} tries left"), json!(n)),
             PinStatus::Blocked => ("blocked".to_string(), json!("blocked")),

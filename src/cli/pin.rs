@@ -126,8 +126,8 @@ impl Counter {
 /// Read every PIN counter (auth, sign, text) without spending a try.
 pub fn counters(client: &mut CardClient) -> Result<Vec<Counter>, CliError> {
     let mut out = Vec::with_capacity(3);
-    for kind in [PinKind::Auth, PinKind::Sign, PinKind::Text] {
-        let status = match client.pin_status(kind) {
+    for (kind, status) in client.pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text])? {
+        let status = match status {
             Ok(s) => Some(s),
             Err(CardError::NoTextApp) if kind == PinKind::Text => None,
             Err(e) => return Err(e.into()),
