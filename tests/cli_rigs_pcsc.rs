@@ -188,3 +188,48 @@ fn doctor_without_a_card_says_insert_it() {
             "fix: insert the card; on a contactless reader place it flat and keep it still",
         ));
 }
+
+#[test]
+fn doctor_with_the_card_held_by_another_program_says_close_it() {
+    if !pcscd_or_skip("doctor_with_the_card_held_by_another_program_says_close_it") {
+        return;
+    }
+    let server = SimServer::start();
+    let held = mynacard::transport::pcsc::PcscTransport::connect(
+        READER,
+        mynacard::transport::pcsc::ShareMode::Exclusive,
+    )
+    .expect("hold the card exclusively");
+    mynacard()
+        .args(["doctor", "--reader", READER])
+        .assert()
+        .code(6)
+        .stdout(predicate::str::contains(format!("FAIL [{READER}] in_use:")))
+        .stdout(predicate::str::contains("fix: close the other program"));
+    drop(held);
+    drop(server);
+}
+
+#[test]
+fn apdu_run_through_pcscd() {
+    if !pcscd_or_skip("apdu_run_through_pcscd") {
+        return;
+    }
+    let server = SimServer::start();
+    mynacard()
+        .args([
+            "apdu",
+            "run",
+            "apdu-scripts/sign-flow.apdu",
+            "--reader",
+            READER,
+        ])
+        .env("MYNACARD_PIN", AUTH_PIN)
+        .env("MYNACARD_SIGN_PASSWORD", SIGN_PIN)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "apdu-scripts/sign-flow.apdu: passed on \"{READER}\""
+        )));
+    drop(server);
+}
