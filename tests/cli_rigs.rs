@@ -360,3 +360,27 @@ fn doctor_without_the_pcsc_service_says_start_pcscd() {
             "fix: start pcscd: sudo systemctl start pcscd",
         ));
 }
+
+#[test]
+fn send_parse_errors_name_the_command_line() {
+    mynacard()
+        .args(["apdu", "send", "00A4GG"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "command line:1: unexpected character 'G'",
+        ));
+}
+
+#[test]
+fn watch_without_the_pcsc_service_is_no_service() {
+    Command::cargo_bin("mynacard")
+        .unwrap()
+        .env_remove("MYNACARD_READER")
+        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/socket")
+        .args(["watch", "--json"])
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("\"kind\":\"no-service\""));
+}

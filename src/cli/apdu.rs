@@ -113,8 +113,13 @@ fn send(g: &GlobalOpts, args: &SendArgs) -> Result<Exit, CliError> {
     let line = args.command.join(" ");
     // Parse before opening anything, so a typo sends nothing. The header stands for "the
     // user typed this VERIFY", as `send_one` itself assumes.
-    Script::parse("command line", &format!("# spends-pin-tries: yes\n{line}"))
-        .map_err(|e| run_error(e.into()))?;
+    Script::parse("command line", &format!("# spends-pin-tries: yes\n{line}")).map_err(
+        |mut e| {
+            // Line 1 is the header added above.
+            e.line = e.line.saturating_sub(1);
+            run_error(e.into())
+        },
+    )?;
     let mut transport = connect::open_transport(g, ShareMode::Exclusive)?;
     let step =
         rig::send_one(&line, transport.as_mut(), &RunOptions::default()).map_err(run_error)?;
