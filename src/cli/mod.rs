@@ -3,9 +3,11 @@
 //! rendering of errors as text or JSON. The library decides; this layer parses, asks,
 //! renders and picks the exit code (see [`exit::Exit`]).
 
+mod apdu;
 mod cert;
 mod connect;
 mod demo;
+mod doctor;
 pub mod exit;
 mod output;
 mod pin;
@@ -17,6 +19,7 @@ mod sim;
 mod status;
 mod text;
 mod verify;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -94,6 +97,12 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// The virtual card.
     Sim(sim::SimArgs),
+    /// Test rigs: run an APDU script, or send one command.
+    Apdu(apdu::ApduArgs),
+    /// Card and reader events (one JSON object a line with --json) until SIGINT/SIGTERM.
+    Watch(watch::WatchArgs),
+    /// Check the PC/SC service, readers and card, with a fix for each problem.
+    Doctor(doctor::DoctorArgs),
 }
 
 /// Why a command failed; each maps to an exit code.
@@ -197,6 +206,9 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
         Command::Sim(args) => sim::run(&cli.global, args),
+        Command::Apdu(args) => apdu::run(&cli.global, args),
+        Command::Watch(args) => watch::run(&cli.global, args),
+        Command::Doctor(args) => doctor::run(&cli.global, args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -297,6 +297,11 @@ impl PcscTransport {
     pub fn share_mode(&self) -> ShareMode {
         self.mode
     }
+
+    /// The reader's PC/SC part 10 feature list (PIN pad and other secure features).
+    pub fn pinpad_features(&self) -> Result<super::pinpad::Features, super::pinpad::PinPadError> {
+        super::pinpad::read_features(&self.card)
+    }
 }
 
 fn transmit_on(card: &pcsc::Card, reader: &str, command: &[u8]) -> Result<Vec<u8>, TransportError> {
