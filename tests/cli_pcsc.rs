@@ -189,9 +189,7 @@ fn a_blocked_pin_is_reported_without_verify() {
     .assert()
     .code(9)
     .stdout("")
-    .stderr(predicate::str::ends_with(
-        "\nmynacard: the text-application PIN is blocked: have it reset at your municipal office\n",
-    ));
+    .stderr("mynacard: the text-application PIN is blocked: have it reset at your municipal office\n");
     assert_eq!(verifies_with_data(&sent(&trace)), 0, "{:?}", sent(&trace));
     mc(&["pin", "status"])
         .assert()
