@@ -20,7 +20,9 @@ fn bench(c: &mut Criterion) {
         });
         c.bench_function(&format!("read three PIN counters ({name} APDUs)"), |b| {
             b.iter(|| {
-                client.pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text]).expect("pin status")
+                client
+                    .pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text])
+                    .expect("pin status")
             })
         });
     }

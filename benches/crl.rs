@@ -24,15 +24,7 @@ fn bench(c: &mut Criterion) {
             .unwrap_or(false);
         assert!(ok, "openssl {args:?}");
     };
-    run(&[
-        "genpkey",
-        "-algorithm",
-        "RSA",
-        "-pkeyopt",
-        "rsa_keygen_bits:2048",
-        "-out",
-        "root.key",
-    ]);
+    run(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "root.key"]);
     run(&[
         "req",
         "-x509",

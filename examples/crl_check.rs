@@ -17,11 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let root = Certificate::from_pem(std::fs::read(&args[2])?)?;
     let ee = Certificate::from_pem(std::fs::read(&args[3])?)?;
-    let lookups: u64 = args
-        .get(4)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(100_000);
+    let lookups: u64 = args.get(4).map(|s| s.parse()).transpose()?.unwrap_or(100_000);
     let now = SystemTime::now();
 
     let t0 = Instant::now();

@@ -35,10 +35,7 @@ fn push_len(out: &mut Vec<u8>, len: usize) {
 
 /// UTCTime for a SystemTime (years 1950–2049).
 pub fn utc_time(t: SystemTime) -> Vec<u8> {
-    let secs = t
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs() as i64;
+    let secs = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_secs() as i64;
     let dt =
         time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let s = format!(
@@ -82,9 +79,8 @@ pub struct CrlSpec<'a> {
     pub extra_extensions: Vec<Vec<u8>>,
 }
 
-const SHA256_RSA: [u8; 15] = [
-    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
-];
+const SHA256_RSA: [u8; 15] =
+    [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00];
 
 /// Builds and signs the CRL; entry i (0-based) has serial 2i+1.
 pub fn build_crl(spec: &CrlSpec<'_>, key: &rsa::RsaPrivateKey) -> Vec<u8> {
@@ -92,22 +88,11 @@ pub fn build_crl(spec: &CrlSpec<'_>, key: &rsa::RsaPrivateKey) -> Vec<u8> {
     let mut entries = Vec::with_capacity(spec.count as usize * 40);
     for i in 0..spec.count {
         let reason = if i % 10 == 9 { 6u8 } else { 1u8 };
-        let ext = tlv(
-            0x30,
-            &[
-                tlv(0x06, &[0x55, 0x1d, 0x15]),
-                tlv(0x04, &tlv(0x0a, &[reason])),
-            ]
-            .concat(),
-        );
+        let ext =
+            tlv(0x30, &[tlv(0x06, &[0x55, 0x1d, 0x15]), tlv(0x04, &tlv(0x0a, &[reason]))].concat());
         let entry = tlv(
             0x30,
-            &[
-                tlv(0x02, &int_content(2 * i + 1)),
-                date.clone(),
-                tlv(0x30, &ext),
-            ]
-            .concat(),
+            &[tlv(0x02, &int_content(2 * i + 1)), date.clone(), tlv(0x30, &ext)].concat(),
         );
         entries.extend_from_slice(&entry);
     }
@@ -116,20 +101,12 @@ pub fn build_crl(spec: &CrlSpec<'_>, key: &rsa::RsaPrivateKey) -> Vec<u8> {
         let idp = tlv(0x30, &tlv(0xa0, &tlv(0xa0, &tlv(0xa4, dn))));
         exts.extend(tlv(
             0x30,
-            &[
-                tlv(0x06, &[0x55, 0x1d, 0x1c]),
-                tlv(0x01, &[0xff]),
-                tlv(0x04, &idp),
-            ]
-            .concat(),
+            &[tlv(0x06, &[0x55, 0x1d, 0x1c]), tlv(0x01, &[0xff]), tlv(0x04, &idp)].concat(),
         ));
     }
     if let Some(k) = spec.aki {
         let aki = tlv(0x30, &tlv(0x80, k));
-        exts.extend(tlv(
-            0x30,
-            &[tlv(0x06, &[0x55, 0x1d, 0x23]), tlv(0x04, &aki)].concat(),
-        ));
+        exts.extend(tlv(0x30, &[tlv(0x06, &[0x55, 0x1d, 0x23]), tlv(0x04, &aki)].concat()));
     }
     for e in &spec.extra_extensions {
         exts.extend_from_slice(e);
@@ -198,11 +175,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let crl = build_crl(&spec, &key);
     std::fs::write(&args[5], &crl)?;
-    eprintln!(
-        "wrote {} entries, {} bytes to {}",
-        count,
-        crl.len(),
-        args[5]
-    );
+    eprintln!("wrote {} entries, {} bytes to {}", count, crl.len(), args[5]);
     Ok(())
 }

@@ -34,11 +34,7 @@ impl Transport for Timed<'_> {
         let t = Instant::now();
         let result = self.inner.transmit(command);
         let elapsed = t.elapsed();
-        let header = command
-            .iter()
-            .take(4)
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>();
+        let header = command.iter().take(4).map(|b| format!("{b:02X}")).collect::<Vec<_>>();
         let sw = match &result {
             Ok(r) if r.len() >= 2 => format!("{:02X}{:02X}", r[r.len() - 2], r[r.len() - 1]),
             Ok(_) => "short".to_string(),
@@ -51,10 +47,7 @@ impl Transport for Timed<'_> {
     }
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
         let log = self.log.clone();
-        Ok(Box::new(Timed {
-            inner: self.inner.exclusive()?,
-            log,
-        }))
+        Ok(Box::new(Timed { inner: self.inner.exclusive()?, log }))
     }
     fn reset(&mut self) -> Result<(), TransportError> {
         self.inner.reset()
@@ -81,24 +74,14 @@ fn open(reader: &str) -> (Client<Timed<'static>>, Log) {
     let t = PcscTransport::connect(reader, ShareMode::Exclusive)
         .unwrap_or_else(|e| panic!("cannot connect to {reader:?}: {e}"));
     let log: Log = Arc::default();
-    (
-        Client::new(Timed {
-            inner: Box::new(t),
-            log: log.clone(),
-        }),
-        log,
-    )
+    (Client::new(Timed { inner: Box::new(t), log: log.clone() }), log)
 }
 
 /// Print and clear the timings gathered so far.
 fn print_timings(what: &str, log: &Log) {
     let mut log = log.lock().unwrap();
     let total: Duration = log.iter().map(|(_, _, d)| *d).sum();
-    println!(
-        "{what}: {} command(s), {:.1} ms",
-        log.len(),
-        total.as_secs_f64() * 1000.0
-    );
+    println!("{what}: {} command(s), {:.1} ms", log.len(), total.as_secs_f64() * 1000.0);
     for (header, sw, d) in log.iter() {
         println!("    {header} -> {sw}  {:8.1} ms", d.as_secs_f64() * 1000.0);
     }
@@ -138,12 +121,7 @@ fn anchors() -> Vec<TrustAnchor> {
                 (Hierarchy::Production, AnchorSource::Production)
             };
             let store = TrustStore::new(hierarchy, &[]).expect("pinned roots");
-            store
-                .anchors()
-                .iter()
-                .filter(|a| a.source() == source)
-                .cloned()
-                .collect()
+            store.anchors().iter().filter(|a| a.source() == source).cloned().collect()
         }
     }
 }
@@ -169,10 +147,7 @@ fn hw_detect_and_read_public_certificates() {
     assert_eq!(token, TokenType::Card, "not a My Number Card");
     print_timings("detect", &log);
     let anchors = anchors();
-    let pinned: Vec<String> = anchors
-        .iter()
-        .map(|a| hex::encode_upper(a.sha256()))
-        .collect();
+    let pinned: Vec<String> = anchors.iter().map(|a| hex::encode_upper(a.sha256())).collect();
     for kind in [CertKind::AuthCa, CertKind::SignCa] {
         let der = client.read_certificate(kind).expect("read CA certificate");
         let fp = sha256_hex(&der);
@@ -184,21 +159,11 @@ fn hw_detect_and_read_public_certificates() {
         );
         print_timings(&format!("read {kind:?}"), &log);
     }
-    let auth = client
-        .read_certificate(CertKind::Auth)
-        .expect("read auth certificate");
+    let auth = client.read_certificate(CertKind::Auth).expect("read auth certificate");
     print_timings("read Auth", &log);
     let opts = VerifyOptions {
-        hierarchy: if hierarchy() == "test" {
-            Hierarchy::Test
-        } else {
-            Hierarchy::Production
-        },
-        extra_anchors: if hierarchy() == "sim" {
-            anchors
-        } else {
-            Vec::new()
-        },
+        hierarchy: if hierarchy() == "test" { Hierarchy::Test } else { Hierarchy::Production },
+        extra_anchors: if hierarchy() == "sim" { anchors } else { Vec::new() },
         policy: RevocationPolicy::Off,
         ..VerifyOptions::default()
     };
@@ -226,11 +191,7 @@ fn hw_pin_counters() {
 /// Verify a PKCS#1 v1.5 signature over `digest_info` with the certificate's key.
 fn check_signature(cert_der: &[u8], digest_info: &[u8], signature: &[u8]) {
     let cert = Certificate::from_der(cert_der).expect("certificate");
-    let spki = cert
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .expect("SPKI");
+    let spki = cert.tbs_certificate.subject_public_key_info.to_der().expect("SPKI");
     let key = RsaPublicKey::from_public_key_der(&spki).expect("RSA key");
     key.verify(Pkcs1v15Sign::new_unprefixed(), digest_info, signature)
         .expect("the card's signature verifies with the certificate's key");
@@ -252,14 +213,10 @@ fn hw_sign_with_the_auth_key() {
     };
     let pin = AuthPin::new(&pin).expect("MYNACARD_PIN is 4 digits");
     let (mut client, log) = open(&reader);
-    let cert = client
-        .read_certificate(CertKind::Auth)
-        .expect("auth certificate");
+    let cert = client.read_certificate(CertKind::Auth).expect("auth certificate");
     log.lock().unwrap().clear();
     let di = digest_info();
-    let signature = client
-        .sign(&pin, &di, false)
-        .expect("sign with the auth key");
+    let signature = client.sign(&pin, &di, false).expect("sign with the auth key");
     print_timings("auth: VERIFY + SIGN", &log);
     check_signature(&cert, &di, &signature);
 }
@@ -277,14 +234,10 @@ fn hw_sign_with_the_sign_key() {
     };
     let password = SignPassword::new(&password).expect("MYNACARD_SIGN_PASSWORD format");
     let (mut client, log) = open(&reader);
-    let cert = client
-        .read_sign_certificate(&password, false)
-        .expect("sign certificate");
+    let cert = client.read_sign_certificate(&password, false).expect("sign certificate");
     print_timings("sign: VERIFY + read certificate", &log);
     let di = digest_info();
-    let signature = client
-        .sign(&password, &di, false)
-        .expect("sign with the sign key");
+    let signature = client.sign(&password, &di, false).expect("sign with the sign key");
     print_timings("sign: VERIFY + SIGN", &log);
     check_signature(&cert, &di, &signature);
 }

@@ -90,9 +90,8 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// A record stamped now.
     pub fn new(reader: &str, operation: Operation, outcome: Outcome) -> Self {
-        let time = OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| "unknown".to_string());
+        let time =
+            OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_else(|_| "unknown".to_string());
         AuditRecord {
             time,
             reader: reader.to_string(),
@@ -155,14 +154,10 @@ impl AuditLog {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let file = options.open(path).map_err(|source| AuditError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Ok(AuditLog {
-            file,
-            path: path.to_path_buf(),
-        })
+        let file = options
+            .open(path)
+            .map_err(|source| AuditError::Open { path: path.to_path_buf(), source })?;
+        Ok(AuditLog { file, path: path.to_path_buf() })
     }
 
     /// The log's path.
@@ -172,10 +167,7 @@ impl AuditLog {
 
     /// Append one record as one line and flush it to disk.
     pub fn record(&self, record: &AuditRecord) -> Result<(), AuditError> {
-        let fail = |source| AuditError::Write {
-            path: self.path.clone(),
-            source,
-        };
+        let fail = |source| AuditError::Write { path: self.path.clone(), source };
         let mut line = serde_json::to_vec(record).map_err(|e| fail(e.into()))?;
         line.push(b'\n');
         // One write of the whole line: with O_APPEND it lands at the end in one piece.
@@ -209,8 +201,7 @@ mod tests {
         let path = dir.path().join("audit.log");
         let log = AuditLog::open(&path).unwrap();
         assert_eq!(log.path(), path);
-        log.log("sim", Operation::Sign, Outcome::Ok, Some(b"cert"))
-            .unwrap();
+        log.log("sim", Operation::Sign, Outcome::Ok, Some(b"cert")).unwrap();
         log.record(
             &AuditRecord::new("sim", Operation::PinStatus, Outcome::WrongPin).with_tries_left(2),
         )
@@ -262,12 +253,8 @@ mod tests {
     #[test]
     fn write_errors_name_the_file() {
         let log = AuditLog::open(Path::new("/dev/full")).unwrap();
-        let e = log
-            .log("sim", Operation::Detect, Outcome::Ok, None)
-            .unwrap_err();
+        let e = log.log("sim", Operation::Detect, Outcome::Ok, None).unwrap_err();
         assert!(matches!(e, AuditError::Write { .. }));
-        assert!(e
-            .to_string()
-            .starts_with("cannot write to audit log /dev/full"));
+        assert!(e.to_string().starts_with("cannot write to audit log /dev/full"));
     }
 }

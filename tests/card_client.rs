@@ -54,9 +54,7 @@ fn script_short_reads(mut t: ScriptedTransport, file: &[u8], total: usize) -> Sc
 #[test]
 fn certificate_1760_bytes_is_one_select_and_seven_short_reads() {
     let c = cert(1760);
-    let t = ScriptedTransport::new()
-        .expect(SELECT_JPKI, OK)
-        .expect("00A4020C02000A", OK);
+    let t = ScriptedTransport::new().expect(SELECT_JPKI, OK).expect("00A4020C02000A", OK);
     let t = script_short_reads(t, &c, 1760);
     let log = t.log();
     let mut client = Client::new(t);
@@ -82,13 +80,7 @@ fn certificate_1760_bytes_is_one_select_and_seven_short_reads() {
     let events = log.events();
     assert_eq!(events.first(), Some(&Event::Begin));
     assert_eq!(events.last(), Some(&Event::End));
-    assert!(events.iter().all(|e| !matches!(
-        e,
-        Event::Sent {
-            exclusive: false,
-            ..
-        }
-    )));
+    assert!(events.iter().all(|e| !matches!(e, Event::Sent { exclusive: false, .. })));
 }
 
 #[test]
@@ -100,10 +92,7 @@ fn certificate_one_extended_read_when_reader_supports_it_and_padding_is_cut() {
         .extended_length(Some(true))
         .expect(SELECT_JPKI, OK)
         .expect("00A4020C020002", OK)
-        .expect_bytes(
-            &hex::decode("00B00000000000").unwrap(),
-            &with_sw(&padded, OK),
-        );
+        .expect_bytes(&hex::decode("00B00000000000").unwrap(), &with_sw(&padded, OK));
     let log = t.log();
     let mut client = Client::new(t);
     assert_eq!(client.read_certificate(CertKind::SignCa).unwrap(), c);
@@ -218,14 +207,8 @@ fn wrong_le_is_resent_once_and_bytes_remaining_are_fetched() {
         .expect(SELECT_JPKI, OK)
         .expect("00A4020C02000A", "6102")
         .expect("00C0000002", "AABB9000")
-        .expect_bytes(
-            &hex::decode("00B0000000").unwrap(),
-            &with_sw(&c[..100], "619C"),
-        )
-        .expect_bytes(
-            &hex::decode("00C000009C").unwrap(),
-            &with_sw(&c[100..256], OK),
-        )
+        .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&c[..100], "619C"))
+        .expect_bytes(&hex::decode("00C000009C").unwrap(), &with_sw(&c[100..256], OK))
         .expect_bytes(&hex::decode("00B001002C").unwrap(), &with_sw(&c[256..], OK));
     let log = t.log();
     let mut client = Client::new(t);
@@ -254,10 +237,7 @@ fn get_response_is_bounded() {
     let mut state = LinkState::default();
     let mut session = Session::new(&mut t, &mut state);
     let err = session.apdu(&Command::read_binary(0, 256)).unwrap_err();
-    assert!(
-        matches!(err, CardError::TooLong { limit: 65536, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, CardError::TooLong { limit: 65536, .. }), "{err:?}");
     assert!(err.to_string().contains("65536"));
 }
 
@@ -267,14 +247,8 @@ fn files_that_are_not_der_are_read_to_their_end() {
     let file = vec![0xFF; 300];
     let mut t = ScriptedTransport::new()
         .expect("00A4020C021234", OK)
-        .expect_bytes(
-            &hex::decode("00B0000000").unwrap(),
-            &with_sw(&file[..256], OK),
-        )
-        .expect_bytes(
-            &hex::decode("00B0010000").unwrap(),
-            &with_sw(&file[256..], OK),
-        );
+        .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&file[..256], OK))
+        .expect_bytes(&hex::decode("00B0010000").unwrap(), &with_sw(&file[256..], OK));
     let log = t.log();
     let mut state = LinkState::default();
     let mut s = Session::new(&mut t, &mut state);
@@ -294,24 +268,16 @@ fn files_that_are_not_der_are_read_to_their_end() {
     let mut small = vec![0x30, 0x81, 0x90];
     small.extend([7; 0x90]);
     small.extend([0xFF; 20]);
-    let mut t = ScriptedTransport::new().expect_bytes(
-        &hex::decode("00B0000000").unwrap(),
-        &with_sw(&small, "6282"),
-    );
+    let mut t = ScriptedTransport::new()
+        .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&small, "6282"));
     let mut state = LinkState::default();
     let mut s = Session::new(&mut t, &mut state);
-    assert_eq!(
-        s.read_current(FileShape::Tlv).unwrap(),
-        small[..3 + 0x90].to_vec()
-    );
+    assert_eq!(s.read_current(FileShape::Tlv).unwrap(), small[..3 + 0x90].to_vec());
 
     let mut t = ScriptedTransport::new().expect("00B0000000", "3002050090009000");
     let mut state = LinkState::default();
     let mut s = Session::new(&mut t, &mut state);
-    assert_eq!(
-        s.read_current(FileShape::Tlv).unwrap(),
-        vec![0x30, 0x02, 0x05, 0x00]
-    );
+    assert_eq!(s.read_current(FileShape::Tlv).unwrap(), vec![0x30, 0x02, 0x05, 0x00]);
 }
 
 #[test]
@@ -319,39 +285,15 @@ fn file_errors() {
     // A header promising more than 64 KiB.
     let mut t = ScriptedTransport::new().expect("00B0000000", "30830100009000");
     let mut state = LinkState::default();
-    let err = Session::new(&mut t, &mut state)
-        .read_current(FileShape::Tlv)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CardError::TooLong {
-                what: "the file",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let err = Session::new(&mut t, &mut state).read_current(FileShape::Tlv).unwrap_err();
+    assert!(matches!(err, CardError::TooLong { what: "the file", .. }), "{err:?}");
 
     // A file without a header that fills the whole 64 KiB limit.
-    let mut t = ScriptedTransport::new().expect_bytes(
-        &hex::decode("00B00000000000").unwrap(),
-        &with_sw(&vec![0xFF; 65536], OK),
-    );
+    let mut t = ScriptedTransport::new()
+        .expect_bytes(&hex::decode("00B00000000000").unwrap(), &with_sw(&vec![0xFF; 65536], OK));
     let mut state = LinkState::new(LengthMode::Extended, None);
-    let err = Session::new(&mut t, &mut state)
-        .read_current(FileShape::Tlv)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CardError::TooLong {
-                what: "the file",
-                limit: 65536
-            }
-        ),
-        "{err:?}"
-    );
+    let err = Session::new(&mut t, &mut state).read_current(FileShape::Tlv).unwrap_err();
+    assert!(matches!(err, CardError::TooLong { what: "the file", limit: 65536 }), "{err:?}");
     // Short reads stop at the end of the 15-bit offset range.
     let mut t = ScriptedTransport::new();
     for i in 0..128u16 {
@@ -361,13 +303,8 @@ fn file_errors() {
         );
     }
     let mut state = LinkState::default();
-    let err = Session::new(&mut t, &mut state)
-        .read_current(FileShape::Tlv)
-        .unwrap_err();
-    assert!(
-        matches!(err, CardError::TooLong { limit: 32768, .. }),
-        "{err:?}"
-    );
+    let err = Session::new(&mut t, &mut state).read_current(FileShape::Tlv).unwrap_err();
+    assert!(matches!(err, CardError::TooLong { limit: 32768, .. }), "{err:?}");
 
     // A file shorter than its header says.
     let c = cert(400);
@@ -375,9 +312,7 @@ fn file_errors() {
         .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&c[..256], OK))
         .expect("00B0010090", "6B00");
     let mut state = LinkState::default();
-    let err = Session::new(&mut t, &mut state)
-        .read_current(FileShape::Tlv)
-        .unwrap_err();
+    let err = Session::new(&mut t, &mut state).read_current(FileShape::Tlv).unwrap_err();
     assert!(
         matches!(&err, CardError::Malformed(m) if m.contains("256") && m.contains("400")),
         "{err:?}"
@@ -386,15 +321,11 @@ fn file_errors() {
     // A card answering more than asked.
     let mut t = ScriptedTransport::new().expect("00B0000002", "0102039000");
     let mut state = LinkState::default();
-    let err = Session::new(&mut t, &mut state)
-        .read_current(FileShape::Exact(2))
-        .unwrap_err();
+    let err = Session::new(&mut t, &mut state).read_current(FileShape::Exact(2)).unwrap_err();
     assert!(matches!(err, CardError::Malformed(_)), "{err:?}");
 
     // File not found and other SELECT statuses.
-    let t = ScriptedTransport::new()
-        .expect(SELECT_JPKI, OK)
-        .expect("00A4020C02000A", "6A82");
+    let t = ScriptedTransport::new().expect(SELECT_JPKI, OK).expect("00A4020C02000A", "6A82");
     let err = Client::new(t).read_certificate(CertKind::Auth).unwrap_err();
     assert!(matches!(err, CardError::FileNotFound(0x000A)), "{err:?}");
     assert_eq!(err.to_string(), "file 000A not found on the card");
@@ -403,10 +334,7 @@ fn file_errors() {
     assert!(
         matches!(
             err,
-            CardError::Unexpected {
-                command: "SELECT application",
-                sw: StatusWord::IncorrectP1P2
-            }
+            CardError::Unexpected { command: "SELECT application", sw: StatusWord::IncorrectP1P2 }
         ),
         "{err:?}"
     );
@@ -417,15 +345,9 @@ fn file_errors() {
     let err = Client::new(t).read_certificate(CertKind::Auth).unwrap_err();
     assert!(matches!(
         err,
-        CardError::Unexpected {
-            command: "READ BINARY",
-            sw: StatusWord::MemoryFailure
-        }
+        CardError::Unexpected { command: "READ BINARY", sw: StatusWord::MemoryFailure }
     ));
-    assert_eq!(
-        err.to_string(),
-        "unexpected status 65 81 (memory failure) to READ BINARY"
-    );
+    assert_eq!(err.to_string(), "unexpected status 65 81 (memory failure) to READ BINARY");
 
     // A file that is not a certificate where one is expected.
     let t = ScriptedTransport::new()
@@ -433,18 +355,12 @@ fn file_errors() {
         .expect("00A4020C02000A", OK)
         .expect("00B0000000", "0401AA9000");
     let err = Client::new(t).read_certificate(CertKind::Auth).unwrap_err();
-    assert!(
-        matches!(&err, CardError::Malformed(m) if m.contains("000A")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, CardError::Malformed(m) if m.contains("000A")), "{err:?}");
 
     // A response without a complete status word (not in extended mode: no fallback).
     let t = ScriptedTransport::new().expect(SELECT_JPKI, "90");
     let err = Client::new(t).detect().unwrap_err();
-    assert!(
-        matches!(&err, CardError::Malformed(m) if m.contains("SELECT")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, CardError::Malformed(m) if m.contains("SELECT")), "{err:?}");
 }
 
 #[test]
@@ -452,9 +368,8 @@ fn apdu_encoding_errors_surface() {
     let mut t = ScriptedTransport::new();
     let log = t.log();
     let mut state = LinkState::default();
-    let err = Session::new(&mut t, &mut state)
-        .apdu(&Command::verify(&vec![0; 70_000]))
-        .unwrap_err();
+    let err =
+        Session::new(&mut t, &mut state).apdu(&Command::verify(&vec![0; 70_000])).unwrap_err();
     assert!(matches!(err, CardError::Apdu(_)), "{err:?}");
     assert!(log.sent().is_empty());
 }
@@ -464,18 +379,12 @@ fn transport_errors_surface() {
     let t = ScriptedTransport::new().fail_exclusive(|| TransportError::CardInUse);
     let log = t.log();
     let err = Client::new(t).detect().unwrap_err();
-    assert!(
-        matches!(err, CardError::Transport(TransportError::CardInUse)),
-        "{err:?}"
-    );
+    assert!(matches!(err, CardError::Transport(TransportError::CardInUse)), "{err:?}");
     assert!(log.sent().is_empty());
 
     let t = ScriptedTransport::new().expect_error(SELECT_JPKI, || TransportError::CardRemoved);
     let err = Client::new(t).detect().unwrap_err();
-    assert!(matches!(
-        err,
-        CardError::Transport(TransportError::CardRemoved)
-    ));
+    assert!(matches!(err, CardError::Transport(TransportError::CardRemoved)));
     assert!(err.to_string().contains("removed"));
 }
 
@@ -486,10 +395,7 @@ fn detect_with(label: &[u8]) -> Result<TokenType, CardError> {
     let t = ScriptedTransport::new()
         .expect(SELECT_JPKI, OK)
         .expect("00A4020C020006", OK)
-        .expect_bytes(
-            &hex::decode("00B0000020").unwrap(),
-            &with_sw(&file[..32], OK),
-        );
+        .expect_bytes(&hex::decode("00B0000020").unwrap(), &with_sw(&file[..32], OK));
     let log = t.log();
     let r = Client::new(t).detect();
     log.assert_done();
@@ -524,10 +430,7 @@ fn unlock_script(
     t.expect(SELECT_JPKI, OK)
         .expect(&format!("00A4020C02{pin_ef}"), OK)
         .expect("00200080", counter)
-        .expect(
-            &format!("00200080{:02X}{pin_hex}", pin_hex.len() / 2),
-            verify_sw,
-        )
+        .expect(&format!("00200080{:02X}{pin_hex}", pin_hex.len() / 2), verify_sw)
 }
 
 #[test]
@@ -535,19 +438,13 @@ fn sign_runs_verify_to_signature_in_one_transaction_and_clears_state() {
     let di = digest_info();
     let sig = vec![0x5A; 256];
     let pw = SignPassword::new("abc123").unwrap();
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C5",
-        &hexs(b"ABC123"),
-        OK,
-    )
-    .expect("00A4020C02001A", OK)
-    .expect_bytes(
-        &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
-        &with_sw(&sig, OK),
-    )
-    .expect(SELECT_JPKI, OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"ABC123"), OK)
+        .expect("00A4020C02001A", OK)
+        .expect_bytes(
+            &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
+            &with_sw(&sig, OK),
+        )
+        .expect(SELECT_JPKI, OK);
     let log = t.log();
     let mut client = Client::new(t);
     assert_eq!(client.sign(&pw, &di, false).unwrap(), sig);
@@ -557,13 +454,7 @@ fn sign_runs_verify_to_signature_in_one_transaction_and_clears_state() {
     assert_eq!(events.first(), Some(&Event::Begin));
     assert_eq!(events.last(), Some(&Event::End));
     assert_eq!(events.len(), 9);
-    assert!(events.iter().all(|e| !matches!(
-        e,
-        Event::Sent {
-            exclusive: false,
-            ..
-        }
-    )));
+    assert!(events.iter().all(|e| !matches!(e, Event::Sent { exclusive: false, .. })));
 }
 
 #[test]
@@ -587,23 +478,9 @@ fn wrong_pin_reports_tries_and_still_clears() {
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "30303030", "63C2")
         .expect(SELECT_JPKI, OK);
     let log = t.log();
-    let err = Client::new(t)
-        .sign(&pin, &digest_info(), false)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CardError::WrongPin {
-                kind: PinKind::Auth,
-                tries_left: 2
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(
-        err.to_string(),
-        "wrong authentication PIN: 2 tries left before it is blocked"
-    );
+    let err = Client::new(t).sign(&pin, &digest_info(), false).unwrap_err();
+    assert!(matches!(err, CardError::WrongPin { kind: PinKind::Auth, tries_left: 2 }), "{err:?}");
+    assert_eq!(err.to_string(), "wrong authentication PIN: 2 tries left before it is blocked");
     log.assert_done();
     assert!(!format!("{err:?}{err}").contains("0000"));
 
@@ -617,22 +494,14 @@ fn wrong_pin_reports_tries_and_still_clears() {
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "6983")
         .expect(SELECT_JPKI, OK);
     let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
-    assert!(matches!(
-        err,
-        CardError::PinBlocked {
-            kind: PinKind::Auth
-        }
-    ));
+    assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Auth }));
     // VERIFY answering something odd.
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "6A80")
         .expect(SELECT_JPKI, OK);
     let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
     assert!(matches!(
         err,
-        CardError::Unexpected {
-            command: "VERIFY",
-            sw: StatusWord::IncorrectData
-        }
+        CardError::Unexpected { command: "VERIFY", sw: StatusWord::IncorrectData }
     ));
 }
 
@@ -647,21 +516,10 @@ fn blocked_pin_sends_no_verify() {
             .expect(SELECT_JPKI, OK);
         let log = t.log();
         let err = Client::new(t).sign(&pw, &digest_info(), true).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                CardError::PinBlocked {
-                    kind: PinKind::Sign
-                }
-            ),
-            "{blocked}: {err:?}"
-        );
+        assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Sign }), "{blocked}: {err:?}");
         assert!(err.to_string().contains("signature password is blocked"));
         log.assert_done();
-        assert!(!log
-            .sent()
-            .iter()
-            .any(|c| c.starts_with("00200080") && c.len() > 8));
+        assert!(!log.sent().iter().any(|c| c.starts_with("00200080") && c.len() > 8));
     }
 }
 
@@ -675,31 +533,17 @@ fn last_try_is_refused_unless_allowed() {
         .expect(SELECT_JPKI, OK);
     let log = t.log();
     let err = Client::new(t).sign(&pw, &digest_info(), false).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CardError::LastTry {
-                kind: PinKind::Sign
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, CardError::LastTry { kind: PinKind::Sign }), "{err:?}");
     log.assert_done();
 
     let di = digest_info();
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C1",
-        &hexs(b"PASSWORD1"),
-        OK,
-    )
-    .expect("00A4020C02001A", OK)
-    .expect_bytes(
-        &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
-        &with_sw(&[1; 256], OK),
-    )
-    .expect(SELECT_JPKI, OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C1", &hexs(b"PASSWORD1"), OK)
+        .expect("00A4020C02001A", OK)
+        .expect_bytes(
+            &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
+            &with_sw(&[1; 256], OK),
+        )
+        .expect(SELECT_JPKI, OK);
     let log = t.log();
     assert_eq!(Client::new(t).sign(&pw, &di, true).unwrap(), vec![1; 256]);
     log.assert_done();
@@ -710,31 +554,19 @@ fn signature_errors() {
     let di = digest_info();
     let pw = SignPassword::new("PASSWORD1").unwrap();
     let run = |reply: &str| {
-        let t = unlock_script(
-            ScriptedTransport::new(),
-            "001B",
-            "63C5",
-            &hexs(b"PASSWORD1"),
-            OK,
-        )
-        .expect("00A4020C02001A", OK)
-        .expect(&format!("802A008033{}00", hexs(&di)), reply)
-        .expect(SELECT_JPKI, OK);
+        let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"PASSWORD1"), OK)
+            .expect("00A4020C02001A", OK)
+            .expect(&format!("802A008033{}00", hexs(&di)), reply)
+            .expect(SELECT_JPKI, OK);
         let log = t.log();
         let r = Client::new(t).sign(&pw, &di, false);
         log.assert_done();
         r.unwrap_err()
     };
-    assert!(matches!(
-        run("6982"),
-        CardError::SecurityStatus { what: "to sign" }
-    ));
+    assert!(matches!(run("6982"), CardError::SecurityStatus { what: "to sign" }));
     assert!(matches!(
         run("6A88"),
-        CardError::Unexpected {
-            command: "COMPUTE DIGITAL SIGNATURE",
-            ..
-        }
+        CardError::Unexpected { command: "COMPUTE DIGITAL SIGNATURE", .. }
     ));
     assert!(matches!(run("01029000"), CardError::Malformed(m) if m.contains("2 bytes")));
 
@@ -784,25 +616,13 @@ fn pin_status_spends_no_try() {
         .expect("00200080", OK);
     let log = t.log();
     let mut client = Client::new(t);
-    assert_eq!(
-        client.pin_status(PinKind::Auth).unwrap(),
-        PinStatus::Remaining(3)
-    );
-    assert_eq!(
-        client.pin_status(PinKind::Sign).unwrap(),
-        PinStatus::Blocked
-    );
-    assert_eq!(
-        client.pin_status(PinKind::Text).unwrap(),
-        PinStatus::Remaining(2)
-    );
+    assert_eq!(client.pin_status(PinKind::Auth).unwrap(), PinStatus::Remaining(3));
+    assert_eq!(client.pin_status(PinKind::Sign).unwrap(), PinStatus::Blocked);
+    assert_eq!(client.pin_status(PinKind::Text).unwrap(), PinStatus::Remaining(2));
     let err = client.pin_status(PinKind::Auth).unwrap_err();
     assert!(matches!(
         err,
-        CardError::Unexpected {
-            command: "VERIFY (retry counter)",
-            sw: StatusWord::Success
-        }
+        CardError::Unexpected { command: "VERIFY (retry counter)", sw: StatusWord::Success }
     ));
     log.assert_done();
 
@@ -816,54 +636,28 @@ fn verify_and_change_pin() {
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "31323334", OK)
         .expect(SELECT_JPKI, OK);
     let log = t.log();
-    Client::new(t)
-        .verify_pin(&AuthPin::new("1234").unwrap(), false)
-        .unwrap();
+    Client::new(t).verify_pin(&AuthPin::new("1234").unwrap(), false).unwrap();
     log.assert_done();
 
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C5",
-        &hexs(b"OLDPASS1"),
-        OK,
-    )
-    .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), OK)
-    .expect(SELECT_JPKI, OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
+        .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), OK)
+        .expect(SELECT_JPKI, OK);
     let log = t.log();
     let old = SignPassword::new("oldpass1").unwrap();
     let new = SignPassword::new("NewPass12").unwrap();
     Client::new(t).change_pin(&old, &new, false).unwrap();
     log.assert_done();
 
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C5",
-        &hexs(b"OLDPASS1"),
-        OK,
-    )
-    .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6982")
-    .expect(SELECT_JPKI, OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
+        .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6982")
+        .expect(SELECT_JPKI, OK);
     let err = Client::new(t).change_pin(&old, &new, false).unwrap_err();
     assert!(matches!(err, CardError::SecurityStatus { .. }));
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C5",
-        &hexs(b"OLDPASS1"),
-        OK,
-    )
-    .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6A80")
-    .expect(SELECT_JPKI, OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
+        .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6A80")
+        .expect(SELECT_JPKI, OK);
     let err = Client::new(t).change_pin(&old, &new, false).unwrap_err();
-    assert!(matches!(
-        err,
-        CardError::Unexpected {
-            command: "CHANGE REFERENCE DATA",
-            ..
-        }
-    ));
+    assert!(matches!(err, CardError::Unexpected { command: "CHANGE REFERENCE DATA", .. }));
 
     // Text PIN change goes to the text application.
     let t = ScriptedTransport::new()
@@ -875,11 +669,7 @@ fn verify_and_change_pin() {
         .expect(SELECT_TEXT, OK);
     let log = t.log();
     Client::new(t)
-        .change_pin(
-            &TextPin::new("1111").unwrap(),
-            &TextPin::new("2222").unwrap(),
-            false,
-        )
+        .change_pin(&TextPin::new("1111").unwrap(), &TextPin::new("2222").unwrap(), false)
         .unwrap();
     log.assert_done();
 }
@@ -889,14 +679,8 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
     let c = cert(1760);
     let pw = SignPassword::new("PASSWORD1").unwrap();
     let di = digest_info();
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C5",
-        &hexs(b"PASSWORD1"),
-        OK,
-    )
-    .expect("00A4020C020001", OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"PASSWORD1"), OK)
+        .expect("00A4020C020001", OK);
     let t = script_short_reads(t, &c, 1760)
         .expect("00A4020C02001A", OK)
         .expect_bytes(
@@ -912,20 +696,11 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
     assert_eq!(unlocked.sign(&di).unwrap(), vec![9; 256]);
     unlocked.finish().unwrap();
     log.assert_done();
-    assert_eq!(
-        log.events().iter().filter(|e| **e == Event::Begin).count(),
-        1
-    );
+    assert_eq!(log.events().iter().filter(|e| **e == Event::Begin).count(), 1);
 
     // Dropping an Unlocked without finish still clears the state.
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C5",
-        &hexs(b"PASSWORD1"),
-        OK,
-    )
-    .expect(SELECT_JPKI, OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"PASSWORD1"), OK)
+        .expect(SELECT_JPKI, OK);
     let log = t.log();
     let mut client = Client::new(t);
     drop(client.unlock(&pw, false).unwrap());
@@ -933,14 +708,8 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
     assert_eq!(log.events().last(), Some(&Event::End));
 
     // read_sign_certificate: verify, read, clear.
-    let t = unlock_script(
-        ScriptedTransport::new(),
-        "001B",
-        "63C5",
-        &hexs(b"PASSWORD1"),
-        OK,
-    )
-    .expect("00A4020C020001", OK);
+    let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"PASSWORD1"), OK)
+        .expect("00A4020C020001", OK);
     let t = script_short_reads(t, &c, 1760).expect(SELECT_JPKI, OK);
     let log = t.log();
     assert_eq!(Client::new(t).read_sign_certificate(&pw, false).unwrap(), c);
@@ -987,9 +756,7 @@ fn text_application_reads_my_number_and_attributes_with_one_verify() {
         .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&attrs, OK))
         .expect(SELECT_TEXT, OK);
     let log = t.log();
-    let info = Client::new(t)
-        .read_text(&TextPin::new("9876").unwrap(), false)
-        .unwrap();
+    let info = Client::new(t).read_text(&TextPin::new("9876").unwrap(), false).unwrap();
     log.assert_done();
     assert_eq!(info.my_number.to_string(), "********9018");
     assert_eq!(info.my_number.reveal(), "123456789018");
@@ -1038,10 +805,7 @@ fn text_application_errors() {
     let t = ScriptedTransport::new().expect(SELECT_TEXT, "6A82");
     let err = Client::new(t).read_my_number(&pin, false).unwrap_err();
     assert!(matches!(err, CardError::NoTextApp));
-    assert_eq!(
-        err.to_string(),
-        "the card has no card-info-input support (text) application"
-    );
+    assert_eq!(err.to_string(), "the card has no card-info-input support (text) application");
 
     // Wrong text PIN.
     let t = ScriptedTransport::new()
@@ -1051,13 +815,7 @@ fn text_application_errors() {
         .expect("002000800439383736", "63C2")
         .expect(SELECT_TEXT, OK);
     let err = Client::new(t).read_my_number(&pin, false).unwrap_err();
-    assert!(matches!(
-        err,
-        CardError::WrongPin {
-            kind: PinKind::Text,
-            tries_left: 2
-        }
-    ));
+    assert!(matches!(err, CardError::WrongPin { kind: PinKind::Text, tries_left: 2 }));
 }
 
 #[test]

@@ -29,25 +29,17 @@ fn counts(shared: &SharedCard) -> CommandCounts {
 }
 
 fn file(shared: &SharedCard, aid: &[u8], fid: u16) -> Vec<u8> {
-    shared
-        .with_card(|c| c.image().app(aid).unwrap().files[&fid].data.clone())
-        .unwrap()
+    shared.with_card(|c| c.image().app(aid).unwrap().files[&fid].data.clone()).unwrap()
 }
 
 fn public_key(shared: &SharedCard, fid: u16) -> RsaPublicKey {
     shared
-        .with_card(|c| {
-            c.image().app(&facts::AID_JPKI).unwrap().keys[&fid]
-                .key
-                .to_public_key()
-        })
+        .with_card(|c| c.image().app(&facts::AID_JPKI).unwrap().keys[&fid].key.to_public_key())
         .unwrap()
 }
 
 fn tries(shared: &SharedCard, aid: &[u8], fid: u16) -> u8 {
-    shared
-        .with_card(|c| c.image().app(aid).unwrap().pins[&fid].tries_left)
-        .unwrap()
+    shared.with_card(|c| c.image().app(aid).unwrap().pins[&fid].tries_left).unwrap()
 }
 
 /// Length of the DER object at the start of a file.
@@ -81,10 +73,7 @@ fn detect_and_read_every_free_certificate_with_minimal_round_trips() {
 
 #[test]
 fn one_extended_read_per_certificate_on_a_contact_reader() {
-    let shared = card(Profile {
-        extended_length: true,
-        ..Profile::default()
-    });
+    let shared = card(Profile { extended_length: true, ..Profile::default() });
     let mut c = client(&shared);
     assert!(c.link_state().extended_in_use());
     let before = counts(&shared);
@@ -104,28 +93,15 @@ fn forced_extended_on_a_short_only_card_falls_back_once() {
     let before = counts(&shared);
     let b = c.read_certificate(CertKind::Auth).unwrap();
     assert_eq!(a, b);
-    assert_eq!(
-        counts(&shared).read_binary - before.read_binary,
-        a.len().div_ceil(256) as u64
-    );
+    assert_eq!(counts(&shared).read_binary - before.read_binary, a.len().div_ceil(256) as u64);
 }
 
 #[test]
 fn chained_responses_and_wrong_le_are_handled() {
     for profile in [
-        Profile {
-            chain_responses: true,
-            ..Profile::default()
-        },
-        Profile {
-            wrong_le_6c: true,
-            ..Profile::default()
-        },
-        Profile {
-            chain_responses: true,
-            extended_length: true,
-            ..Profile::default()
-        },
+        Profile { chain_responses: true, ..Profile::default() },
+        Profile { wrong_le_6c: true, ..Profile::default() },
+        Profile { chain_responses: true, extended_length: true, ..Profile::default() },
     ] {
         let shared = card(profile.clone());
         let mut c = client(&shared);
@@ -134,9 +110,7 @@ fn chained_responses_and_wrong_le_are_handled() {
         let on_card = file(&shared, &facts::AID_JPKI, facts::jpki::EF_SIGN_CA_CERT);
         assert_eq!(cert, on_card[..der_len(&on_card)].to_vec(), "{profile:?}");
         let pin = AuthPin::new(SIM_AUTH_PIN).unwrap();
-        let di = HashAlg::Sha256
-            .digest_info(&HashAlg::Sha256.digest(b"x"))
-            .unwrap();
+        let di = HashAlg::Sha256.digest_info(&HashAlg::Sha256.digest(b"x")).unwrap();
         let sig = c.sign(&pin, &di, false).unwrap();
         assert_eq!(sig.len(), 256, "{profile:?}");
     }
@@ -150,21 +124,14 @@ fn sign_with_both_keys_verifies_and_clears_the_security_state() {
     for hash in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
         let hashed = hash.digest(content);
         let di = hash.digest_info(&hashed).unwrap();
-        let sig = c
-            .sign(
-                &SignPassword::new(&SIM_SIGN_PIN.to_lowercase()).unwrap(),
-                &di,
-                false,
-            )
-            .unwrap();
+        let sig =
+            c.sign(&SignPassword::new(&SIM_SIGN_PIN.to_lowercase()).unwrap(), &di, false).unwrap();
         let scheme = match hash {
             HashAlg::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
             HashAlg::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
             HashAlg::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
         };
-        public_key(&shared, facts::jpki::EF_SIGN_KEY)
-            .verify(scheme, &hashed, &sig)
-            .unwrap();
+        public_key(&shared, facts::jpki::EF_SIGN_KEY).verify(scheme, &hashed, &sig).unwrap();
     }
     let hashed = HashAlg::Sha256.digest(content);
     let sig = c
@@ -182,9 +149,7 @@ fn sign_with_both_keys_verifies_and_clears_the_security_state() {
     // this client and for another one.
     let err = c.read_certificate(CertKind::Sign).unwrap_err();
     assert!(matches!(err, CardError::SecurityStatus { .. }), "{err:?}");
-    let err = client(&shared)
-        .read_certificate(CertKind::Sign)
-        .unwrap_err();
+    let err = client(&shared).read_certificate(CertKind::Sign).unwrap_err();
     assert!(matches!(err, CardError::SecurityStatus { .. }), "{err:?}");
     assert_eq!(counts(&shared).signatures, 4);
 }
@@ -195,13 +160,8 @@ fn another_program_cannot_use_the_card_while_it_is_unlocked() {
     let mut c = client(&shared);
     let pw = SignPassword::new(SIM_SIGN_PIN).unwrap();
     let mut unlocked = c.unlock(&pw, false).unwrap();
-    let err = client(&shared)
-        .read_certificate(CertKind::Auth)
-        .unwrap_err();
-    assert!(
-        matches!(err, CardError::Transport(TransportError::CardInUse)),
-        "{err:?}"
-    );
+    let err = client(&shared).read_certificate(CertKind::Auth).unwrap_err();
+    assert!(matches!(err, CardError::Transport(TransportError::CardInUse)), "{err:?}");
     let cert = unlocked.read_certificate(CertKind::Sign).unwrap();
     assert_eq!(cert[0], 0x30);
     unlocked.finish().unwrap();
@@ -221,11 +181,7 @@ fn cms_signed_by_the_virtual_card_verifies_with_openssl() {
     let cms = sign_detached(&content, &cert, &mut unlocked, &CmsOptions::default()).unwrap();
     unlocked.finish().unwrap();
     let after = counts(&shared);
-    assert_eq!(
-        after.verify_with_data - before.verify_with_data,
-        1,
-        "one VERIFY for the whole CMS"
-    );
+    assert_eq!(after.verify_with_data - before.verify_with_data, 1, "one VERIFY for the whole CMS");
     assert_eq!(after.signatures - before.signatures, 1);
 
     let dir = tempfile::tempdir().unwrap();
@@ -233,17 +189,9 @@ fn cms_signed_by_the_virtual_card_verifies_with_openssl() {
     std::fs::write(dir.path().join("doc.txt"), &content).unwrap();
     std::fs::write(dir.path().join("doc.p7s"), &cms).unwrap();
     let run = |args: &[&str]| {
-        Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
+        Command::new("openssl").args(args).current_dir(dir.path()).output().unwrap()
     };
-    assert!(
-        run(&["x509", "-inform", "DER", "-in", "ca.der", "-out", "ca.pem"])
-            .status
-            .success()
-    );
+    assert!(run(&["x509", "-inform", "DER", "-in", "ca.der", "-out", "ca.pem"]).status.success());
     let out = run(&[
         "cms",
         "-verify",
@@ -261,11 +209,7 @@ fn cms_signed_by_the_virtual_card_verifies_with_openssl() {
         "-out",
         "/dev/null",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -275,72 +219,31 @@ fn wrong_pins_count_down_then_last_try_then_blocked() {
         BlockedStatus::AuthMethodBlocked,
         BlockedStatus::ReferenceDataNotUsable,
     ] {
-        let shared = card(Profile {
-            blocked_status,
-            ..Profile::default()
-        });
+        let shared = card(Profile { blocked_status, ..Profile::default() });
         let mut c = client(&shared);
         let wrong = AuthPin::new("0000").unwrap();
         let di = HashAlg::Sha256.digest_info(&[0; 32]).unwrap();
-        assert_eq!(
-            c.pin_status(PinKind::Auth).unwrap(),
-            PinStatus::Remaining(3)
-        );
+        assert_eq!(c.pin_status(PinKind::Auth).unwrap(), PinStatus::Remaining(3));
         let err = c.sign(&wrong, &di, false).unwrap_err();
         assert!(
-            matches!(
-                err,
-                CardError::WrongPin {
-                    kind: PinKind::Auth,
-                    tries_left: 2
-                }
-            ),
+            matches!(err, CardError::WrongPin { kind: PinKind::Auth, tries_left: 2 }),
             "{err:?}"
         );
         let err = c.verify_pin(&wrong, false).unwrap_err();
-        assert!(
-            matches!(err, CardError::WrongPin { tries_left: 1, .. }),
-            "{err:?}"
-        );
+        assert!(matches!(err, CardError::WrongPin { tries_left: 1, .. }), "{err:?}");
         // One try left: refused without spending it.
-        let err = c
-            .sign(&AuthPin::new(SIM_AUTH_PIN).unwrap(), &di, false)
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                CardError::LastTry {
-                    kind: PinKind::Auth
-                }
-            ),
-            "{err:?}"
-        );
-        assert_eq!(
-            tries(&shared, &facts::AID_JPKI, facts::jpki::EF_AUTH_PIN),
-            1
-        );
+        let err = c.sign(&AuthPin::new(SIM_AUTH_PIN).unwrap(), &di, false).unwrap_err();
+        assert!(matches!(err, CardError::LastTry { kind: PinKind::Auth }), "{err:?}");
+        assert_eq!(tries(&shared, &facts::AID_JPKI, facts::jpki::EF_AUTH_PIN), 1);
         let err = c.verify_pin(&wrong, true).unwrap_err();
         assert!(
-            matches!(
-                err,
-                CardError::WrongPin { tries_left: 0, .. } | CardError::PinBlocked { .. }
-            ),
+            matches!(err, CardError::WrongPin { tries_left: 0, .. } | CardError::PinBlocked { .. }),
             "{blocked_status:?}: {err:?}"
         );
         assert_eq!(c.pin_status(PinKind::Auth).unwrap(), PinStatus::Blocked);
         let before = counts(&shared);
-        let err = c
-            .sign(&AuthPin::new(SIM_AUTH_PIN).unwrap(), &di, true)
-            .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                CardError::PinBlocked {
-                    kind: PinKind::Auth
-                }
-            ),
-            "{err:?}"
-        );
+        let err = c.sign(&AuthPin::new(SIM_AUTH_PIN).unwrap(), &di, true).unwrap_err();
+        assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Auth }), "{err:?}");
         assert_eq!(
             counts(&shared).verify_with_data,
             before.verify_with_data,
@@ -353,31 +256,16 @@ fn wrong_pins_count_down_then_last_try_then_blocked() {
 fn a_correct_pin_resets_the_counter_and_pins_can_be_changed() {
     let shared = card(Profile::default());
     let mut c = client(&shared);
-    let _ = c
-        .verify_pin(&SignPassword::new("WRONG1").unwrap(), false)
-        .unwrap_err();
-    assert_eq!(
-        c.pin_status(PinKind::Sign).unwrap(),
-        PinStatus::Remaining(4)
-    );
+    let _ = c.verify_pin(&SignPassword::new("WRONG1").unwrap(), false).unwrap_err();
+    assert_eq!(c.pin_status(PinKind::Sign).unwrap(), PinStatus::Remaining(4));
     let old = SignPassword::new(SIM_SIGN_PIN).unwrap();
     let new = SignPassword::new("NEWPASS2024").unwrap();
     c.change_pin(&old, &new, false).unwrap();
-    assert_eq!(
-        c.pin_status(PinKind::Sign).unwrap(),
-        PinStatus::Remaining(5)
-    );
+    assert_eq!(c.pin_status(PinKind::Sign).unwrap(), PinStatus::Remaining(5));
     c.verify_pin(&new, false).unwrap();
-    assert!(matches!(
-        c.verify_pin(&old, false),
-        Err(CardError::WrongPin { .. })
-    ));
-    c.change_pin(
-        &TextPin::new(SIM_TEXT_PIN).unwrap(),
-        &TextPin::new("9999").unwrap(),
-        false,
-    )
-    .unwrap();
+    assert!(matches!(c.verify_pin(&old, false), Err(CardError::WrongPin { .. })));
+    c.change_pin(&TextPin::new(SIM_TEXT_PIN).unwrap(), &TextPin::new("9999").unwrap(), false)
+        .unwrap();
     c.verify_pin(&TextPin::new("9999").unwrap(), false).unwrap();
 }
 
@@ -386,41 +274,23 @@ fn text_application() {
     let shared = card(Profile::default());
     let mut c = client(&shared);
     let before = counts(&shared);
-    let info = c
-        .read_text(&TextPin::new(SIM_TEXT_PIN).unwrap(), false)
-        .unwrap();
-    assert_eq!(
-        counts(&shared).verify_with_data - before.verify_with_data,
-        1
-    );
+    let info = c.read_text(&TextPin::new(SIM_TEXT_PIN).unwrap(), false).unwrap();
+    assert_eq!(counts(&shared).verify_with_data - before.verify_with_data, 1);
     assert_eq!(info.my_number.reveal(), "123456789018");
     assert_eq!(info.my_number.to_string(), "********9018");
     assert_eq!(info.attributes.name, "番号　花子");
     assert_eq!(info.attributes.birth_date, "19900515");
     assert_eq!(info.attributes.sex, mynacard::card::Sex::Female);
     assert_eq!(
-        c.read_my_number(&TextPin::new(SIM_TEXT_PIN).unwrap(), false)
-            .unwrap(),
+        c.read_my_number(&TextPin::new(SIM_TEXT_PIN).unwrap(), false).unwrap(),
         info.my_number
     );
     assert_eq!(
-        c.read_attributes(&TextPin::new(SIM_TEXT_PIN).unwrap(), false)
-            .unwrap(),
+        c.read_attributes(&TextPin::new(SIM_TEXT_PIN).unwrap(), false).unwrap(),
         info.attributes
     );
-    let err = c
-        .read_text(&TextPin::new("0000").unwrap(), false)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            CardError::WrongPin {
-                kind: PinKind::Text,
-                tries_left: 2
-            }
-        ),
-        "{err:?}"
-    );
+    let err = c.read_text(&TextPin::new("0000").unwrap(), false).unwrap_err();
+    assert!(matches!(err, CardError::WrongPin { kind: PinKind::Text, tries_left: 2 }), "{err:?}");
 }
 
 #[test]
@@ -436,12 +306,8 @@ fn every_pin_counter_with_one_select_per_application_and_no_try_spent() {
     let shared = card(Profile::default());
     let mut c = client(&shared);
     let all = [PinKind::Auth, PinKind::Sign, PinKind::Text];
-    let got: Vec<_> = c
-        .pin_statuses(&all)
-        .unwrap()
-        .into_iter()
-        .map(|(k, s)| (k, s.unwrap()))
-        .collect();
+    let got: Vec<_> =
+        c.pin_statuses(&all).unwrap().into_iter().map(|(k, s)| (k, s.unwrap())).collect();
     assert_eq!(
         got,
         [

@@ -18,17 +18,12 @@ const MY_NUMBER: &str = "123456789018";
 /// `mynacard --reader sim ARGS…`, with no reader or PIN taken from the environment.
 fn mc(args: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("mynacard").expect("the mynacard binary");
-    cmd.env_remove("MYNACARD_READER")
-        .arg("--reader")
-        .arg("sim")
-        .args(args);
+    cmd.env_remove("MYNACARD_READER").arg("--reader").arg("sim").args(args);
     cmd
 }
 
 fn pki(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sim-image/default/pki")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default/pki").join(name)
 }
 
 fn s(p: &Path) -> &str {
@@ -101,11 +96,7 @@ fn read(path: &Path) -> String {
 /// Command lines of a trace (`> …`), or none when the trace file was never created.
 fn sent(trace: &Path) -> Vec<String> {
     match std::fs::read_to_string(trace) {
-        Ok(t) => t
-            .lines()
-            .filter(|l| l.starts_with("> "))
-            .map(str::to_string)
-            .collect(),
+        Ok(t) => t.lines().filter(|l| l.starts_with("> ")).map(str::to_string).collect(),
         Err(_) => vec![],
     }
 }
@@ -120,14 +111,8 @@ fn assert_no_secret(secret: &str, texts: &[&str]) {
     let hex: Vec<String> = secret.bytes().map(|b| format!("{b:02X}")).collect();
     let hex = hex.join(" ");
     for t in texts {
-        assert!(
-            !t.to_uppercase().contains(&secret.to_uppercase()),
-            "secret leaked in {t:?}"
-        );
-        assert!(
-            !t.to_uppercase().contains(&hex),
-            "secret (hex) leaked in {t:?}"
-        );
+        assert!(!t.to_uppercase().contains(&secret.to_uppercase()), "secret leaked in {t:?}");
+        assert!(!t.to_uppercase().contains(&hex), "secret (hex) leaked in {t:?}");
     }
 }
 
@@ -151,31 +136,20 @@ fn status_shows_reader_atr_token_and_every_counter() {
 fn status_json_fields_are_pinned_and_no_try_is_spent() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
-    let out = mc(&["status", "--json", "--trace", s(&trace)])
-        .assert()
-        .success();
+    let out = mc(&["status", "--json", "--trace", s(&trace)]).assert().success();
     let v = json(&out.get_output().stdout);
-    assert_eq!(
-        keys(&v),
-        ["atr", "extended_length", "pins", "reader", "token"]
-    );
+    assert_eq!(keys(&v), ["atr", "extended_length", "pins", "reader", "token"]);
     assert_eq!(v["reader"], "sim");
     assert_eq!(v["atr"], "3BE000FF8131FE4514");
     assert_eq!(v["token"], "card");
-    assert_eq!(
-        keys(&v["extended_length"]),
-        ["fell_back", "in_use", "reader"]
-    );
+    assert_eq!(keys(&v["extended_length"]), ["fell_back", "in_use", "reader"]);
     assert_eq!(v["extended_length"]["in_use"], true);
     assert_eq!(v["extended_length"]["reader"], true);
     assert_eq!(v["extended_length"]["fell_back"], false);
     let pins = v["pins"].as_array().unwrap();
     assert_eq!(pins.len(), 3);
     for (pin, (name, tries)) in pins.iter().zip([("auth", 3), ("sign", 5), ("text", 3)]) {
-        assert_eq!(
-            keys(pin),
-            ["description", "max_tries", "pin", "status", "tries_left"]
-        );
+        assert_eq!(keys(pin), ["description", "max_tries", "pin", "status", "tries_left"]);
         assert_eq!(pin["pin"], name);
         assert_eq!(pin["status"], "ok");
         assert_eq!(pin["tries_left"], tries);
@@ -183,14 +157,7 @@ fn status_json_fields_are_pinned_and_no_try_is_spent() {
     }
     // Counters are read with VERIFY without data only.
     let lines = sent(&trace);
-    assert_eq!(
-        lines
-            .iter()
-            .filter(|l| l.as_str() == "> 00 20 00 80")
-            .count(),
-        3,
-        "{lines:?}"
-    );
+    assert_eq!(lines.iter().filter(|l| l.as_str() == "> 00 20 00 80").count(), 3, "{lines:?}");
     assert!(!lines.iter().any(|l| is_verify_with_data(l)), "{lines:?}");
 }
 
@@ -220,40 +187,22 @@ fn pin_change_through_stdin_succeeds_without_echoing_the_pins() {
         .success()
         .stdout("authentication PIN changed\n");
     let o = out.get_output();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-    );
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     let t = read(&trace);
     assert_no_secret("1234", &[&stdout, &stderr, &t]);
     assert_no_secret("9876", &[&stdout, &stderr, &t]);
     let lines = sent(&trace);
-    assert!(
-        lines.contains(&"> 00 20 00 80 04 **".to_string()),
-        "{lines:?}"
-    );
-    assert!(
-        lines.contains(&"> 00 24 01 80 04 **".to_string()),
-        "{lines:?}"
-    );
+    assert!(lines.contains(&"> 00 20 00 80 04 **".to_string()), "{lines:?}");
+    assert!(lines.contains(&"> 00 24 01 80 04 **".to_string()), "{lines:?}");
 }
 
 #[test]
 fn pin_change_sign_password_from_env_json() {
-    let out = mc(&[
-        "--json",
-        "pin",
-        "change",
-        "sign",
-        "--pin-env",
-        "OLD",
-        "--new-pin-env",
-        "NEW",
-    ])
-    .env("OLD", SIGN_PIN)
-    .env("NEW", "NEWPASS2")
-    .assert()
-    .success();
+    let out = mc(&["--json", "pin", "change", "sign", "--pin-env", "OLD", "--new-pin-env", "NEW"])
+        .env("OLD", SIGN_PIN)
+        .env("NEW", "NEWPASS2")
+        .assert()
+        .success();
     let v = json(&out.get_output().stdout);
     assert_eq!(v, serde_json::json!({"pin": "sign", "changed": true}));
 }
@@ -304,9 +253,7 @@ fn pin_change_needs_both_pins() {
         .write_stdin("1234\n")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "standard input ended before the new authentication PIN",
-        ));
+        .stderr(predicate::str::contains("standard input ended before the new authentication PIN"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -339,29 +286,15 @@ fn sign_cms_verifies_with_openssl_and_tampering_is_caught() {
     assert!(!openssl_cms_verify(&sig, "DER", &doc, "auth-root.pem"));
     // One VERIFY covers the certificate read and the signature, and the state is cleared.
     let lines = sent(&trace);
-    assert_eq!(
-        lines.iter().filter(|l| is_verify_with_data(l)).count(),
-        1,
-        "{lines:?}"
-    );
-    assert_eq!(
-        lines
-            .iter()
-            .filter(|l| l.starts_with("> 80 2A 00 80"))
-            .count(),
-        1,
-        "{lines:?}"
-    );
+    assert_eq!(lines.iter().filter(|l| is_verify_with_data(l)).count(), 1, "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("> 80 2A 00 80")).count(), 1, "{lines:?}");
     assert_eq!(
         lines.last().map(String::as_str),
         Some("> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"),
         "the last command re-selects JPKI: {lines:?}"
     );
     let t = read(&trace);
-    assert_no_secret(
-        SIGN_PIN,
-        &[&stdout, &String::from_utf8_lossy(&o.stderr), &t],
-    );
+    assert_no_secret(SIGN_PIN, &[&stdout, &String::from_utf8_lossy(&o.stderr), &t]);
 }
 
 #[test]
@@ -394,30 +327,18 @@ fn sign_json_summary_fields_are_pinned() {
     assert_eq!(v["signature_bytes"], 256);
     assert_eq!(v["output_bytes"], std::fs::metadata(&sig).unwrap().len());
     let cert = std::fs::read(pki("sign-cert.der")).unwrap();
-    assert_eq!(
-        v["signer_certificate_sha256"],
-        hex::encode(Sha256::digest(&cert))
-    );
+    assert_eq!(v["signer_certificate_sha256"], hex::encode(Sha256::digest(&cert)));
     assert!(openssl_cms_verify(&sig, "DER", &doc, "sign-root.pem"));
 }
 
 #[test]
 fn sign_cms_pem_with_sha512() {
     let (dir, doc) = workdir();
-    mc(&[
-        "sign",
-        s(&doc),
-        "--format",
-        "cms-pem",
-        "--hash",
-        "sha512",
-        "--pin-stdin",
-        "-q",
-    ])
-    .write_stdin(format!("{SIGN_PIN}\n"))
-    .assert()
-    .success()
-    .stdout("");
+    mc(&["sign", s(&doc), "--format", "cms-pem", "--hash", "sha512", "--pin-stdin", "-q"])
+        .write_stdin(format!("{SIGN_PIN}\n"))
+        .assert()
+        .success()
+        .stdout("");
     let sig = dir.path().join("doc.txt.p7s.pem");
     assert!(read(&sig).starts_with("-----BEGIN CMS-----\n"));
     assert!(openssl_cms_verify(&sig, "PEM", &doc, "sign-root.pem"));
@@ -449,15 +370,8 @@ fn sign_raw_verifies_with_the_card_certificate_key() {
         .assert()
         .success();
         assert_eq!(std::fs::metadata(&sig).unwrap().len(), 256);
-        assert!(
-            openssl_raw_verify(dir.path(), cert, hash, &sig, &doc),
-            "{hash} {key}"
-        );
-        let other = if cert == "sign-cert.pem" {
-            "auth-cert.pem"
-        } else {
-            "sign-cert.pem"
-        };
+        assert!(openssl_raw_verify(dir.path(), cert, hash, &sig, &doc), "{hash} {key}");
+        let other = if cert == "sign-cert.pem" { "auth-cert.pem" } else { "sign-cert.pem" };
         assert!(
             !openssl_raw_verify(dir.path(), other, hash, &sig, &doc),
             "{hash} {key} vs {other}"
@@ -469,94 +383,52 @@ fn sign_raw_verifies_with_the_card_certificate_key() {
 fn sign_with_the_auth_key_verifies_under_the_auth_root() {
     let (dir, doc) = workdir();
     let trace = dir.path().join("t.trace");
-    mc(&[
-        "sign",
-        s(&doc),
-        "--key",
-        "auth",
-        "--pin-stdin",
-        "--trace",
-        s(&trace),
-    ])
-    .write_stdin(format!("{AUTH_PIN}\n"))
-    .assert()
-    .success()
-    .stdout(predicate::str::contains("with the authentication key"));
+    mc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--trace", s(&trace)])
+        .write_stdin(format!("{AUTH_PIN}\n"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("with the authentication key"));
     let sig = dir.path().join("doc.txt.p7s");
     assert!(openssl_cms_verify(&sig, "DER", &doc, "auth-root.pem"));
     assert!(!openssl_cms_verify(&sig, "DER", &doc, "sign-root.pem"));
     let lines = sent(&trace);
     // The authentication PIN EF (0018) and key EF (0017).
-    assert!(
-        lines.contains(&"> 00 A4 02 0C 02 00 18".to_string()),
-        "{lines:?}"
-    );
-    assert!(
-        lines.contains(&"> 00 A4 02 0C 02 00 17".to_string()),
-        "{lines:?}"
-    );
-    assert!(
-        lines.contains(&"> 00 20 00 80 04 **".to_string()),
-        "{lines:?}"
-    );
+    assert!(lines.contains(&"> 00 A4 02 0C 02 00 18".to_string()), "{lines:?}");
+    assert!(lines.contains(&"> 00 A4 02 0C 02 00 17".to_string()), "{lines:?}");
+    assert!(lines.contains(&"> 00 20 00 80 04 **".to_string()), "{lines:?}");
 }
 
 #[test]
 fn sign_with_a_wrong_password_is_wrong_pin_and_writes_nothing() {
     let (dir, doc) = workdir();
     let trace = dir.path().join("t.trace");
-    let out = mc(&[
-        "--json",
-        "sign",
-        s(&doc),
-        "--pin-stdin",
-        "--trace",
-        s(&trace),
-    ])
-    .write_stdin("WRONGPW1\n")
-    .assert()
-    .code(8)
-    .stderr("mynacard: wrong signature password: 4 tries left before it is blocked\n");
+    let out = mc(&["--json", "sign", s(&doc), "--pin-stdin", "--trace", s(&trace)])
+        .write_stdin("WRONGPW1\n")
+        .assert()
+        .code(8)
+        .stderr("mynacard: wrong signature password: 4 tries left before it is blocked\n");
     let v = json(&out.get_output().stdout);
     assert_eq!(v["error"]["kind"], "wrong-pin");
     assert_eq!(v["error"]["code"], 8);
     assert!(!dir.path().join("doc.txt.p7s").exists());
     let lines = sent(&trace);
-    assert!(
-        lines.contains(&"> 00 20 00 80 08 **".to_string()),
-        "{lines:?}"
-    );
-    assert!(
-        !lines.iter().any(|l| l.starts_with("> 80 2A")),
-        "no signature attempted: {lines:?}"
-    );
+    assert!(lines.contains(&"> 00 20 00 80 08 **".to_string()), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.starts_with("> 80 2A")), "no signature attempted: {lines:?}");
     assert_no_secret("WRONGPW1", &[&read(&trace)]);
 }
 
 #[test]
 fn sign_with_a_wrong_format_password_sends_no_apdu() {
     let (dir, doc) = workdir();
-    for (key, pin) in [
-        ("sign", "abc"),
-        ("sign", "PASS-WORD"),
-        ("auth", "12345"),
-        ("auth", "12a4"),
-    ] {
+    for (key, pin) in [("sign", "abc"), ("sign", "PASS-WORD"), ("auth", "12345"), ("auth", "12a4")]
+    {
         let trace = dir.path().join(format!("{key}-{pin}.trace"));
-        mc(&[
-            "sign",
-            s(&doc),
-            "--key",
-            key,
-            "--pin-stdin",
-            "--trace",
-            s(&trace),
-        ])
-        .write_stdin(format!("{pin}\n"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("invalid"))
-        .stderr(predicate::str::contains(pin).not());
+        mc(&["sign", s(&doc), "--key", key, "--pin-stdin", "--trace", s(&trace)])
+            .write_stdin(format!("{pin}\n"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("invalid"))
+            .stderr(predicate::str::contains(pin).not());
         // The card was never opened: the trace holds no command at all.
         assert!(sent(&trace).is_empty(), "{key} {pin}: {:?}", sent(&trace));
     }
@@ -573,10 +445,7 @@ fn sign_refuses_an_existing_output_before_touching_the_card() {
         .write_stdin(format!("{SIGN_PIN}\n"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(format!(
-            "{} already exists",
-            existing.display()
-        )))
+        .stderr(predicate::str::contains(format!("{} already exists", existing.display())))
         .stderr(predicate::str::contains("--force"));
     assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
     assert!(sent(&trace).is_empty());
@@ -596,10 +465,7 @@ fn sign_a_missing_file_is_an_io_error() {
         .env("PW", SIGN_PIN)
         .assert()
         .code(13)
-        .stderr(predicate::str::contains(format!(
-            "cannot read {}",
-            missing.display()
-        )));
+        .stderr(predicate::str::contains(format!("cannot read {}", missing.display())));
 }
 
 #[test]
@@ -610,10 +476,7 @@ fn sign_into_a_missing_directory_fails_after_signing_and_leaves_nothing() {
         .env("PW", SIGN_PIN)
         .assert()
         .code(13)
-        .stderr(predicate::str::contains(format!(
-            "cannot write {}",
-            out.display()
-        )));
+        .stderr(predicate::str::contains(format!("cannot write {}", out.display())));
     assert!(!out.exists());
 }
 
@@ -624,13 +487,8 @@ fn sign_without_a_pin_source_value_is_a_usage_error() {
         .env_remove("MYNACARD_TEST_UNSET_VAR")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "MYNACARD_TEST_UNSET_VAR is not set",
-        ));
-    mc(&["sign", s(&doc), "--pin-stdin"])
-        .write_stdin("")
-        .assert()
-        .code(2);
+        .stderr(predicate::str::contains("MYNACARD_TEST_UNSET_VAR is not set"));
+    mc(&["sign", s(&doc), "--pin-stdin"]).write_stdin("").assert().code(2);
     assert!(!dir.path().join("doc.txt.p7s").exists());
 }
 
@@ -654,10 +512,7 @@ fn text_read_masks_the_my_number_by_default() {
              sex: female\n",
         );
     let o = out.get_output();
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-    );
+    let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(!stdout.contains(MY_NUMBER));
     assert!(!stderr.contains(MY_NUMBER));
     // Neither the PIN nor the card's personal data reach the trace: the text application's
@@ -671,10 +526,8 @@ fn text_read_masks_the_my_number_by_default() {
     assert!(whole.contains("bytes of personal data"), "{whole}");
     assert!(!stderr.contains("warning"), "{stderr}");
     // Nothing but the trace the user asked for was written.
-    let files: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let files: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(files, [std::ffi::OsString::from("t.trace")]);
 }
 
@@ -684,25 +537,11 @@ fn text_read_reveal_and_json() {
         .write_stdin(format!("{TEXT_PIN}\n"))
         .assert()
         .success()
-        .stdout(predicate::str::starts_with(format!(
-            "My Number: {MY_NUMBER}\n"
-        )));
-    let out = mc(&["--json", "text", "read", "--pin-env", "TP"])
-        .env("TP", TEXT_PIN)
-        .assert()
-        .success();
+        .stdout(predicate::str::starts_with(format!("My Number: {MY_NUMBER}\n")));
+    let out =
+        mc(&["--json", "text", "read", "--pin-env", "TP"]).env("TP", TEXT_PIN).assert().success();
     let v = json(&out.get_output().stdout);
-    assert_eq!(
-        keys(&v),
-        [
-            "address",
-            "birth_date",
-            "my_number",
-            "my_number_masked",
-            "name",
-            "sex"
-        ]
-    );
+    assert_eq!(keys(&v), ["address", "birth_date", "my_number", "my_number_masked", "name", "sex"]);
     assert_eq!(v["my_number"], "********9018");
     assert_eq!(v["my_number_masked"], true);
     assert_eq!(v["birth_date"], "1990-05-15");

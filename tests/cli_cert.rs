@@ -11,9 +11,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn image(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sim-image/default")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default").join(rel)
 }
 
 fn mynacard() -> Command {
@@ -43,8 +41,7 @@ fn read_cmd(which: &str, extra: &[&str]) -> Command {
     let mut c = sim();
     c.args(["cert", "read", which]).args(extra);
     if which == "sign" {
-        c.arg("--pin-stdin")
-            .write_stdin(format!("{SIGN_PASSWORD}\n"));
+        c.arg("--pin-stdin").write_stdin(format!("{SIGN_PASSWORD}\n"));
     }
     c
 }
@@ -59,22 +56,13 @@ fn der_of_all_four_equals_the_image_files() {
             .success()
             .stdout("")
             .stderr(predicate::str::contains(format!("wrote {}", out.display())));
-        assert_eq!(
-            std::fs::read(&out).unwrap(),
-            std::fs::read(image(file)).unwrap(),
-            "{which}"
-        );
+        assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(image(file)).unwrap(), "{which}");
     }
 }
 
 #[test]
 fn der_on_a_pipe_is_the_bytes() {
-    let out = read_cmd("auth", &["--format", "der"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = read_cmd("auth", &["--format", "der"]).assert().success().get_output().stdout.clone();
     assert_eq!(out, std::fs::read(image("jpki/000A.der")).unwrap());
 }
 
@@ -82,34 +70,20 @@ fn der_on_a_pipe_is_the_bytes() {
 fn pem_parses_with_openssl_and_is_the_same_certificate() {
     let dir = tempfile::tempdir().unwrap();
     for (which, file) in CERTS {
-        let pem = read_cmd(which, &["--format", "pem"])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
+        let pem =
+            read_cmd(which, &["--format", "pem"]).assert().success().get_output().stdout.clone();
         let text = String::from_utf8(pem).unwrap();
         assert!(text.starts_with("-----BEGIN CERTIFICATE-----\n"), "{text}");
         let pem_path = dir.path().join(format!("{which}.pem"));
         let der_path = dir.path().join(format!("{which}.der"));
         std::fs::write(&pem_path, &text).unwrap();
         let status = Process::new("openssl")
-            .args([
-                "x509",
-                "-in",
-                pem_path.to_str().unwrap(),
-                "-outform",
-                "DER",
-                "-out",
-            ])
+            .args(["x509", "-in", pem_path.to_str().unwrap(), "-outform", "DER", "-out"])
             .arg(&der_path)
             .status()
             .unwrap();
         assert!(status.success(), "openssl x509 rejected the {which} PEM");
-        assert_eq!(
-            std::fs::read(&der_path).unwrap(),
-            std::fs::read(image(file)).unwrap()
-        );
+        assert_eq!(std::fs::read(&der_path).unwrap(), std::fs::read(image(file)).unwrap());
     }
 }
 
@@ -162,21 +136,12 @@ fn json_field_names_are_pinned_and_sign_has_the_holder() {
     assert_eq!(v["serial"], "01001234");
     assert_eq!(v["not_after"], "2035-05-15T14:59:59Z");
     assert_eq!(v["not_after_jst"], "2035-05-15 23:59:59 JST");
-    assert_eq!(
-        keys(&v["key"]),
-        set(&["algorithm", "bits", "exponent", "modulus_sha256"])
-    );
+    assert_eq!(keys(&v["key"]), set(&["algorithm", "bits", "exponent", "modulus_sha256"]));
     assert_eq!(v["key"]["algorithm"], "RSA-2048");
     assert_eq!(v["policies"][0]["oid"], "1.2.392.200149.8.5.1.1.20");
     assert_eq!(v["policies_critical"], true);
-    assert_eq!(
-        v["key_usage"],
-        serde_json::json!(["digitalSignature", "nonRepudiation"])
-    );
-    assert!(v["crl_distribution_points"][0]
-        .as_str()
-        .unwrap()
-        .contains("CN=Yumemi-shi CRLDP"));
+    assert_eq!(v["key_usage"], serde_json::json!(["digitalSignature", "nonRepudiation"]));
+    assert!(v["crl_distribution_points"][0].as_str().unwrap().contains("CN=Yumemi-shi CRLDP"));
     let der = std::fs::read(image("jpki/0001.der")).unwrap();
     assert_eq!(v["size"], der.len());
     let h = &v["holder"];
@@ -195,10 +160,7 @@ fn json_field_names_are_pinned_and_sign_has_the_holder() {
     assert_eq!(h["name"], "番号\u{3000}花子");
     assert_eq!(h["sex"], "female");
     assert_eq!(h["address"], "虹色県夢見市星空町一丁目２番３号");
-    assert_eq!(
-        keys(&h["birth_date"]),
-        set(&["raw", "era_digit", "era", "gregorian"])
-    );
+    assert_eq!(keys(&h["birth_date"]), set(&["raw", "era_digit", "era", "gregorian"]));
     assert_eq!(h["birth_date"]["raw"], "419900515");
     assert_eq!(h["birth_date"]["era"], "heisei");
     assert_eq!(h["birth_date"]["gregorian"], "1990-05-15");
@@ -217,17 +179,12 @@ fn auth_certificate_has_no_holder_block() {
     assert_eq!(keys(&v), summary_fields());
     assert_eq!(v["role"], "authentication");
     assert!(v["holder"].is_null());
-    assert_eq!(
-        v["extended_key_usage"],
-        serde_json::json!(["id-kp-clientAuth"])
-    );
+    assert_eq!(v["extended_key_usage"], serde_json::json!(["id-kp-clientAuth"]));
     assert_eq!(v["authority_info_access"][0]["method"], "ocsp");
     read_cmd("auth", &[])
         .assert()
         .success()
-        .stdout(predicate::str::starts_with(
-            "user-authentication certificate\n",
-        ))
+        .stdout(predicate::str::starts_with("user-authentication certificate\n"))
         .stdout(predicate::str::contains("holder").not())
         .stdout(predicate::str::contains("key: RSA-2048 (modulus SHA-256 "));
 }
@@ -250,13 +207,9 @@ fn sign_text_shows_the_decoded_holder() {
             "valid until: 2035-05-15T14:59:59Z (2035-05-15 23:59:59 JST)",
         ))
         .stdout(predicate::str::contains("  name: 番号\u{3000}花子\n"))
-        .stdout(predicate::str::contains(
-            "  birth date: 1990-05-15 (era 4 平成)\n",
-        ))
+        .stdout(predicate::str::contains("  birth date: 1990-05-15 (era 4 平成)\n"))
         .stdout(predicate::str::contains("  sex: female\n"))
-        .stdout(predicate::str::contains(
-            "  address: 虹色県夢見市星空町一丁目２番３号\n",
-        ));
+        .stdout(predicate::str::contains("  address: 虹色県夢見市星空町一丁目２番３号\n"));
 }
 
 /// The lines of a trace that send VERIFY (`00 20 …`) with data (Lc present).
@@ -272,14 +225,7 @@ fn wrong_format_password_sends_nothing_and_is_usage() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
     sim()
-        .args([
-            "--trace",
-            trace.to_str().unwrap(),
-            "cert",
-            "read",
-            "sign",
-            "--pin-stdin",
-        ])
+        .args(["--trace", trace.to_str().unwrap(), "cert", "read", "sign", "--pin-stdin"])
         .write_stdin("abc\n")
         .assert()
         .code(2)
@@ -288,10 +234,7 @@ fn wrong_format_password_sends_nothing_and_is_usage() {
         .stderr(predicate::str::contains("abc").not());
     let text = std::fs::read_to_string(&trace).unwrap_or_default();
     assert!(verify_with_data(&text).is_empty(), "{text}");
-    assert!(
-        !text.contains("00 20"),
-        "the card was not even asked: {text}"
-    );
+    assert!(!text.contains("00 20"), "the card was not even asked: {text}");
 }
 
 #[test]
@@ -299,14 +242,7 @@ fn wrong_password_is_wrong_pin_with_tries_left() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
     sim()
-        .args([
-            "--trace",
-            trace.to_str().unwrap(),
-            "cert",
-            "read",
-            "sign",
-            "--pin-stdin",
-        ])
+        .args(["--trace", trace.to_str().unwrap(), "cert", "read", "sign", "--pin-stdin"])
         .write_stdin("WRONG99\n")
         .assert()
         .code(8)
@@ -314,11 +250,7 @@ fn wrong_password_is_wrong_pin_with_tries_left() {
         .stderr(predicate::str::contains("wrong signature password"))
         .stderr(predicate::str::contains("4 tries left"));
     let text = std::fs::read_to_string(&trace).unwrap();
-    assert_eq!(
-        verify_with_data(&text).len(),
-        1,
-        "exactly one VERIFY with data: {text}"
-    );
+    assert_eq!(verify_with_data(&text).len(), 1, "exactly one VERIFY with data: {text}");
     // "WRONG99" in hex never appears in the trace.
     assert!(!text.contains("57 52 4F 4E 47 39 39"), "{text}");
 }
@@ -329,23 +261,12 @@ fn right_password_reads_and_the_trace_never_holds_it() {
     let trace = dir.path().join("t.trace");
     let out = dir.path().join("s.der");
     sim()
-        .args([
-            "--trace",
-            trace.to_str().unwrap(),
-            "cert",
-            "read",
-            "sign",
-            "--pin-env",
-            "SIGNPW",
-        ])
+        .args(["--trace", trace.to_str().unwrap(), "cert", "read", "sign", "--pin-env", "SIGNPW"])
         .args(["--format", "der", "-o", out.to_str().unwrap()])
         .env("SIGNPW", SIGN_PASSWORD)
         .assert()
         .success();
-    assert_eq!(
-        std::fs::read(&out).unwrap(),
-        std::fs::read(image("jpki/0001.der")).unwrap()
-    );
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(image("jpki/0001.der")).unwrap());
     let text = std::fs::read_to_string(&trace).unwrap();
     assert_eq!(verify_with_data(&text).len(), 1, "{text}");
     // "MYNACARD1" in hex.
@@ -355,19 +276,11 @@ fn right_password_reads_and_the_trace_never_holds_it() {
 #[test]
 fn missing_password_source_is_usage() {
     sim()
-        .args([
-            "cert",
-            "read",
-            "sign",
-            "--pin-env",
-            "MYNACARD_TEST_UNSET_VAR",
-        ])
+        .args(["cert", "read", "sign", "--pin-env", "MYNACARD_TEST_UNSET_VAR"])
         .env_remove("MYNACARD_TEST_UNSET_VAR")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "MYNACARD_TEST_UNSET_VAR is not set",
-        ));
+        .stderr(predicate::str::contains("MYNACARD_TEST_UNSET_VAR is not set"));
 }
 
 #[test]
@@ -383,10 +296,8 @@ fn json_with_binary_format_and_no_file_is_usage() {
 fn json_with_output_file_reports_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.pem");
-    let v = json_of(&mut read_cmd(
-        "auth",
-        &["--json", "--format", "pem", "-o", out.to_str().unwrap()],
-    ));
+    let v =
+        json_of(&mut read_cmd("auth", &["--json", "--format", "pem", "-o", out.to_str().unwrap()]));
     assert_eq!(keys(&v), set(&["output", "format", "bytes", "certificate"]));
     assert_eq!(v["format"], "pem");
     assert_eq!(v["output"], out.to_str().unwrap());
@@ -412,26 +323,15 @@ fn no_pcsc_service_is_no_service() {
     // pcsc-lite's client library looks for the daemon's socket here.
     mynacard()
         .args(["--reader", "Some Reader", "cert", "read", "auth"])
-        .env(
-            "PCSCLITE_CSOCK_NAME",
-            "/nonexistent/mynacard-test/pcscd.comm",
-        )
+        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/mynacard-test/pcscd.comm")
         .assert()
         .code(3);
 }
 
 #[test]
 fn show_renders_der_and_pem_files_alike() {
-    let a = json_of(
-        mynacard()
-            .args(["cert", "show", "--json"])
-            .arg(image("pki/sign-cert.der")),
-    );
-    let b = json_of(
-        mynacard()
-            .args(["cert", "show", "--json"])
-            .arg(image("pki/sign-cert.pem")),
-    );
+    let a = json_of(mynacard().args(["cert", "show", "--json"]).arg(image("pki/sign-cert.der")));
+    let b = json_of(mynacard().args(["cert", "show", "--json"]).arg(image("pki/sign-cert.pem")));
     assert_eq!(a, b);
     assert_eq!(keys(&a), summary_fields());
     assert_eq!(a["holder"]["name"], "番号\u{3000}花子");
@@ -468,19 +368,14 @@ fn show_of_a_non_certificate_names_the_file() {
         .arg(&junk)
         .assert()
         .code(10)
-        .stderr(predicate::str::contains(format!(
-            "{}: not a DER certificate",
-            junk.display()
-        )));
+        .stderr(predicate::str::contains(format!("{}: not a DER certificate", junk.display())));
     // A CRL in PEM is PEM, but not a certificate.
     mynacard()
         .args(["cert", "show"])
         .arg(image("pki/sign-crl-empty.pem"))
         .assert()
         .code(10)
-        .stderr(predicate::str::contains(
-            "PEM label X509 CRL, expected CERTIFICATE",
-        ));
+        .stderr(predicate::str::contains("PEM label X509 CRL, expected CERTIFICATE"));
 }
 
 #[test]

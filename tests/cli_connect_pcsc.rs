@@ -55,11 +55,7 @@ fn the_only_reader_with_a_card_is_chosen() {
     let want = jpki_file(&default_image(), 0x000A);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("auth.der");
-    mynacard()
-        .args(["cert", "read", "auth", "--format", "der", "-o"])
-        .arg(&file)
-        .assert()
-        .code(0);
+    mynacard().args(["cert", "read", "auth", "--format", "der", "-o"]).arg(&file).assert().code(0);
     assert_eq!(std::fs::read(&file).unwrap(), want, "the certificate read without --reader");
     server.terminate();
 }

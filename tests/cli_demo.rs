@@ -39,7 +39,15 @@ fn demo_json_is_one_document_with_every_step() {
         doc["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(
         steps,
-        ["detect", "read_certificate", "read_certificate", "read_certificate", "pin_status", "sign", "verify"]
+        [
+            "detect",
+            "read_certificate",
+            "read_certificate",
+            "read_certificate",
+            "pin_status",
+            "sign",
+            "verify"
+        ]
     );
     let verify = &doc["steps"][6]["result"];
     assert_eq!(verify["with_current_crl"]["verdict"], "valid");
@@ -53,7 +61,17 @@ fn demo_files_verify_with_openssl_and_tampering_is_caught() {
     mynacard().args(["demo", "-q", "--out"]).arg(dir.path()).assert().code(0);
     let verify = |content: &Path| {
         Process::new("openssl")
-            .args(["cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any", "-out", "/dev/null"])
+            .args([
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-purpose",
+                "any",
+                "-out",
+                "/dev/null",
+            ])
             .arg("-in")
             .arg(dir.path().join("document.txt.p7s"))
             .arg("-content")

@@ -17,16 +17,12 @@ use predicates::prelude::*;
 /// `mynacard --reader "Virtual PCD 00 00" ARGS…`.
 fn mc(args: &[&str]) -> Command {
     let mut cmd = Command::cargo_bin("mynacard").expect("the mynacard binary");
-    cmd.env_remove("MYNACARD_READER")
-        .args(["--reader", READER, "--wait", "5"])
-        .args(args);
+    cmd.env_remove("MYNACARD_READER").args(["--reader", READER, "--wait", "5"]).args(args);
     cmd
 }
 
 fn pki(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sim-image/default/pki")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default/pki").join(name)
 }
 
 fn s(p: &Path) -> &str {
@@ -58,20 +54,12 @@ fn cms_verifies(sig: &Path, content: &Path, root: &str) -> bool {
 /// Command lines of a trace; none when it was never created.
 fn sent(trace: &Path) -> Vec<String> {
     std::fs::read_to_string(trace)
-        .map(|t| {
-            t.lines()
-                .filter(|l| l.starts_with("> "))
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|t| t.lines().filter(|l| l.starts_with("> ")).map(str::to_string).collect())
         .unwrap_or_default()
 }
 
 fn verifies_with_data(lines: &[String]) -> usize {
-    lines
-        .iter()
-        .filter(|l| l.starts_with("> 00 20 00 80 "))
-        .count()
+    lines.iter().filter(|l| l.starts_with("> 00 20 00 80 ")).count()
 }
 
 #[test]
@@ -108,48 +96,20 @@ fn last_try_is_refused_unless_allowed() {
         .success()
         .stdout(predicate::str::contains("authentication PIN: 1 try left"));
     let trace = dir.path().join("refused.trace");
-    mc(&[
-        "sign",
-        s(&doc),
-        "--key",
-        "auth",
-        "--pin-stdin",
-        "--trace",
-        s(&trace),
-    ])
-    .write_stdin(format!("{AUTH_PIN}\n"))
-    .assert()
-    .code(14)
-    .stderr(predicate::str::contains(
-        "only one try of the authentication PIN is left",
-    ));
+    mc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--trace", s(&trace)])
+        .write_stdin(format!("{AUTH_PIN}\n"))
+        .assert()
+        .code(14)
+        .stderr(predicate::str::contains("only one try of the authentication PIN is left"));
     let lines = sent(&trace);
-    assert!(
-        lines.contains(&"> 00 20 00 80".to_string()),
-        "the counter was read: {lines:?}"
-    );
-    assert_eq!(
-        verifies_with_data(&lines),
-        0,
-        "no VERIFY with data: {lines:?}"
-    );
+    assert!(lines.contains(&"> 00 20 00 80".to_string()), "the counter was read: {lines:?}");
+    assert_eq!(verifies_with_data(&lines), 0, "no VERIFY with data: {lines:?}");
     assert!(!dir.path().join("doc.txt.p7s").exists());
-    mc(&[
-        "sign",
-        s(&doc),
-        "--key",
-        "auth",
-        "--pin-stdin",
-        "--allow-last-try",
-    ])
-    .write_stdin(format!("{AUTH_PIN}\n"))
-    .assert()
-    .success();
-    assert!(cms_verifies(
-        &dir.path().join("doc.txt.p7s"),
-        &doc,
-        "auth-root.pem"
-    ));
+    mc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--allow-last-try"])
+        .write_stdin(format!("{AUTH_PIN}\n"))
+        .assert()
+        .success();
+    assert!(cms_verifies(&dir.path().join("doc.txt.p7s"), &doc, "auth-root.pem"));
     mc(&["pin", "status"])
         .assert()
         .success()
@@ -163,14 +123,8 @@ fn a_blocked_pin_is_reported_without_verify() {
     }
     let _sim = SimServer::start();
     let dir = tempfile::tempdir().unwrap();
-    mc(&["text", "read", "--pin-stdin"])
-        .write_stdin("0000\n")
-        .assert()
-        .code(8);
-    mc(&["text", "read", "--pin-stdin"])
-        .write_stdin("0000\n")
-        .assert()
-        .code(8);
+    mc(&["text", "read", "--pin-stdin"]).write_stdin("0000\n").assert().code(8);
+    mc(&["text", "read", "--pin-stdin"]).write_stdin("0000\n").assert().code(8);
     mc(&["text", "read", "--pin-stdin", "--allow-last-try"])
         .write_stdin("0000\n")
         .assert()
@@ -221,15 +175,8 @@ fn pin_change_then_sign_with_the_new_password() {
         .code(8)
         .stderr(predicate::str::contains("4 tries left"));
     // Lower case is folded to upper case, as the card stores it.
-    mc(&["sign", s(&doc), "--pin-stdin"])
-        .write_stdin("newpass2\n")
-        .assert()
-        .success();
-    assert!(cms_verifies(
-        &dir.path().join("doc.txt.p7s"),
-        &doc,
-        "sign-root.pem"
-    ));
+    mc(&["sign", s(&doc), "--pin-stdin"]).write_stdin("newpass2\n").assert().success();
+    assert!(cms_verifies(&dir.path().join("doc.txt.p7s"), &doc, "sign-root.pem"));
 }
 
 /// The number (since power-on) of the COMPUTE DIGITAL SIGNATURE command in a `sign` run on
@@ -238,23 +185,13 @@ fn signature_command_number(dir: &Path, doc: &Path) -> usize {
     let _sim = SimServer::start();
     let trace = dir.join("probe.trace");
     let out = dir.join("probe.p7s");
-    mc(&[
-        "sign",
-        s(doc),
-        "-o",
-        s(&out),
-        "--pin-stdin",
-        "--trace",
-        s(&trace),
-    ])
-    .write_stdin(format!("{SIGN_PIN}\n"))
-    .assert()
-    .success();
+    mc(&["sign", s(doc), "-o", s(&out), "--pin-stdin", "--trace", s(&trace)])
+        .write_stdin(format!("{SIGN_PIN}\n"))
+        .assert()
+        .success();
     let lines = sent(&trace);
-    let at = lines
-        .iter()
-        .position(|l| l.starts_with("> 80 2A 00 80"))
-        .expect("a signature command");
+    let at =
+        lines.iter().position(|l| l.starts_with("> 80 2A 00 80")).expect("a signature command");
     at + 1
 }
 
@@ -289,10 +226,7 @@ fn a_card_pulled_between_verify_and_signature_leaves_no_output() {
     let lines = sent(&trace);
     assert_eq!(verifies_with_data(&lines), 1, "{lines:?}");
     // Let the card come back before the server stops, so the next test finds vpcd idle.
-    assert!(
-        wait_reader(READER, APPEAR_TIMEOUT, |r| r.card_present),
-        "the card came back"
-    );
+    assert!(wait_reader(READER, APPEAR_TIMEOUT, |r| r.card_present), "the card came back");
 }
 
 #[test]
@@ -323,17 +257,10 @@ fn two_processes_racing_for_the_card() {
         match code {
             Some(0) => {
                 successes += 1;
-                assert!(
-                    cms_verifies(&out, &doc, "sign-root.pem"),
-                    "{}",
-                    out.display()
-                );
+                assert!(cms_verifies(&out, &doc, "sign-root.pem"), "{}", out.display());
             }
             Some(6) => {
-                assert!(
-                    stderr.contains("in use") || stderr.contains("another"),
-                    "{stderr}"
-                );
+                assert!(stderr.contains("in use") || stderr.contains("another"), "{stderr}");
                 assert!(!out.exists());
             }
             other => panic!("exit {other:?}: {stderr}"),

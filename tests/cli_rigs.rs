@@ -54,10 +54,7 @@ fn every_shipped_script_passes_on_the_virtual_card() {
             .stdout
             .clone();
         let text = String::from_utf8(out).unwrap();
-        assert!(
-            !text.contains(AUTH_PIN_HEX) && !text.contains(SIGN_PASSWORD_HEX),
-            "{text}"
-        );
+        assert!(!text.contains(AUTH_PIN_HEX) && !text.contains(SIGN_PASSWORD_HEX), "{text}");
         assert!(!text.contains(SIGN_PASSWORD), "{text}");
     }
 }
@@ -67,13 +64,7 @@ fn the_sign_flow_never_shows_a_pin_in_output_or_trace() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
     let out = mynacard()
-        .args([
-            "apdu",
-            "run",
-            "apdu-scripts/sign-flow.apdu",
-            "--json",
-            "--trace",
-        ])
+        .args(["apdu", "run", "apdu-scripts/sign-flow.apdu", "--json", "--trace"])
         .arg(&trace)
         .env("MYNACARD_PIN", AUTH_PIN)
         .env("MYNACARD_SIGN_PASSWORD", SIGN_PASSWORD)
@@ -114,27 +105,12 @@ fn run_json_field_names_are_pinned() {
         .clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        [
-            "failed_step",
-            "micros",
-            "passed",
-            "reader",
-            "script",
-            "steps"
-        ]
-    );
+    assert_eq!(keys, ["failed_step", "micros", "passed", "reader", "script", "steps"]);
     assert_eq!(v["passed"], true);
     assert_eq!(v["reader"], "sim");
     assert!(v["failed_step"].is_null());
     let step = &v["steps"][0];
-    let keys: Vec<&str> = step
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = step.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
         [
@@ -142,10 +118,7 @@ fn run_json_field_names_are_pinned() {
             "ok", "received", "sw"
         ]
     );
-    assert_eq!(
-        step["command"],
-        "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"
-    );
+    assert_eq!(step["command"], "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01");
     assert_eq!(step["sw"], "90 00");
     assert_eq!(step["name"], "select JPKI application");
     assert_eq!(step["line"], 10);
@@ -168,21 +141,12 @@ fn an_unmet_expectation_fails_with_step_expected_received_and_exit_7() {
         .stderr(predicate::str::contains(
             "failed at line 4: step 2 'missing file': expected 90 00, received 6A 82",
         ));
-    let out = mynacard()
-        .args(["apdu", "run", &s, "--json"])
-        .assert()
-        .code(7)
-        .get_output()
-        .stdout
-        .clone();
+    let out =
+        mynacard().args(["apdu", "run", &s, "--json"]).assert().code(7).get_output().stdout.clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["passed"], false);
     assert_eq!(v["failed_step"], 2);
-    assert_eq!(
-        v["steps"].as_array().unwrap().len(),
-        2,
-        "stops at the failure"
-    );
+    assert_eq!(v["steps"].as_array().unwrap().len(), 2, "stops at the failure");
     assert_eq!(v["steps"][1]["expected"], "90 00");
     assert_eq!(v["steps"][1]["received"], "6A 82");
     assert_eq!(v["steps"][1]["ok"], false);
@@ -198,9 +162,7 @@ fn a_script_that_does_not_parse_is_a_usage_error_with_file_and_line() {
         .arg(&trace)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(format!(
-            "{s}:3: unexpected character 'X'"
-        )));
+        .stderr(predicate::str::contains(format!("{s}:3: unexpected character 'X'")));
     assert!(!trace.exists(), "nothing was opened or sent");
 }
 
@@ -226,9 +188,7 @@ fn a_missing_environment_value_is_a_usage_error_and_sends_nothing() {
         .env("MYNACARD_PIN", AUTH_PIN)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "environment variable MYNACARD_SIGN_PASSWORD is not set",
-        ));
+        .stderr(predicate::str::contains("environment variable MYNACARD_SIGN_PASSWORD is not set"));
     assert_eq!(std::fs::read_to_string(&trace).unwrap_or_default(), "");
 }
 
@@ -294,38 +254,20 @@ fn send_errors_are_usage_errors() {
 
 #[test]
 fn doctor_finds_the_virtual_card() {
-    mynacard()
-        .arg("doctor")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "ok   [sim] jpki: JPKI application found: My Number Card",
-        ));
-    let out = mynacard()
-        .args(["doctor", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    mynacard().arg("doctor").assert().success().stdout(predicate::str::contains(
+        "ok   [sim] jpki: JPKI application found: My Number Card",
+    ));
+    let out = mynacard().args(["doctor", "--json"]).assert().success().get_output().stdout.clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["checks", "exit_code", "ok", "usable_reader"]);
     assert_eq!(v["ok"], true);
     assert_eq!(v["exit_code"], 0);
     let checks = v["checks"].as_array().unwrap();
-    let names: Vec<&str> = checks
-        .iter()
-        .map(|c| c["check"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = checks.iter().map(|c| c["check"].as_str().unwrap()).collect();
     assert_eq!(names, ["card", "atr", "jpki", "extended_length", "pinpad"]);
-    assert_eq!(
-        checks[1]["detail"],
-        hex::encode_upper(mynacard::facts::SIM_ATR)
-    );
-    assert!(checks
-        .iter()
-        .all(|c| c["ok"] == true && c["reader"] == "sim"));
+    assert_eq!(checks[1]["detail"], hex::encode_upper(mynacard::facts::SIM_ATR));
+    assert!(checks.iter().all(|c| c["ok"] == true && c["reader"] == "sim"));
 }
 
 #[test]
@@ -356,9 +298,7 @@ fn doctor_without_the_pcsc_service_says_start_pcscd() {
         .arg("doctor")
         .assert()
         .code(3)
-        .stdout(predicate::str::contains(
-            "fix: start pcscd: sudo systemctl start pcscd",
-        ));
+        .stdout(predicate::str::contains("fix: start pcscd: sudo systemctl start pcscd"));
 }
 
 #[test]
@@ -367,9 +307,7 @@ fn send_parse_errors_name_the_command_line() {
         .args(["apdu", "send", "00A4GG"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "command line:1: unexpected character 'G'",
-        ));
+        .stderr(predicate::str::contains("command line:1: unexpected character 'G'"));
 }
 
 #[test]

@@ -69,20 +69,13 @@ impl Watch {
     /// SIGTERM by PID; the exit status code.
     fn terminate(mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
-        assert!(Process::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
+        assert!(Process::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 return status.code();
             }
-            assert!(
-                Instant::now() < deadline,
-                "watch did not stop within 10 s of SIGTERM"
-            );
+            assert!(Instant::now() < deadline, "watch did not stop within 10 s of SIGTERM");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -106,27 +99,13 @@ fn watch_reports_insertion_with_jpki_and_removal() {
     let server = SimServer::start();
     let inserted = watch.expect("card_inserted", true);
     assert_eq!(inserted["atr"], hex::encode_upper(mynacard::facts::SIM_ATR));
-    let keys: Vec<&str> = inserted
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = inserted.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["atr", "event", "jpki", "reader", "time"]);
     server.kill();
     let removed = watch.expect("card_removed", false);
-    let keys: Vec<&str> = removed
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys: Vec<&str> = removed.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["event", "reader", "time"]);
-    assert_eq!(
-        watch.terminate(),
-        Some(0),
-        "a signal stops watch with exit 0"
-    );
+    assert_eq!(watch.terminate(), Some(0), "a signal stops watch with exit 0");
 }
 
 #[test]
@@ -143,30 +122,13 @@ fn doctor_with_the_card_finds_jpki() {
             "ok   [{READER}] jpki: JPKI application found: My Number Card"
         )))
         .stdout(predicate::str::contains("ok   service"));
-    let out = mynacard()
-        .args(["doctor", "--json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = mynacard().args(["doctor", "--json"]).assert().success().get_output().stdout.clone();
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["usable_reader"], READER);
     let checks = v["checks"].as_array().unwrap();
-    for name in [
-        "service",
-        "readers",
-        "card",
-        "atr",
-        "in_use",
-        "jpki",
-        "extended_length",
-        "pinpad",
-    ] {
-        assert!(
-            checks.iter().any(|c| c["check"] == name),
-            "no {name} check: {v}"
-        );
+    for name in ["service", "readers", "card", "atr", "in_use", "jpki", "extended_length", "pinpad"]
+    {
+        assert!(checks.iter().any(|c| c["check"] == name), "no {name} check: {v}");
     }
     drop(server);
 }
@@ -181,9 +143,7 @@ fn doctor_without_a_card_says_insert_it() {
         .arg("doctor")
         .assert()
         .code(5)
-        .stdout(predicate::str::contains(format!(
-            "FAIL [{READER}] card: no card in the reader"
-        )))
+        .stdout(predicate::str::contains(format!("FAIL [{READER}] card: no card in the reader")))
         .stdout(predicate::str::contains(
             "fix: insert the card; on a contactless reader place it flat and keep it still",
         ));
@@ -217,13 +177,7 @@ fn apdu_run_through_pcscd() {
     }
     let server = SimServer::start();
     mynacard()
-        .args([
-            "apdu",
-            "run",
-            "apdu-scripts/sign-flow.apdu",
-            "--reader",
-            READER,
-        ])
+        .args(["apdu", "run", "apdu-scripts/sign-flow.apdu", "--reader", READER])
         .env("MYNACARD_PIN", AUTH_PIN)
         .env("MYNACARD_SIGN_PASSWORD", SIGN_PIN)
         .assert()

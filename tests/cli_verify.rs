@@ -18,9 +18,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 fn image(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sim-image/default")
-        .join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default").join(rel)
 }
 
 fn pki(name: &str) -> String {
@@ -36,25 +34,13 @@ fn mynacard() -> Command {
 /// `cert verify` of the card's signature certificate with the sim's signature root.
 fn cert_verify(extra: &[&str]) -> Command {
     let mut c = mynacard();
-    c.args([
-        "cert",
-        "verify",
-        &pki("sign-cert.pem"),
-        "--trust-anchor",
-        &pki("sign-root.pem"),
-    ]);
+    c.args(["cert", "verify", &pki("sign-cert.pem"), "--trust-anchor", &pki("sign-root.pem")]);
     c.args(extra);
     c
 }
 
 fn json_of(cmd: &mut Command, code: i32) -> serde_json::Value {
-    let out = cmd
-        .arg("--json")
-        .assert()
-        .code(code)
-        .get_output()
-        .stdout
-        .clone();
+    let out = cmd.arg("--json").assert().code(code).get_output().stdout.clone();
     serde_json::from_slice(&out).expect("one JSON document on stdout")
 }
 
@@ -110,14 +96,7 @@ fn empty_crl_is_valid_and_json_names_are_pinned() {
     );
     assert_eq!(
         keys(&v["anchor"]),
-        set(&[
-            "subject",
-            "sha256",
-            "source",
-            "label",
-            "matched_by",
-            "not_after"
-        ])
+        set(&["subject", "sha256", "source", "label", "matched_by", "not_after"])
     );
     assert_eq!(v["anchor"]["source"], "extra");
     assert_eq!(keys(&v["revocation"]), set(&["policy", "outcome"]));
@@ -138,15 +117,9 @@ fn revoked_crl_is_revoked() {
         .stdout(predicate::str::starts_with("verdict: INVALID\n"))
         .stdout(predicate::str::contains("revocation: REVOKED at "))
         .stdout(predicate::str::contains("revocation reason: keyCompromise"));
-    let v = json_of(
-        &mut cert_verify(&["--crl", &pki("sign-crl-revoked.der")]),
-        11,
-    );
+    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-revoked.der")]), 11);
     assert_eq!(v["revocation"]["outcome"]["status"], "revoked");
-    assert_eq!(
-        keys(&v["revocation"]["outcome"]),
-        set(&["status", "reason", "time", "source"])
-    );
+    assert_eq!(keys(&v["revocation"]["outcome"]), set(&["status", "reason", "time", "source"]));
 }
 
 #[test]
@@ -154,9 +127,7 @@ fn hold_crl_is_revoked_with_certificate_hold_shown() {
     cert_verify(&["--crl", &pki("sign-crl-hold.der")])
         .assert()
         .code(11)
-        .stdout(predicate::str::contains(
-            "revocation reason: certificateHold",
-        ));
+        .stdout(predicate::str::contains("revocation reason: certificateHold"));
     let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-hold.pem")]), 11);
     assert_eq!(v["revocation"]["outcome"]["reason"], "certificateHold");
     assert_eq!(v["revocation"]["outcome"]["time"], "2025-05-20T03:00:00Z");
@@ -173,16 +144,10 @@ fn no_crl_under_require_is_revocation_unknown() {
 
 #[test]
 fn other_municipality_crl_is_revocation_unknown() {
-    let v = json_of(
-        &mut cert_verify(&["--crl", &pki("sign-crl-other-city.der")]),
-        12,
-    );
+    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-other-city.der")]), 12);
     assert_eq!(v["verdict"], "revocation_unknown");
     assert_eq!(v["revocation"]["outcome"]["status"], "unknown");
-    assert!(v["revocation"]["outcome"]["why"]
-        .as_str()
-        .unwrap()
-        .contains("no applicable CRL"));
+    assert!(v["revocation"]["outcome"]["why"].as_str().unwrap().contains("no applicable CRL"));
 }
 
 #[test]
@@ -191,16 +156,11 @@ fn revocation_off_is_valid_and_says_not_checked() {
         .assert()
         .success()
         .stdout(predicate::str::contains("revocation: not checked"))
-        .stdout(predicate::str::contains(
-            "note: revocation was not checked (--revocation off)",
-        ));
+        .stdout(predicate::str::contains("note: revocation was not checked (--revocation off)"));
     let v = json_of(&mut cert_verify(&["--revocation", "off"]), 0);
     assert_eq!(v["revocation"]["policy"], "off");
     assert_eq!(v["revocation"]["outcome"]["status"], "not_checked");
-    assert!(v["warnings"][0]
-        .as_str()
-        .unwrap()
-        .contains("revocation checking is off"));
+    assert!(v["warnings"][0].as_str().unwrap().contains("revocation checking is off"));
 }
 
 #[test]
@@ -208,21 +168,13 @@ fn revocation_prefer_without_sources_is_valid_with_a_warning() {
     cert_verify(&["--revocation", "prefer"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "warning: revocation status unknown",
-        ));
+        .stdout(predicate::str::contains("warning: revocation status unknown"));
 }
 
 #[test]
 fn without_the_trust_anchor_the_issuer_is_untrusted() {
     mynacard()
-        .args([
-            "cert",
-            "verify",
-            &pki("sign-cert.der"),
-            "--crl",
-            &pki("sign-crl-empty.der"),
-        ])
+        .args(["cert", "verify", &pki("sign-cert.der"), "--crl", &pki("sign-crl-empty.der")])
         .assert()
         .code(10)
         .stdout(predicate::str::contains("failure: untrusted issuer"));
@@ -231,13 +183,7 @@ fn without_the_trust_anchor_the_issuer_is_untrusted() {
 #[test]
 fn the_wrong_hierarchy_root_is_untrusted() {
     mynacard()
-        .args([
-            "cert",
-            "verify",
-            &pki("auth-cert.der"),
-            "--trust-anchor",
-            &pki("sign-root.der"),
-        ])
+        .args(["cert", "verify", &pki("auth-cert.der"), "--trust-anchor", &pki("sign-root.der")])
         .args(["--revocation", "off"])
         .assert()
         .code(10)
@@ -247,13 +193,7 @@ fn the_wrong_hierarchy_root_is_untrusted() {
 #[test]
 fn auth_certificate_verifies_with_its_crl() {
     mynacard()
-        .args([
-            "cert",
-            "verify",
-            &pki("auth-cert.der"),
-            "--trust-anchor",
-            &pki("auth-root.der"),
-        ])
+        .args(["cert", "verify", &pki("auth-cert.der"), "--trust-anchor", &pki("auth-root.der")])
         .args(["--crl", &pki("auth-crl-empty.der")])
         .assert()
         .success()
@@ -263,19 +203,13 @@ fn auth_certificate_verifies_with_its_crl() {
 #[test]
 fn a_crl_directory_is_loaded_and_revocation_wins() {
     let dir = tempfile::tempdir().unwrap();
-    for name in [
-        "sign-crl-empty.der",
-        "sign-crl-hold.pem",
-        "sign-crl-other-city.der",
-    ] {
+    for name in ["sign-crl-empty.der", "sign-crl-hold.pem", "sign-crl-other-city.der"] {
         std::fs::copy(pki(name), dir.path().join(name)).unwrap();
     }
     cert_verify(&["--crl", dir.path().to_str().unwrap()])
         .assert()
         .code(11)
-        .stdout(predicate::str::contains(
-            "revocation reason: certificateHold",
-        ));
+        .stdout(predicate::str::contains("revocation reason: certificateHold"));
 }
 
 #[test]
@@ -284,9 +218,7 @@ fn judged_after_expiry_fails_and_bad_times_are_usage() {
         .assert()
         .code(10)
         .stdout(predicate::str::contains("expired at 2035-05-15T14:59:59Z"));
-    cert_verify(&["--revocation", "off", "--at", "2030-01-01T09:00:00+09:00"])
-        .assert()
-        .success();
+    cert_verify(&["--revocation", "off", "--at", "2030-01-01T09:00:00+09:00"]).assert().success();
     cert_verify(&["--at", "yesterday"])
         .assert()
         .code(2)
@@ -321,43 +253,24 @@ fn input_files_errors_name_the_file() {
         .args(["cert", "verify", junk])
         .assert()
         .code(10)
-        .stderr(predicate::str::contains(format!(
-            "{junk}: not a DER certificate"
-        )));
+        .stderr(predicate::str::contains(format!("{junk}: not a DER certificate")));
     // CRL.
     cert_verify(&["--crl", "/nonexistent/x.crl"])
         .assert()
         .code(13)
         .stderr(predicate::str::contains("/nonexistent/x.crl"));
-    cert_verify(&["--crl", junk])
-        .assert()
-        .code(10)
-        .stderr(predicate::str::contains(junk));
+    cert_verify(&["--crl", junk]).assert().code(10).stderr(predicate::str::contains(junk));
     // Trust anchor.
     mynacard()
-        .args([
-            "cert",
-            "verify",
-            &pki("sign-cert.der"),
-            "--trust-anchor",
-            "/nonexistent/r.der",
-        ])
+        .args(["cert", "verify", &pki("sign-cert.der"), "--trust-anchor", "/nonexistent/r.der"])
         .assert()
         .code(13)
         .stderr(predicate::str::contains("/nonexistent/r.der"));
     mynacard()
-        .args([
-            "cert",
-            "verify",
-            &pki("sign-cert.der"),
-            "--trust-anchor",
-            junk,
-        ])
+        .args(["cert", "verify", &pki("sign-cert.der"), "--trust-anchor", junk])
         .assert()
         .code(10)
-        .stderr(predicate::str::contains(format!(
-            "trust anchor {junk} is not a certificate"
-        )));
+        .stderr(predicate::str::contains(format!("trust anchor {junk} is not a certificate")));
 }
 
 #[test]
@@ -395,15 +308,7 @@ impl Signed {
         let key = key.to_str().unwrap();
         let cms = |extra: &[&str], out: &str| {
             let st = Process::new("openssl")
-                .args([
-                    "cms",
-                    "-sign",
-                    "-binary",
-                    "-md",
-                    "sha256",
-                    "-in",
-                    &s.path("data.txt"),
-                ])
+                .args(["cms", "-sign", "-binary", "-md", "sha256", "-in", &s.path("data.txt")])
                 .args(["-signer", &pki("sign-cert.pem"), "-inkey", key])
                 .args(extra)
                 .args(["-out", &s.path(out)])
@@ -427,14 +332,7 @@ impl Signed {
             .unwrap();
         assert!(st.success());
         let st = Process::new("openssl")
-            .args([
-                "pkeyutl",
-                "-sign",
-                "-inkey",
-                key,
-                "-pkeyopt",
-                "digest:sha256",
-            ])
+            .args(["pkeyutl", "-sign", "-inkey", key, "-pkeyopt", "digest:sha256"])
             .args(["-in", &s.path("data.sha256"), "-out", &s.path("raw.sig")])
             .status()
             .unwrap();
@@ -450,12 +348,7 @@ fn verify() -> Command {
 }
 
 fn trust() -> [String; 4] {
-    [
-        "--trust-anchor".into(),
-        pki("sign-root.der"),
-        "--crl".into(),
-        pki("sign-crl-empty.der"),
-    ]
+    ["--trust-anchor".into(), pki("sign-root.der"), "--crl".into(), pki("sign-crl-empty.der")]
 }
 
 #[test]
@@ -471,12 +364,7 @@ fn detached_cms_der_and_pem_verify() {
             .stdout(predicate::str::contains("signature (cms): ok"));
     }
     let mut c = verify();
-    c.args([
-        s.path("data.txt"),
-        "--signature".into(),
-        s.path("detached.p7s"),
-    ])
-    .args(trust());
+    c.args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")]).args(trust());
     let v = json_of(&mut c, 0);
     assert_eq!(v["signature"]["format"], "cms");
     assert_eq!(v["signature"]["detached"], true);
@@ -496,13 +384,9 @@ fn detached_cms_der_and_pem_verify() {
     );
     // Judged at the signing time.
     let mut c = verify();
-    c.args([
-        s.path("data.txt"),
-        "--signature".into(),
-        s.path("detached.p7s"),
-    ])
-    .args(trust())
-    .args(["--at", "signing-time"]);
+    c.args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")])
+        .args(trust())
+        .args(["--at", "signing-time"]);
     let v = json_of(&mut c, 0);
     assert_eq!(v["judgement_basis"], "signing_time");
     assert_eq!(v["judgement_time"], v["signature"]["signing_time"]);
@@ -511,41 +395,25 @@ fn detached_cms_der_and_pem_verify() {
 #[test]
 fn attached_cms_verifies_from_data_alone() {
     let s = Signed::new();
-    verify()
-        .arg(s.path("attached.p7s"))
-        .args(trust())
-        .assert()
-        .success();
+    verify().arg(s.path("attached.p7s")).args(trust()).assert().success();
 }
 
 #[test]
 fn tampered_data_fails() {
     let s = Signed::new();
     verify()
-        .args([
-            s.path("tampered.txt"),
-            "--signature".into(),
-            s.path("detached.p7s"),
-        ])
+        .args([s.path("tampered.txt"), "--signature".into(), s.path("detached.p7s")])
         .args(trust())
         .assert()
         .code(10)
-        .stdout(predicate::str::contains(
-            "failure: messageDigest attribute does not match",
-        ));
+        .stdout(predicate::str::contains("failure: messageDigest attribute does not match"));
     verify()
-        .args([
-            s.path("tampered.txt"),
-            "--signature".into(),
-            s.path("raw.sig"),
-        ])
+        .args([s.path("tampered.txt"), "--signature".into(), s.path("raw.sig")])
         .args(["--cert".into(), pki("sign-cert.der")])
         .args(trust())
         .assert()
         .code(10)
-        .stdout(predicate::str::contains(
-            "failure: bad signature on the data",
-        ));
+        .stdout(predicate::str::contains("failure: bad signature on the data"));
 }
 
 #[test]
@@ -553,12 +421,7 @@ fn raw_signature_verifies_with_cert() {
     let s = Signed::new();
     let mut c = verify();
     c.args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
-        .args([
-            "--cert".into(),
-            pki("sign-cert.pem"),
-            "--hash".into(),
-            "sha256".into(),
-        ])
+        .args(["--cert".into(), pki("sign-cert.pem"), "--hash".into(), "sha256".into()])
         .args(trust());
     let v = json_of(&mut c, 0);
     assert_eq!(v["signature"]["format"], "raw");
@@ -566,24 +429,14 @@ fn raw_signature_verifies_with_cert() {
     // The wrong hash does not verify.
     verify()
         .args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
-        .args([
-            "--cert".into(),
-            pki("sign-cert.pem"),
-            "--hash".into(),
-            "sha512".into(),
-        ])
+        .args(["--cert".into(), pki("sign-cert.pem"), "--hash".into(), "sha512".into()])
         .args(trust())
         .assert()
         .code(10);
     // A raw signature has no signing time.
     verify()
         .args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
-        .args([
-            "--cert".into(),
-            pki("sign-cert.pem"),
-            "--at".into(),
-            "signing-time".into(),
-        ])
+        .args(["--cert".into(), pki("sign-cert.pem"), "--at".into(), "signing-time".into()])
         .args(trust())
         .assert()
         .code(2);
@@ -592,11 +445,7 @@ fn raw_signature_verifies_with_cert() {
 #[test]
 fn cms_revoked_and_off_and_unknown() {
     let s = Signed::new();
-    let base = [
-        s.path("data.txt"),
-        "--signature".into(),
-        s.path("detached.p7s"),
-    ];
+    let base = [s.path("data.txt"), "--signature".into(), s.path("detached.p7s")];
     verify()
         .args(&base)
         .args([
@@ -607,19 +456,10 @@ fn cms_revoked_and_off_and_unknown() {
         ])
         .assert()
         .code(11);
+    verify().args(&base).args(["--trust-anchor".into(), pki("sign-root.der")]).assert().code(12);
     verify()
         .args(&base)
-        .args(["--trust-anchor".into(), pki("sign-root.der")])
-        .assert()
-        .code(12);
-    verify()
-        .args(&base)
-        .args([
-            "--trust-anchor".into(),
-            pki("sign-root.der"),
-            "--revocation".into(),
-            "off".into(),
-        ])
+        .args(["--trust-anchor".into(), pki("sign-root.der"), "--revocation".into(), "off".into()])
         .assert()
         .success()
         .stdout(predicate::str::contains("revocation: not checked"));
@@ -636,9 +476,7 @@ fn unparsable_signatures_name_the_file() {
         .args(trust())
         .assert()
         .code(10)
-        .stderr(predicate::str::contains(format!(
-            "{junk}: not a CMS signature"
-        )))
+        .stderr(predicate::str::contains(format!("{junk}: not a CMS signature")))
         .stderr(predicate::str::contains("needs --cert"));
     // With --cert, but not 256 bytes.
     verify()
@@ -647,9 +485,7 @@ fn unparsable_signatures_name_the_file() {
         .args(trust())
         .assert()
         .code(10)
-        .stderr(predicate::str::contains(
-            "nor a 256-byte raw signature (4 bytes)",
-        ));
+        .stderr(predicate::str::contains("nor a 256-byte raw signature (4 bytes)"));
     // A raw signature without --cert.
     verify()
         .args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
@@ -658,36 +494,20 @@ fn unparsable_signatures_name_the_file() {
         .code(10)
         .stderr(predicate::str::contains("needs --cert"));
     // No --signature and the data is not a CMS.
-    verify()
-        .arg(s.path("data.txt"))
-        .args(trust())
-        .assert()
-        .code(10)
-        .stderr(predicate::str::contains(format!(
-            "{}: not an attached CMS signature",
-            s.path("data.txt")
-        )));
+    verify().arg(s.path("data.txt")).args(trust()).assert().code(10).stderr(
+        predicate::str::contains(format!("{}: not an attached CMS signature", s.path("data.txt"))),
+    );
     // A detached CMS without its content.
     verify()
         .arg(s.path("detached.p7s"))
         .args(trust())
         .assert()
         .code(10)
-        .stderr(predicate::str::contains(
-            "detached CMS signature and no content",
-        ));
+        .stderr(predicate::str::contains("detached CMS signature and no content"));
     // Missing data and signature files.
+    verify().arg("/nonexistent/data").args(trust()).assert().code(13);
     verify()
-        .arg("/nonexistent/data")
-        .args(trust())
-        .assert()
-        .code(13);
-    verify()
-        .args([
-            s.path("data.txt"),
-            "--signature".into(),
-            "/nonexistent/s.p7s".into(),
-        ])
+        .args([s.path("data.txt"), "--signature".into(), "/nonexistent/s.p7s".into()])
         .assert()
         .code(13)
         .stderr(predicate::str::contains("/nonexistent/s.p7s"));
@@ -759,12 +579,7 @@ fn answer(stream: &mut TcpStream, index: &str, dir: &Path, n: usize) -> std::io:
     std::fs::write(&req, body)?;
     let st = Process::new("openssl")
         .args(["ocsp", "-index", &pki(index)])
-        .args([
-            "-rsigner",
-            &pki("sign-ocsp.pem"),
-            "-rkey",
-            &pki("sign-ocsp-key.pem"),
-        ])
+        .args(["-rsigner", &pki("sign-ocsp.pem"), "-rkey", &pki("sign-ocsp-key.pem")])
         .args(["-CA", &pki("sign-root.pem"), "-reqin"])
         .arg(&req)
         .arg("-respout")
@@ -772,16 +587,8 @@ fn answer(stream: &mut TcpStream, index: &str, dir: &Path, n: usize) -> std::io:
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()?;
-    let out = if st.success() {
-        std::fs::read(&resp)?
-    } else {
-        Vec::new()
-    };
-    let status = if st.success() {
-        "200 OK"
-    } else {
-        "500 Internal Server Error"
-    };
+    let out = if st.success() { std::fs::read(&resp)? } else { Vec::new() };
+    let status = if st.success() { "200 OK" } else { "500 Internal Server Error" };
     write!(
         stream,
         "HTTP/1.0 {status}\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -809,12 +616,7 @@ impl Responder {
                 }
             }
         });
-        Responder {
-            port,
-            stop,
-            thread: Some(thread),
-            _dir: dir,
-        }
+        Responder { port, stop, thread: Some(thread), _dir: dir }
     }
 
     fn url(&self) -> String {
@@ -828,17 +630,11 @@ fn ocsp_responder_good_is_valid() {
     let v = json_of(&mut cert_verify(&["--ocsp", &r.url()]), 0);
     assert_eq!(v["verdict"], "valid");
     assert_eq!(v["revocation"]["outcome"]["status"], "good");
-    assert_eq!(
-        v["revocation"]["outcome"]["source"],
-        format!("OCSP {}", r.url())
-    );
+    assert_eq!(v["revocation"]["outcome"]["source"], format!("OCSP {}", r.url()));
     cert_verify(&["--ocsp", &r.url(), "--ocsp-hash", "sha256"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(format!(
-            "revocation: good (OCSP {})",
-            r.url()
-        )));
+        .stdout(predicate::str::contains(format!("revocation: good (OCSP {})", r.url())));
 }
 
 #[test]
@@ -853,16 +649,9 @@ fn ocsp_responder_revoked_is_revoked() {
 #[test]
 fn unreachable_ocsp_responder_is_revocation_unknown() {
     // Bind and drop: nothing listens on the port afterwards.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
     let v = json_of(&mut cert_verify(&["--ocsp", &url]), 12);
     assert_eq!(v["revocation"]["outcome"]["status"], "unknown");
-    assert!(v["revocation"]["outcome"]["why"]
-        .as_str()
-        .unwrap()
-        .contains(&url));
+    assert!(v["revocation"]["outcome"]["why"].as_str().unwrap().contains(&url));
 }

@@ -35,22 +35,14 @@ fn good_revoked_and_held_agree_with_openssl() {
     for file in [&crl, &crl_der] {
         let s = store(&[file]);
         match s.status(&load_cert(&good), &root, now).unwrap() {
-            CrlStatus::Good {
-                source,
-                crl_this_update,
-                crl_next_update,
-            } => {
+            CrlStatus::Good { source, crl_this_update, crl_next_update } => {
                 assert_eq!(source, file.display().to_string());
                 assert!(crl_this_update <= now && now <= crl_next_update);
             }
             other => panic!("good cert: {other:?}"),
         }
         match s.status(&load_cert(&bad), &root, now).unwrap() {
-            CrlStatus::Revoked {
-                reason,
-                source,
-                revocation_time,
-            } => {
+            CrlStatus::Revoked { reason, source, revocation_time } => {
                 assert_eq!(reason, Some(Reason::KeyCompromise));
                 assert_eq!(source, file.display().to_string());
                 assert!(revocation_time <= now + Duration::from_secs(5));
@@ -81,11 +73,7 @@ fn stale_crl_is_unknown_like_openssl_expired() {
     let later = SystemTime::now() + Duration::from_secs(2 * 3600);
     let s = store(&[&crl]);
     match s.status(&load_cert(&cert), &pki.root(), later).unwrap() {
-        CrlStatus::Stale {
-            next_update,
-            source,
-            ..
-        } => {
+        CrlStatus::Stale { next_update, source, .. } => {
             assert!(next_update.unwrap() < later);
             assert!(source.ends_with("minato.crl.pem"));
         }
@@ -111,8 +99,7 @@ fn crl_of_another_municipality_does_not_apply() {
     let other = pki.gencrl(&minato, "minato.crl.pem", 24);
     let s = store(&[&other]);
     assert_eq!(
-        s.status(&load_cert(&cert), &pki.root(), SystemTime::now())
-            .unwrap(),
+        s.status(&load_cert(&cert), &pki.root(), SystemTime::now()).unwrap(),
         CrlStatus::NoMatchingCrl
     );
     // OpenSSL also compares the IDP with the certificate's CRLDP: it reports the CRL as
@@ -130,10 +117,7 @@ fn crl_of_another_municipality_does_not_apply() {
     std::fs::write(dir.join("README.txt"), "ignored").unwrap();
     let mut s = CrlStore::new();
     assert_eq!(s.add_path(&dir).unwrap(), 2);
-    match s
-        .status(&load_cert(&cert), &pki.root(), SystemTime::now())
-        .unwrap()
-    {
+    match s.status(&load_cert(&cert), &pki.root(), SystemTime::now()).unwrap() {
         CrlStatus::Revoked { source, .. } => assert!(source.ends_with("chiyoda.pem")),
         other => panic!("{other:?}"),
     }
@@ -155,24 +139,11 @@ fn forged_signature_is_an_error_naming_the_file() {
     let forged = pki.p("forged.crl");
     std::fs::write(&forged, &bytes).unwrap();
     let s = store(&[&forged]);
-    let err = s
-        .status(&load_cert(&cert), &pki.root(), SystemTime::now())
-        .unwrap_err();
+    let err = s.status(&load_cert(&cert), &pki.root(), SystemTime::now()).unwrap_err();
     assert!(matches!(err, CrlError::BadSignature { ref file } if file.ends_with("forged.crl")));
     assert!(err.to_string().contains("forged.crl"), "{err}");
     let forged_pem = pki.p("forged.pem");
-    openssl(
-        pki.path(),
-        &[
-            "crl",
-            "-inform",
-            "DER",
-            "-in",
-            "forged.crl",
-            "-out",
-            "forged.pem",
-        ],
-    );
+    openssl(pki.path(), &["crl", "-inform", "DER", "-in", "forged.crl", "-out", "forged.pem"]);
     let (ok, out) = openssl_verify(&pki.p("root.pem"), &[&forged_pem], &cert, None);
     assert!(!ok && out.contains("CRL signature failure"), "{out}");
 }
@@ -205,12 +176,7 @@ fn crl_of_another_root_generation_is_skipped_by_key_identifier() {
     );
     let s = store(&[&crl]);
     assert_eq!(
-        s.status(
-            &load_cert(&cert),
-            &load_cert(&pki.p("gen2.pem")),
-            SystemTime::now()
-        )
-        .unwrap(),
+        s.status(&load_cert(&cert), &load_cert(&pki.p("gen2.pem")), SystemTime::now()).unwrap(),
         CrlStatus::NoMatchingCrl
     );
 }
@@ -226,55 +192,26 @@ fn load_errors_name_the_file_and_the_problem() {
     let mut s = CrlStore::new();
 
     let e = s.add_path(&pki.p("missing.crl")).unwrap_err();
-    assert!(
-        matches!(e, CrlError::Io { ref file, .. } if file.ends_with("missing.crl")),
-        "{e}"
-    );
+    assert!(matches!(e, CrlError::Io { ref file, .. } if file.ends_with("missing.crl")), "{e}");
 
     let e = s
-        .add_bytes(
-            "x.pem",
-            b"-----BEGIN X509 CRL-----\n!!!!\n-----END X509 CRL-----\n".to_vec(),
-        )
+        .add_bytes("x.pem", b"-----BEGIN X509 CRL-----\n!!!!\n-----END X509 CRL-----\n".to_vec())
         .unwrap_err();
-    assert!(
-        matches!(e, CrlError::Pem { ref file, .. } if file == "x.pem"),
-        "{e}"
-    );
-    let e = s
-        .add_bytes("y.pem", b"-----BEGIN CERTIFICATE-----\n".to_vec())
-        .unwrap_err();
+    assert!(matches!(e, CrlError::Pem { ref file, .. } if file == "x.pem"), "{e}");
+    let e = s.add_bytes("y.pem", b"-----BEGIN CERTIFICATE-----\n".to_vec()).unwrap_err();
     assert!(e.to_string().contains("no X509 CRL block"), "{e}");
 
     // A sparse file larger than the cap is refused before it is read.
     let big = pki.p("big.crl");
-    std::fs::File::create(&big)
-        .unwrap()
-        .set_len(mynacard::verify::crl::MAX_CRL_SIZE + 1)
-        .unwrap();
+    std::fs::File::create(&big).unwrap().set_len(mynacard::verify::crl::MAX_CRL_SIZE + 1).unwrap();
     let e = s.add_path(&big).unwrap_err();
-    assert!(
-        matches!(e, CrlError::TooLarge { ref file, .. } if file.ends_with("big.crl")),
-        "{e}"
-    );
+    assert!(matches!(e, CrlError::TooLarge { ref file, .. } if file.ends_with("big.crl")), "{e}");
 
     for (name, bytes, what) in [
         ("trunc", der[..der.len() / 2].to_vec(), "CertificateList"),
-        (
-            "tag",
-            [&[0x31u8][..], &der[1..]].concat(),
-            "expected SEQUENCE",
-        ),
-        (
-            "huge",
-            vec![0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x30, 0x00],
-            "CertificateList",
-        ),
-        (
-            "trailing",
-            [&der[..], &[0u8, 0][..]].concat(),
-            "trailing bytes",
-        ),
+        ("tag", [&[0x31u8][..], &der[1..]].concat(), "expected SEQUENCE"),
+        ("huge", vec![0x30, 0x84, 0x7f, 0xff, 0xff, 0xff, 0x30, 0x00], "CertificateList"),
+        ("trailing", [&der[..], &[0u8, 0][..]].concat(), "trailing bytes"),
         ("empty", Vec::new(), "CertificateList"),
     ] {
         let e = s.add_bytes(name, bytes).unwrap_err();
@@ -325,15 +262,7 @@ fn certificate_and_root_errors() {
     // A same-named root without SKI whose key is EC: the CRL matches by name, the key is unusable.
     openssl(
         pki.path(),
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "ec.key",
-        ],
+        &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.key"],
     );
     let cnf = std::fs::read_to_string(&city.cnf).unwrap()
         + "[ noski_ext ]\nbasicConstraints = critical, CA:TRUE\nsubjectKeyIdentifier = none\n";
@@ -358,9 +287,7 @@ fn certificate_and_root_errors() {
         ],
     );
     let ec = load_cert(&pki.p("ec.pem"));
-    let e = s
-        .status(&load_cert(&cert), &ec, SystemTime::now())
-        .unwrap_err();
+    let e = s.status(&load_cert(&cert), &ec, SystemTime::now()).unwrap_err();
     assert!(matches!(e, CrlError::RootKey { .. }), "{e}");
     let _ = x509_cert::Certificate::from_der(&ec.to_der().unwrap()).unwrap();
 }
@@ -409,11 +336,8 @@ fn generated_crl_with_many_entries_is_indexed() {
         match s.status(&with_serial(n), &root, now).unwrap() {
             CrlStatus::Revoked { reason, .. } => {
                 let i = (n - 1) / 2;
-                let want = if i % 10 == 9 {
-                    Reason::CertificateHold
-                } else {
-                    Reason::KeyCompromise
-                };
+                let want =
+                    if i % 10 == 9 { Reason::CertificateHold } else { Reason::KeyCompromise };
                 assert_eq!(reason, Some(want), "serial {n}");
             }
             other => panic!("serial {n}: {other:?}"),
@@ -421,10 +345,7 @@ fn generated_crl_with_many_entries_is_indexed() {
     }
     for n in [2u64, 128, 256, 40_001, 1 << 40] {
         assert!(
-            matches!(
-                s.status(&with_serial(n), &root, now).unwrap(),
-                CrlStatus::Good { .. }
-            ),
+            matches!(s.status(&with_serial(n), &root, now).unwrap(), CrlStatus::Good { .. }),
             "serial {n}"
         );
     }
@@ -439,11 +360,7 @@ fn generated_crl_with_many_entries_is_indexed() {
         .concat(),
     );
     let delta = crl_gen::build_crl(
-        &crl_gen::CrlSpec {
-            count: 3,
-            extra_extensions: vec![delta_ext],
-            ..spec
-        },
+        &crl_gen::CrlSpec { count: 3, extra_extensions: vec![delta_ext], ..spec },
         &key,
     );
     let e = CrlStore::new().add_bytes("delta.crl", delta).unwrap_err();
@@ -454,20 +371,12 @@ fn generated_crl_with_many_entries_is_indexed() {
 
     // OpenSSL agrees on the generated file.
     let pem = pki.p("gen.pem");
-    openssl(
-        pki.path(),
-        &["crl", "-inform", "DER", "-in", "gen.crl", "-out", "gen.pem"],
-    );
+    openssl(pki.path(), &["crl", "-inform", "DER", "-in", "gen.crl", "-out", "gen.pem"]);
     let out = std::process::Command::new("openssl")
-        .args([
-            "crl", "-in", "gen.pem", "-noout", "-CAfile", "root.pem", "-verify",
-        ])
+        .args(["crl", "-in", "gen.pem", "-noout", "-CAfile", "root.pem", "-verify"])
         .current_dir(pki.path())
         .output()
         .unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("verify OK"),
-        "{out:?}"
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("verify OK"), "{out:?}");
     let _ = pem;
 }

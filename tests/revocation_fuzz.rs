@@ -18,22 +18,15 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-const SHA256_RSA: [u8; 15] = [
-    0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00,
-];
+const SHA256_RSA: [u8; 15] =
+    [0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00];
 
 /// A small well-formed CRL (junk signature) used as a mutation seed.
 fn seed() -> Vec<u8> {
     let time = tlv(0x17, b"260101000000Z");
     let issuer = tlv(
         0x30,
-        &tlv(
-            0x31,
-            &tlv(
-                0x30,
-                &[&tlv(0x06, &[0x55, 0x04, 0x03])[..], &tlv(0x0c, b"x")].concat(),
-            ),
-        ),
+        &tlv(0x31, &tlv(0x30, &[&tlv(0x06, &[0x55, 0x04, 0x03])[..], &tlv(0x0c, b"x")].concat())),
     );
     let entry = tlv(0x30, &[tlv(0x02, &[5]), time.clone()].concat());
     let tbs = tlv(
@@ -48,10 +41,7 @@ fn seed() -> Vec<u8> {
         ]
         .concat(),
     );
-    tlv(
-        0x30,
-        &[tbs, SHA256_RSA.to_vec(), tlv(0x03, &[0, 0xde, 0xad])].concat(),
-    )
+    tlv(0x30, &[tbs, SHA256_RSA.to_vec(), tlv(0x03, &[0, 0xde, 0xad])].concat())
 }
 
 #[test]
@@ -88,20 +78,8 @@ proptest! {
 }
 
 fn cert_id_der() -> Vec<u8> {
-    let alg = tlv(
-        0x30,
-        &[tlv(0x06, &[0x2b, 0x0e, 0x03, 0x02, 0x1a]), vec![0x05, 0x00]].concat(),
-    );
-    tlv(
-        0x30,
-        &[
-            alg,
-            tlv(0x04, &[0; 20]),
-            tlv(0x04, &[0; 20]),
-            tlv(0x02, &[5]),
-        ]
-        .concat(),
-    )
+    let alg = tlv(0x30, &[tlv(0x06, &[0x2b, 0x0e, 0x03, 0x02, 0x1a]), vec![0x05, 0x00]].concat());
+    tlv(0x30, &[alg, tlv(0x04, &[0; 20]), tlv(0x04, &[0; 20]), tlv(0x02, &[5])].concat())
 }
 
 fn root() -> x509_cert::Certificate {

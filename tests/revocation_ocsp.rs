@@ -31,14 +31,7 @@ fn setup(aia: Option<&str>) -> Setup {
     // A certificate of another municipality: not in this responder's index.
     let other = pki.city("Minato", "Tokyo", None);
     let stranger = pki.issue(&other, "stranger", "ee_ext", "ee.key");
-    Setup {
-        pki,
-        city,
-        good,
-        revoked,
-        held,
-        stranger,
-    }
+    Setup { pki, city, good, revoked, held, stranger }
 }
 
 fn delegated(s: &Setup) -> Responder {
@@ -63,16 +56,9 @@ fn good_revoked_held_unknown_from_a_delegated_responder() {
     let root = s.pki.root();
     let now = SystemTime::now();
     for hash in [CertIdHash::Sha1, CertIdHash::Sha256] {
-        let c = OcspClient::new(OcspConfig {
-            hash,
-            ..OcspConfig::new(r.url())
-        });
+        let c = OcspClient::new(OcspConfig { hash, ..OcspConfig::new(r.url()) });
         match c.check(&load_cert(&s.good), &root, now) {
-            OcspOutcome::Good {
-                url,
-                this_update,
-                next_update,
-            } => {
+            OcspOutcome::Good { url, this_update, next_update } => {
                 assert_eq!(url, r.url());
                 assert!(this_update <= now + Duration::from_secs(5));
                 let n = next_update.unwrap();
@@ -183,14 +169,7 @@ fn replayed_responses_are_rejected() {
     assert_eq!(request_nonce(&req).unwrap(), vec![0xAA; 16]);
     let captured = post(&r.url(), &req);
     assert!(matches!(
-        evaluate_response(
-            &captured,
-            &id,
-            Some(&[0xAA; 16]),
-            &root,
-            now,
-            Duration::from_secs(300)
-        ),
+        evaluate_response(&captured, &id, Some(&[0xAA; 16]), &root, now, Duration::from_secs(300)),
         Ok(OcspAnswer::Good { .. })
     ));
     let replay = Replay::start(200, captured.clone());
@@ -198,10 +177,7 @@ fn replayed_responses_are_rejected() {
         client(replay.url()).check(&good, &root, now),
         OcspOutcome::Error(OcspError::NonceMismatch)
     );
-    let sent = replay
-        .requests
-        .recv_timeout(Duration::from_secs(5))
-        .unwrap();
+    let sent = replay.requests.recv_timeout(Duration::from_secs(5)).unwrap();
     let nonce = request_nonce(&sent).unwrap();
     assert_eq!(nonce.len(), 16);
     assert_ne!(nonce, vec![0xAA; 16]);
@@ -228,14 +204,7 @@ fn replayed_responses_are_rejected() {
     let p = tampered.windows(16).position(|w| w == [0xAA; 16]).unwrap();
     tampered[p] ^= 1;
     assert_eq!(
-        evaluate_response(
-            &tampered,
-            &id,
-            Some(&[0xAA; 16]),
-            &root,
-            now,
-            Duration::from_secs(300)
-        ),
+        evaluate_response(&tampered, &id, Some(&[0xAA; 16]), &root, now, Duration::from_secs(300)),
         Err(OcspError::BadSignature)
     );
 
@@ -245,37 +214,18 @@ fn replayed_responses_are_rejected() {
     let p = alg.windows(9).position(|w| w == sha256).unwrap();
     alg[p + 8] = 0x0e;
     assert_eq!(
-        evaluate_response(
-            &alg,
-            &id,
-            Some(&[0xAA; 16]),
-            &root,
-            now,
-            Duration::from_secs(300)
-        ),
-        Err(OcspError::UnsupportedAlgorithm(
-            "1.2.840.113549.1.1.14".into()
-        ))
+        evaluate_response(&alg, &id, Some(&[0xAA; 16]), &root, now, Duration::from_secs(300)),
+        Err(OcspError::UnsupportedAlgorithm("1.2.840.113549.1.1.14".into()))
     );
 
     // An issuer whose key is not RSA.
     openssl(
         s.pki.path(),
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            "ec.key",
-        ],
+        &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.key"],
     );
     openssl(
         s.pki.path(),
-        &[
-            "req", "-x509", "-key", "ec.key", "-out", "ec.pem", "-days", "3", "-subj", ROOT_DN,
-        ],
+        &["req", "-x509", "-key", "ec.key", "-out", "ec.pem", "-days", "3", "-subj", ROOT_DN],
     );
     assert!(matches!(
         evaluate_response(

@@ -75,34 +75,21 @@ fn audit_log_of_sign_and_text_read_holds_no_personal_data() {
     let text_read = Script::parse("text-read.apdu", TEXT_READ).unwrap();
 
     // A failed attempt with a wrong password, then the real sign, then the text read.
-    let wrong = run(
-        &sign_flow,
-        &mut t,
-        &options(SIM_AUTH_PIN, "WRONG1PASS", SIM_TEXT_PIN),
-    )
-    .unwrap();
+    let wrong =
+        run(&sign_flow, &mut t, &options(SIM_AUTH_PIN, "WRONG1PASS", SIM_TEXT_PIN)).unwrap();
     let (o, tries) = outcome(&wrong);
     assert_eq!((o, tries), (Outcome::WrongPin, Some(4)));
-    log.record(&AuditRecord::new(&reader, Operation::Sign, o).with_tries_left(4))
-        .unwrap();
+    log.record(&AuditRecord::new(&reader, Operation::Sign, o).with_tries_left(4)).unwrap();
 
     let good = options(SIM_AUTH_PIN, SIM_SIGN_PIN, SIM_TEXT_PIN);
     let signed = run(&sign_flow, &mut t, &good).unwrap();
     assert!(signed.passed, "{signed}");
-    log.log(
-        &reader,
-        Operation::Sign,
-        outcome(&signed).0,
-        Some(&sign_cert),
-    )
-    .unwrap();
+    log.log(&reader, Operation::Sign, outcome(&signed).0, Some(&sign_cert)).unwrap();
 
     let read = run(&text_read, &mut t, &good).unwrap();
     assert!(read.passed, "{read}");
-    log.log(&reader, Operation::ReadMyNumber, outcome(&read).0, None)
-        .unwrap();
-    log.log(&reader, Operation::ReadAttributes, outcome(&read).0, None)
-        .unwrap();
+    log.log(&reader, Operation::ReadMyNumber, outcome(&read).0, None).unwrap();
+    log.log(&reader, Operation::ReadAttributes, outcome(&read).0, None).unwrap();
     drop(log);
 
     let text = std::fs::read_to_string(&path).unwrap();
@@ -118,24 +105,12 @@ fn audit_log_of_sign_and_text_read_holds_no_personal_data() {
     ];
     forbidden.extend(holder.name.split('\u{3000}').map(str::to_string));
     for needle in &forbidden {
-        assert!(
-            !text.contains(needle.as_str()),
-            "{needle:?} in the audit log"
-        );
+        assert!(!text.contains(needle.as_str()), "{needle:?} in the audit log");
     }
-    let allowed: BTreeSet<&str> = [
-        "time",
-        "reader",
-        "operation",
-        "outcome",
-        "tries_left",
-        "cert_sha256",
-    ]
-    .into();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let allowed: BTreeSet<&str> =
+        ["time", "reader", "operation", "outcome", "tries_left", "cert_sha256"].into();
+    let lines: Vec<serde_json::Value> =
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4);
     for line in &lines {
         let obj = line.as_object().unwrap();

@@ -17,12 +17,8 @@ use mynacard::transport::pcsc::{PcscTransport, ShareMode};
 use zeroize::Zeroizing;
 
 fn shipped(name: &str) -> Script {
-    Script::load(
-        &PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("apdu-scripts")
-            .join(name),
-    )
-    .unwrap()
+    Script::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("apdu-scripts").join(name))
+        .unwrap()
 }
 
 /// Wait until the collected events satisfy `cond`.
@@ -53,17 +49,12 @@ fn watch_reports_readers_insertion_with_jpki_and_removal() {
     let watcher = {
         let (events, stop) = (events.clone(), stop.clone());
         std::thread::spawn(move || {
-            watch(&stop, &WatchOptions::default(), |e| {
-                events.lock().unwrap().push(e)
-            })
+            watch(&stop, &WatchOptions::default(), |e| events.lock().unwrap().push(e))
         })
     };
     assert!(
         wait_events(&events, Duration::from_secs(5), |e| {
-            e.iter()
-                .filter(|e| matches!(&e.event, Event::ReaderAdded { .. }))
-                .count()
-                >= 2
+            e.iter().filter(|e| matches!(&e.event, Event::ReaderAdded { .. })).count() >= 2
         }),
         "reader_added for both vpcd readers: {:?}",
         events.lock().unwrap()
@@ -83,8 +74,7 @@ fn watch_reports_readers_insertion_with_jpki_and_removal() {
     );
     sim.kill();
     let removed = |e: &[TimedEvent]| {
-        e.iter()
-            .any(|e| matches!(&e.event, Event::CardRemoved { reader } if reader == READER))
+        e.iter().any(|e| matches!(&e.event, Event::CardRemoved { reader } if reader == READER))
     };
     assert!(
         wait_events(&events, Duration::from_secs(10), removed),
@@ -128,13 +118,10 @@ fn shipped_scripts_run_through_pcsc() {
     let options = RunOptions {
         allow_pin_tries: false,
         env: Env::Map(
-            [
-                ("MYNACARD_PIN", AUTH_PIN),
-                ("MYNACARD_SIGN_PASSWORD", SIGN_PIN),
-            ]
-            .iter()
-            .map(|(k, v)| (k.to_string(), Zeroizing::new(v.to_string())))
-            .collect(),
+            [("MYNACARD_PIN", AUTH_PIN), ("MYNACARD_SIGN_PASSWORD", SIGN_PIN)]
+                .iter()
+                .map(|(k, v)| (k.to_string(), Zeroizing::new(v.to_string())))
+                .collect(),
         ),
     };
     for name in [

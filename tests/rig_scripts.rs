@@ -22,10 +22,7 @@ fn shipped(name: &str) -> Script {
 }
 
 fn sim() -> VirtualTransport {
-    VirtualTransport::new(VirtualCard::new(
-        CardImage::default_image(),
-        Profile::default(),
-    ))
+    VirtualTransport::new(VirtualCard::new(CardImage::default_image(), Profile::default()))
 }
 
 fn sim_with(profile: Profile) -> VirtualTransport {
@@ -36,19 +33,13 @@ fn env(pairs: &[(&str, &str)]) -> RunOptions {
     RunOptions {
         allow_pin_tries: false,
         env: Env::Map(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), Zeroizing::new(v.to_string())))
-                .collect(),
+            pairs.iter().map(|(k, v)| (k.to_string(), Zeroizing::new(v.to_string()))).collect(),
         ),
     }
 }
 
 fn good_env() -> RunOptions {
-    env(&[
-        ("MYNACARD_PIN", SIM_AUTH_PIN),
-        ("MYNACARD_SIGN_PASSWORD", SIM_SIGN_PIN),
-    ])
+    env(&[("MYNACARD_PIN", SIM_AUTH_PIN), ("MYNACARD_SIGN_PASSWORD", SIM_SIGN_PIN)])
 }
 
 /// Every way a secret could leak into text: as is, as hex, as spaced hex.
@@ -81,18 +72,12 @@ impl Transport for Renamed {
         self.inner.reset()
     }
     fn info(&self) -> ReaderInfo {
-        ReaderInfo {
-            name: self.name.clone(),
-            ..self.inner.info()
-        }
+        ReaderInfo { name: self.name.clone(), ..self.inner.info() }
     }
 }
 
 fn renamed(name: &str) -> Renamed {
-    Renamed {
-        inner: sim(),
-        name: name.to_string(),
-    }
+    Renamed { inner: sim(), name: name.to_string() }
 }
 
 #[test]
@@ -105,12 +90,7 @@ fn every_shipped_script_passes_on_the_virtual_card() {
     names.sort();
     assert_eq!(
         names,
-        [
-            "detect-jpki.apdu",
-            "pin-status.apdu",
-            "read-public-certs.apdu",
-            "sign-flow.apdu"
-        ]
+        ["detect-jpki.apdu", "pin-status.apdu", "read-public-certs.apdu", "sign-flow.apdu"]
     );
     for name in &names {
         let mut t = sim();
@@ -129,29 +109,16 @@ fn detect_jpki_pins_the_wire() {
     let commands: Vec<&str> = report.steps.iter().map(|s| s.command.as_str()).collect();
     assert_eq!(
         commands,
-        [
-            "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01",
-            "00 A4 02 0C 02 00 06",
-            "00 B0 00 00 20"
-        ]
+        ["00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01", "00 A4 02 0C 02 00 06", "00 B0 00 00 20"]
     );
     let last = report.steps.last().unwrap();
     assert_eq!(last.sw.as_deref(), Some("90 00"));
     assert_eq!(last.len, Some(32));
     assert_eq!(last.data.as_deref(), Some("4A 50 4B 49 41 50 49 43 …"));
     assert_eq!(last.name.as_deref(), Some("read token label"));
-    let history: Vec<String> = t
-        .card()
-        .with_card(|c| c.history().iter().map(|h| h.command.clone()).collect())
-        .unwrap();
-    assert_eq!(
-        history,
-        [
-            "00A4040C0AD392F000260100000001",
-            "00A4020C020006",
-            "00B0000020"
-        ]
-    );
+    let history: Vec<String> =
+        t.card().with_card(|c| c.history().iter().map(|h| h.command.clone()).collect()).unwrap();
+    assert_eq!(history, ["00A4040C0AD392F000260100000001", "00A4020C020006", "00B0000020"]);
 }
 
 #[test]
@@ -209,10 +176,7 @@ fn unmet_expectation_stops_with_step_expected_and_received() {
     assert_eq!(failure.expected.as_deref(), Some("90 00"));
     assert_eq!(failure.received.as_deref(), Some("6A 82"));
     assert_eq!(failure.line, 4);
-    assert_eq!(
-        failure.to_string(),
-        "step 2 'select missing EF': expected 90 00, received 6A 82"
-    );
+    assert_eq!(failure.to_string(), "step 2 'select missing EF': expected 90 00, received 6A 82");
     assert!(report
         .to_string()
         .ends_with("missing.apdu: FAILED on \"sim\" at line 4: step 2 'select missing EF': expected 90 00, received 6A 82"));
@@ -249,28 +213,18 @@ fn pin_spending_scripts_are_refused_on_real_readers() {
     assert!(matches!(&e, RunError::Refused { reader, .. } if reader.starts_with("SCM")));
     assert!(e.to_string().contains("--allow-pin-tries"), "{e}");
     assert_eq!(t.inner.card().with_card(|c| c.command_count()).unwrap(), 0);
-    let allowed = RunOptions {
-        allow_pin_tries: true,
-        ..good_env()
-    };
+    let allowed = RunOptions { allow_pin_tries: true, ..good_env() };
     assert!(run(&script, &mut t, &allowed).unwrap().passed);
     let mut vpcd = renamed("Virtual PCD 00 00");
     assert!(run(&script, &mut vpcd, &good_env()).unwrap().passed);
-    assert!(is_virtual_reader(&ReaderInfo {
-        name: "sim".into(),
-        ..ReaderInfo::default()
-    }));
+    assert!(is_virtual_reader(&ReaderInfo { name: "sim".into(), ..ReaderInfo::default() }));
 }
 
 #[test]
 fn missing_environment_stops_before_anything_is_sent() {
     let mut t = sim();
-    let e = run(
-        &shipped("sign-flow.apdu"),
-        &mut t,
-        &env(&[("MYNACARD_PIN", SIM_AUTH_PIN)]),
-    )
-    .unwrap_err();
+    let e = run(&shipped("sign-flow.apdu"), &mut t, &env(&[("MYNACARD_PIN", SIM_AUTH_PIN)]))
+        .unwrap_err();
     assert!(matches!(&e, RunError::MissingEnv { name } if name == "MYNACARD_SIGN_PASSWORD"));
     assert_eq!(
         e.to_string(),
@@ -282,26 +236,17 @@ fn missing_environment_stops_before_anything_is_sent() {
 #[test]
 fn transport_errors_and_short_responses_fail_the_step() {
     let mut t = sim_with(Profile {
-        faults: vec![Fault {
-            at: 2,
-            kind: FaultKind::Remove,
-        }],
+        faults: vec![Fault { at: 2, kind: FaultKind::Remove }],
         ..Profile::default()
     });
     let report = run(&shipped("detect-jpki.apdu"), &mut t, &RunOptions::default()).unwrap();
     assert_eq!(report.failed_step, Some(2));
     let step = report.failure().unwrap();
-    assert!(
-        step.error.as_deref().unwrap().contains("removed"),
-        "{step:?}"
-    );
+    assert!(step.error.as_deref().unwrap().contains("removed"), "{step:?}");
     assert!(step.to_string().contains("-> error: the card was removed"));
 
     let mut t = sim_with(Profile {
-        faults: vec![Fault {
-            at: 1,
-            kind: FaultKind::Truncate,
-        }],
+        faults: vec![Fault { at: 1, kind: FaultKind::Truncate }],
         ..Profile::default()
     });
     let report = run(&shipped("detect-jpki.apdu"), &mut t, &RunOptions::default()).unwrap();
@@ -320,15 +265,9 @@ fn exclusive_access_is_held_during_the_run_and_released_after() {
     let e = run(&shipped("detect-jpki.apdu"), &mut t, &RunOptions::default()).unwrap_err();
     assert!(matches!(e, RunError::Transport(TransportError::CardInUse)));
     drop(guard);
-    assert!(
-        run(&shipped("detect-jpki.apdu"), &mut t, &RunOptions::default())
-            .unwrap()
-            .passed
-    );
+    assert!(run(&shipped("detect-jpki.apdu"), &mut t, &RunOptions::default()).unwrap().passed);
     // The run released its own transaction: another client can talk to the card.
-    assert!(holder
-        .transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x01, 0x00])
-        .is_ok());
+    assert!(holder.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x01, 0x00]).is_ok());
 }
 
 #[test]
@@ -378,12 +317,7 @@ fn send_one_sends_a_single_command() {
     assert!(step.ok);
     assert_eq!(step.sw.as_deref(), Some("90 00"));
     send_one("00 A4 02 0C 02 00 18", &mut t, &opts).unwrap();
-    let step = send_one(
-        "00 20 00 80 $#env:MYNACARD_PIN $env:MYNACARD_PIN",
-        &mut t,
-        &opts,
-    )
-    .unwrap();
+    let step = send_one("00 20 00 80 $#env:MYNACARD_PIN $env:MYNACARD_PIN", &mut t, &opts).unwrap();
     assert_eq!(step.command, "00 20 00 80 **");
     assert_eq!(step.sw.as_deref(), Some("90 00"));
     // A literal PIN is accepted (the user typed it) but still redacted.
@@ -391,24 +325,16 @@ fn send_one_sends_a_single_command() {
     assert_eq!(step.command, "00 20 00 80 **");
     assert_eq!(step.to_string().matches("31 32").count(), 0);
 
-    assert!(matches!(
-        send_one("reset", &mut t, &opts),
-        Err(RunError::NotOneCommand)
-    ));
+    assert!(matches!(send_one("reset", &mut t, &opts), Err(RunError::NotOneCommand)));
     assert!(matches!(
         send_one("00 A4 04 0C\n00 A4 04 0C", &mut t, &opts),
         Err(RunError::NotOneCommand)
     ));
     let e = send_one("00 A4 0G", &mut t, &opts).unwrap_err();
     assert!(matches!(e, RunError::Script(_)));
-    assert!(e
-        .to_string()
-        .starts_with("command line:1: unexpected character 'G'"));
+    assert!(e.to_string().starts_with("command line:1: unexpected character 'G'"));
     let mut removed = sim_with(Profile {
-        faults: vec![Fault {
-            at: 1,
-            kind: FaultKind::Mute,
-        }],
+        faults: vec![Fault { at: 1, kind: FaultKind::Mute }],
         ..Profile::default()
     });
     let step = send_one("00 A4 04 0C 01 00", &mut removed, &opts).unwrap();
@@ -418,12 +344,8 @@ fn send_one_sends_a_single_command() {
 
 #[test]
 fn report_text_lists_every_step() {
-    let report: RunReport = run(
-        &shipped("detect-jpki.apdu"),
-        &mut sim(),
-        &RunOptions::default(),
-    )
-    .unwrap();
+    let report: RunReport =
+        run(&shipped("detect-jpki.apdu"), &mut sim(), &RunOptions::default()).unwrap();
     let text = report.to_string();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 4, "{text}");

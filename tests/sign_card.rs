@@ -11,16 +11,8 @@ use mynacard::sign::{sign_detached, CmsOptions, DigestInfoSigner, SoftwareSigner
 use rsa::pkcs8::DecodePrivateKey;
 
 fn openssl(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out
 }
 
@@ -108,10 +100,7 @@ fn cms_signed_through_the_card_client_with_one_verify() {
     };
 
     // What the card will be asked to sign, and its answer.
-    let mut soft = Recording {
-        inner: SoftwareSigner::new(key),
-        seen: vec![],
-    };
+    let mut soft = Recording { inner: SoftwareSigner::new(key), seen: vec![] };
     let expected_cms = sign_detached(content, &cert, &mut soft, &opts).unwrap();
     let digest_info = soft.seen.pop().unwrap();
     let signature = soft.inner.sign_digest_info(&digest_info).unwrap();
@@ -121,10 +110,7 @@ fn cms_signed_through_the_card_client_with_one_verify() {
         .expect("00A4040C0AD392F000260100000001", "9000")
         .expect("00A4020C02001B", "9000")
         .expect("00200080", "63C5")
-        .expect(
-            &format!("0020008008{}", hex::encode_upper(b"PASSWORD")),
-            "9000",
-        )
+        .expect(&format!("0020008008{}", hex::encode_upper(b"PASSWORD")), "9000")
         .expect("00A4020C020001", "9000");
     let mut off = 0;
     while off < cert.len() {
@@ -133,12 +119,8 @@ fn cms_signed_through_the_card_client_with_one_verify() {
         t = t.expect_bytes(&cmd, &ok(&cert[off..off + le]));
         off += le;
     }
-    let compute = [
-        &[0x80, 0x2A, 0x00, 0x80, digest_info.len() as u8][..],
-        &digest_info,
-        &[0x00],
-    ]
-    .concat();
+    let compute =
+        [&[0x80, 0x2A, 0x00, 0x80, digest_info.len() as u8][..], &digest_info, &[0x00]].concat();
     let t = t
         .expect("00A4020C02001A", "9000")
         .expect_bytes(&compute, &ok(&signature))
@@ -154,16 +136,8 @@ fn cms_signed_through_the_card_client_with_one_verify() {
 
     log.assert_done();
     let events = log.events();
-    assert_eq!(
-        events.iter().filter(|e| **e == Event::Begin).count(),
-        1,
-        "one transaction"
-    );
-    let verifies = log
-        .sent()
-        .iter()
-        .filter(|c| c.starts_with("00200080") && c.len() > 8)
-        .count();
+    assert_eq!(events.iter().filter(|e| **e == Event::Begin).count(), 1, "one transaction");
+    let verifies = log.sent().iter().filter(|c| c.starts_with("00200080") && c.len() > 8).count();
     assert_eq!(verifies, 1, "one VERIFY for certificate and signature");
     assert_eq!(cms, expected_cms);
 

@@ -26,20 +26,12 @@ impl Pki {
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs")
+    Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs")
 }
 
 fn ok(dir: &Path, args: &[&str]) {
     let out = openssl(dir, args);
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A root CA and an end-entity certificate made with the openssl CLI.
@@ -79,11 +71,8 @@ fn pki() -> Pki {
             "/C=JP/L=Tokyo/CN=Signer 01",
         ],
     );
-    std::fs::write(
-        d.join("ext.cnf"),
-        "keyUsage=critical,digitalSignature,nonRepudiation\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("ext.cnf"), "keyUsage=critical,digitalSignature,nonRepudiation\n")
+        .unwrap();
     ok(
         d,
         &[
@@ -105,24 +94,12 @@ fn pki() -> Pki {
             "ext.cnf",
         ],
     );
-    ok(
-        d,
-        &["x509", "-in", "ee.pem", "-outform", "DER", "-out", "ee.der"],
-    );
-    ok(
-        d,
-        &[
-            "x509", "-in", "ee.pem", "-pubkey", "-noout", "-out", "ee.pub",
-        ],
-    );
+    ok(d, &["x509", "-in", "ee.pem", "-outform", "DER", "-out", "ee.der"]);
+    ok(d, &["x509", "-in", "ee.pem", "-pubkey", "-noout", "-out", "ee.pub"]);
     let key_pem = std::fs::read_to_string(d.join("ee.key")).unwrap();
     let key = rsa::RsaPrivateKey::from_pkcs8_pem(&key_pem).unwrap();
     let ee_der = std::fs::read(d.join("ee.der")).unwrap();
-    Pki {
-        dir,
-        ee_der,
-        signer: SoftwareSigner::new(key),
-    }
+    Pki { dir, ee_der, signer: SoftwareSigner::new(key) }
 }
 
 fn cms_verify(pki: &Pki, sig: &str, content: &str, inform: &str) -> std::process::Output {
@@ -153,24 +130,12 @@ fn openssl_verifies_our_cms_and_rejects_tampered_content() {
     let mut pki = pki();
     let content = b"This document was signed with a My Number Card.\n".repeat(100);
     std::fs::write(pki.path("doc.txt"), &content).unwrap();
-    let cms = sign_detached(
-        &content,
-        &pki.ee_der.clone(),
-        &mut pki.signer,
-        &CmsOptions::default(),
-    )
-    .unwrap();
-    assert_eq!(
-        pki.signer.count, 1,
-        "the signed attributes are signed exactly once"
-    );
+    let cms = sign_detached(&content, &pki.ee_der.clone(), &mut pki.signer, &CmsOptions::default())
+        .unwrap();
+    assert_eq!(pki.signer.count, 1, "the signed attributes are signed exactly once");
     std::fs::write(pki.path("doc.p7s"), &cms).unwrap();
     let out = cms_verify(&pki, "doc.p7s", "doc.txt", "DER");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Verification successful"));
 
     let mut tampered = content.clone();
@@ -192,15 +157,10 @@ fn openssl_verifies_every_hash_and_signature_algorithm_and_pem() {
     std::fs::write(pki.path("doc.txt"), content).unwrap();
     let cert = pki.ee_der.clone();
     for hash in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
-        for signature_algorithm in [
-            SignatureAlgorithm::RsaEncryption,
-            SignatureAlgorithm::RsaWithDigest,
-        ] {
-            let opts = CmsOptions {
-                hash,
-                signature_algorithm,
-                signing_time: None,
-            };
+        for signature_algorithm in
+            [SignatureAlgorithm::RsaEncryption, SignatureAlgorithm::RsaWithDigest]
+        {
+            let opts = CmsOptions { hash, signature_algorithm, signing_time: None };
             let cms = sign_detached_reader(&content[..], &cert, &mut pki.signer, &opts).unwrap();
             std::fs::write(pki.path("doc.pem"), to_pem(&cms).unwrap()).unwrap();
             let out = cms_verify(&pki, "doc.pem", "doc.txt", "PEM");
@@ -217,10 +177,7 @@ fn openssl_verifies_every_hash_and_signature_algorithm_and_pem() {
 fn the_structure_holds_the_cades_attributes() {
     let mut pki = pki();
     let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000); // 2023-11-14T22:13:20Z
-    let opts = CmsOptions {
-        signing_time: Some(when),
-        ..CmsOptions::default()
-    };
+    let opts = CmsOptions { signing_time: Some(when), ..CmsOptions::default() };
     let cms = sign_detached(b"x", &pki.ee_der.clone(), &mut pki.signer, &opts).unwrap();
     let ci = cms::content_info::ContentInfo::from_der(&cms).unwrap();
     assert_eq!(ci.content_type, const_oid::db::rfc5911::ID_SIGNED_DATA);
@@ -233,35 +190,17 @@ fn the_structure_holds_the_cades_attributes() {
     };
     assert_eq!(cert, pki.ee_der);
     let si = sd.signer_infos.0.get(0).unwrap();
-    assert!(
-        matches!(si.sid, cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(ref ias)
-        if ias.serial_number.as_bytes() == [0x12, 0x34, 0xAB, 0xCD])
-    );
-    assert_eq!(
-        si.signature_algorithm.oid,
-        const_oid::db::rfc5912::RSA_ENCRYPTION
-    );
+    assert!(matches!(si.sid, cms::signed_data::SignerIdentifier::IssuerAndSerialNumber(ref ias)
+        if ias.serial_number.as_bytes() == [0x12, 0x34, 0xAB, 0xCD]));
+    assert_eq!(si.signature_algorithm.oid, const_oid::db::rfc5912::RSA_ENCRYPTION);
     assert_eq!(si.signature.as_bytes().len(), 256);
     let attrs = si.signed_attrs.as_ref().unwrap();
-    let find = |oid| {
-        attrs
-            .iter()
-            .find(|a| a.oid == oid)
-            .unwrap()
-            .values
-            .get(0)
-            .unwrap()
-            .to_der()
-            .unwrap()
-    };
+    let find =
+        |oid| attrs.iter().find(|a| a.oid == oid).unwrap().values.get(0).unwrap().to_der().unwrap();
     let md = find(const_oid::db::rfc5911::ID_MESSAGE_DIGEST);
     assert_eq!(&md[2..], &HashAlg::Sha256.digest(b"x")[..]);
     let time = find(const_oid::db::rfc5911::ID_SIGNING_TIME);
-    assert_eq!(
-        time,
-        [&[0x17, 0x0D][..], b"231114221320Z"].concat(),
-        "UTCTime"
-    );
+    assert_eq!(time, [&[0x17, 0x0D][..], b"231114221320Z"].concat(), "UTCTime");
     let ess = find(const_oid::db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2);
     let cert_hash = HashAlg::Sha256.digest(&pki.ee_der);
     assert!(
@@ -291,35 +230,15 @@ fn openssl_verifies_raw_signatures() {
         let flag = format!("-{}", hash.name());
         let out = openssl(
             pki.dir.path(),
-            &[
-                "dgst",
-                &flag,
-                "-verify",
-                "ee.pub",
-                "-signature",
-                "doc.sig",
-                "doc.bin",
-            ],
+            &["dgst", &flag, "-verify", "ee.pub", "-signature", "doc.sig", "doc.bin"],
         );
-        assert!(
-            out.status.success(),
-            "{hash}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{hash}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
     }
     std::fs::write(pki.path("doc.bin"), b"something else").unwrap();
     let out = openssl(
         pki.dir.path(),
-        &[
-            "dgst",
-            "-sha512",
-            "-verify",
-            "ee.pub",
-            "-signature",
-            "doc.sig",
-            "doc.bin",
-        ],
+        &["dgst", "-sha512", "-verify", "ee.pub", "-signature", "doc.sig", "doc.bin"],
     );
     assert!(!out.status.success());
 }
@@ -367,16 +286,9 @@ fn non_der_certificate(pki: &Pki) -> Vec<u8> {
         ],
     );
     let mut der = std::fs::read(pki.path("multi.der")).unwrap();
-    let o: Vec<u8> = [
-        &[0x30, 0x0A, 0x06, 0x03, 0x55, 0x04, 0x0A, 0x0C, 0x03][..],
-        b"Org",
-    ]
-    .concat();
-    let cn: Vec<u8> = [
-        &[0x30, 0x10, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0C, 0x09][..],
-        b"Signer 01",
-    ]
-    .concat();
+    let o: Vec<u8> = [&[0x30, 0x0A, 0x06, 0x03, 0x55, 0x04, 0x0A, 0x0C, 0x03][..], b"Org"].concat();
+    let cn: Vec<u8> =
+        [&[0x30, 0x10, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0C, 0x09][..], b"Signer 01"].concat();
     let sorted: Vec<u8> = [o.clone(), cn.clone()].concat();
     let at = der
         .windows(sorted.len())
@@ -407,10 +319,7 @@ fn cms_errors() {
         b"x",
         &pki.ee_der,
         &mut Fake(None),
-        &CmsOptions {
-            signing_time: Some(far),
-            ..opts.clone()
-        },
+        &CmsOptions { signing_time: Some(far), ..opts.clone() },
     )
     .unwrap_err();
     assert!(matches!(err, CmsError::SigningTime(_)), "{err:?}");

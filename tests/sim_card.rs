@@ -48,18 +48,11 @@ fn cert(len: usize, seed: u8) -> Vec<u8> {
 }
 
 fn free(data: Vec<u8>) -> EfImage {
-    EfImage {
-        data,
-        read: Access::Free,
-    }
+    EfImage { data, read: Access::Free }
 }
 
 fn pin(value: &[u8], tries: u8) -> PinImage {
-    PinImage {
-        value: Zeroizing::new(value.to_vec()),
-        tries_left: tries,
-        max_tries: tries,
-    }
+    PinImage { value: Zeroizing::new(value.to_vec()), tries_left: tries, max_tries: tries }
 }
 
 fn image() -> CardImage {
@@ -73,40 +66,19 @@ fn image() -> CardImage {
             (jpki::EF_AUTH_CA_CERT, free(cert(900, 2))),
             (
                 jpki::EF_SIGN_CERT,
-                EfImage {
-                    data: cert(SIGN_CERT_LEN, 3),
-                    read: Access::Pin(jpki::EF_SIGN_PIN),
-                },
+                EfImage { data: cert(SIGN_CERT_LEN, 3), read: Access::Pin(jpki::EF_SIGN_PIN) },
             ),
             (jpki::EF_SIGN_CA_CERT, free(cert(300, 4))),
             (jpki::EF_TOKEN_INFO, free(label)),
-            (
-                SECRET_FID,
-                EfImage {
-                    data: vec![1, 2, 3],
-                    read: Access::Never,
-                },
-            ),
+            (SECRET_FID, EfImage { data: vec![1, 2, 3], read: Access::Never }),
         ]),
         pins: BTreeMap::from([
             (jpki::EF_AUTH_PIN, pin(AUTH_PIN, facts::tries::AUTH)),
             (jpki::EF_SIGN_PIN, pin(SIGN_PIN, facts::tries::SIGN)),
         ]),
         keys: BTreeMap::from([
-            (
-                jpki::EF_AUTH_KEY,
-                KeyImage {
-                    key: key().clone(),
-                    pin: jpki::EF_AUTH_PIN,
-                },
-            ),
-            (
-                jpki::EF_SIGN_KEY,
-                KeyImage {
-                    key: key().clone(),
-                    pin: jpki::EF_SIGN_PIN,
-                },
-            ),
+            (jpki::EF_AUTH_KEY, KeyImage { key: key().clone(), pin: jpki::EF_AUTH_PIN }),
+            (jpki::EF_SIGN_KEY, KeyImage { key: key().clone(), pin: jpki::EF_SIGN_PIN }),
         ]),
     };
     let mut my_number = vec![0xFF, 0x10, 0x0C];
@@ -116,10 +88,7 @@ fn image() -> CardImage {
         aid: AID_TEXT.to_vec(),
         files: BTreeMap::from([(
             text::EF_MY_NUMBER,
-            EfImage {
-                data: my_number,
-                read: Access::Pin(text::EF_PIN),
-            },
+            EfImage { data: my_number, read: Access::Pin(text::EF_PIN) },
         )]),
         pins: BTreeMap::from([(text::EF_PIN, pin(TEXT_PIN, facts::tries::TEXT))]),
         keys: BTreeMap::new(),
@@ -131,10 +100,7 @@ fn image() -> CardImage {
         pins: BTreeMap::new(),
         keys: BTreeMap::new(),
     };
-    CardImage {
-        atr: SIM_ATR.to_vec(),
-        apps: vec![jpki_app, text_app, visual_app],
-    }
+    CardImage { atr: SIM_ATR.to_vec(), apps: vec![jpki_app, text_app, visual_app] }
 }
 
 fn card(profile: Profile) -> VirtualCard {
@@ -283,19 +249,13 @@ fn read_binary_chunks_offsets_and_end_of_file() {
     tx(&mut c, &select_ef(jpki::EF_AUTH_CERT));
     let want = cert(AUTH_CERT_LEN, 1);
     // The first 4 bytes tell the size.
-    assert_eq!(
-        tx(&mut c, "00B0000004"),
-        format!("{}9000", hex::encode_upper(&want[..4]))
-    );
+    assert_eq!(tx(&mut c, "00B0000004"), format!("{}9000", hex::encode_upper(&want[..4])));
     // Le 00 means 256.
     let (data, sw) = tx_data(&mut c, "00B0000000");
     assert_eq!((data.as_slice(), sw.as_str()), (&want[..256], "9000"));
     // Offset in P1 P2.
     let (data, sw) = tx_data(&mut c, "00B0010010");
-    assert_eq!(
-        (data.as_slice(), sw.as_str()),
-        (&want[0x100..0x110], "9000")
-    );
+    assert_eq!((data.as_slice(), sw.as_str()), (&want[0x100..0x110], "9000"));
     // Whole file in 256-byte chunks: the last answers the rest with 62 82.
     let (all, sw) = read_all_short(&mut c);
     assert_eq!(all, want);
@@ -342,11 +302,7 @@ fn read_binary_refusals() {
 
 #[test]
 fn wrong_le_6c_option_makes_the_client_resend() {
-    let mut c = card(Profile {
-        wrong_le_6c: true,
-        extended_length: true,
-        ..Profile::default()
-    });
+    let mut c = card(Profile { wrong_le_6c: true, extended_length: true, ..Profile::default() });
     tx(&mut c, SELECT_JPKI);
     tx(&mut c, &select_ef(jpki::EF_SIGN_CA_CERT)); // 300 bytes
     let want = cert(300, 4);
@@ -367,10 +323,7 @@ fn wrong_le_6c_option_makes_the_client_resend() {
 #[test]
 fn extended_length_on_and_off() {
     let want = cert(SIGN_CERT_LEN, 3);
-    let mut on = card(Profile {
-        extended_length: true,
-        ..Profile::default()
-    });
+    let mut on = card(Profile { extended_length: true, ..Profile::default() });
     tx(&mut on, SELECT_JPKI);
     tx(&mut on, &select_ef(jpki::EF_SIGN_PIN));
     // Extended VERIFY.
@@ -402,10 +355,7 @@ fn extended_length_on_and_off() {
 /// 63 C0 whatever the profile, and then the blocked status, without comparing.
 fn pin_lifecycle(blocked: BlockedStatus, aid_select: &str, pin_fid: u16, right: &[u8], max: u8) {
     let blocked_hex = hex::encode_upper(blocked.status_word().to_bytes());
-    let mut c = card(Profile {
-        blocked_status: blocked,
-        ..Profile::default()
-    });
+    let mut c = card(Profile { blocked_status: blocked, ..Profile::default() });
     tx(&mut c, aid_select);
     tx(&mut c, &select_ef(pin_fid));
     assert_eq!(tx(&mut c, "00200080"), format!("63C{max:X}"));
@@ -430,12 +380,7 @@ fn pin_lifecycle(blocked: BlockedStatus, aid_select: &str, pin_fid: u16, right: 
     tx(&mut c, aid_select);
     tx(&mut c, &select_ef(pin_fid));
     assert_eq!(tx(&mut c, &verify(right)), blocked_hex);
-    let app = c
-        .image()
-        .apps
-        .iter()
-        .find(|a| a.pins.contains_key(&pin_fid))
-        .expect("app");
+    let app = c.image().apps.iter().find(|a| a.pins.contains_key(&pin_fid)).expect("app");
     assert_eq!(app.pins[&pin_fid].tries_left, 0);
 }
 
@@ -448,44 +393,25 @@ fn auth_pin_lifecycle_each_blocked_status() {
     ] {
         pin_lifecycle(blocked, SELECT_JPKI, jpki::EF_AUTH_PIN, AUTH_PIN, 3);
     }
-    assert_eq!(
-        hex::encode_upper(BlockedStatus::TriesZero.status_word().to_bytes()),
-        "63C0"
-    );
+    assert_eq!(hex::encode_upper(BlockedStatus::TriesZero.status_word().to_bytes()), "63C0");
     assert_eq!(
         hex::encode_upper(BlockedStatus::AuthMethodBlocked.status_word().to_bytes()),
         "6983"
     );
     assert_eq!(
-        hex::encode_upper(
-            BlockedStatus::ReferenceDataNotUsable
-                .status_word()
-                .to_bytes()
-        ),
+        hex::encode_upper(BlockedStatus::ReferenceDataNotUsable.status_word().to_bytes()),
         "6984"
     );
 }
 
 #[test]
 fn sign_password_has_five_tries() {
-    pin_lifecycle(
-        BlockedStatus::AuthMethodBlocked,
-        SELECT_JPKI,
-        jpki::EF_SIGN_PIN,
-        SIGN_PIN,
-        5,
-    );
+    pin_lifecycle(BlockedStatus::AuthMethodBlocked, SELECT_JPKI, jpki::EF_SIGN_PIN, SIGN_PIN, 5);
 }
 
 #[test]
 fn text_pin_has_three_tries_and_guards_my_number() {
-    pin_lifecycle(
-        BlockedStatus::TriesZero,
-        SELECT_TEXT,
-        text::EF_PIN,
-        TEXT_PIN,
-        3,
-    );
+    pin_lifecycle(BlockedStatus::TriesZero, SELECT_TEXT, text::EF_PIN, TEXT_PIN, 3);
     let mut c = card(Profile::default());
     tx(&mut c, SELECT_TEXT);
     tx(&mut c, &select_ef(text::EF_MY_NUMBER));
@@ -587,10 +513,7 @@ fn signature_certificate_access_rule() {
     unlock(&mut c);
     // A failed SELECT of an unknown AID leaves it in force.
     assert_eq!(tx(&mut c, "00A4040C03A00000"), "6A82");
-    assert_eq!(
-        tx(&mut c, "00B0000004"),
-        format!("{}9000", hex::encode_upper(&want[..4]))
-    );
+    assert_eq!(tx(&mut c, "00B0000004"), format!("{}9000", hex::encode_upper(&want[..4])));
     // A warm reset clears the selection and the security state.
     c.reset();
     assert_eq!(tx(&mut c, "00B0000004"), "6986");
@@ -631,9 +554,7 @@ fn signatures_verify_with_the_public_key() {
     tx(&mut c, &select_ef(jpki::EF_AUTH_KEY));
     let (sig, sw) = tx_data(&mut c, &sign_apdu(&di));
     assert_eq!((sig.len(), sw.as_str()), (256, "9000"));
-    public
-        .verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
-        .expect("auth signature verifies");
+    public.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig).expect("auth signature verifies");
 
     tx(&mut c, &select_ef(jpki::EF_SIGN_PIN));
     assert_eq!(tx(&mut c, &verify(SIGN_PIN)), "9000");
@@ -642,9 +563,7 @@ fn signatures_verify_with_the_public_key() {
     assert_eq!(sw, "9000");
     // PKCS#1 v1.5 is deterministic: same key, same DigestInfo, same signature.
     assert_eq!(sig2, sig);
-    public
-        .verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig2)
-        .expect("sign signature verifies");
+    public.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig2).expect("sign signature verifies");
     assert_eq!(c.counts().compute_signature, 6);
     assert_eq!(c.counts().signatures, 2);
 
@@ -660,26 +579,16 @@ fn signatures_verify_with_the_public_key() {
     assert_eq!(tx(&mut c, "802A008000"), "6A80"); // case 2: no data
                                                   // Wrong P1 P2; Le too small for the signature.
     assert_eq!(
-        tx(
-            &mut c,
-            &format!("802A009E{:02X}{}00", di.len(), hex::encode_upper(&di))
-        ),
+        tx(&mut c, &format!("802A009E{:02X}{}00", di.len(), hex::encode_upper(&di))),
         "6A86"
     );
     assert_eq!(
-        tx(
-            &mut c,
-            &format!("802A0080{:02X}{}10", di.len(), hex::encode_upper(&di))
-        ),
+        tx(&mut c, &format!("802A0080{:02X}{}10", di.len(), hex::encode_upper(&di))),
         "6700"
     );
     // Without Le the signature still comes back.
     assert_eq!(
-        tx_data(
-            &mut c,
-            &format!("802A0080{:02X}{}", di.len(), hex::encode_upper(&di))
-        )
-        .0,
+        tx_data(&mut c, &format!("802A0080{:02X}{}", di.len(), hex::encode_upper(&di))).0,
         sig
     );
 
@@ -694,10 +603,7 @@ fn extended_signature_command() {
     let (_, di) = sha256_digest_info(b"x");
     let ext = format!("802A008000{:04X}{}0100", di.len(), hex::encode_upper(&di));
     for (extended, want_len, want_sw) in [(true, 256, "9000"), (false, 0, "6700")] {
-        let mut c = card(Profile {
-            extended_length: extended,
-            ..Profile::default()
-        });
+        let mut c = card(Profile { extended_length: extended, ..Profile::default() });
         tx(&mut c, SELECT_JPKI);
         tx(&mut c, &select_ef(jpki::EF_AUTH_PIN));
         tx(&mut c, &verify(AUTH_PIN));
@@ -711,10 +617,7 @@ fn extended_signature_command() {
 
 #[test]
 fn get_challenge() {
-    let mut c = card(Profile {
-        extended_length: true,
-        ..Profile::default()
-    });
+    let mut c = card(Profile { extended_length: true, ..Profile::default() });
     let (a, sw) = tx_data(&mut c, "0084000008");
     assert_eq!((a.len(), sw.as_str()), (8, "9000"));
     let (b, _) = tx_data(&mut c, "0084000008");
@@ -743,10 +646,7 @@ fn get_response_without_pending_data() {
 
 #[test]
 fn chained_responses_end_to_end() {
-    let mut c = card(Profile {
-        chain_responses: true,
-        ..Profile::default()
-    });
+    let mut c = card(Profile { chain_responses: true, ..Profile::default() });
     let want = cert(AUTH_CERT_LEN, 1);
     // Status-only answers are not chained.
     assert_eq!(tx(&mut c, SELECT_JPKI), "9000");
@@ -778,19 +678,14 @@ fn chained_responses_end_to_end() {
     assert_eq!(tx(&mut c, &sign_apdu(&di)), "6100");
     let (sig, sw) = tx_data(&mut c, "00C0000000");
     assert_eq!(sw, "9000");
-    RsaPublicKey::from(key())
-        .verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig)
-        .expect("verifies");
+    RsaPublicKey::from(key()).verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &sig).expect("verifies");
     assert_eq!(c.counts().get_response, 7);
 }
 
 #[test]
 fn chained_extended_read_announces_61_00() {
-    let mut c = card(Profile {
-        chain_responses: true,
-        extended_length: true,
-        ..Profile::default()
-    });
+    let mut c =
+        card(Profile { chain_responses: true, extended_length: true, ..Profile::default() });
     let want = cert(SIGN_CERT_LEN, 3);
     tx(&mut c, SELECT_JPKI);
     tx(&mut c, &select_ef(jpki::EF_SIGN_PIN));
@@ -818,17 +713,11 @@ fn chained_extended_read_announces_61_00() {
 #[test]
 fn fault_remove_lasts_until_power_on() {
     let mut c = card(Profile {
-        faults: vec![Fault {
-            at: 2,
-            kind: FaultKind::Remove,
-        }],
+        faults: vec![Fault { at: 2, kind: FaultKind::Remove }],
         ..Profile::default()
     });
     assert_eq!(tx(&mut c, SELECT_JPKI), "9000");
-    assert_eq!(
-        c.process(&bytes(&select_ef(jpki::EF_AUTH_CERT))),
-        Reply::Removed
-    );
+    assert_eq!(c.process(&bytes(&select_ef(jpki::EF_AUTH_CERT))), Reply::Removed);
     assert!(c.is_removed());
     assert_eq!(c.process(&bytes(SELECT_JPKI)), Reply::Removed);
     assert_eq!(c.process(&bytes("0084000008")), Reply::Removed);
@@ -844,40 +733,19 @@ fn fault_remove_lasts_until_power_on() {
 #[test]
 fn fault_mute_garbage_truncate_and_6f00() {
     let faults = vec![
-        Fault {
-            at: 3,
-            kind: FaultKind::Mute,
-        },
-        Fault {
-            at: 4,
-            kind: FaultKind::Garbage,
-        },
-        Fault {
-            at: 5,
-            kind: FaultKind::Truncate,
-        },
-        Fault {
-            at: 6,
-            kind: FaultKind::NoPreciseDiagnosis,
-        },
+        Fault { at: 3, kind: FaultKind::Mute },
+        Fault { at: 4, kind: FaultKind::Garbage },
+        Fault { at: 5, kind: FaultKind::Truncate },
+        Fault { at: 6, kind: FaultKind::NoPreciseDiagnosis },
     ];
-    let mut c = card(Profile {
-        faults,
-        ..Profile::default()
-    });
+    let mut c = card(Profile { faults, ..Profile::default() });
     tx(&mut c, SELECT_JPKI);
     tx(&mut c, &select_ef(jpki::EF_AUTH_PIN));
     // A wrong VERIFY struck by a fault is not executed: no try spent.
     assert_eq!(c.process(&bytes(&verify(b"0000"))), Reply::Mute);
-    assert_eq!(
-        c.process(&bytes(&verify(b"0000"))),
-        Reply::Bytes(GARBAGE_RESPONSE.to_vec())
-    );
+    assert_eq!(c.process(&bytes(&verify(b"0000"))), Reply::Bytes(GARBAGE_RESPONSE.to_vec()));
     assert_eq!(hex::encode_upper(GARBAGE_RESPONSE), "DEADBEEF");
-    assert_eq!(
-        c.process(&bytes(&verify(b"0000"))),
-        Reply::Bytes(TRUNCATED_RESPONSE.to_vec())
-    );
+    assert_eq!(c.process(&bytes(&verify(b"0000"))), Reply::Bytes(TRUNCATED_RESPONSE.to_vec()));
     assert_eq!(TRUNCATED_RESPONSE.len(), 1);
     assert_eq!(tx(&mut c, &verify(b"0000")), "6F00");
     assert_eq!(tx(&mut c, "00200080"), "63C3");
@@ -896,10 +764,7 @@ fn fault_mute_garbage_truncate_and_6f00() {
         ]
     );
     // A fault armed later counts from the last power-on.
-    c.add_fault(Fault {
-        at: 8,
-        kind: FaultKind::Mute,
-    });
+    c.add_fault(Fault { at: 8, kind: FaultKind::Mute });
     assert_eq!(c.process(&bytes("00200080")), Reply::Mute);
     assert_eq!(tx(&mut c, "00200080"), "63C3");
 }
@@ -910,11 +775,7 @@ fn fault_mute_garbage_truncate_and_6f00() {
 fn latencies_are_applied() {
     let apdu = Duration::from_millis(30);
     let sig = Duration::from_millis(60);
-    let mut c = card(Profile {
-        apdu_latency: apdu,
-        signature_latency: sig,
-        ..Profile::default()
-    });
+    let mut c = card(Profile { apdu_latency: apdu, signature_latency: sig, ..Profile::default() });
     let t = Instant::now();
     tx(&mut c, SELECT_JPKI);
     assert!(t.elapsed() >= apdu);
@@ -962,10 +823,7 @@ fn counters_and_redacted_history() {
     tx(&mut c, "00200080");
     tx(&mut c, &verify(b"WRONG1"));
     tx(&mut c, &verify(SIGN_PIN));
-    tx(
-        &mut c,
-        &format!("0024018006{}", hex::encode_upper(b"NEW123")),
-    );
+    tx(&mut c, &format!("0024018006{}", hex::encode_upper(b"NEW123")));
     tx(&mut c, &select_ef(jpki::EF_SIGN_CERT));
     tx(&mut c, "00B0000004");
     tx(&mut c, "00CA000000");
@@ -983,13 +841,7 @@ fn counters_and_redacted_history() {
     let lines: Vec<String> = c
         .history()
         .iter()
-        .map(|h| {
-            format!(
-                "{} {}",
-                h.command,
-                h.sw.map(|s| s.to_string()).unwrap_or_default()
-            )
-        })
+        .map(|h| format!("{} {}", h.command, h.sw.map(|s| s.to_string()).unwrap_or_default()))
         .collect();
     assert_eq!(lines[2], "00200080 63 C5 (5 tries left)");
     assert_eq!(c.history()[3].command, "00200080 **");
@@ -1089,10 +941,7 @@ proptest! {
 #[test]
 fn transport_transmits_and_reports() {
     let mut t = VirtualTransport::new(card(Profile::contact()));
-    assert_eq!(
-        hex::encode_upper(t.transmit(&bytes(SELECT_JPKI)).expect("select")),
-        "9000"
-    );
+    assert_eq!(hex::encode_upper(t.transmit(&bytes(SELECT_JPKI)).expect("select")), "9000");
     let info = t.info();
     assert_eq!(info.name, "sim");
     assert_eq!(info.atr, SIM_ATR.to_vec());
@@ -1112,53 +961,23 @@ fn transport_reset_clears_security_state() {
     ] {
         assert_eq!(t.transmit(&bytes(apdu)).expect("ok"), vec![0x90, 0x00]);
     }
-    assert_eq!(
-        t.transmit(&bytes("00B0000002")).expect("read"),
-        vec![0x30, 0x82, 0x90, 0x00]
-    );
+    assert_eq!(t.transmit(&bytes("00B0000002")).expect("read"), vec![0x30, 0x82, 0x90, 0x00]);
     t.reset().expect("reset");
     t.transmit(&bytes(SELECT_JPKI)).expect("select");
-    t.transmit(&bytes(&select_ef(jpki::EF_SIGN_CERT)))
-        .expect("select ef");
-    assert_eq!(
-        t.transmit(&bytes("00B0000002")).expect("read"),
-        vec![0x69, 0x82]
-    );
+    t.transmit(&bytes(&select_ef(jpki::EF_SIGN_CERT))).expect("select ef");
+    assert_eq!(t.transmit(&bytes("00B0000002")).expect("read"), vec![0x69, 0x82]);
 }
 
 #[test]
 fn transport_maps_mute_and_removed() {
-    let faults = vec![
-        Fault {
-            at: 1,
-            kind: FaultKind::Mute,
-        },
-        Fault {
-            at: 2,
-            kind: FaultKind::Remove,
-        },
-    ];
-    let mut t = VirtualTransport::new(card(Profile {
-        faults,
-        ..Profile::default()
-    }));
-    assert!(matches!(
-        t.transmit(&bytes(SELECT_JPKI)),
-        Err(TransportError::Mute)
-    ));
-    assert!(matches!(
-        t.transmit(&bytes(SELECT_JPKI)),
-        Err(TransportError::CardRemoved)
-    ));
-    assert!(matches!(
-        t.transmit(&bytes(SELECT_JPKI)),
-        Err(TransportError::CardRemoved)
-    ));
+    let faults =
+        vec![Fault { at: 1, kind: FaultKind::Mute }, Fault { at: 2, kind: FaultKind::Remove }];
+    let mut t = VirtualTransport::new(card(Profile { faults, ..Profile::default() }));
+    assert!(matches!(t.transmit(&bytes(SELECT_JPKI)), Err(TransportError::Mute)));
+    assert!(matches!(t.transmit(&bytes(SELECT_JPKI)), Err(TransportError::CardRemoved)));
+    assert!(matches!(t.transmit(&bytes(SELECT_JPKI)), Err(TransportError::CardRemoved)));
     t.card().with_card(|c| c.power_on()).expect("card");
-    assert_eq!(
-        t.transmit(&bytes(SELECT_JPKI)).expect("back"),
-        vec![0x90, 0x00]
-    );
+    assert_eq!(t.transmit(&bytes(SELECT_JPKI)).expect("back"), vec![0x90, 0x00]);
 }
 
 #[test]
@@ -1168,30 +987,16 @@ fn exclusive_transaction_between_two_transports() {
     let mut b = shared.transport();
     {
         let mut guard = a.exclusive().expect("a takes the card");
-        assert_eq!(
-            guard.transmit(&bytes(SELECT_JPKI)).expect("inside"),
-            vec![0x90, 0x00]
-        );
-        assert!(matches!(
-            b.transmit(&bytes(SELECT_JPKI)),
-            Err(TransportError::CardInUse)
-        ));
-        assert!(matches!(
-            b.exclusive().map(|_| ()),
-            Err(TransportError::CardInUse)
-        ));
+        assert_eq!(guard.transmit(&bytes(SELECT_JPKI)).expect("inside"), vec![0x90, 0x00]);
+        assert!(matches!(b.transmit(&bytes(SELECT_JPKI)), Err(TransportError::CardInUse)));
+        assert!(matches!(b.exclusive().map(|_| ()), Err(TransportError::CardInUse)));
         assert!(matches!(b.reset(), Err(TransportError::CardInUse)));
         {
             // Nested transactions of the holder are fine and do not release early.
             let mut inner = guard.exclusive().expect("nested");
-            inner
-                .transmit(&bytes(&select_ef(jpki::EF_AUTH_PIN)))
-                .expect("nested transmit");
+            inner.transmit(&bytes(&select_ef(jpki::EF_AUTH_PIN))).expect("nested transmit");
         }
-        assert!(matches!(
-            b.transmit(&bytes(SELECT_JPKI)),
-            Err(TransportError::CardInUse)
-        ));
+        assert!(matches!(b.transmit(&bytes(SELECT_JPKI)), Err(TransportError::CardInUse)));
         assert_eq!(
             hex::encode_upper(guard.transmit(&bytes("00200080")).expect("still held")),
             "63C3"
@@ -1200,15 +1005,9 @@ fn exclusive_transaction_between_two_transports() {
         assert_eq!(guard.info().name, "sim");
     }
     // Released on drop.
-    assert_eq!(
-        b.transmit(&bytes(SELECT_JPKI)).expect("free again"),
-        vec![0x90, 0x00]
-    );
+    assert_eq!(b.transmit(&bytes(SELECT_JPKI)).expect("free again"), vec![0x90, 0x00]);
     let _g = b.exclusive().expect("b takes it");
-    assert!(matches!(
-        a.transmit(&bytes(SELECT_JPKI)),
-        Err(TransportError::CardInUse)
-    ));
+    assert!(matches!(a.transmit(&bytes(SELECT_JPKI)), Err(TransportError::CardInUse)));
     // Direct access (tests, the vpcd bridge) sees one card.
     assert_eq!(shared.with_card(|c| c.command_count()).expect("card"), 4);
 }
@@ -1224,10 +1023,7 @@ fn transport_on_another_thread_waits_for_the_card() {
             let mut t = shared.transport();
             std::thread::spawn(move || {
                 for _ in 0..10 {
-                    assert_eq!(
-                        t.transmit(&bytes(SELECT_JPKI)).expect("select"),
-                        vec![0x90, 0x00]
-                    );
+                    assert_eq!(t.transmit(&bytes(SELECT_JPKI)).expect("select"), vec![0x90, 0x00]);
                 }
             })
         })
@@ -1235,12 +1031,7 @@ fn transport_on_another_thread_waits_for_the_card() {
     for h in handles {
         h.join().expect("thread");
     }
-    assert_eq!(
-        shared
-            .with_card(|c| c.counts().select_application)
-            .expect("card"),
-        20
-    );
+    assert_eq!(shared.with_card(|c| c.counts().select_application).expect("card"), 20);
 }
 
 #[test]
@@ -1253,18 +1044,9 @@ fn poisoned_card_is_an_error_not_a_panic() {
     })
     .join();
     assert!(crashed.is_err());
-    assert!(matches!(
-        t.transmit(&bytes(SELECT_JPKI)),
-        Err(TransportError::ReaderGone { .. })
-    ));
-    assert!(matches!(
-        t.exclusive().map(|_| ()),
-        Err(TransportError::ReaderGone { .. })
-    ));
+    assert!(matches!(t.transmit(&bytes(SELECT_JPKI)), Err(TransportError::ReaderGone { .. })));
+    assert!(matches!(t.exclusive().map(|_| ()), Err(TransportError::ReaderGone { .. })));
     assert!(matches!(t.reset(), Err(TransportError::ReaderGone { .. })));
-    assert!(matches!(
-        shared.with_card(|_| ()),
-        Err(TransportError::ReaderGone { .. })
-    ));
+    assert!(matches!(shared.with_card(|_| ()), Err(TransportError::ReaderGone { .. })));
     assert_eq!(t.info().name, "sim");
 }

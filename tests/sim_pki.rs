@@ -68,11 +68,8 @@ fn openssl(args: &[&str], cwd: &Path) -> (bool, String) {
         .current_dir(cwd)
         .output()
         .expect("the openssl binary is needed by these tests");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 
@@ -155,19 +152,10 @@ fn jpki_card_image_has_the_card_layout() {
     let app = image.app(&facts::AID_JPKI).unwrap();
     assert_eq!(app.files[&j::EF_AUTH_CERT].data, pki.auth.cert);
     assert_eq!(app.files[&j::EF_AUTH_CERT].read, Access::Free);
-    assert_eq!(
-        app.files[&j::EF_AUTH_CA_CERT].data,
-        pki.auth.root.cert_der()
-    );
+    assert_eq!(app.files[&j::EF_AUTH_CA_CERT].data, pki.auth.root.cert_der());
     assert_eq!(app.files[&j::EF_SIGN_CERT].data, pki.sign.cert);
-    assert_eq!(
-        app.files[&j::EF_SIGN_CERT].read,
-        Access::Pin(j::EF_SIGN_PIN)
-    );
-    assert_eq!(
-        app.files[&j::EF_SIGN_CA_CERT].data,
-        pki.sign.root.cert_der()
-    );
+    assert_eq!(app.files[&j::EF_SIGN_CERT].read, Access::Pin(j::EF_SIGN_PIN));
+    assert_eq!(app.files[&j::EF_SIGN_CA_CERT].data, pki.sign.root.cert_der());
     let token = &app.files[&j::EF_TOKEN_INFO].data;
     assert_eq!(&token[..32], b"JPKIAPICCTOKEN2                 ");
     assert!(token.len() > 32);
@@ -188,13 +176,7 @@ fn jpki_card_image_has_the_card_layout() {
     let cert = Certificate::from_der(&pki.sign.cert).unwrap();
     let spki =
         rsa::pkcs8::EncodePublicKey::to_public_key_der(&pki.sign.key.to_public_key()).unwrap();
-    assert_eq!(
-        cert.tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .unwrap(),
-        spki.as_bytes()
-    );
+    assert_eq!(cert.tbs_certificate.subject_public_key_info.to_der().unwrap(), spki.as_bytes());
 
     let text = image.app(&facts::AID_TEXT).unwrap();
     assert_eq!(text.pins[&facts::text::EF_PIN].value[..], b"1234"[..]);
@@ -245,10 +227,7 @@ fn holder_data_round_trips_through_the_text_application() {
     let tags: Vec<_> = inner.iter().map(|(t, _)| t[1]).collect();
     assert_eq!(tags, [0x21, 0x22, 0x23, 0x24, 0x25]);
     assert_eq!(String::from_utf8(inner[1].1.clone()).unwrap(), holder.name);
-    assert_eq!(
-        String::from_utf8(inner[2].1.clone()).unwrap(),
-        holder.address
-    );
+    assert_eq!(String::from_utf8(inner[2].1.clone()).unwrap(), holder.address);
     assert_eq!(inner[3].1, b"19900515");
     assert_eq!(inner[4].1, b"2");
     assert!(holder.name.contains('\u{3000}'));
@@ -321,15 +300,8 @@ fn openssl_accepts_both_certificates_and_responders() {
             assert!(ok && out.contains(": OK"), "{leaf}: {out}");
         }
         // Across hierarchies: refused.
-        let other = if h == "sign" {
-            "auth-root.pem"
-        } else {
-            "sign-root.pem"
-        };
-        let (ok, out) = openssl(
-            &["verify", "-CAfile", other, &format!("{h}-cert.pem")],
-            &dir,
-        );
+        let other = if h == "sign" { "auth-root.pem" } else { "sign-root.pem" };
+        let (ok, out) = openssl(&["verify", "-CAfile", other, &format!("{h}-cert.pem")], &dir);
         assert!(!ok, "{out}");
     }
 }
@@ -341,16 +313,12 @@ fn openssl_verifies_every_crl_signature() {
         for c in ["empty", "revoked", "hold", "other-city"] {
             let crl = format!("{h}-crl-{c}.pem");
             let root = format!("{h}-root.pem");
-            let (ok, out) = openssl(
-                &["crl", "-in", &crl, "-noout", "-verify", "-CAfile", &root],
-                &dir,
-            );
+            let (ok, out) =
+                openssl(&["crl", "-in", &crl, "-noout", "-verify", "-CAfile", &root], &dir);
             assert!(ok && out.contains("verify OK"), "{crl}: {out}");
             let der = format!("{h}-crl-{c}.der");
             let (ok, out) = openssl(
-                &[
-                    "crl", "-inform", "DER", "-in", &der, "-noout", "-verify", "-CAfile", &root,
-                ],
+                &["crl", "-inform", "DER", "-in", &der, "-noout", "-verify", "-CAfile", &root],
                 &dir,
             );
             assert!(ok && out.contains("verify OK"), "{der}: {out}");
@@ -395,14 +363,7 @@ fn openssl_ocsp_index_files_parse() {
     let fields: Vec<_> = index.trim_end().split('\t').collect();
     assert_eq!(
         fields,
-        [
-            "V",
-            "350515145959Z",
-            "",
-            "02001234",
-            "unknown",
-            "/C=JP/CN=SIMA7Q2K9X1M3Z4F8"
-        ]
+        ["V", "350515145959Z", "", "02001234", "unknown", "/C=JP/CN=SIMA7Q2K9X1M3Z4F8"]
     );
     let revoked = std::fs::read_to_string(dir.join("sign-index-revoked.txt")).unwrap();
     assert!(revoked.starts_with("R\t350515145959Z\t250520030000Z,keyCompromise\t01001234\t"));
@@ -423,10 +384,7 @@ fn openssl_ocsp_index_files_parse() {
         &dir,
     );
     assert!(ok, "{out}");
-    for (idx, status) in [
-        ("auth-index.txt", ": good"),
-        ("auth-index-revoked.txt", ": revoked"),
-    ] {
+    for (idx, status) in [("auth-index.txt", ": good"), ("auth-index-revoked.txt", ": revoked")] {
         let resp = tmp.path().join("resp.der");
         let (ok, out) = openssl(
             &[
@@ -462,10 +420,7 @@ fn openssl_ocsp_index_files_parse() {
             ],
             &dir,
         );
-        assert!(
-            ok && out.contains("Response verify OK") && out.contains(status),
-            "{idx}: {out}"
-        );
+        assert!(ok && out.contains("Response verify OK") && out.contains(status), "{idx}: {out}");
     }
 }
 
@@ -484,12 +439,7 @@ fn ext<'a, T: Decode<'a>>(cert: &'a Certificate, oid: der::asn1::ObjectIdentifie
 }
 
 fn has_ext(cert: &Certificate, oid: der::asn1::ObjectIdentifier) -> bool {
-    cert.tbs_certificate
-        .extensions
-        .as_ref()
-        .unwrap()
-        .iter()
-        .any(|e| e.extn_id == oid)
+    cert.tbs_certificate.extensions.as_ref().unwrap().iter().any(|e| e.extn_id == oid)
 }
 
 use const_oid::db::rfc5280 as o;
@@ -502,27 +452,18 @@ fn signature_certificate_follows_the_jpki_profile() {
     assert_eq!(cert.signature_algorithm.oid, pki::oid::SHA256_WITH_RSA);
     assert_eq!(tbs.issuer, *pki.sign.root.name());
     assert_eq!(tbs.issuer.to_string(), "OU=Japan Agency for Local Authority Information Systems,OU=JPKI for digital signature,O=JPKI-SIM,C=JP");
-    assert_eq!(
-        tbs.subject.to_string(),
-        "CN=SIM20250401S0000001,L=Yumemi-shi,L=Nijiiro-ken,C=JP"
-    );
+    assert_eq!(tbs.subject.to_string(), "CN=SIM20250401S0000001,L=Yumemi-shi,L=Nijiiro-ken,C=JP");
     assert_eq!(
         tbs.validity.not_after.to_unix_duration().as_secs() % 86400,
         14 * 3600 + 59 * 60 + 59
     );
     let (crit, ku): (bool, KeyUsage) = ext(&cert, o::ID_CE_KEY_USAGE);
     assert!(crit);
-    assert_eq!(
-        ku.0,
-        KeyUsages::DigitalSignature | KeyUsages::NonRepudiation
-    );
+    assert_eq!(ku.0, KeyUsages::DigitalSignature | KeyUsages::NonRepudiation);
     let (crit, cp): (bool, CertificatePolicies) = ext(&cert, o::ID_CE_CERTIFICATE_POLICIES);
     assert!(crit);
     assert_eq!(cp.0.len(), 1);
-    assert_eq!(
-        cp.0[0].policy_identifier.to_string(),
-        "1.2.392.200149.8.5.1.1.20"
-    );
+    assert_eq!(cp.0[0].policy_identifier.to_string(), "1.2.392.200149.8.5.1.1.20");
     let (_, san): (bool, SubjectAltName) = ext(&cert, o::ID_CE_SUBJECT_ALT_NAME);
     let values: Vec<(String, String)> = san
         .0
@@ -530,9 +471,7 @@ fn signature_certificate_follows_the_jpki_profile() {
         .map(|g| match g {
             GeneralName::OtherName(on) => (
                 on.type_id.to_string(),
-                der::asn1::Utf8StringRef::try_from(&on.value)
-                    .unwrap()
-                    .to_string(),
+                der::asn1::Utf8StringRef::try_from(&on.value).unwrap().to_string(),
             ),
             other => panic!("unexpected {other:?}"),
         })
@@ -541,21 +480,12 @@ fn signature_certificate_follows_the_jpki_profile() {
     assert_eq!(
         values,
         [
-            (
-                "1.2.392.200149.8.5.5.1".to_string(),
-                "番号　花子".to_string()
-            ),
+            ("1.2.392.200149.8.5.5.1".to_string(), "番号　花子".to_string()),
             ("1.2.392.200149.8.5.5.2".to_string(), h.name_flags.clone()),
             ("1.2.392.200149.8.5.5.3".to_string(), "2".to_string()),
-            (
-                "1.2.392.200149.8.5.5.4".to_string(),
-                "419900515".to_string()
-            ),
+            ("1.2.392.200149.8.5.5.4".to_string(), "419900515".to_string()),
             ("1.2.392.200149.8.5.5.5".to_string(), h.address.clone()),
-            (
-                "1.2.392.200149.8.5.5.6".to_string(),
-                h.address_flags.clone()
-            ),
+            ("1.2.392.200149.8.5.5.6".to_string(), h.address_flags.clone()),
         ]
     );
     let (_, ian): (bool, x509_cert::ext::pkix::IssuerAltName) =
@@ -569,18 +499,9 @@ fn signature_certificate_follows_the_jpki_profile() {
     assert!(has_ext(&cert, o::ID_CE_SUBJECT_KEY_IDENTIFIER));
     assert!(!has_ext(&cert, o::ID_PE_AUTHORITY_INFO_ACCESS));
     // Only keyUsage and certificatePolicies are critical.
-    let critical: Vec<_> = tbs
-        .extensions
-        .as_ref()
-        .unwrap()
-        .iter()
-        .filter(|e| e.critical)
-        .map(|e| e.extn_id)
-        .collect();
-    assert_eq!(
-        critical,
-        [o::ID_CE_KEY_USAGE, o::ID_CE_CERTIFICATE_POLICIES]
-    );
+    let critical: Vec<_> =
+        tbs.extensions.as_ref().unwrap().iter().filter(|e| e.critical).map(|e| e.extn_id).collect();
+    assert_eq!(critical, [o::ID_CE_KEY_USAGE, o::ID_CE_CERTIFICATE_POLICIES]);
 }
 
 fn assert_crldp(cert: &Certificate, expected: &x509_cert::name::Name, text: &str) {
@@ -613,24 +534,15 @@ fn assert_full_aki(cert: &Certificate, issuer: &Issuer) {
 fn authentication_certificate_follows_the_jpki_profile() {
     let pki = default_pki();
     let cert = Certificate::from_der(&pki.auth.cert).unwrap();
-    assert_eq!(
-        cert.tbs_certificate.subject.to_string(),
-        "CN=SIMA7Q2K9X1M3Z4F8,C=JP"
-    );
+    assert_eq!(cert.tbs_certificate.subject.to_string(), "CN=SIMA7Q2K9X1M3Z4F8,C=JP");
     let (crit, ku): (bool, KeyUsage) = ext(&cert, o::ID_CE_KEY_USAGE);
     assert!(crit);
-    assert_eq!(
-        ku.0,
-        der::flagset::FlagSet::from(KeyUsages::DigitalSignature)
-    );
+    assert_eq!(ku.0, der::flagset::FlagSet::from(KeyUsages::DigitalSignature));
     let (_, eku): (bool, ExtendedKeyUsage) = ext(&cert, o::ID_CE_EXT_KEY_USAGE);
     assert_eq!(eku.0, [o::ID_KP_CLIENT_AUTH]);
     let (crit, cp): (bool, CertificatePolicies) = ext(&cert, o::ID_CE_CERTIFICATE_POLICIES);
     assert!(crit);
-    assert_eq!(
-        cp.0[0].policy_identifier.to_string(),
-        "1.2.392.200149.8.5.1.3.30"
-    );
+    assert_eq!(cp.0[0].policy_identifier.to_string(), "1.2.392.200149.8.5.1.3.30");
     let (_, aia): (bool, AuthorityInfoAccessSyntax) = ext(&cert, o::ID_PE_AUTHORITY_INFO_ACCESS);
     assert_eq!(aia.0[0].access_method, o::ID_AD_OCSP);
     match &aia.0[0].access_location {
@@ -678,10 +590,7 @@ fn crl_idp(crl: &CertificateList) -> (bool, IssuingDistributionPoint) {
         .iter()
         .find(|e| e.extn_id == o::ID_CE_ISSUING_DISTRIBUTION_POINT)
         .expect("IDP present under its real OID");
-    (
-        e.critical,
-        IssuingDistributionPoint::from_der(e.extn_value.as_bytes()).unwrap(),
-    )
+    (e.critical, IssuingDistributionPoint::from_der(e.extn_value.as_bytes()).unwrap())
 }
 
 fn entry_reason(entry: &x509_cert::crl::RevokedCert) -> CrlReason {
@@ -710,9 +619,7 @@ fn crls_are_partitioned_and_hold_the_right_entries() {
             assert!(crit);
             assert_eq!(
                 idp.distribution_point,
-                Some(DistributionPointName::FullName(vec![
-                    GeneralName::DirectoryName(dp.clone())
-                ]))
+                Some(DistributionPointName::FullName(vec![GeneralName::DirectoryName(dp.clone())]))
             );
         }
         assert_ne!(h.crl_dp, h.other_crl_dp);
@@ -727,10 +634,7 @@ fn crls_are_partitioned_and_hold_the_right_entries() {
             .revoked_certificates
             .unwrap();
         assert_eq!(revoked.len(), 5);
-        let mine: Vec<_> = revoked
-            .iter()
-            .filter(|r| r.serial_number == serial)
-            .collect();
+        let mine: Vec<_> = revoked.iter().filter(|r| r.serial_number == serial).collect();
         assert_eq!(mine.len(), 1);
         assert_eq!(entry_reason(mine[0]), CrlReason::KeyCompromise);
         let hold = CertificateList::from_der(&h.crl_hold)
@@ -771,19 +675,11 @@ fn a_million_entry_crl_is_built_quickly_and_verifies() {
     let entries = (0..1_000_000u64).map(|i| RevokedEntry {
         serial: 0x0300_0000 + i,
         revoked_at: datetime!(2025-12-01 00:00:00 UTC),
-        reason: if i % 10 == 0 {
-            Some(CrlReason::CertificateHold)
-        } else {
-            None
-        },
+        reason: if i % 10 == 0 { Some(CrlReason::CertificateHold) } else { None },
     });
     let crl = build_crl_with(&pki.auth.root, &spec, entries).unwrap();
     let took = start.elapsed();
-    assert!(
-        crl.len() > 20_000_000 && crl.len() < 30_000_000,
-        "{}",
-        crl.len()
-    );
+    assert!(crl.len() > 20_000_000 && crl.len() < 30_000_000, "{}", crl.len());
     assert!(took.as_secs() < 30, "{took:?}");
     verify_signed(&crl, &pki.auth.root);
 }
@@ -820,10 +716,7 @@ fn build_crl_matches_x509_cert_decoding() {
     // 0x80 needs a leading zero octet to stay positive.
     assert_eq!(entries[0].serial_number.as_bytes(), [0x00, 0x80]);
     assert!(entries[0].crl_entry_extensions.is_none());
-    assert!(matches!(
-        entries[1].revocation_date,
-        x509_cert::time::Time::GeneralTime(_)
-    ));
+    assert!(matches!(entries[1].revocation_date, x509_cert::time::Time::GeneralTime(_)));
     assert_eq!(entry_reason(&entries[1]), CrlReason::Superseded);
     assert!(!tbs
         .crl_extensions
@@ -839,11 +732,7 @@ fn build_crl_matches_x509_cert_decoding() {
 fn issuing_api_makes_negative_cases_openssl_rejects() {
     let pki = default_pki();
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        tmp.path().join("root.pem"),
-        pki.auth.root.cert_pem().unwrap(),
-    )
-    .unwrap();
+    std::fs::write(tmp.path().join("root.pem"), pki.auth.root.cert_pem().unwrap()).unwrap();
     let subject_key = pki.auth.key.to_public_key();
     let base = || {
         CertSpec::jpki_auth(
@@ -857,10 +746,7 @@ fn issuing_api_makes_negative_cases_openssl_rejects() {
         let der = issuer.issue(&subject_key, spec).unwrap();
         let file = tmp.path().join(format!("{name}.pem"));
         std::fs::write(&file, to_pem("CERTIFICATE", &der).unwrap()).unwrap();
-        openssl(
-            &["verify", "-CAfile", "root.pem", file.to_str().unwrap()],
-            tmp.path(),
-        )
+        openssl(&["verify", "-CAfile", "root.pem", file.to_str().unwrap()], tmp.path())
     };
     let (ok, out) = check("good", &base(), &pki.auth.root);
     assert!(ok, "{out}");
@@ -874,9 +760,7 @@ fn issuing_api_makes_negative_cases_openssl_rejects() {
     let (ok, out) = check("future", &future, &pki.auth.root);
     assert!(!ok && out.contains("not yet valid"), "{out}");
     let mut unknown = base();
-    unknown
-        .extra_extensions
-        .push(unknown_critical_extension().unwrap());
+    unknown.extra_extensions.push(unknown_critical_extension().unwrap());
     let (ok, out) = check("unknown", &unknown, &pki.auth.root);
     assert!(!ok && out.contains("unhandled critical extension"), "{out}");
     // Issued by the wrong root (same hierarchy name, other key).
@@ -890,22 +774,14 @@ fn issuing_api_makes_negative_cases_openssl_rejects() {
     // Fields openssl does not judge but our verifier must: present as asked.
     let mut wrong = base();
     wrong.key_usage = Some(KeyUsage(KeyUsages::KeyEncipherment.into()));
-    wrong.policies = vec![der::asn1::ObjectIdentifier::new_unwrap(
-        "1.2.392.200149.8.5.1.0.30",
-    )];
+    wrong.policies = vec![der::asn1::ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.0.30")];
     wrong.ocsp_url = None;
     wrong.authority_key_id = AkiStyle::KeyIdOnly;
     let cert = Certificate::from_der(&pki.auth.root.issue(&subject_key, &wrong).unwrap()).unwrap();
     let (_, ku): (bool, KeyUsage) = ext(&cert, o::ID_CE_KEY_USAGE);
-    assert_eq!(
-        ku.0,
-        der::flagset::FlagSet::from(KeyUsages::KeyEncipherment)
-    );
+    assert_eq!(ku.0, der::flagset::FlagSet::from(KeyUsages::KeyEncipherment));
     let (_, cp): (bool, CertificatePolicies) = ext(&cert, o::ID_CE_CERTIFICATE_POLICIES);
-    assert_eq!(
-        cp.0[0].policy_identifier.to_string(),
-        "1.2.392.200149.8.5.1.0.30"
-    );
+    assert_eq!(cp.0[0].policy_identifier.to_string(), "1.2.392.200149.8.5.1.0.30");
     assert!(!has_ext(&cert, o::ID_PE_AUTHORITY_INFO_ACCESS));
     let (_, aki): (bool, AuthorityKeyIdentifier) = ext(&cert, o::ID_CE_AUTHORITY_KEY_IDENTIFIER);
     assert!(aki.key_identifier.is_some() && aki.authority_cert_issuer.is_none());
@@ -926,10 +802,7 @@ fn same_seed_same_keys_other_seed_other_keys() {
 #[test]
 fn pki_error_variants() {
     let err = generate_key(1, 0, 8).unwrap_err();
-    assert!(
-        matches!(err, PkiError::KeyGeneration { bits: 8, .. }),
-        "{err}"
-    );
+    assert!(matches!(err, PkiError::KeyGeneration { bits: 8, .. }), "{err}");
     assert!(err.to_string().contains("8-bit"));
 
     let err = dn(&[("XX", "y")]).unwrap_err();
@@ -938,41 +811,20 @@ fn pki_error_variants() {
         "{err}"
     );
     let err = dn(&[("C", "日本")]).unwrap_err();
-    assert!(
-        err.to_string()
-            .contains("attribute C: not a PrintableString"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("attribute C: not a PrintableString"), "{err}");
     let err = dn(&[("CN", "")]).unwrap_err();
     assert!(err.to_string().contains("empty value"), "{err}");
 
     let err = x509_time(datetime!(1960-01-01 00:00:00 UTC)).unwrap_err();
-    assert!(
-        matches!(err, PkiError::TimeOutOfRange(ref t) if t.contains("1960")),
-        "{err}"
-    );
+    assert!(matches!(err, PkiError::TimeOutOfRange(ref t) if t.contains("1960")), "{err}");
 
-    let err = Issuer::from_parts(
-        vec![0x30, 0x03, 0x02, 0x01, 0x01],
-        default_pki().sign.key.clone(),
-    )
-    .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            PkiError::Der {
-                what: "certificate",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let err =
+        Issuer::from_parts(vec![0x30, 0x03, 0x02, 0x01, 0x01], default_pki().sign.key.clone())
+            .unwrap_err();
+    assert!(matches!(err, PkiError::Der { what: "certificate", .. }), "{err}");
 
-    let err = Issuer::from_parts(
-        default_pki().sign.cert.clone(),
-        default_pki().auth.key.clone(),
-    )
-    .unwrap_err();
+    let err = Issuer::from_parts(default_pki().sign.cert.clone(), default_pki().auth.key.clone())
+        .unwrap_err();
     assert!(matches!(err, PkiError::KeyMismatch { .. }), "{err}");
     assert!(err.to_string().contains("CN=SIM20250401S0000001"), "{err}");
 
@@ -981,28 +833,13 @@ fn pki_error_variants() {
     let err = sign_sha256(&tiny, b"data").unwrap_err();
     assert!(matches!(err, PkiError::Signing { bits: 256, .. }), "{err}");
 
-    let mut spec = CertSpec::jpki_auth(
-        5,
-        dn(&[("CN", "x")]).unwrap(),
-        default_pki().auth.crl_dp.clone(),
-    )
-    .unwrap();
+    let mut spec =
+        CertSpec::jpki_auth(5, dn(&[("CN", "x")]).unwrap(), default_pki().auth.crl_dp.clone())
+            .unwrap();
     spec.ocsp_url = Some("http://例え.jp/ocsp".to_string());
-    let err = default_pki()
-        .auth
-        .root
-        .issue(&default_pki().auth.key.to_public_key(), &spec)
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            PkiError::NotIa5 {
-                what: "OCSP URL",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    let err =
+        default_pki().auth.root.issue(&default_pki().auth.key.to_public_key(), &spec).unwrap_err();
+    assert!(matches!(err, PkiError::NotIa5 { what: "OCSP URL", .. }), "{err}");
 }
 
 // ------------------------------------------------------------------------- ImageError walk
@@ -1054,13 +891,7 @@ fn a_public_only_dump_loads_and_round_trips() {
 fn a_full_image_round_trips_through_save_and_load() {
     let mut image = CardImage::default_image();
     image.apps[2].name = "../evil".to_string(); // unsafe names get a neutral directory
-    image
-        .app_mut(&facts::AID_JPKI)
-        .unwrap()
-        .pins
-        .get_mut(&0x0018)
-        .unwrap()
-        .tries_left = 1;
+    image.app_mut(&facts::AID_JPKI).unwrap().pins.get_mut(&0x0018).unwrap().tries_left = 1;
     let out = tempfile::tempdir().unwrap();
     image.save(out.path()).unwrap();
     let back = CardImage::load(out.path()).unwrap();
@@ -1078,9 +909,7 @@ fn image_error_io() {
     let tmp = tempfile::tempdir().unwrap();
     let blocker = tmp.path().join("file");
     std::fs::write(&blocker, b"x").unwrap();
-    let err = CardImage::default_image()
-        .save(&blocker.join("sub"))
-        .unwrap_err();
+    let err = CardImage::default_image().save(&blocker.join("sub")).unwrap_err();
     assert!(matches!(err, ImageError::Io { .. }), "{err}");
     assert!(err.to_string().contains("file"), "{err}");
     // card.json that is a directory.
@@ -1132,10 +961,7 @@ fn image_error_bad_hex() {
         "{err}"
     );
     let err = load_json(&PUBLIC_DUMP.replace("3B E0", "3G E0")).unwrap_err();
-    assert!(
-        matches!(err, ImageError::BadHex { ref field, .. } if field == "atr"),
-        "{err}"
-    );
+    assert!(matches!(err, ImageError::BadHex { ref field, .. } if field == "atr"), "{err}");
 }
 
 #[test]
@@ -1163,10 +989,7 @@ fn image_error_bad_access() {
 fn image_error_unsafe_path() {
     for path in ["../outside.der", "/etc/passwd", "a/../../b", ""] {
         let err = load_json(&with_file(&format!(r#""path": "{path}""#))).unwrap_err();
-        assert!(
-            matches!(err, ImageError::UnsafePath { .. }),
-            "{path}: {err}"
-        );
+        assert!(matches!(err, ImageError::UnsafePath { .. }), "{path}: {err}");
     }
 }
 
@@ -1204,10 +1027,8 @@ fn image_error_duplicate() {
         matches!(err, ImageError::Duplicate { ref field, .. } if field == "apps[0].files[1].fid"),
         "{err}"
     );
-    let two_apps = PUBLIC_DUMP.replace(
-        "\"apps\": [",
-        r#""apps": [ { "name": "twin", "aid": "D392F000260100000001" },"#,
-    );
+    let two_apps = PUBLIC_DUMP
+        .replace("\"apps\": [", r#""apps": [ { "name": "twin", "aid": "D392F000260100000001" },"#);
     let err = load_json(&two_apps).unwrap_err();
     assert!(
         matches!(err, ImageError::Duplicate { ref field, .. } if field == "apps[1].aid"),
@@ -1224,10 +1045,7 @@ fn image_error_invalid() {
             .replace(r#""read": "free", "read": "free""#, r#""read": "free""#),
     )
     .unwrap_err();
-    assert!(
-        matches!(err, ImageError::Invalid { .. } | ImageError::Json { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, ImageError::Invalid { .. } | ImageError::Json { .. }), "{err}");
     let pins = PUBLIC_DUMP.replace(
         r#""files": ["#,
         r#""pins": [ { "fid": "0018", "value": "SECRETPIN", "tries_left": 4, "max_tries": 3 } ], "files": ["#,
@@ -1239,22 +1057,13 @@ fn image_error_invalid() {
     );
     assert!(!err.to_string().contains("SECRETPIN"));
     let err = load_json(&PUBLIC_DUMP.replace("3B E0 00 FF 81 31 FE 45 14", "")).unwrap_err();
-    assert!(
-        matches!(err, ImageError::Invalid { ref field, .. } if field == "atr"),
-        "{err}"
-    );
+    assert!(matches!(err, ImageError::Invalid { ref field, .. } if field == "atr"), "{err}");
 }
 
 #[test]
 fn image_error_pki() {
-    let holder = Holder {
-        prefecture: String::new(),
-        ..Holder::default()
-    };
+    let holder = Holder { prefecture: String::new(), ..Holder::default() };
     let err = write_image(tempfile::tempdir().unwrap().path(), 1, &holder).unwrap_err();
-    assert!(
-        matches!(err, ImageError::Pki(PkiError::InvalidName { .. })),
-        "{err}"
-    );
+    assert!(matches!(err, ImageError::Pki(PkiError::InvalidName { .. })), "{err}");
     assert!(err.to_string().starts_with("test PKI:"), "{err}");
 }

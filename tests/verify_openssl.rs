@@ -17,11 +17,7 @@ const SIGN_POLICY: &str = "1.2.392.200149.8.5.1.1.20";
 const AUTH_POLICY: &str = "1.2.392.200149.8.5.1.3.30";
 
 fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs")
+    Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs")
 }
 
 fn ok(dir: &Path, args: &[&str]) {
@@ -138,11 +134,9 @@ impl Pki {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().to_path_buf();
         std::fs::write(dir.join("root.cnf"), ROOT_CNF).unwrap();
-        for (name, ext, serial) in [
-            ("root1", "root_ext", "1"),
-            ("root2", "root_ext", "2"),
-            ("notca", "not_ca_ext", "3"),
-        ] {
+        for (name, ext, serial) in
+            [("root1", "root_ext", "1"), ("root2", "root_ext", "2"), ("notca", "not_ca_ext", "3")]
+        {
             ok(
                 &dir,
                 &[
@@ -295,13 +289,7 @@ fn certificates_agree_with_openssl_verify() {
     let pki = Pki::new();
     let now = SystemTime::now();
     let a1 = vec![pki.anchor("root1")];
-    let sign_pol = [
-        "-policy",
-        SIGN_POLICY,
-        "-explicit_policy",
-        "-purpose",
-        "smimesign",
-    ];
+    let sign_pol = ["-policy", SIGN_POLICY, "-explicit_policy", "-purpose", "smimesign"];
 
     // Good signature certificate, with holder data.
     let sign = pki.issue("sign", "root1", "10", "365", "sha256");
@@ -320,10 +308,7 @@ fn certificates_agree_with_openssl_verify() {
     assert_eq!(h.name.as_deref(), Some("山田　太郎"));
     assert_eq!(h.sex, Some(Sex::Female));
     let b = h.birth_date.as_ref().unwrap();
-    assert_eq!(
-        (b.era_digit, b.gregorian.as_deref()),
-        (Some(4), Some("1990-01-02"))
-    );
+    assert_eq!((b.era_digit, b.gregorian.as_deref()), (Some(4), Some("1990-01-02")));
     assert_eq!(h.address.as_deref(), Some("東京都千代田区千代田１－１"));
     assert_eq!(h.name_substitute_flags.as_deref(), Some("00000"));
     assert_eq!(h.address_substitute_flags.as_deref(), Some("0000000000000"));
@@ -348,13 +333,7 @@ fn certificates_agree_with_openssl_verify() {
     assert!(pki.openssl_verify(
         "root1.pem",
         &auth,
-        &[
-            "-policy",
-            AUTH_POLICY,
-            "-explicit_policy",
-            "-purpose",
-            "sslclient"
-        ]
+        &["-policy", AUTH_POLICY, "-explicit_policy", "-purpose", "sslclient"]
     ));
 
     // Wrong root.
@@ -364,10 +343,7 @@ fn certificates_agree_with_openssl_verify() {
     )
     .unwrap();
     assert_eq!(r.verdict, Verdict::Invalid);
-    assert!(
-        matches!(failures(&r)[0], Failure::UntrustedIssuer { .. }),
-        "{r}"
-    );
+    assert!(matches!(failures(&r)[0], Failure::UntrustedIssuer { .. }), "{r}");
     assert!(!pki.openssl_verify("root2.pem", &sign, &[]));
     // The pinned production roots alone do not trust it either.
     let r = verify::verify_certificate(
@@ -385,13 +361,7 @@ fn certificates_agree_with_openssl_verify() {
     )
     .unwrap();
     assert!(
-        matches!(
-            failures(&r),
-            [Failure::Expired {
-                role: verify::Role::EndEntity,
-                ..
-            }]
-        ),
+        matches!(failures(&r), [Failure::Expired { role: verify::Role::EndEntity, .. }]),
         "{r}"
     );
     assert!(!pki.openssl_verify("root1.pem", &sign, &["-attime", &unix(later)]));
@@ -403,13 +373,9 @@ fn certificates_agree_with_openssl_verify() {
     .unwrap();
     // The root was made at the same moment, so it is not yet valid either.
     assert!(
-        failures(&r).iter().any(|f| matches!(
-            f,
-            Failure::NotYetValid {
-                role: verify::Role::EndEntity,
-                ..
-            }
-        )),
+        failures(&r)
+            .iter()
+            .any(|f| matches!(f, Failure::NotYetValid { role: verify::Role::EndEntity, .. })),
         "{r}"
     );
     assert!(!pki.openssl_verify("root1.pem", &sign, &["-attime", &unix(earlier)]));
@@ -420,13 +386,9 @@ fn certificates_agree_with_openssl_verify() {
         &opts(a1.clone(), Judgement::At(much_later)),
     )
     .unwrap();
-    assert!(failures(&r).iter().any(|f| matches!(
-        f,
-        Failure::Expired {
-            role: verify::Role::Anchor,
-            ..
-        }
-    )));
+    assert!(failures(&r)
+        .iter()
+        .any(|f| matches!(f, Failure::Expired { role: verify::Role::Anchor, .. })));
 
     // Wrong key usage.
     let wrong_ku = pki.issue("wrong_ku", "root1", "12", "365", "sha256");
@@ -436,13 +398,7 @@ fn certificates_agree_with_openssl_verify() {
     )
     .unwrap();
     assert!(
-        matches!(
-            &failures(&r),
-            [Failure::WrongKeyUsage {
-                kind: CertKind::Signature,
-                ..
-            }]
-        ),
+        matches!(&failures(&r), [Failure::WrongKeyUsage { kind: CertKind::Signature, .. }]),
         "{r}"
     );
     assert!(!pki.openssl_verify("root1.pem", &wrong_ku, &["-purpose", "smimesign"]));
@@ -494,10 +450,7 @@ fn certificates_agree_with_openssl_verify() {
         &opts(a1.clone(), Judgement::Now),
     )
     .unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::MissingClientAuth { .. }]),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r), [Failure::MissingClientAuth { .. }]), "{r}");
     // OpenSSL reads a missing extKeyUsage as "any purpose"; the JPKI profile requires it.
     assert!(pki.openssl_verify("root1.pem", &no_eku, &["-purpose", "sslclient"]));
     let unknown = pki.issue("unknown_kind", "root1", "17", "365", "sha256");
@@ -517,10 +470,7 @@ fn certificates_agree_with_openssl_verify() {
     )
     .unwrap();
     assert_eq!(r.verdict, Verdict::Valid);
-    assert!(
-        r.warnings.iter().any(|w| w.contains("not a UTF8String")),
-        "{r}"
-    );
+    assert!(r.warnings.iter().any(|w| w.contains("not a UTF8String")), "{r}");
     let e = verify::holder::decode_der(&pki.read(&format!("{bad_san}.der"))).unwrap_err();
     assert!(matches!(e, verify::HolderError::NotUtf8String { .. }));
 
@@ -532,12 +482,7 @@ fn certificates_agree_with_openssl_verify() {
     )
     .unwrap();
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
-    assert!(
-        r.warnings
-            .iter()
-            .any(|w| w.contains("sha1WithRSAEncryption")),
-        "{r}"
-    );
+    assert!(r.warnings.iter().any(|w| w.contains("sha1WithRSAEncryption")), "{r}");
     let sha512 = pki.issue("sign", "root1", "20", "365", "sha512");
     let r = verify::verify_certificate(
         &pki.read(&format!("{sha512}.der")),
@@ -575,11 +520,8 @@ fn issuer_is_chosen_by_key_identifier_among_same_dn_generations() {
     .unwrap();
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     assert_eq!(r.anchor.as_ref().unwrap().sha256, root2_sha);
-    std::fs::write(
-        pki.path("both.pem"),
-        [pki.read("root1.pem"), pki.read("root2.pem")].concat(),
-    )
-    .unwrap();
+    std::fs::write(pki.path("both.pem"), [pki.read("root1.pem"), pki.read("root2.pem")].concat())
+        .unwrap();
     assert!(pki.openssl_verify("both.pem", &ee, &[]));
 
     // Two anchors with the same key (a re-issued root, serial 9): the key id matches both,
@@ -606,11 +548,7 @@ fn issuer_is_chosen_by_key_identifier_among_same_dn_generations() {
     );
     std::fs::copy(pki.path("root2.key"), pki.path("root2b.key")).unwrap();
     let ee_b = pki.issue("sign", "root2b", "31", "365", "sha256");
-    let three = vec![
-        pki.anchor("root1"),
-        pki.anchor("root2"),
-        pki.anchor("root2b"),
-    ];
+    let three = vec![pki.anchor("root1"), pki.anchor("root2"), pki.anchor("root2b")];
     assert_eq!(three[1].key_id(), three[2].key_id());
     let root2b_sha = hex::encode(three[2].sha256());
     let r = verify::verify_certificate(
@@ -620,20 +558,12 @@ fn issuer_is_chosen_by_key_identifier_among_same_dn_generations() {
     .unwrap();
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     let a = r.anchor.as_ref().unwrap();
-    assert_eq!(
-        (a.matched_by, a.sha256.as_str()),
-        ("key_id_issuer_serial", root2b_sha.as_str())
-    );
+    assert_eq!((a.matched_by, a.sha256.as_str()), ("key_id_issuer_serial", root2b_sha.as_str()));
     // The certificate issued under the first issue of that key is matched to it, not the re-issue.
-    let r = verify::verify_certificate(
-        &pki.read(&format!("{ee}.der")),
-        &opts(three, Judgement::Now),
-    )
-    .unwrap();
-    assert_eq!(
-        r.anchor.as_ref().unwrap().matched_by,
-        "key_id_issuer_serial"
-    );
+    let r =
+        verify::verify_certificate(&pki.read(&format!("{ee}.der")), &opts(three, Judgement::Now))
+            .unwrap();
+    assert_eq!(r.anchor.as_ref().unwrap().matched_by, "key_id_issuer_serial");
     assert_eq!(r.anchor.as_ref().unwrap().sha256, root2_sha);
 
     // A certificate whose signature was altered: the key id still selects root2, the
@@ -668,10 +598,7 @@ fn issuer_is_chosen_by_key_identifier_among_same_dn_generations() {
     let forged = der::Encode::to_der(&cert).unwrap();
     let r = verify::verify_certificate(&forged, &opts(vec![], Judgement::Now)).unwrap();
     assert_eq!(r.anchor.as_ref().unwrap().label, "signca02.cer", "{r}");
-    assert!(
-        matches!(&failures(&r), [Failure::BadSignature { .. }]),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r), [Failure::BadSignature { .. }]), "{r}");
 }
 
 trait FromDerHelper {
@@ -689,11 +616,9 @@ fn raw_signatures() {
     let a1 = vec![pki.anchor("root1")];
     let ee = pki.issue("sign", "root1", "40", "365", "sha256");
     std::fs::write(pki.path("data.txt"), b"hello JPKI").unwrap();
-    for (md, hash) in [
-        ("sha256", HashAlg::Sha256),
-        ("sha384", HashAlg::Sha384),
-        ("sha512", HashAlg::Sha512),
-    ] {
+    for (md, hash) in
+        [("sha256", HashAlg::Sha256), ("sha384", HashAlg::Sha384), ("sha512", HashAlg::Sha512)]
+    {
         ok(
             &pki.dir,
             &[
@@ -760,13 +685,7 @@ fn raw_signatures() {
     )
     .unwrap();
     assert!(
-        matches!(
-            &failures(&r)[0],
-            Failure::UnusableKey {
-                role: verify::Role::EndEntity,
-                ..
-            }
-        ),
+        matches!(&failures(&r)[0], Failure::UnusableKey { role: verify::Role::EndEntity, .. }),
         "{r}"
     );
 
@@ -794,10 +713,7 @@ fn algorithm_mismatch_and_signing_time_without_cms() {
     let pos = der.windows(oid.len()).rposition(|w| w == oid).unwrap();
     der[pos + oid.len() - 1] = 0x0c;
     let r = verify::verify_certificate(&der, &opts(a1.clone(), Judgement::Now)).unwrap();
-    assert!(
-        matches!(&failures(&r)[0], Failure::AlgorithmMismatch { .. }),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r)[0], Failure::AlgorithmMismatch { .. }), "{r}");
 
     let r = verify::verify_certificate(
         &pki.read(&format!("{ee}.der")),
@@ -835,13 +751,8 @@ fn revocation_outcomes_drive_the_verdict() {
         time: Timestamp(SystemTime::now()),
         source: "ocsp http://127.0.0.1:1".into(),
     };
-    let unknown = RevocationOutcome::Unknown {
-        why: "CRL is stale".into(),
-    };
-    assert_eq!(
-        run(Some(good.clone()), RevocationPolicy::Require).verdict,
-        Verdict::Valid
-    );
+    let unknown = RevocationOutcome::Unknown { why: "CRL is stale".into() };
+    assert_eq!(run(Some(good.clone()), RevocationPolicy::Require).verdict, Verdict::Valid);
     let r = run(Some(revoked), RevocationPolicy::Require);
     assert_eq!(r.verdict, Verdict::Invalid);
     assert!(r.to_json().contains("\"status\": \"revoked\""));
@@ -849,14 +760,8 @@ fn revocation_outcomes_drive_the_verdict() {
         run(Some(unknown.clone()), RevocationPolicy::Require).verdict,
         Verdict::RevocationUnknown
     );
-    assert_eq!(
-        run(Some(unknown), RevocationPolicy::Prefer).verdict,
-        Verdict::Valid
-    );
-    assert_eq!(
-        run(None, RevocationPolicy::Require).verdict,
-        Verdict::RevocationUnknown
-    );
+    assert_eq!(run(Some(unknown), RevocationPolicy::Prefer).verdict, Verdict::Valid);
+    assert_eq!(run(None, RevocationPolicy::Require).verdict, Verdict::RevocationUnknown);
     let off = run(Some(good), RevocationPolicy::Off);
     assert_eq!(off.verdict, Verdict::Valid);
     assert_eq!(off.revocation.outcome, RevocationOutcome::NotChecked);
@@ -907,33 +812,18 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
     // Detached, with signing time and CAdES signingCertificateV2.
     cms_sign(&pki, &ee, "detached.p7s", &["-cades"]);
     let cms = pki.read("detached.p7s");
-    let r = verify::verify_cms(
-        Some(&data),
-        &cms,
-        None,
-        &opts(a1.clone(), Judgement::SigningTime),
-    )
-    .unwrap();
+    let r = verify::verify_cms(Some(&data), &cms, None, &opts(a1.clone(), Judgement::SigningTime))
+        .unwrap();
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     let s = r.signature.as_ref().unwrap();
     assert_eq!(s.detached, Some(true));
     assert_eq!(s.signed_attributes, Some(true));
     assert_eq!(s.signer_certificate_from, Some("cms"));
-    assert!(
-        r.checks
-            .iter()
-            .any(|c| c.name == "signing_certificate_v2" && c.ok),
-        "{r}"
-    );
+    assert!(r.checks.iter().any(|c| c.name == "signing_certificate_v2" && c.ok), "{r}");
     let st = s.signing_time.unwrap();
     assert_eq!(r.judgement_time, Some(st));
     assert_eq!(r.judgement_basis, "signing_time");
-    assert!(openssl_cms_verify(
-        &pki,
-        "detached.p7s",
-        Some("data.txt"),
-        "root1.pem"
-    ));
+    assert!(openssl_cms_verify(&pki, "detached.p7s", Some("data.txt"), "root1.pem"));
 
     // Tampered content.
     let r = verify::verify_cms(
@@ -944,16 +834,8 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
     )
     .unwrap();
     assert_eq!(r.verdict, Verdict::Invalid);
-    assert!(
-        matches!(&failures(&r), [Failure::MessageDigestMismatch]),
-        "{r}"
-    );
-    assert!(!openssl_cms_verify(
-        &pki,
-        "detached.p7s",
-        Some("tampered.txt"),
-        "root1.pem"
-    ));
+    assert!(matches!(&failures(&r), [Failure::MessageDigestMismatch]), "{r}");
+    assert!(!openssl_cms_verify(&pki, "detached.p7s", Some("tampered.txt"), "root1.pem"));
 
     // Wrong root.
     let r = verify::verify_cms(
@@ -963,16 +845,8 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
         &opts(vec![pki.anchor("root2")], Judgement::Now),
     )
     .unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::UntrustedIssuer { .. }]),
-        "{r}"
-    );
-    assert!(!openssl_cms_verify(
-        &pki,
-        "detached.p7s",
-        Some("data.txt"),
-        "root2.pem"
-    ));
+    assert!(matches!(&failures(&r), [Failure::UntrustedIssuer { .. }]), "{r}");
+    assert!(!openssl_cms_verify(&pki, "detached.p7s", Some("data.txt"), "root2.pem"));
 
     // Missing content for a detached signature.
     let e = verify::verify_cms(None, &cms, None, &opts(a1.clone(), Judgement::Now)).unwrap_err();
@@ -985,45 +859,21 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     assert_eq!(r.signature.as_ref().unwrap().detached, Some(false));
     assert!(openssl_cms_verify(&pki, "attached.p7s", None, "root1.pem"));
-    let r = verify::verify_cms(
-        Some(b"other"),
-        &att,
-        None,
-        &opts(a1.clone(), Judgement::Now),
-    )
-    .unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::AttachedContentDiffers]),
-        "{r}"
-    );
+    let r =
+        verify::verify_cms(Some(b"other"), &att, None, &opts(a1.clone(), Judgement::Now)).unwrap();
+    assert!(matches!(&failures(&r), [Failure::AttachedContentDiffers]), "{r}");
 
     // Without certificates: the signer certificate must be given.
     cms_sign(&pki, &ee, "nocerts.p7s", &["-nocerts"]);
     let nc = pki.read("nocerts.p7s");
     let r = verify::verify_cms(Some(&data), &nc, None, &opts(a1.clone(), Judgement::Now)).unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::SignerCertificateNotFound]),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r), [Failure::SignerCertificateNotFound]), "{r}");
     let cert = pki.read(&format!("{ee}.der"));
-    let r = verify::verify_cms(
-        Some(&data),
-        &nc,
-        Some(&cert),
-        &opts(a1.clone(), Judgement::Now),
-    )
-    .unwrap();
+    let r = verify::verify_cms(Some(&data), &nc, Some(&cert), &opts(a1.clone(), Judgement::Now))
+        .unwrap();
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
-    assert_eq!(
-        r.signature.as_ref().unwrap().signer_certificate_from,
-        Some("given")
-    );
-    assert!(!openssl_cms_verify(
-        &pki,
-        "nocerts.p7s",
-        Some("data.txt"),
-        "root1.pem"
-    ));
+    assert_eq!(r.signature.as_ref().unwrap().signer_certificate_from, Some("given"));
+    assert!(!openssl_cms_verify(&pki, "nocerts.p7s", Some("data.txt"), "root1.pem"));
     ok(
         &pki.dir,
         &[
@@ -1058,10 +908,7 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
         &opts(a1.clone(), Judgement::Now),
     )
     .unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::SigningCertificateMismatch]),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r), [Failure::SigningCertificateMismatch]), "{r}");
 
     // SHA-1 digest is refused (also by the signature algorithm check).
     cms_sign(&pki, &ee, "sha1.p7s", &["-md", "sha1"]);
@@ -1081,19 +928,11 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
 
     // contentType attribute differing from eContentType (eContentType altered in the DER).
     let mut bad_ct = att.clone();
-    let id_data = [
-        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
-    ];
-    let pos = bad_ct
-        .windows(id_data.len())
-        .position(|w| w == id_data)
-        .unwrap();
+    let id_data = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+    let pos = bad_ct.windows(id_data.len()).position(|w| w == id_data).unwrap();
     bad_ct[pos + id_data.len() - 1] = 0x05;
     let r = verify::verify_cms(None, &bad_ct, None, &opts(a1.clone(), Judgement::Now)).unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::ContentTypeMismatch { .. }]),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r), [Failure::ContentTypeMismatch { .. }]), "{r}");
 
     // No signed attributes: the signature covers the content; with a non-data eContentType
     // that is not allowed.
@@ -1104,41 +943,25 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
     assert_eq!(r.signature.as_ref().unwrap().signed_attributes, Some(false));
     assert!(openssl_cms_verify(&pki, "noattr.p7s", None, "root1.pem"));
     let mut na_bad = na.clone();
-    let pos = na_bad
-        .windows(id_data.len())
-        .position(|w| w == id_data)
-        .unwrap();
+    let pos = na_bad.windows(id_data.len()).position(|w| w == id_data).unwrap();
     na_bad[pos + id_data.len() - 1] = 0x05;
     let r = verify::verify_cms(None, &na_bad, None, &opts(a1.clone(), Judgement::Now)).unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::BadSignedAttribute { .. }]),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r), [Failure::BadSignedAttribute { .. }]), "{r}");
     // ... and altering a content byte breaks the signature itself.
     let mut na_tampered = na.clone();
     let p = na_tampered.windows(4).position(|w| w == b"JPKI").unwrap();
     na_tampered[p] = b'X';
     let r =
         verify::verify_cms(None, &na_tampered, None, &opts(a1.clone(), Judgement::Now)).unwrap();
-    assert!(
-        matches!(&failures(&r), [Failure::BadSignature { what }] if what == "data"),
-        "{r}"
-    );
+    assert!(matches!(&failures(&r), [Failure::BadSignature { what }] if what == "data"), "{r}");
 
     // A signed-attribute byte altered: the signature over the re-tagged SET fails.
     let mut attr_tampered = cms.clone();
-    let pos = attr_tampered
-        .windows(id_data.len())
-        .rposition(|w| w == id_data)
-        .unwrap();
+    let pos = attr_tampered.windows(id_data.len()).rposition(|w| w == id_data).unwrap();
     attr_tampered[pos + id_data.len() - 1] = 0x05;
-    let r = verify::verify_cms(
-        Some(&data),
-        &attr_tampered,
-        None,
-        &opts(a1.clone(), Judgement::Now),
-    )
-    .unwrap();
+    let r =
+        verify::verify_cms(Some(&data), &attr_tampered, None, &opts(a1.clone(), Judgement::Now))
+            .unwrap();
     assert!(
         failures(&r)
             .iter()

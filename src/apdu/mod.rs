@@ -35,18 +35,10 @@ pub enum ApduError {
     ZeroLc,
     /// Command data too long for the chosen length form.
     #[error("command data of {len} bytes exceeds the {max}-byte limit of {form} APDUs")]
-    DataTooLong {
-        len: usize,
-        max: usize,
-        form: &'static str,
-    },
+    DataTooLong { len: usize, max: usize, form: &'static str },
     /// Le too large for the chosen length form, or zero.
     #[error("Le of {le} is outside 1..={max} for {form} APDUs")]
-    LeOutOfRange {
-        le: usize,
-        max: usize,
-        form: &'static str,
-    },
+    LeOutOfRange { le: usize, max: usize, form: &'static str },
     /// A response shorter than its status word.
     #[error("response APDU too short: {0} bytes, at least 2 needed for the status word")]
     ResponseTooShort(usize),
@@ -99,14 +91,7 @@ impl std::fmt::Debug for Command {
 impl Command {
     /// A case-1 command (header only).
     pub fn new(cla: u8, ins: Ins, p1: u8, p2: u8) -> Self {
-        Command {
-            cla,
-            ins,
-            p1,
-            p2,
-            data: Zeroizing::new(Vec::new()),
-            le: None,
-        }
+        Command { cla, ins, p1, p2, data: Zeroizing::new(Vec::new()), le: None }
     }
 
     /// Attach command data.
@@ -190,19 +175,11 @@ impl Command {
             LengthForm::Extended => (EXTENDED_MAX_LC, EXTENDED_MAX_LE, "extended"),
         };
         if self.data.len() > max_lc {
-            return Err(ApduError::DataTooLong {
-                len: self.data.len(),
-                max: max_lc,
-                form: name,
-            });
+            return Err(ApduError::DataTooLong { len: self.data.len(), max: max_lc, form: name });
         }
         if let Some(le) = self.le {
             if le == 0 || le > max_le {
-                return Err(ApduError::LeOutOfRange {
-                    le,
-                    max: max_le,
-                    form: name,
-                });
+                return Err(ApduError::LeOutOfRange { le, max: max_le, form: name });
             }
         }
         let mut out = Vec::with_capacity(4 + 3 + self.data.len() + 3);
@@ -265,9 +242,7 @@ impl Command {
                 return Ok((base.with_data(body[1..].to_vec()), LengthForm::Short));
             }
             if n == 2 + lc {
-                let cmd = base
-                    .with_data(body[1..1 + lc].to_vec())
-                    .with_le(short_le(body[n - 1]));
+                let cmd = base.with_data(body[1..1 + lc].to_vec()).with_le(short_le(body[n - 1]));
                 return Ok((cmd, LengthForm::Short));
             }
             return Err(ApduError::MalformedBody(n));
@@ -287,9 +262,8 @@ impl Command {
             return Ok((base.with_data(body[3..].to_vec()), LengthForm::Extended));
         }
         if n == 5 + lc {
-            let cmd = base
-                .with_data(body[3..3 + lc].to_vec())
-                .with_le(ext_le(body[n - 2], body[n - 1]));
+            let cmd =
+                base.with_data(body[3..3 + lc].to_vec()).with_le(ext_le(body[n - 2], body[n - 1]));
             return Ok((cmd, LengthForm::Extended));
         }
         Err(ApduError::MalformedBody(n))
@@ -313,10 +287,7 @@ impl Response {
 
     /// A response with only a status word.
     pub fn status(sw: StatusWord) -> Self {
-        Response {
-            data: Vec::new(),
-            sw,
-        }
+        Response { data: Vec::new(), sw }
     }
 
     /// Parse the bytes a card answered: data, then SW1 SW2.
@@ -325,10 +296,7 @@ impl Response {
             return Err(ApduError::ResponseTooShort(bytes.len()));
         }
         let (data, sw) = bytes.split_at(bytes.len() - 2);
-        Ok(Response {
-            data: data.to_vec(),
-            sw: StatusWord::from_bytes(sw[0], sw[1]),
-        })
+        Ok(Response { data: data.to_vec(), sw: StatusWord::from_bytes(sw[0], sw[1]) })
     }
 
     /// Encode as data followed by SW1 SW2.
@@ -348,10 +316,7 @@ mod tests {
     #[test]
     fn select_jpki_bytes() {
         let cmd = Command::select_aid(&crate::facts::AID_JPKI);
-        assert_eq!(
-            hex::encode_upper(cmd.to_bytes().unwrap()),
-            "00A4040C0AD392F000260100000001"
-        );
+        assert_eq!(hex::encode_upper(cmd.to_bytes().unwrap()), "00A4040C0AD392F000260100000001");
         assert_eq!(
             hex::encode_upper(Command::select_ef(0x000A).to_bytes().unwrap()),
             "00A4020C02000A"
@@ -362,42 +327,14 @@ mod tests {
     fn all_cases_short_and_extended() {
         let cases: Vec<(Command, LengthForm, &str)> = vec![
             (Command::verify_status(), LengthForm::Short, "00200080"),
-            (
-                Command::read_binary(0x0100, 256),
-                LengthForm::Short,
-                "00B0010000",
-            ),
+            (Command::read_binary(0x0100, 256), LengthForm::Short, "00B0010000"),
             (Command::read_binary(0, 5), LengthForm::Short, "00B0000005"),
-            (
-                Command::verify(b"1234"),
-                LengthForm::Short,
-                "002000800431323334",
-            ),
-            (
-                Command::compute_signature(&[1, 2], 256),
-                LengthForm::Short,
-                "802A008002010200",
-            ),
-            (
-                Command::read_binary(0, 65536),
-                LengthForm::Extended,
-                "00B00000000000",
-            ),
-            (
-                Command::read_binary(0, 1000),
-                LengthForm::Extended,
-                "00B000000003E8",
-            ),
-            (
-                Command::verify(b"12"),
-                LengthForm::Extended,
-                "002000800000023132",
-            ),
-            (
-                Command::compute_signature(&[9], 256),
-                LengthForm::Extended,
-                "802A0080000001090100",
-            ),
+            (Command::verify(b"1234"), LengthForm::Short, "002000800431323334"),
+            (Command::compute_signature(&[1, 2], 256), LengthForm::Short, "802A008002010200"),
+            (Command::read_binary(0, 65536), LengthForm::Extended, "00B00000000000"),
+            (Command::read_binary(0, 1000), LengthForm::Extended, "00B000000003E8"),
+            (Command::verify(b"12"), LengthForm::Extended, "002000800000023132"),
+            (Command::compute_signature(&[9], 256), LengthForm::Extended, "802A0080000001090100"),
         ];
         for (cmd, form, want) in cases {
             let bytes = cmd.encode(form).unwrap();
@@ -411,60 +348,27 @@ mod tests {
     #[test]
     fn encoding_limits_are_errors() {
         let big = Command::verify(&[0u8; 256]);
-        assert!(matches!(
-            big.encode(LengthForm::Short),
-            Err(ApduError::DataTooLong { .. })
-        ));
+        assert!(matches!(big.encode(LengthForm::Short), Err(ApduError::DataTooLong { .. })));
         assert!(big.encode(LengthForm::Extended).is_ok());
         assert_eq!(big.natural_form(), LengthForm::Extended);
         let le = Command::read_binary(0, 257);
-        assert!(matches!(
-            le.encode(LengthForm::Short),
-            Err(ApduError::LeOutOfRange { .. })
-        ));
+        assert!(matches!(le.encode(LengthForm::Short), Err(ApduError::LeOutOfRange { .. })));
         let zero = Command::read_binary(0, 0);
-        assert!(matches!(
-            zero.encode(LengthForm::Extended),
-            Err(ApduError::LeOutOfRange { .. })
-        ));
+        assert!(matches!(zero.encode(LengthForm::Extended), Err(ApduError::LeOutOfRange { .. })));
         let huge = Command::read_binary(0, 65537);
-        assert!(matches!(
-            huge.encode(LengthForm::Extended),
-            Err(ApduError::LeOutOfRange { .. })
-        ));
+        assert!(matches!(huge.encode(LengthForm::Extended), Err(ApduError::LeOutOfRange { .. })));
         let toolong = Command::verify(&vec![0u8; 65536]);
-        assert!(matches!(
-            toolong.encode(LengthForm::Extended),
-            Err(ApduError::DataTooLong { .. })
-        ));
+        assert!(matches!(toolong.encode(LengthForm::Extended), Err(ApduError::DataTooLong { .. })));
     }
 
     #[test]
     fn parse_errors() {
-        assert_eq!(
-            Command::parse(&[0, 0xA4, 0]),
-            Err(ApduError::CommandTooShort(3))
-        );
-        assert_eq!(
-            Command::parse(&[0, 0xA4, 0, 0, 5, 1]),
-            Err(ApduError::MalformedBody(2))
-        );
-        assert_eq!(
-            Command::parse(&[0, 0xA4, 0, 0, 0, 0]),
-            Err(ApduError::MalformedBody(2))
-        );
-        assert_eq!(
-            Command::parse(&[0, 0xA4, 0, 0, 0, 0, 0, 1]),
-            Err(ApduError::ZeroLc)
-        );
-        assert_eq!(
-            Command::parse(&[0, 0xA4, 0, 0, 0, 0, 2, 1]),
-            Err(ApduError::MalformedBody(4))
-        );
-        assert_eq!(
-            Response::parse(&[0x90]),
-            Err(ApduError::ResponseTooShort(1))
-        );
+        assert_eq!(Command::parse(&[0, 0xA4, 0]), Err(ApduError::CommandTooShort(3)));
+        assert_eq!(Command::parse(&[0, 0xA4, 0, 0, 5, 1]), Err(ApduError::MalformedBody(2)));
+        assert_eq!(Command::parse(&[0, 0xA4, 0, 0, 0, 0]), Err(ApduError::MalformedBody(2)));
+        assert_eq!(Command::parse(&[0, 0xA4, 0, 0, 0, 0, 0, 1]), Err(ApduError::ZeroLc));
+        assert_eq!(Command::parse(&[0, 0xA4, 0, 0, 0, 0, 2, 1]), Err(ApduError::MalformedBody(4)));
+        assert_eq!(Response::parse(&[0x90]), Err(ApduError::ResponseTooShort(1)));
     }
 
     #[test]

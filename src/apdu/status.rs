@@ -142,10 +142,9 @@ impl std::fmt::Display for StatusWord {
         let [a, b] = self.to_bytes();
         let what = match self {
             StatusWord::Success => "success".to_string(),
-            StatusWord::BytesRemaining(n) => format!(
-                "{} bytes remaining",
-                if *n == 0 { 256 } else { *n as usize }
-            ),
+            StatusWord::BytesRemaining(n) => {
+                format!("{} bytes remaining", if *n == 0 { 256 } else { *n as usize })
+            }
             StatusWord::WrongLe(n) => {
                 format!("wrong Le, use {}", if *n == 0 { 256 } else { *n as usize })
             }
@@ -189,18 +188,9 @@ mod tests {
     #[test]
     fn statuses_with_data_carry_it() {
         assert_eq!(StatusWord::from_bytes(0x63, 0xC2), StatusWord::TriesLeft(2));
-        assert_eq!(
-            StatusWord::from_bytes(0x61, 0x10),
-            StatusWord::BytesRemaining(0x10)
-        );
-        assert_eq!(
-            StatusWord::from_bytes(0x6C, 0x11),
-            StatusWord::WrongLe(0x11)
-        );
-        assert_eq!(
-            StatusWord::from_bytes(0x63, 0x00),
-            StatusWord::Other(0x6300)
-        );
+        assert_eq!(StatusWord::from_bytes(0x61, 0x10), StatusWord::BytesRemaining(0x10));
+        assert_eq!(StatusWord::from_bytes(0x6C, 0x11), StatusWord::WrongLe(0x11));
+        assert_eq!(StatusWord::from_bytes(0x63, 0x00), StatusWord::Other(0x6300));
         assert!(StatusWord::from_bytes(0x63, 0xC0).is_blocked());
         assert!(StatusWord::from_bytes(0x69, 0x83).is_blocked());
         assert!(StatusWord::from_bytes(0x69, 0x84).is_blocked());

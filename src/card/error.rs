@@ -47,10 +47,7 @@ pub enum CardError {
     FileNotFound(u16),
     /// The card answered a status word the protocol does not foresee for this command.
     #[error("unexpected status {sw} to {command}")]
-    Unexpected {
-        command: &'static str,
-        sw: StatusWord,
-    },
+    Unexpected { command: &'static str, sw: StatusWord },
     /// The card's data is not what the protocol says it should be.
     #[error("malformed data from the card: {0}")]
     Malformed(String),

@@ -118,10 +118,7 @@ pub fn is_digest_info(digest_info: &[u8]) -> bool {
 
 fn token_from_label(raw: &[u8]) -> Result<TokenType, CardError> {
     let label_bytes = raw.get(..facts::token::LABEL_LEN).unwrap_or(raw);
-    let end = label_bytes
-        .iter()
-        .rposition(|&b| b != b' ' && b != 0)
-        .map_or(0, |i| i + 1);
+    let end = label_bytes.iter().rposition(|&b| b != b' ' && b != 0).map_or(0, |i| i + 1);
     let label = String::from_utf8_lossy(label_bytes.get(..end).unwrap_or_default());
     match label.as_ref() {
         facts::token::CARD => Ok(TokenType::Card),
@@ -140,10 +137,8 @@ impl<T: Transport> Client<T> {
         if !s.select_aid(&facts::AID_JPKI)? {
             return Err(CardError::NotJpki);
         }
-        let info = s.read_file(
-            facts::jpki::EF_TOKEN_INFO,
-            FileShape::UpTo(facts::token::LABEL_LEN),
-        )?;
+        let info =
+            s.read_file(facts::jpki::EF_TOKEN_INFO, FileShape::UpTo(facts::token::LABEL_LEN))?;
         token_from_label(&info)
     }
 
@@ -262,13 +257,10 @@ impl<T: Transport> Client<T> {
             let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
             match resp.sw {
                 StatusWord::Success => Ok(()),
-                StatusWord::SecurityStatusNotSatisfied => Err(CardError::SecurityStatus {
-                    what: "to change the PIN",
-                }),
-                sw => Err(CardError::Unexpected {
-                    command: "CHANGE REFERENCE DATA",
-                    sw,
-                }),
+                StatusWord::SecurityStatusNotSatisfied => {
+                    Err(CardError::SecurityStatus { what: "to change the PIN" })
+                }
+                sw => Err(CardError::Unexpected { command: "CHANGE REFERENCE DATA", sw }),
             }
         })
     }
@@ -290,11 +282,7 @@ impl<T: Transport> Client<T> {
             let _ = clear_security_state(&mut s, &facts::AID_JPKI);
             return Err(err);
         }
-        Ok(Unlocked {
-            ex,
-            key: P::KEY,
-            cleared: false,
-        })
+        Ok(Unlocked { ex, key: P::KEY, cleared: false })
     }
 
     /// Sign a DigestInfo with a JPKI key: inside one transaction, check the counter, VERIFY,
@@ -321,9 +309,7 @@ impl<T: Transport> Client<T> {
 fn read_cert_in(s: &mut super::Session<'_>, kind: CertKind) -> Result<Vec<u8>, CardError> {
     let der = match s.read_file(kind.ef(), FileShape::Tlv) {
         Err(CardError::SecurityStatus { .. }) if kind == CertKind::Sign => {
-            return Err(CardError::SecurityStatus {
-                what: "to read the signature certificate",
-            });
+            return Err(CardError::SecurityStatus { what: "to read the signature certificate" });
         }
         other => other?,
     };
@@ -374,10 +360,7 @@ impl Unlocked<'_> {
             StatusWord::SecurityStatusNotSatisfied => {
                 Err(CardError::SecurityStatus { what: "to sign" })
             }
-            sw => Err(CardError::Unexpected {
-                command: "COMPUTE DIGITAL SIGNATURE",
-                sw,
-            }),
+            sw => Err(CardError::Unexpected { command: "COMPUTE DIGITAL SIGNATURE", sw }),
         }
     }
 
@@ -407,14 +390,8 @@ mod tests {
             v.resize(32, b' ');
             v
         };
-        assert_eq!(
-            token_from_label(&pad("JPKIAPICCTOKEN2")).unwrap(),
-            TokenType::Card
-        );
-        assert_eq!(
-            token_from_label(&pad("JPKIAPGPSETOKEN")).unwrap(),
-            TokenType::Phone
-        );
+        assert_eq!(token_from_label(&pad("JPKIAPICCTOKEN2")).unwrap(), TokenType::Card);
+        assert_eq!(token_from_label(&pad("JPKIAPGPSETOKEN")).unwrap(), TokenType::Phone);
         assert!(matches!(
             token_from_label(&pad("JPKIAPICCTOKEN")),
             Err(CardError::OldResidentCard)

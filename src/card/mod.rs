@@ -39,10 +39,7 @@ impl<T: Transport> Client<T> {
     /// A client with an explicit length mode for file reads.
     pub fn with_length_mode(transport: T, mode: LengthMode) -> Self {
         let reader_extended = transport.info().extended_length;
-        Client {
-            transport,
-            state: LinkState::new(mode, reader_extended),
-        }
+        Client { transport, state: LinkState::new(mode, reader_extended) }
     }
 
     /// The transport.
@@ -108,10 +105,7 @@ pub(crate) fn pin_status_in(s: &mut Session<'_>) -> Result<PinStatus, CardError>
     match resp.sw {
         sw if sw.is_blocked() => Ok(PinStatus::Blocked),
         StatusWord::TriesLeft(n) => Ok(PinStatus::Remaining(n)),
-        sw => Err(CardError::Unexpected {
-            command: "VERIFY (retry counter)",
-            sw,
-        }),
+        sw => Err(CardError::Unexpected { command: "VERIFY (retry counter)", sw }),
     }
 }
 
@@ -132,14 +126,8 @@ pub(crate) fn verify_in(
     let resp = s.apdu(&Command::verify(pin))?;
     match resp.sw {
         StatusWord::Success => Ok(()),
-        StatusWord::TriesLeft(n) => Err(CardError::WrongPin {
-            kind,
-            tries_left: n,
-        }),
+        StatusWord::TriesLeft(n) => Err(CardError::WrongPin { kind, tries_left: n }),
         sw if sw.is_blocked() => Err(CardError::PinBlocked { kind }),
-        sw => Err(CardError::Unexpected {
-            command: "VERIFY",
-            sw,
-        }),
+        sw => Err(CardError::Unexpected { command: "VERIFY", sw }),
     }
 }

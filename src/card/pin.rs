@@ -142,9 +142,7 @@ impl SignPassword {
         let bytes = value.as_bytes();
         let ok = (6..=16).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_alphanumeric);
         if !ok {
-            return Err(PinFormatError {
-                kind: PinKind::Sign,
-            });
+            return Err(PinFormatError { kind: PinKind::Sign });
         }
         let mut folded = Zeroizing::new(bytes.to_vec());
         folded.make_ascii_uppercase();
@@ -161,42 +159,17 @@ mod tests {
         assert_eq!(AuthPin::new("0123").unwrap().as_bytes(), b"0123");
         assert_eq!(TextPin::new("9876").unwrap().as_bytes(), b"9876");
         for bad in ["", "123", "12345", "12a4", "１２３４", "12 4", "+123"] {
-            assert_eq!(
-                AuthPin::new(bad).unwrap_err(),
-                PinFormatError {
-                    kind: PinKind::Auth
-                }
-            );
-            assert_eq!(
-                TextPin::new(bad).unwrap_err(),
-                PinFormatError {
-                    kind: PinKind::Text
-                }
-            );
+            assert_eq!(AuthPin::new(bad).unwrap_err(), PinFormatError { kind: PinKind::Auth });
+            assert_eq!(TextPin::new(bad).unwrap_err(), PinFormatError { kind: PinKind::Text });
         }
     }
 
     #[test]
     fn sign_password_rules_and_folding() {
         assert_eq!(SignPassword::new("abc123").unwrap().as_bytes(), b"ABC123");
-        assert_eq!(
-            SignPassword::new("ABCDEFGHIJ123456").unwrap().as_bytes(),
-            b"ABCDEFGHIJ123456"
-        );
-        for bad in [
-            "ABC12",
-            "ABCDEFGHIJ1234567",
-            "ABC-123",
-            "ABC 123",
-            "ÄBC123",
-            "",
-        ] {
-            assert_eq!(
-                SignPassword::new(bad).unwrap_err(),
-                PinFormatError {
-                    kind: PinKind::Sign
-                }
-            );
+        assert_eq!(SignPassword::new("ABCDEFGHIJ123456").unwrap().as_bytes(), b"ABCDEFGHIJ123456");
+        for bad in ["ABC12", "ABCDEFGHIJ1234567", "ABC-123", "ABC 123", "ÄBC123", ""] {
+            assert_eq!(SignPassword::new(bad).unwrap_err(), PinFormatError { kind: PinKind::Sign });
         }
     }
 
@@ -204,21 +177,12 @@ mod tests {
     fn secrets_never_show() {
         let p = SignPassword::new("secret99").unwrap();
         assert_eq!(format!("{p:?}"), "SignPassword(***)");
-        assert_eq!(
-            format!("{:?}", AuthPin::new("4321").unwrap()),
-            "AuthPin(***)"
-        );
-        assert_eq!(
-            format!("{:?}", TextPin::new("4321").unwrap()),
-            "TextPin(***)"
-        );
+        assert_eq!(format!("{:?}", AuthPin::new("4321").unwrap()), "AuthPin(***)");
+        assert_eq!(format!("{:?}", TextPin::new("4321").unwrap()), "TextPin(***)");
         let e = SignPassword::new("secret-99").unwrap_err();
         let msg = e.to_string();
         assert!(!msg.contains("secret"), "{msg}");
         assert!(msg.contains("6 to 16"), "{msg}");
-        assert!(!AuthPin::new("12x4")
-            .unwrap_err()
-            .to_string()
-            .contains("12x4"));
+        assert!(!AuthPin::new("12x4").unwrap_err().to_string().contains("12x4"));
     }
 }

@@ -45,11 +45,7 @@ pub struct LinkState {
 impl LinkState {
     /// State for a reader that reports `reader_extended` about extended APDUs.
     pub fn new(mode: LengthMode, reader_extended: Option<bool>) -> Self {
-        LinkState {
-            mode,
-            reader_extended,
-            extended_failed: false,
-        }
+        LinkState { mode, reader_extended, extended_failed: false }
     }
 
     /// Whether file reads currently use extended Le.
@@ -99,10 +95,7 @@ impl<'c> Exclusive<'c> {
 
     /// A session inside the transaction.
     pub fn session(&mut self) -> Session<'_> {
-        Session {
-            transport: &mut *self.guard,
-            state: &mut *self.state,
-        }
+        Session { transport: &mut *self.guard, state: &mut *self.state }
     }
 }
 
@@ -186,9 +179,7 @@ fn tlv_total(buf: &[u8]) -> Header {
                 return Header::NeedMore;
             };
             pos += n;
-            bytes
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
+            bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
         }
         _ => return Header::NotTlv,
     };
@@ -267,10 +258,7 @@ impl<'s> Session<'s> {
             sw = more.sw;
         }
         if data.len() > MAX_RESPONSE {
-            return Err(CardError::TooLong {
-                what: "the card's response",
-                limit: MAX_RESPONSE,
-            });
+            return Err(CardError::TooLong { what: "the card's response", limit: MAX_RESPONSE });
         }
         Ok(Response::new(data, sw))
     }
@@ -297,10 +285,7 @@ impl<'s> Session<'s> {
         match resp.sw {
             StatusWord::Success => Ok(true),
             StatusWord::FileNotFound => Ok(false),
-            sw => Err(CardError::Unexpected {
-                command: "SELECT application",
-                sw,
-            }),
+            sw => Err(CardError::Unexpected { command: "SELECT application", sw }),
         }
     }
 
@@ -310,10 +295,7 @@ impl<'s> Session<'s> {
         match resp.sw {
             StatusWord::Success => Ok(()),
             StatusWord::FileNotFound => Err(CardError::FileNotFound(fid)),
-            sw => Err(CardError::Unexpected {
-                command: "SELECT EF",
-                sw,
-            }),
+            sw => Err(CardError::Unexpected { command: "SELECT EF", sw }),
         }
     }
 
@@ -330,10 +312,7 @@ impl<'s> Session<'s> {
         let mut out: Vec<u8> = Vec::new();
         let (mut target, at_most) = match shape {
             FileShape::Exact(n) | FileShape::UpTo(n) if n > MAX_RESPONSE => {
-                return Err(CardError::TooLong {
-                    what: "the file",
-                    limit: MAX_RESPONSE,
-                })
+                return Err(CardError::TooLong { what: "the file", limit: MAX_RESPONSE })
             }
             FileShape::Exact(n) => (Some(n), false),
             FileShape::UpTo(n) => (Some(n), true),
@@ -344,10 +323,7 @@ impl<'s> Session<'s> {
             let remaining = target.unwrap_or(MAX_RESPONSE).saturating_sub(out.len());
             if remaining == 0 && target.is_none() {
                 // Read to the end and still not there.
-                return Err(CardError::TooLong {
-                    what: "the file",
-                    limit: MAX_RESPONSE,
-                });
+                return Err(CardError::TooLong { what: "the file", limit: MAX_RESPONSE });
             }
             if remaining == 0 {
                 break;
@@ -369,10 +345,7 @@ impl<'s> Session<'s> {
             if target.is_none() && !to_end {
                 match tlv_total(&out) {
                     Header::Total(total) if total > MAX_RESPONSE => {
-                        return Err(CardError::TooLong {
-                            what: "the file",
-                            limit: MAX_RESPONSE,
-                        });
+                        return Err(CardError::TooLong { what: "the file", limit: MAX_RESPONSE });
                     }
                     Header::Total(total) => target = Some(total),
                     Header::NeedMore => {}
@@ -431,10 +404,8 @@ impl<'s> Session<'s> {
         form: LengthForm,
         open_ended: bool,
     ) -> Result<Chunk, CardError> {
-        let offset16 = u16::try_from(offset).map_err(|_| CardError::TooLong {
-            what: "the file",
-            limit: MAX_OFFSET + 1,
-        })?;
+        let offset16 = u16::try_from(offset)
+            .map_err(|_| CardError::TooLong { what: "the file", limit: MAX_OFFSET + 1 })?;
         let cmd = Command::read_binary(offset16, le);
         let resp = self.apdu_in(&cmd, form)?;
         if resp.data.len() > le {
@@ -446,31 +417,19 @@ impl<'s> Session<'s> {
         match resp.sw {
             StatusWord::Success => {
                 let end = open_ended && resp.data.len() < le;
-                Ok(Chunk {
-                    data: resp.data,
-                    end,
-                })
+                Ok(Chunk { data: resp.data, end })
             }
-            StatusWord::EndOfFile => Ok(Chunk {
-                data: resp.data,
-                end: true,
-            }),
+            StatusWord::EndOfFile => Ok(Chunk { data: resp.data, end: true }),
             // Offset at or past the end of the file.
             StatusWord::WrongP1P2 | StatusWord::IncorrectP1P2
                 if offset > 0 && resp.data.is_empty() =>
             {
-                Ok(Chunk {
-                    data: Vec::new(),
-                    end: true,
-                })
+                Ok(Chunk { data: Vec::new(), end: true })
             }
-            StatusWord::SecurityStatusNotSatisfied => Err(CardError::SecurityStatus {
-                what: "to read the file",
-            }),
-            sw => Err(CardError::Unexpected {
-                command: "READ BINARY",
-                sw,
-            }),
+            StatusWord::SecurityStatusNotSatisfied => {
+                Err(CardError::SecurityStatus { what: "to read the file" })
+            }
+            sw => Err(CardError::Unexpected { command: "READ BINARY", sw }),
         }
     }
 }

@@ -91,10 +91,7 @@ impl ScriptLog {
                 hex::encode_upper(&step.expect)
             );
         }
-        assert_eq!(
-            inner.depth, 0,
-            "scripted transport: a transaction is still open"
-        );
+        assert_eq!(inner.depth, 0, "scripted transport: a transaction is still open");
     }
 }
 
@@ -163,16 +160,8 @@ impl ScriptedTransport {
     fn run(&self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut inner = lock(&self.log.0);
         let exclusive = inner.depth > 0;
-        let n = inner
-            .events
-            .iter()
-            .filter(|e| matches!(e, Event::Sent { .. }))
-            .count()
-            + 1;
-        inner.events.push(Event::Sent {
-            apdu: hex::encode_upper(command),
-            exclusive,
-        });
+        let n = inner.events.iter().filter(|e| matches!(e, Event::Sent { .. })).count() + 1;
+        inner.events.push(Event::Sent { apdu: hex::encode_upper(command), exclusive });
         let Some(step) = inner.steps.pop_front() else {
             drop(inner);
             panic!(
@@ -223,9 +212,7 @@ impl Transport for Guard<'_> {
     }
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
         self.parent.begin()?;
-        Ok(Box::new(Guard {
-            parent: self.parent,
-        }))
+        Ok(Box::new(Guard { parent: self.parent }))
     }
     fn reset(&mut self) -> Result<(), TransportError> {
         lock(&self.parent.log.0).events.push(Event::Reset);

@@ -231,10 +231,8 @@ pub fn parse_attributes(file: &[u8]) -> Result<Attributes, CardError> {
 }
 
 fn read_my_number_in(s: &mut Session<'_>) -> Result<MyNumber, CardError> {
-    let file = s.read_file(
-        facts::text::EF_MY_NUMBER,
-        FileShape::UpTo(facts::text::MY_NUMBER_FILE_LEN),
-    )?;
+    let file =
+        s.read_file(facts::text::EF_MY_NUMBER, FileShape::UpTo(facts::text::MY_NUMBER_FILE_LEN))?;
     let file = Zeroizing::new(file);
     parse_my_number(&file)
 }
@@ -284,10 +282,7 @@ impl<T: Transport> Client<T> {
             verify_in(s, PinKind::Text, pin.as_bytes(), allow_last_try)?;
             let my_number = read_my_number_in(s)?;
             let attributes = read_attributes_in(s)?;
-            Ok(TextInfo {
-                my_number,
-                attributes,
-            })
+            Ok(TextInfo { my_number, attributes })
         })
     }
 }
@@ -313,22 +308,10 @@ mod tests {
         // 123456789018 is the well-known valid sample.
         assert_eq!(check_digit(b"12345678901"), Some(8));
         assert!(MyNumber::new("123456789018").is_ok());
-        assert!(matches!(
-            MyNumber::new("123456789017"),
-            Err(CardError::BadMyNumber)
-        ));
-        assert!(matches!(
-            MyNumber::new("12345678901"),
-            Err(CardError::BadMyNumber)
-        ));
-        assert!(matches!(
-            MyNumber::new("1234567890188"),
-            Err(CardError::BadMyNumber)
-        ));
-        assert!(matches!(
-            MyNumber::new("12345678901x"),
-            Err(CardError::BadMyNumber)
-        ));
+        assert!(matches!(MyNumber::new("123456789017"), Err(CardError::BadMyNumber)));
+        assert!(matches!(MyNumber::new("12345678901"), Err(CardError::BadMyNumber)));
+        assert!(matches!(MyNumber::new("1234567890188"), Err(CardError::BadMyNumber)));
+        assert!(matches!(MyNumber::new("12345678901x"), Err(CardError::BadMyNumber)));
     }
 
     #[test]
@@ -347,9 +330,7 @@ mod tests {
         assert_eq!(parse_my_number(&f).unwrap().reveal(), "123456789018");
         f[3] = b'x';
         assert!(matches!(parse_my_number(&f), Err(CardError::BadMyNumber)));
-        let err = parse_my_number(&[0xFF, 0x11, 0x01, 0x31])
-            .unwrap_err()
-            .to_string();
+        let err = parse_my_number(&[0xFF, 0x11, 0x01, 0x31]).unwrap_err().to_string();
         assert!(err.contains("FF11"), "{err}");
         assert!(
             matches!(parse_my_number(&[0xFF, 0x10, 0x0C, 0x31]), Err(CardError::Malformed(m)) if m.contains("FF10"))
@@ -388,12 +369,7 @@ mod tests {
         assert_eq!(a.sex, Sex::Female);
         assert_eq!(a.header, vec![1, 2]);
         let medium = "あ".repeat(50); // 150 bytes: 81 xx
-        assert_eq!(
-            parse_attributes(&attributes_file(&medium, "x"))
-                .unwrap()
-                .name,
-            medium
-        );
+        assert_eq!(parse_attributes(&attributes_file(&medium, "x")).unwrap().name, medium);
     }
 
     #[test]

@@ -87,10 +87,7 @@ fn run_script(g: &GlobalOpts, args: &RunArgs) -> Result<Exit, CliError> {
     // Parse before opening anything: a broken script sends nothing.
     let script = Script::load(&args.script).map_err(|e| run_error(e.into()))?;
     let mut transport = connect::open_transport(g, ShareMode::Exclusive)?;
-    let options = RunOptions {
-        allow_pin_tries: args.allow_pin_tries,
-        ..RunOptions::default()
-    };
+    let options = RunOptions { allow_pin_tries: args.allow_pin_tries, ..RunOptions::default() };
     let report = rig::run(&script, transport.as_mut(), &options).map_err(run_error)?;
     if g.json {
         println!("{}", report.to_json());
@@ -100,10 +97,7 @@ fn run_script(g: &GlobalOpts, args: &RunArgs) -> Result<Exit, CliError> {
     match report.failure() {
         None => Ok(Exit::Success),
         Some(step) => {
-            eprintln!(
-                "mynacard: {}: failed at line {}: {step}",
-                report.script, step.line
-            );
+            eprintln!("mynacard: {}: failed at line {}: {step}", report.script, step.line);
             Ok(Exit::CardError)
         }
     }

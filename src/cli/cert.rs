@@ -162,10 +162,8 @@ fn emit(
     name: &str,
 ) -> Result<(), CliError> {
     let bytes = render(der, format, name)?;
-    let stdout_err = |source| CliError::Io {
-        context: "cannot write to standard output".into(),
-        source,
-    };
+    let stdout_err =
+        |source| CliError::Io { context: "cannot write to standard output".into(), source };
     match out {
         Some(path) => {
             output::write_atomic(path, &bytes).map_err(|source| CliError::Io {
@@ -214,10 +212,9 @@ fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
         which => {
             let (kind, name) = match which {
                 WhichCert::Auth => (CertKind::Auth, "authentication certificate from the card"),
-                WhichCert::AuthCa => (
-                    CertKind::AuthCa,
-                    "authentication CA certificate from the card",
-                ),
+                WhichCert::AuthCa => {
+                    (CertKind::AuthCa, "authentication CA certificate from the card")
+                }
                 _ => (CertKind::SignCa, "signature CA certificate from the card"),
             };
             let mut client = connect::open(g, ShareMode::Shared)?;
@@ -226,9 +223,7 @@ fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
     };
     // A certificate the card returns must at least parse, whatever the output format.
     summary(&der, name).map_err(|_| {
-        CliError::Card(CardError::Malformed(format!(
-            "the {name} is not a DER X.509 certificate"
-        )))
+        CliError::Card(CardError::Malformed(format!("the {name} is not a DER X.509 certificate")))
     })?;
     emit(g, &der, format, a.output.as_deref(), name)?;
     Ok(Exit::Success)

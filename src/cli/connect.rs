@@ -6,9 +6,9 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use mynacard::apdu::Command;
 use mynacard::card::Client;
 use mynacard::facts::AID_JPKI;
-use mynacard::apdu::Command;
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
 use mynacard::transport::pcsc::{list_readers, wait_for_card, PcscTransport, ShareMode};
@@ -62,14 +62,15 @@ fn pick_reader(g: &GlobalOpts, wanted: &str) -> Result<String, CliError> {
         0 => Ok(wait(g, "")?.name),
         1 => Ok(with_card[0].name.clone()),
         n => {
-            let jpki: Vec<String> = with_card
-                .iter()
-                .filter(|r| holds_jpki(&r.name))
-                .map(|r| r.name.clone())
-                .collect();
+            let jpki: Vec<String> =
+                with_card.iter().filter(|r| holds_jpki(&r.name)).map(|r| r.name.clone()).collect();
             match jpki.as_slice() {
                 [one] => Ok(one.clone()),
-                _ => Err(TransportError::AmbiguousReader { wanted: "a JPKI card".into(), matches: jpki.len().max(n) }.into()),
+                _ => Err(TransportError::AmbiguousReader {
+                    wanted: "a JPKI card".into(),
+                    matches: jpki.len().max(n),
+                }
+                .into()),
             }
         }
     }

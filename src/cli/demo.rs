@@ -8,7 +8,6 @@
 
 use std::path::PathBuf;
 
-
 use clap::Args;
 use serde_json::json;
 
@@ -37,7 +36,8 @@ const SIM_SIGN_CRL_REVOKED: &[u8] =
 /// The default image's signature password (README: "The virtual card").
 const SIM_SIGN_PASSWORD: &str = "MYNACARD1";
 /// The sample document.
-const SAMPLE: &str = "mynacard demo: 署名のテスト文書 / a sample document signed on the virtual card.\n";
+const SAMPLE: &str =
+    "mynacard demo: 署名のテスト文書 / a sample document signed on the virtual card.\n";
 
 /// `mynacard demo`.
 #[derive(Debug, Args)]
@@ -78,10 +78,9 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     let profile = super::sim::profile(super::sim::ProfileName::Default, false);
     let shared = SharedCard::new(VirtualCard::new(CardImage::default_image(), profile));
     let transport: Box<dyn mynacard::transport::Transport> = match &g.trace {
-        Some(path) => Box::new(mynacard::transport::trace::TraceTransport::to_file(
-            shared.transport(),
-            path,
-        )?),
+        Some(path) => {
+            Box::new(mynacard::transport::trace::TraceTransport::to_file(shared.transport(), path)?)
+        }
         None => Box::new(shared.transport()),
     };
     let mut client = Client::new(transport);
@@ -143,8 +142,9 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     t.step("sign", json!({ "format": "cms", "bytes": cms.len(), "card_signatures": signatures }));
 
     t.say("5. verifying the signature (trust: the virtual card's root; revocation required):");
-    let anchor = TrustAnchor::from_der(SIM_SIGN_ROOT, AnchorSource::Extra, "virtual card signature root")
-        .map_err(|e| CliError::Input(e.to_string()))?;
+    let anchor =
+        TrustAnchor::from_der(SIM_SIGN_ROOT, AnchorSource::Extra, "virtual card signature root")
+            .map_err(|e| CliError::Input(e.to_string()))?;
     let good = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_EMPTY, "sign-crl-empty.der")?;
     t.say(&format!("   with the municipality's current CRL: {}", verdict_text(&good.verdict)));
     t.say(&format!("   revocation: {}", good.revocation.outcome));
@@ -160,14 +160,21 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     t.step("verify", json!({ "with_current_crl": good, "with_revoking_crl": revoked }));
 
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io { context: format!("creating {}", dir.display()), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+            context: format!("creating {}", dir.display()),
+            source,
+        })?;
         let io = |what: &str, source| CliError::Io { context: format!("writing {what}"), source };
-        write_atomic(&dir.join("document.txt"), SAMPLE.as_bytes()).map_err(|e| io("document.txt", e))?;
+        write_atomic(&dir.join("document.txt"), SAMPLE.as_bytes())
+            .map_err(|e| io("document.txt", e))?;
         write_atomic(&dir.join("document.txt.p7s"), &cms).map_err(|e| io("document.txt.p7s", e))?;
-        write_atomic(&dir.join("sign-root.pem"), pem("CERTIFICATE", SIM_SIGN_ROOT).as_bytes()).map_err(|e| io("sign-root.pem", e))?;
-        write_atomic(&dir.join("sign-cert.pem"), pem("CERTIFICATE", &sign_cert).as_bytes()).map_err(|e| io("sign-cert.pem", e))?;
+        write_atomic(&dir.join("sign-root.pem"), pem("CERTIFICATE", SIM_SIGN_ROOT).as_bytes())
+            .map_err(|e| io("sign-root.pem", e))?;
+        write_atomic(&dir.join("sign-cert.pem"), pem("CERTIFICATE", &sign_cert).as_bytes())
+            .map_err(|e| io("sign-cert.pem", e))?;
         for (name, der) in &certs {
-            write_atomic(&dir.join(format!("{name}.pem")), pem("CERTIFICATE", der).as_bytes()).map_err(|e| io(name, e))?;
+            write_atomic(&dir.join(format!("{name}.pem")), pem("CERTIFICATE", der).as_bytes())
+                .map_err(|e| io(name, e))?;
         }
         t.say(&format!("6. files written to {}", dir.display()));
     }
@@ -195,7 +202,8 @@ fn verify_with_crl(
         revocation: Some(&revocation),
         ..VerifyOptions::default()
     };
-    verify_cms(Some(SAMPLE.as_bytes()), cms, None, &opts).map_err(|e| CliError::Input(e.to_string()))
+    verify_cms(Some(SAMPLE.as_bytes()), cms, None, &opts)
+        .map_err(|e| CliError::Input(e.to_string()))
 }
 
 fn verdict_text(v: &Verdict) -> &'static str {
@@ -219,4 +227,3 @@ fn subject_of(der: &[u8]) -> String {
         .map(|c| c.tbs_certificate.subject.to_string())
         .unwrap_or_else(|_| "(not a certificate)".into())
 }
-

@@ -118,11 +118,7 @@ impl Diagnosis {
         let mut out = String::new();
         for c in &self.checks {
             let mark = if c.ok { "ok  " } else { "FAIL" };
-            let reader = c
-                .reader
-                .as_deref()
-                .map(|r| format!("[{r}] "))
-                .unwrap_or_default();
+            let reader = c.reader.as_deref().map(|r| format!("[{r}] ")).unwrap_or_default();
             out.push_str(&format!("{mark} {reader}{}: {}\n", c.check, c.detail));
             if let Some(fix) = &c.fix {
                 out.push_str(&format!("     fix: {fix}\n"));
@@ -145,39 +141,19 @@ fn check_card(d: &mut Diagnosis, reader: &str, transport: Box<dyn Transport>) ->
     let mut client = Client::new(transport);
     let usable = match client.detect() {
         Ok(TokenType::Card) => {
-            d.pass(
-                "jpki",
-                r,
-                "JPKI application found: My Number Card (JPKIAPICCTOKEN2)",
-            );
+            d.pass("jpki", r, "JPKI application found: My Number Card (JPKIAPICCTOKEN2)");
             true
         }
         Ok(TokenType::Phone) => {
-            d.pass(
-                "jpki",
-                r,
-                "JPKI application found: smartphone (JPKIAPGPSETOKEN)",
-            );
+            d.pass("jpki", r, "JPKI application found: smartphone (JPKIAPGPSETOKEN)");
             true
         }
         Err(CardError::Transport(TransportError::CardInUse)) => {
-            d.fail(
-                "in_use",
-                r,
-                "another program holds the card",
-                FIX_IN_USE,
-                Exit::CardInUse,
-            );
+            d.fail("in_use", r, "another program holds the card", FIX_IN_USE, Exit::CardInUse);
             false
         }
         Err(CardError::Transport(TransportError::CardRemoved | TransportError::NoCard { .. })) => {
-            d.fail(
-                "card",
-                r,
-                "the card went away during the checks",
-                FIX_CARD,
-                Exit::NoCard,
-            );
+            d.fail("card", r, "the card went away during the checks", FIX_CARD, Exit::NoCard);
             false
         }
         Err(e) => {
@@ -238,21 +214,11 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
         None => readers,
     };
     if readers.is_empty() {
-        d.fail(
-            "readers",
-            None,
-            "no smart-card reader found",
-            FIX_READER,
-            Exit::NoReader,
-        );
+        d.fail("readers", None, "no smart-card reader found", FIX_READER, Exit::NoReader);
         return d;
     }
     let names: Vec<&str> = readers.iter().map(|r| r.name.as_str()).collect();
-    d.pass(
-        "readers",
-        None,
-        format!("{} reader(s): {}", names.len(), names.join(", ")),
-    );
+    d.pass("readers", None, format!("{} reader(s): {}", names.len(), names.join(", ")));
     for status in &readers {
         let r = Some(status.name.as_str());
         if !status.card_present {
@@ -273,13 +239,7 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
                 continue;
             }
             Err(TransportError::Mute) => {
-                d.fail(
-                    "card",
-                    r,
-                    "the card does not answer (mute)",
-                    FIX_CARD,
-                    Exit::CardError,
-                );
+                d.fail("card", r, "the card does not answer (mute)", FIX_CARD, Exit::CardError);
                 continue;
             }
             Err(e @ (TransportError::NoCard { .. } | TransportError::CardRemoved)) => {
@@ -287,13 +247,7 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
                 continue;
             }
             Err(e) => {
-                d.fail(
-                    "card",
-                    r,
-                    e.to_string(),
-                    "reseat the card and try again",
-                    Exit::from(&e),
-                );
+                d.fail("card", r, e.to_string(), "reseat the card and try again", Exit::from(&e));
                 continue;
             }
         };
@@ -324,11 +278,7 @@ fn diagnose_sim(g: &GlobalOpts) -> Result<Diagnosis, CliError> {
     if check_card(&mut d, &name, transport) {
         d.usable = Some(name.clone());
     }
-    d.pass(
-        "pinpad",
-        Some(&name),
-        "no PIN pad (in-process virtual card)",
-    );
+    d.pass("pinpad", Some(&name), "no PIN pad (in-process virtual card)");
     Ok(d)
 }
 
@@ -382,9 +332,6 @@ mod tests {
         assert_eq!(j["checks"][1]["fix"], FIX_READER);
         assert_eq!(j["checks"][1]["exit_code"], 4);
         let t = d.to_text();
-        assert!(
-            t.contains("FAIL readers: none\n     fix: connect a reader\n"),
-            "{t}"
-        );
+        assert!(t.contains("FAIL readers: none\n     fix: connect a reader\n"), "{t}");
     }
 }

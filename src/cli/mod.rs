@@ -260,7 +260,8 @@ mod tests {
             quiet: false,
             wait: None,
         };
-        let mut t = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).unwrap();
+        let mut t =
+            connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).unwrap();
         assert_eq!(t.info().name, "sim");
         let select = mynacard::apdu::Command::select_aid(&mynacard::facts::AID_JPKI);
         assert_eq!(t.transmit(&select.to_bytes().unwrap()).unwrap(), vec![0x90, 0x00]);
@@ -282,7 +283,9 @@ mod tests {
             quiet: false,
             wait: None,
         };
-        let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).err().unwrap();
+        let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared)
+            .err()
+            .unwrap();
         assert_eq!(err.exit(), Exit::Io);
         assert!(err.to_string().contains("/nonexistent-dir/t.trace"), "{err}");
     }

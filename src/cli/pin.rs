@@ -189,10 +189,7 @@ fn change(g: &GlobalOpts, args: &PinChangeArgs) -> Result<Exit, CliError> {
         WhichPin::Text => change_typed(g, args, TextPin::new)?,
     }
     if g.json {
-        println!(
-            "{}",
-            serde_json::json!({ "pin": pin_name(kind), "changed": true })
-        );
+        println!("{}", serde_json::json!({ "pin": pin_name(kind), "changed": true }));
     } else if !g.quiet {
         println!("{kind} changed");
     }
@@ -213,38 +210,22 @@ mod tests {
 
     #[test]
     fn counters_render() {
-        let c = Counter {
-            kind: PinKind::Auth,
-            status: Some(PinStatus::Remaining(3)),
-        };
+        let c = Counter { kind: PinKind::Auth, status: Some(PinStatus::Remaining(3)) };
         assert_eq!(c.text(), "authentication PIN: 3 tries left");
         assert_eq!(
             c.json().to_string(),
             r#"{"description":"authentication PIN","max_tries":3,"pin":"auth","status":"ok","tries_left":3}"#
         );
-        let c = Counter {
-            kind: PinKind::Sign,
-            status: Some(PinStatus::Blocked),
-        };
-        assert!(
-            c.text().starts_with("signature password: BLOCKED"),
-            "{}",
-            c.text()
-        );
+        let c = Counter { kind: PinKind::Sign, status: Some(PinStatus::Blocked) };
+        assert!(c.text().starts_with("signature password: BLOCKED"), "{}", c.text());
         assert_eq!(c.json()["status"], "blocked");
         assert_eq!(c.json()["tries_left"], 0);
         assert_eq!(c.json()["max_tries"], 5);
-        let c = Counter {
-            kind: PinKind::Text,
-            status: None,
-        };
+        let c = Counter { kind: PinKind::Text, status: None };
         assert_eq!(c.text(), "text-application PIN: not on this card");
         assert_eq!(c.json()["status"], "absent");
         assert!(c.json()["tries_left"].is_null());
-        let c = Counter {
-            kind: PinKind::Text,
-            status: Some(PinStatus::Remaining(1)),
-        };
+        let c = Counter { kind: PinKind::Text, status: Some(PinStatus::Remaining(1)) };
         assert!(c.text().contains("1 try left"), "{}", c.text());
     }
 

@@ -30,7 +30,9 @@ pub enum PinSource {
 #[derive(Debug, thiserror::Error)]
 pub enum PinSourceError {
     /// No terminal to prompt on.
-    #[error("no terminal to ask for the {what} on: use --pin-stdin, --pin-env VAR or --pin-file PATH")]
+    #[error(
+        "no terminal to ask for the {what} on: use --pin-stdin, --pin-env VAR or --pin-file PATH"
+    )]
     NoTerminal { what: String },
     /// The environment variable is not set or not UTF-8.
     #[error("environment variable {var} is not set (or not valid UTF-8)")]
@@ -102,21 +104,29 @@ impl SecretReader {
     fn line(&mut self, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
         if self.lines.is_none() {
             let name = self.source_name();
-            let io = |error| PinSourceError::Io { source_name: name.clone(), what: what.to_string(), error };
+            let io = |error| PinSourceError::Io {
+                source_name: name.clone(),
+                what: what.to_string(),
+                error,
+            };
             let raw = match &self.source {
                 PinSource::File(path) => read_bounded(std::fs::File::open(path).map_err(io)?),
                 _ => read_bounded(std::io::stdin().lock()),
             }
             .map_err(io)?;
             let text = Zeroizing::new(String::from_utf8_lossy(&raw).into_owned());
-            self.lines = Some(text.lines().map(|l| Zeroizing::new(l.trim_end_matches('\r').to_string())).collect());
+            self.lines = Some(
+                text.lines()
+                    .map(|l| Zeroizing::new(l.trim_end_matches('\r').to_string()))
+                    .collect(),
+            );
         }
         let source_name = self.source_name();
         let lines = self.lines.as_ref().map(Vec::as_slice).unwrap_or_default();
-        let line = lines
-            .get(self.next_line)
-            .cloned()
-            .ok_or_else(|| PinSourceError::Missing { source_name: source_name.clone(), what: what.to_string() })?;
+        let line = lines.get(self.next_line).cloned().ok_or_else(|| PinSourceError::Missing {
+            source_name: source_name.clone(),
+            what: what.to_string(),
+        })?;
         self.next_line += 1;
         if line.len() > MAX_SECRET_LEN {
             return Err(PinSourceError::TooLong { source_name, what: what.to_string() });
@@ -133,7 +143,8 @@ fn read_bounded(reader: impl Read) -> Result<Zeroizing<Vec<u8>>, std::io::Error>
 }
 
 fn env_secret(var: &str) -> Result<Zeroizing<String>, PinSourceError> {
-    let value = std::env::var(var).map_err(|_| PinSourceError::EnvMissing { var: var.to_string() })?;
+    let value =
+        std::env::var(var).map_err(|_| PinSourceError::EnvMissing { var: var.to_string() })?;
     let value = Zeroizing::new(value);
     if value.len() > MAX_SECRET_LEN {
         return Err(PinSourceError::TooLong { source_name: format!("${var}"), what: "PIN".into() });
@@ -153,7 +164,6 @@ fn prompt(text: &str, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
     })?;
     Ok(Zeroizing::new(value))
 }
-
 
 /// The PIN options of every command that verifies a PIN. There is deliberately no option
 /// that takes the PIN itself: command lines are visible to every user of the machine.
@@ -255,7 +265,11 @@ mod tests {
         assert_eq!(PinOpts::default().source(), PinSource::Prompt);
         let o = PinOpts { pin_stdin: true, ..PinOpts::default() };
         assert_eq!(o.source(), PinSource::Stdin);
-        let o = PinOpts { pin_env: Some("A".into()), new_pin_env: Some("B".into()), ..PinOpts::default() };
+        let o = PinOpts {
+            pin_env: Some("A".into()),
+            new_pin_env: Some("B".into()),
+            ..PinOpts::default()
+        };
         assert_eq!(o.source(), PinSource::Env { var: "A".into(), new_var: Some("B".into()) });
         let o = PinOpts { pin_file: Some("f".into()), ..PinOpts::default() };
         assert_eq!(o.source(), PinSource::File("f".into()));

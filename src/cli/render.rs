@@ -53,10 +53,7 @@ pub fn looks_like_pem(bytes: &[u8]) -> bool {
 /// errors.
 pub fn certificate_der(bytes: &[u8], file: &str) -> Result<Vec<u8>, CertParseError> {
     let der = if looks_like_pem(bytes) {
-        let pem_err = |why: String| CertParseError::Pem {
-            file: file.to_string(),
-            why,
-        };
+        let pem_err = |why: String| CertParseError::Pem { file: file.to_string(), why };
         let (label, der) =
             der::pem::decode_vec(bytes.trim_ascii()).map_err(|e| pem_err(e.to_string()))?;
         if label != "CERTIFICATE" {
@@ -66,10 +63,8 @@ pub fn certificate_der(bytes: &[u8], file: &str) -> Result<Vec<u8>, CertParseErr
     } else {
         bytes.to_vec()
     };
-    Certificate::from_der(&der).map_err(|e| CertParseError::Der {
-        file: file.to_string(),
-        why: e.to_string(),
-    })?;
+    Certificate::from_der(&der)
+        .map_err(|e| CertParseError::Der { file: file.to_string(), why: e.to_string() })?;
     Ok(der)
 }
 
@@ -269,10 +264,8 @@ impl CertSummary {
     /// Summarise a DER certificate (already checked by [`certificate_der`]); `file` names it
     /// in errors.
     pub fn from_der(der: &[u8], file: &str) -> Result<CertSummary, CertParseError> {
-        let cert = Certificate::from_der(der).map_err(|e| CertParseError::Der {
-            file: file.to_string(),
-            why: e.to_string(),
-        })?;
+        let cert = Certificate::from_der(der)
+            .map_err(|e| CertParseError::Der { file: file.to_string(), why: e.to_string() })?;
         let tbs = &cert.tbs_certificate;
         let mut warnings = Vec::new();
         let mut warn = |what: &str, e: der::Error| warnings.push(format!("{what}: {e}"));
@@ -375,9 +368,7 @@ impl CertSummary {
             policies: policies_ext
                 .map(|(_, p)| {
                     p.0.iter()
-                        .map(|pi| PolicySummary {
-                            oid: pi.policy_identifier.to_string(),
-                        })
+                        .map(|pi| PolicySummary { oid: pi.policy_identifier.to_string() })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -426,22 +417,14 @@ impl fmt::Display for CertSummary {
         }
         if !self.policies.is_empty() {
             let oids: Vec<&str> = self.policies.iter().map(|p| p.oid.as_str()).collect();
-            let crit = if self.policies_critical {
-                " (critical)"
-            } else {
-                ""
-            };
+            let crit = if self.policies_critical { " (critical)" } else { "" };
             writeln!(f, "policies: {}{crit}", oids.join(", "))?;
         }
         if !self.key_usage.is_empty() {
             writeln!(f, "key usage: {}", self.key_usage.join(", "))?;
         }
         if !self.extended_key_usage.is_empty() {
-            writeln!(
-                f,
-                "extended key usage: {}",
-                self.extended_key_usage.join(", ")
-            )?;
+            writeln!(f, "extended key usage: {}", self.extended_key_usage.join(", "))?;
         }
         for dp in &self.crl_distribution_points {
             writeln!(f, "CRL distribution point: {dp}")?;
@@ -482,10 +465,7 @@ mod tests {
         assert_eq!(s.key_usage, ["digitalSignature", "nonRepudiation"]);
         let h = s.holder.as_ref().unwrap();
         assert_eq!(h.name.as_deref(), Some("番号\u{3000}花子"));
-        assert!(
-            s.crl_distribution_points[0].contains("Yumemi-shi CRLDP"),
-            "{s}"
-        );
+        assert!(s.crl_distribution_points[0].contains("Yumemi-shi CRLDP"), "{s}");
         assert!(s.warnings.is_empty());
         let text = s.to_string();
         assert!(text.contains("holder:\n  name: 番号\u{3000}花子"), "{text}");
@@ -505,15 +485,10 @@ mod tests {
         assert_eq!(CertSummary::from_der(&der, "r").unwrap().role, Role::Ca);
         let e = certificate_der(b"hello", "x.bin").unwrap_err();
         assert!(matches!(e, CertParseError::Der { .. }));
-        assert!(
-            e.to_string().starts_with("x.bin: not a DER certificate"),
-            "{e}"
-        );
-        let e = certificate_der(
-            b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n",
-            "c.pem",
-        )
-        .unwrap_err();
+        assert!(e.to_string().starts_with("x.bin: not a DER certificate"), "{e}");
+        let e =
+            certificate_der(b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n", "c.pem")
+                .unwrap_err();
         assert!(matches!(e, CertParseError::Pem { .. }));
         assert!(e.to_string().contains("c.pem"), "{e}");
         let e = CertSummary::from_der(b"\x30\x00", "z").unwrap_err();

@@ -193,20 +193,13 @@ fn sign_on_card<P: KeyPin>(
                 (sig, len)
             }
             SigFormat::Cms | SigFormat::CmsPem => {
-                let opts = CmsOptions {
-                    hash,
-                    ..CmsOptions::default()
-                };
+                let opts = CmsOptions { hash, ..CmsOptions::default() };
                 let der =
                     sign_detached_digest(digest, &cert, &mut unlocked, &opts).map_err(cms_error)?;
                 (der, SIGNATURE_LEN)
             }
         };
-        Ok::<_, CliError>(Signed {
-            bytes,
-            cert,
-            signature_len,
-        })
+        Ok::<_, CliError>(Signed { bytes, cert, signature_len })
     })();
     let cleared = unlocked.finish();
     let signed = made?;
@@ -216,10 +209,7 @@ fn sign_on_card<P: KeyPin>(
 
 /// Hash the file, streaming.
 fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
-    let io = |source| CliError::Io {
-        context: format!("cannot read {}", path.display()),
-        source,
-    };
+    let io = |source| CliError::Io { context: format!("cannot read {}", path.display()), source };
     let file = std::fs::File::open(path).map_err(io)?;
     hash.digest_reader(file).map_err(io)
 }
@@ -321,10 +311,7 @@ mod tests {
             output_path(&args("doc.pdf", SigFormat::CmsPem, None)),
             PathBuf::from("doc.pdf.p7s.pem")
         );
-        assert_eq!(
-            output_path(&args("doc", SigFormat::Raw, None)),
-            PathBuf::from("doc.sig")
-        );
+        assert_eq!(output_path(&args("doc", SigFormat::Raw, None)), PathBuf::from("doc.sig"));
         assert_eq!(
             output_path(&args("doc", SigFormat::Raw, Some("x.bin"))),
             PathBuf::from("x.bin")
@@ -333,10 +320,8 @@ mod tests {
 
     #[test]
     fn cms_errors_keep_or_get_their_exit_codes() {
-        let e = cms_error(CmsError::Signer(CardError::WrongPin {
-            kind: PinKind::Sign,
-            tries_left: 2,
-        }));
+        let e =
+            cms_error(CmsError::Signer(CardError::WrongPin { kind: PinKind::Sign, tries_left: 2 }));
         assert_eq!(e.exit(), Exit::WrongPin);
         let e = cms_error(CmsError::EmptySignature);
         assert_eq!(e.exit(), Exit::CardError);
@@ -344,9 +329,6 @@ mod tests {
         assert_eq!(e.exit(), Exit::CardError);
         let e = cms_error(CmsError::Encode(der::Error::from(der::ErrorKind::Overflow)));
         assert_eq!(e.exit(), Exit::Io);
-        assert!(
-            e.to_string().starts_with("cannot build the CMS signature"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("cannot build the CMS signature"), "{e}");
     }
 }

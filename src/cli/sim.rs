@@ -44,15 +44,14 @@ pub struct GenerateArgs {
 }
 
 fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
-    if a.out.exists()
-        && std::fs::read_dir(&a.out).map(|mut d| d.next().is_some()).unwrap_or(true)
-    {
+    if a.out.exists() && std::fs::read_dir(&a.out).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(CliError::Usage(format!(
             "{} exists and is not empty: choose a new directory",
             a.out.display()
         )));
     }
-    mynacard::sim::image::write_default_image(&a.out).map_err(|e| CliError::Image(e.to_string()))?;
+    mynacard::sim::image::write_default_image(&a.out)
+        .map_err(|e| CliError::Image(e.to_string()))?;
     if g.json {
         println!("{}", serde_json::json!({ "image": a.out.display().to_string() }));
     } else if !g.quiet {
@@ -99,9 +98,8 @@ pub struct ServeArgs {
 
 /// Parse `N:KIND` (e.g. `7:remove`) into a fault.
 pub fn parse_fault(text: &str) -> Result<Fault, String> {
-    let (n, kind) = text
-        .split_once(':')
-        .ok_or_else(|| format!("{text:?}: expected N:KIND, e.g. 7:remove"))?;
+    let (n, kind) =
+        text.split_once(':').ok_or_else(|| format!("{text:?}: expected N:KIND, e.g. 7:remove"))?;
     let at: u64 = n
         .parse()
         .ok()

@@ -63,10 +63,7 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
     println!("reader: {}", info.name);
     println!("ATR: {atr}");
     println!("token: {token_text}");
-    println!(
-        "extended length: {ext}; {}",
-        reader_extended_text(info.extended_length)
-    );
+    println!("extended length: {ext}; {}", reader_extended_text(info.extended_length));
     for c in &pins {
         println!("{}", c.text());
     }
@@ -83,9 +80,6 @@ mod tests {
         assert_eq!(token_name(TokenType::Phone), "phone");
         assert_eq!(reader_extended_text(None), "reader support unknown");
         assert_eq!(reader_extended_text(Some(true)), "supported by the reader");
-        assert_eq!(
-            reader_extended_text(Some(false)),
-            "not supported by the reader"
-        );
+        assert_eq!(reader_extended_text(Some(false)), "not supported by the reader");
     }
 }

@@ -218,20 +218,18 @@ pub(super) fn verify_error(file: &Path, e: VerifyError) -> CliError {
 
 fn anchor_error(e: AnchorError) -> CliError {
     match e {
-        AnchorError::Io { file, source } => CliError::Io {
-            context: format!("cannot read trust anchor {file}"),
-            source,
-        },
+        AnchorError::Io { file, source } => {
+            CliError::Io { context: format!("cannot read trust anchor {file}"), source }
+        }
         other => CliError::Input(other.to_string()),
     }
 }
 
 fn crl_error(e: CrlError) -> CliError {
     match e {
-        CrlError::Io { file, source } => CliError::Io {
-            context: format!("cannot read CRL {file}"),
-            source,
-        },
+        CrlError::Io { file, source } => {
+            CliError::Io { context: format!("cannot read CRL {file}"), source }
+        }
         other => CliError::Input(format!("CRL: {other}")),
     }
 }
@@ -285,13 +283,7 @@ impl Setup {
             HierarchyArg::Production => Hierarchy::Production,
             HierarchyArg::Test => Hierarchy::Test,
         };
-        Ok(Setup {
-            hierarchy,
-            anchors,
-            at,
-            policy,
-            revocation,
-        })
+        Ok(Setup { hierarchy, anchors, at, policy, revocation })
     }
 
     /// The verification options borrowing this setup.
@@ -346,10 +338,7 @@ pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Exit {
         println!("{}", report.to_json());
     } else {
         print!("{report}");
-        if let RevocationOutcome::Revoked {
-            reason: Some(reason),
-            ..
-        } = &report.revocation.outcome
+        if let RevocationOutcome::Revoked { reason: Some(reason), .. } = &report.revocation.outcome
         {
             println!("revocation reason: {reason}");
         }

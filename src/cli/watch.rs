@@ -49,18 +49,11 @@ pub fn run(g: &GlobalOpts, args: &WatchArgs) -> Result<Exit, CliError> {
             source,
         })?;
     }
-    let options = WatchOptions {
-        probe_jpki: !args.no_probe,
-        ..WatchOptions::default()
-    };
+    let options = WatchOptions { probe_jpki: !args.no_probe, ..WatchOptions::default() };
     let json = g.json;
     let mut write_failed = None;
     events::watch(&stop, &options, |event| {
-        let line = if json {
-            event.to_json()
-        } else {
-            to_text(&event)
-        };
+        let line = if json { event.to_json() } else { to_text(&event) };
         let mut out = std::io::stdout().lock();
         // Flush every line: a kiosk reads them as they come.
         if let Err(e) = writeln!(out, "{line}").and_then(|()| out.flush()) {
@@ -73,10 +66,7 @@ pub fn run(g: &GlobalOpts, args: &WatchArgs) -> Result<Exit, CliError> {
     match write_failed {
         // The reader of our output went away (closed pipe): nothing left to do.
         Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Success),
-        Some(source) => Err(CliError::Io {
-            context: "writing events to stdout".into(),
-            source,
-        }),
+        Some(source) => Err(CliError::Io { context: "writing events to stdout".into(), source }),
         None => Ok(Exit::Success),
     }
 }
@@ -86,10 +76,7 @@ mod tests {
     use super::*;
 
     fn at(event: Event) -> TimedEvent {
-        TimedEvent {
-            time: "2026-01-02T03:04:05Z".into(),
-            event,
-        }
+        TimedEvent { time: "2026-01-02T03:04:05Z".into(), event }
     }
 
     #[test]

@@ -42,10 +42,7 @@ impl fmt::Debug for Env {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Env::Process => f.write_str("Process"),
-            Env::Map(map) => f
-                .debug_map()
-                .entries(map.keys().map(|k| (k, "**")))
-                .finish(),
+            Env::Map(map) => f.debug_map().entries(map.keys().map(|k| (k, "**"))).finish(),
         }
     }
 }
@@ -56,29 +53,22 @@ impl Env {
             Env::Process => match std::env::var(name) {
                 Ok(v) => Zeroizing::new(v),
                 Err(std::env::VarError::NotPresent) => {
-                    return Err(RunError::MissingEnv {
-                        name: name.to_string(),
-                    })
+                    return Err(RunError::MissingEnv { name: name.to_string() })
                 }
                 Err(std::env::VarError::NotUnicode(_)) => {
-                    return Err(RunError::EnvNotAscii {
-                        name: name.to_string(),
-                    })
+                    return Err(RunError::EnvNotAscii { name: name.to_string() })
                 }
             },
-            Env::Map(map) => map.get(name).cloned().ok_or_else(|| RunError::MissingEnv {
-                name: name.to_string(),
-            })?,
+            Env::Map(map) => map
+                .get(name)
+                .cloned()
+                .ok_or_else(|| RunError::MissingEnv { name: name.to_string() })?,
         };
         if value.is_empty() {
-            return Err(RunError::MissingEnv {
-                name: name.to_string(),
-            });
+            return Err(RunError::MissingEnv { name: name.to_string() });
         }
         if !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(RunError::EnvNotAscii {
-                name: name.to_string(),
-            });
+            return Err(RunError::EnvNotAscii { name: name.to_string() });
         }
         Ok(value)
     }
@@ -190,8 +180,7 @@ impl RunReport {
 
     /// The failed step, if any.
     pub fn failure(&self) -> Option<&StepReport> {
-        self.failed_step
-            .and_then(|n| self.steps.iter().find(|s| s.number == n))
+        self.failed_step.and_then(|n| self.steps.iter().find(|s| s.number == n))
     }
 }
 
@@ -266,10 +255,7 @@ pub fn run(
 ) -> Result<RunReport, RunError> {
     let info = transport.info();
     if script.spends_pin_tries && !options.allow_pin_tries && !is_virtual_reader(&info) {
-        return Err(RunError::Refused {
-            script: script.name.clone(),
-            reader: info.name,
-        });
+        return Err(RunError::Refused { script: script.name.clone(), reader: info.name });
     }
     let secrets = read_secrets(script.env_names(), &options.env)?;
     let started = Instant::now();
@@ -343,10 +329,7 @@ fn read_secrets(
     names: Vec<&str>,
     env: &Env,
 ) -> Result<BTreeMap<String, Zeroizing<String>>, RunError> {
-    names
-        .into_iter()
-        .map(|name| Ok((name.to_string(), env.get(name)?)))
-        .collect()
+    names.into_iter().map(|name| Ok((name.to_string(), env.get(name)?))).collect()
 }
 
 fn micros(d: Duration) -> u64 {
@@ -394,10 +377,7 @@ fn exchange(
         }
     };
     let Some(split) = response.len().checked_sub(2) else {
-        step.error = Some(format!(
-            "response of {} byte(s) has no status word",
-            response.len()
-        ));
+        step.error = Some(format!("response of {} byte(s) has no status word", response.len()));
         return Ok(step);
     };
     let (data, sw_bytes) = response.split_at(split);
@@ -471,9 +451,8 @@ fn resolve(
         match part {
             Part::Bytes(b) => out.extend_from_slice(b),
             Part::Env(name) => {
-                let value = secrets
-                    .get(name)
-                    .ok_or_else(|| RunError::MissingEnv { name: name.clone() })?;
+                let value =
+                    secrets.get(name).ok_or_else(|| RunError::MissingEnv { name: name.clone() })?;
                 out.extend_from_slice(value.as_bytes());
             }
             Part::LenOf(inner) => {
@@ -513,9 +492,7 @@ fn spaced_hex(bytes: &[u8]) -> String {
 /// How a command appears in reports: hex, `$env:` values and lengths as `**`, and the whole
 /// body of VERIFY / CHANGE REFERENCE DATA as `**`.
 fn render(parts: &[Part], resolved: &[u8]) -> String {
-    let secret_ins = resolved
-        .get(1)
-        .is_some_and(|&ins| Ins::from(ins).carries_secret());
+    let secret_ins = resolved.get(1).is_some_and(|&ins| Ins::from(ins).carries_secret());
     if secret_ins && resolved.len() > 4 {
         return format!("{} **", spaced_hex(resolved.get(..4).unwrap_or(&[])));
     }
@@ -536,10 +513,7 @@ mod tests {
 
     fn env(pairs: &[(&str, &str)]) -> Env {
         Env::Map(
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), Zeroizing::new(v.to_string())))
-                .collect(),
+            pairs.iter().map(|(k, v)| (k.to_string(), Zeroizing::new(v.to_string()))).collect(),
         )
     }
 
@@ -550,15 +524,9 @@ mod tests {
             Part::LenOf(vec![Part::Env("X".into())]),
             Part::Env("X".into()),
         ];
-        assert_eq!(
-            render(&parts, b"\x00\xD6\x00\x00\x02AB"),
-            "00 D6 00 00 ** **"
-        );
+        assert_eq!(render(&parts, b"\x00\xD6\x00\x00\x02AB"), "00 D6 00 00 ** **");
         let verify = vec![Part::Bytes(hex::decode("002000800431323334").unwrap())];
-        assert_eq!(
-            render(&verify, b"\x00\x20\x00\x80\x041234"),
-            "00 20 00 80 **"
-        );
+        assert_eq!(render(&verify, b"\x00\x20\x00\x80\x041234"), "00 20 00 80 **");
         let status = vec![Part::Bytes(hex::decode("00200080").unwrap())];
         assert_eq!(render(&status, b"\x00\x20\x00\x80"), "00 20 00 80");
     }
@@ -569,18 +537,12 @@ mod tests {
             env(&[]).get("A"),
             Err(RunError::MissingEnv { name }) if name == "A"
         ));
-        assert!(matches!(
-            env(&[("A", "")]).get("A"),
-            Err(RunError::MissingEnv { .. })
-        ));
+        assert!(matches!(env(&[("A", "")]).get("A"), Err(RunError::MissingEnv { .. })));
         assert!(matches!(
             env(&[("A", "12 34")]).get("A"),
             Err(RunError::EnvNotAscii { name }) if name == "A"
         ));
-        assert!(matches!(
-            env(&[("A", "暗証")]).get("A"),
-            Err(RunError::EnvNotAscii { .. })
-        ));
+        assert!(matches!(env(&[("A", "暗証")]).get("A"), Err(RunError::EnvNotAscii { .. })));
         assert_eq!(env(&[("A", "1234")]).get("A").unwrap().as_str(), "1234");
         assert!(matches!(
             Env::Process.get("MYNACARD_SURELY_UNSET_VARIABLE_42"),
@@ -603,9 +565,7 @@ mod tests {
     #[test]
     fn judge_describes_what_was_received() {
         let s = Script::parse("t", "00B0000000 => len 4, data 30 82 *, 90 00").unwrap();
-        let Some(Action::Exchange(x)) = s.actions.first() else {
-            panic!()
-        };
+        let Some(Action::Exchange(x)) = s.actions.first() else { panic!() };
         let e = x.expect.as_ref().unwrap();
         assert_eq!(judge(e, &[0x30, 0x82, 1, 2], 0x9000), None);
         assert_eq!(
@@ -622,10 +582,7 @@ mod tests {
     fn data_is_abbreviated_or_hidden() {
         assert_eq!(show_data(&[], false), None);
         assert_eq!(show_data(&[1, 2], false).as_deref(), Some("01 02"));
-        assert_eq!(
-            show_data(&[0; 9], false).as_deref(),
-            Some("00 00 00 00 00 00 00 00 …")
-        );
+        assert_eq!(show_data(&[0; 9], false).as_deref(), Some("00 00 00 00 00 00 00 00 …"));
         assert_eq!(
             show_data(b"123", true).as_deref(),
             Some("(hidden: personal-data application selected)")

@@ -231,11 +231,7 @@ impl Script {
                     .get(..e.valid_up_to())
                     .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
                     + 1;
-                Err(ScriptError {
-                    file: name,
-                    line,
-                    problem: Problem::NotUtf8,
-                })
+                Err(ScriptError { file: name, line, problem: Problem::NotUtf8 })
             }
         }
     }
@@ -261,11 +257,7 @@ impl Script {
         let mut actions = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
-            let fail = |problem| ScriptError {
-                file: name.to_string(),
-                line,
-                problem,
-            };
+            let fail = |problem| ScriptError { file: name.to_string(), line, problem };
             if let Some(action) = parser.line(raw, line).map_err(fail)? {
                 actions.push(action);
             }
@@ -284,11 +276,7 @@ impl Script {
                 }
             }
         }
-        Ok(Script {
-            name: name.to_string(),
-            spends_pin_tries,
-            actions,
-        })
+        Ok(Script { name: name.to_string(), spends_pin_tries, actions })
     }
 
     /// The environment variables the script reads, each once, in order of first use.
@@ -480,10 +468,7 @@ impl Parser {
         match word.to_ascii_lowercase().as_str() {
             "reset" if rest.is_empty() => {
                 self.seen_command = true;
-                Ok(Some(Action::Reset {
-                    line,
-                    step: self.step.clone(),
-                }))
+                Ok(Some(Action::Reset { line, step: self.step.clone() }))
             }
             "step" => {
                 self.step = Some(parse_step_name(rest)?);
@@ -532,10 +517,7 @@ impl Parser {
         let mut nibbles: Vec<u8> = Vec::new();
         let flush = |nibbles: &mut Vec<u8>, parts: &mut Vec<Part>, col: usize| {
             if nibbles.len() % 2 != 0 {
-                return Err(Problem::OddDigits {
-                    digits: nibbles.len(),
-                    column: col,
-                });
+                return Err(Problem::OddDigits { digits: nibbles.len(), column: col });
             }
             if !nibbles.is_empty() {
                 let bytes = nibbles
@@ -598,9 +580,7 @@ impl Parser {
                 self.vars
                     .get(name)
                     .cloned()
-                    .ok_or_else(|| Problem::UnknownVariable {
-                        name: name.to_string(),
-                    })?
+                    .ok_or_else(|| Problem::UnknownVariable { name: name.to_string() })?
             }
         };
         if !length {
@@ -612,10 +592,7 @@ impl Parser {
         let len = measure(&parts);
         match u8::try_from(len) {
             Ok(b) => Ok(vec![Part::Bytes(vec![b])]),
-            Err(_) => Err(Problem::LengthTooLarge {
-                name: clip(name),
-                len,
-            }),
+            Err(_) => Err(Problem::LengthTooLarge { name: clip(name), len }),
         }
     }
 }
@@ -654,16 +631,12 @@ fn split_word(text: &str) -> (&str, &str) {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| text.get(prefix.len()..))
-        .flatten()
+    head.eq_ignore_ascii_case(prefix).then(|| text.get(prefix.len()..)).flatten()
 }
 
 fn check_var_name(name: &str) -> Result<(), Problem> {
     let mut chars = name.chars();
-    let ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(())
@@ -673,10 +646,7 @@ fn check_var_name(name: &str) -> Result<(), Problem> {
 }
 
 fn parse_step_name(rest: &str) -> Result<String, Problem> {
-    let name = rest
-        .strip_prefix('"')
-        .and_then(|r| r.strip_suffix('"'))
-        .ok_or(Problem::BadStep)?;
+    let name = rest.strip_prefix('"').and_then(|r| r.strip_suffix('"')).ok_or(Problem::BadStep)?;
     let count = name.chars().count();
     if count == 0
         || count > MAX_STEP_NAME
@@ -689,11 +659,7 @@ fn parse_step_name(rest: &str) -> Result<String, Problem> {
 }
 
 fn parse_expectation(text: &str) -> Result<Expectation, Problem> {
-    let mut expect = Expectation {
-        status: Vec::new(),
-        len: None,
-        data: None,
-    };
+    let mut expect = Expectation { status: Vec::new(), len: None, data: None };
     if text.trim().is_empty() {
         return Err(Problem::EmptyExpectation);
     }
@@ -732,9 +698,7 @@ fn parse_expectation(text: &str) -> Result<Expectation, Problem> {
 }
 
 fn parse_sw_pattern(text: &str) -> Result<SwPattern, Problem> {
-    let bad = || Problem::BadStatusPattern {
-        text: clip(text.trim()),
-    };
+    let bad = || Problem::BadStatusPattern { text: clip(text.trim()) };
     let nibbles: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
     if nibbles.len() != 4 {
         return Err(bad());
@@ -756,9 +720,7 @@ fn parse_data_pattern(text: &str) -> Result<DataPattern, Problem> {
     let mut prefix = false;
     for ch in text.chars().filter(|c| !c.is_whitespace()) {
         if prefix {
-            return Err(Problem::BadDataPattern {
-                reason: "`*` may only end the pattern",
-            });
+            return Err(Problem::BadDataPattern { reason: "`*` may only end the pattern" });
         }
         match ch {
             '*' => prefix = true,
@@ -774,22 +736,15 @@ fn parse_data_pattern(text: &str) -> Result<DataPattern, Problem> {
         }
     }
     if nibbles.len() % 2 != 0 {
-        return Err(Problem::BadDataPattern {
-            reason: "odd number of hex digits",
-        });
+        return Err(Problem::BadDataPattern { reason: "odd number of hex digits" });
     }
     if nibbles.is_empty() && !prefix {
-        return Err(Problem::BadDataPattern {
-            reason: "empty pattern",
-        });
+        return Err(Problem::BadDataPattern { reason: "empty pattern" });
     }
     let bytes = nibbles
         .chunks(2)
         .map(|pair| {
-            let (hi, lo) = (
-                pair.first().copied().flatten(),
-                pair.get(1).copied().flatten(),
-            );
+            let (hi, lo) = (pair.first().copied().flatten(), pair.get(1).copied().flatten());
             let value = hi.unwrap_or(0) << 4 | lo.unwrap_or(0);
             let mask = if hi.is_some() { 0xF0 } else { 0 } | if lo.is_some() { 0x0F } else { 0 };
             (value, mask)
@@ -829,17 +784,9 @@ mod tests {
         assert_eq!(s.actions.len(), 3);
         assert_eq!(
             exchange(&s, 0).command,
-            vec![Part::Bytes(
-                hex::decode("00A4040C0AD392F000260100000001").unwrap()
-            )]
+            vec![Part::Bytes(hex::decode("00A4040C0AD392F000260100000001").unwrap())]
         );
-        assert_eq!(
-            s.actions[1],
-            Action::Reset {
-                line: 3,
-                step: None
-            }
-        );
+        assert_eq!(s.actions[1], Action::Reset { line: 3, step: None });
         assert_eq!(exchange(&s, 2).line, 4);
         assert_eq!(exchange(&s, 2).expect, None);
     }
@@ -859,14 +806,8 @@ mod tests {
         assert_eq!(
             e.status,
             vec![
-                SwPattern {
-                    value: 0x9000,
-                    mask: 0xFFFF
-                },
-                SwPattern {
-                    value: 0x6282,
-                    mask: 0xFFFF
-                }
+                SwPattern { value: 0x9000, mask: 0xFFFF },
+                SwPattern { value: 0x6282, mask: 0xFFFF }
             ]
         );
         assert_eq!(e.to_string(), "len 256, data 30 82 ?? 1? *, 90 00 | 62 82");
@@ -901,17 +842,8 @@ mod tests {
         .unwrap();
         let x = exchange(&s, 0);
         assert_eq!(x.step.as_deref(), Some("read auth cert"));
-        assert_eq!(
-            x.command,
-            vec![Part::Bytes(hex::decode("00A4020C02000A").unwrap())]
-        );
-        assert_eq!(
-            s.actions[1],
-            Action::Reset {
-                line: 5,
-                step: Some("next".into())
-            }
-        );
+        assert_eq!(x.command, vec![Part::Bytes(hex::decode("00A4020C02000A").unwrap())]);
+        assert_eq!(s.actions[1], Action::Reset { line: 5, step: Some("next".into()) });
     }
 
     #[test]
@@ -935,89 +867,29 @@ mod tests {
 
     #[test]
     fn every_problem_is_reported_with_its_line() {
-        assert_eq!(
-            problem("\n00 A4 0Z"),
-            (2, Problem::BadChar { ch: 'Z', column: 8 })
-        );
-        assert_eq!(
-            problem("00 A4 04 0C 1"),
-            (
-                1,
-                Problem::OddDigits {
-                    digits: 9,
-                    column: 14
-                }
-            )
-        );
-        assert_eq!(
-            problem("00 A4 $X"),
-            (1, Problem::UnknownVariable { name: "X".into() })
-        );
-        assert_eq!(
-            problem("set 1X 00"),
-            (1, Problem::BadVariableName { name: "1X".into() })
-        );
+        assert_eq!(problem("\n00 A4 0Z"), (2, Problem::BadChar { ch: 'Z', column: 8 }));
+        assert_eq!(problem("00 A4 04 0C 1"), (1, Problem::OddDigits { digits: 9, column: 14 }));
+        assert_eq!(problem("00 A4 $X"), (1, Problem::UnknownVariable { name: "X".into() }));
+        assert_eq!(problem("set 1X 00"), (1, Problem::BadVariableName { name: "1X".into() }));
         assert_eq!(problem("set X"), (1, Problem::SetWithoutValue));
-        assert_eq!(
-            problem("00 A4 04"),
-            (1, Problem::CommandTooShort { len: 3 })
-        );
+        assert_eq!(problem("00 A4 04"), (1, Problem::CommandTooShort { len: 3 }));
         let long = format!("00 D6 00 00 {}", "00".repeat(MAX_COMMAND_LEN));
-        assert_eq!(
-            problem(&long),
-            (
-                1,
-                Problem::CommandTooLong {
-                    len: MAX_COMMAND_LEN + 4
-                }
-            )
-        );
+        assert_eq!(problem(&long), (1, Problem::CommandTooLong { len: MAX_COMMAND_LEN + 4 }));
         let big = format!("set X {}\n00 D6 00 00 $#X $X", "AB".repeat(256));
-        assert_eq!(
-            problem(&big),
-            (
-                2,
-                Problem::LengthTooLarge {
-                    name: "X".into(),
-                    len: 256
-                }
-            )
-        );
+        assert_eq!(problem(&big), (2, Problem::LengthTooLarge { name: "X".into(), len: 256 }));
         assert_eq!(problem("00 A4 04 0C =>"), (1, Problem::EmptyExpectation));
         assert_eq!(
             problem("00 A4 04 0C => 9000 00"),
-            (
-                1,
-                Problem::BadStatusPattern {
-                    text: "9000 00".into()
-                }
-            )
+            (1, Problem::BadStatusPattern { text: "9000 00".into() })
         );
         assert_eq!(
             problem("00 A4 04 0C => len x"),
-            (
-                1,
-                Problem::BadLength {
-                    text: "len x".into()
-                }
-            )
+            (1, Problem::BadLength { text: "len x".into() })
         );
-        assert!(matches!(
-            problem("00 A4 04 0C => data 3"),
-            (1, Problem::BadDataPattern { .. })
-        ));
-        assert!(matches!(
-            problem("00 A4 04 0C => data * 30"),
-            (1, Problem::BadDataPattern { .. })
-        ));
-        assert!(matches!(
-            problem("00 A4 04 0C => data 3G"),
-            (1, Problem::BadDataPattern { .. })
-        ));
-        assert!(matches!(
-            problem("00 A4 04 0C => data"),
-            (1, Problem::BadDataPattern { .. })
-        ));
+        assert!(matches!(problem("00 A4 04 0C => data 3"), (1, Problem::BadDataPattern { .. })));
+        assert!(matches!(problem("00 A4 04 0C => data * 30"), (1, Problem::BadDataPattern { .. })));
+        assert!(matches!(problem("00 A4 04 0C => data 3G"), (1, Problem::BadDataPattern { .. })));
+        assert!(matches!(problem("00 A4 04 0C => data"), (1, Problem::BadDataPattern { .. })));
         assert_eq!(
             problem("00 A4 04 0C => len 1, len 2"),
             (1, Problem::DuplicateClause { clause: "len" })
@@ -1036,18 +908,12 @@ mod tests {
             problem("00 A4 04 0C\n# spends-pin-tries: yes"),
             (2, Problem::MisplacedDirective)
         );
-        assert_eq!(
-            problem("# spends-pin-tries: maybe"),
-            (1, Problem::BadDirectiveValue)
-        );
+        assert_eq!(problem("# spends-pin-tries: maybe"), (1, Problem::BadDirectiveValue));
         assert_eq!(
             problem("00 A4 04 0C\n00 20 00 80 04 31 32 33 34"),
             (2, Problem::UndeclaredPinTries)
         );
-        assert_eq!(
-            problem("$env:HEADER 00 00 00 00"),
-            (1, Problem::UndeclaredPinTries)
-        );
+        assert_eq!(problem("$env:HEADER 00 00 00 00"), (1, Problem::UndeclaredPinTries));
     }
 
     #[test]
@@ -1055,10 +921,7 @@ mod tests {
         let e = parse("# spends-pin-tries: no\n00 20 00 80 04 31 32 33 34").unwrap_err();
         let text = e.to_string();
         assert!(text.starts_with("t.apdu:2: "), "{text}");
-        assert!(
-            !text.contains("31 32") && !text.contains("31323334"),
-            "{text}"
-        );
+        assert!(!text.contains("31 32") && !text.contains("31323334"), "{text}");
         let e = parse("00 20 00 80 04 31 32 33 3X").unwrap_err();
         assert_eq!(e.to_string(), "t.apdu:1: unexpected character 'X' at column 26: commands are hex digits, spaces and $VARIABLES");
     }
@@ -1077,9 +940,7 @@ mod tests {
         let e = Script::load(&missing).unwrap_err();
         assert_eq!(e.line, 0);
         assert!(matches!(e.problem, Problem::Io(_)));
-        assert!(e
-            .to_string()
-            .contains("missing.apdu:0: cannot read the script"));
+        assert!(e.to_string().contains("missing.apdu:0: cannot read the script"));
         let bad = dir.path().join("bad.apdu");
         std::fs::write(&bad, b"00 A4 04 0C\n# \xFF\n").unwrap();
         let e = Script::load(&bad).unwrap_err();

@@ -136,12 +136,9 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
 ) -> Result<Vec<u8>, CmsError<S::Error>> {
     let hash = options.hash;
     if content_digest.len() != hash.output_len() {
-        return Err(DigestError {
-            alg: hash,
-            want: hash.output_len(),
-            got: content_digest.len(),
-        }
-        .into());
+        return Err(
+            DigestError { alg: hash, want: hash.output_len(), got: content_digest.len() }.into()
+        );
     }
     let cert = Certificate::from_der(signer_cert).map_err(CmsError::Certificate)?;
     if cert.to_der().map_err(CmsError::Encode)? != signer_cert {
@@ -178,9 +175,7 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
     // The signature covers the DER of the attributes with the SET OF tag (RFC 5652 §5.4).
     let to_sign = signed_attrs.to_der().map_err(CmsError::Encode)?;
     let digest_info = hash.digest_info(&hash.digest(&to_sign))?;
-    let signature = signer
-        .sign_digest_info(&digest_info)
-        .map_err(CmsError::Signer)?;
+    let signature = signer.sign_digest_info(&digest_info).map_err(CmsError::Signer)?;
     if signature.is_empty() {
         return Err(CmsError::EmptySignature);
     }
@@ -208,13 +203,9 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
         unsigned_attrs: None,
     };
     let mut digest_algorithms = SetOfVec::new();
-    digest_algorithms
-        .insert(hash.algorithm_identifier())
-        .map_err(CmsError::Encode)?;
+    digest_algorithms.insert(hash.algorithm_identifier()).map_err(CmsError::Encode)?;
     let mut certs = SetOfVec::new();
-    certs
-        .insert(CertificateChoices::Certificate(cert))
-        .map_err(CmsError::Encode)?;
+    certs.insert(CertificateChoices::Certificate(cert)).map_err(CmsError::Encode)?;
     let mut signer_infos = SetOfVec::new();
     signer_infos.insert(signer_info).map_err(CmsError::Encode)?;
     let signed_data = SignedData {
@@ -228,10 +219,8 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
         crls: None,
         signer_infos: SignerInfos(signer_infos),
     };
-    let content_info = ContentInfo {
-        content_type: rfc5911::ID_SIGNED_DATA,
-        content: any_of(&signed_data)?,
-    };
+    let content_info =
+        ContentInfo { content_type: rfc5911::ID_SIGNED_DATA, content: any_of(&signed_data)? };
     content_info.to_der().map_err(CmsError::Encode)
 }
 
@@ -259,9 +248,5 @@ pub fn sign_detached_reader<S: DigestInfoSigner>(
 
 /// PEM armour for a DER CMS (`-----BEGIN CMS-----`, what `openssl cms -inform PEM` reads).
 pub fn to_pem(der: &[u8]) -> Result<String, der::Error> {
-    Ok(der::pem::encode_string(
-        "CMS",
-        der::pem::LineEnding::LF,
-        der,
-    )?)
+    Ok(der::pem::encode_string("CMS", der::pem::LineEnding::LF, der)?)
 }

@@ -46,9 +46,7 @@ impl std::str::FromStr for HashAlg {
             "sha256" => Ok(HashAlg::Sha256),
             "sha384" => Ok(HashAlg::Sha384),
             "sha512" => Ok(HashAlg::Sha512),
-            _ => Err(format!(
-                "unknown hash algorithm {s:?}: use sha256, sha384 or sha512"
-            )),
+            _ => Err(format!("unknown hash algorithm {s:?}: use sha256, sha384 or sha512")),
         }
     }
 }
@@ -83,10 +81,7 @@ impl HashAlg {
 
     /// The AlgorithmIdentifier (parameters absent, RFC 5754).
     pub fn algorithm_identifier(self) -> AlgorithmIdentifierOwned {
-        AlgorithmIdentifierOwned {
-            oid: self.oid(),
-            parameters: None,
-        }
+        AlgorithmIdentifierOwned { oid: self.oid(), parameters: None }
     }
 
     /// `sha*WithRSAEncryption` for this hash.
@@ -140,11 +135,7 @@ impl HashAlg {
     /// The DER DigestInfo of a hash made with this algorithm.
     pub fn digest_info(self, hash: &[u8]) -> Result<Vec<u8>, DigestError> {
         if hash.len() != self.output_len() {
-            return Err(DigestError {
-                alg: self,
-                want: self.output_len(),
-                got: hash.len(),
-            });
+            return Err(DigestError { alg: self, want: self.output_len(), got: hash.len() });
         }
         let mut out = self.digest_info_prefix().to_vec();
         out.extend_from_slice(hash);
@@ -185,9 +176,7 @@ mod tests {
 
     #[test]
     fn known_sha256_digest_info() {
-        let di = HashAlg::Sha256
-            .digest_info(&HashAlg::Sha256.digest(b"abc"))
-            .unwrap();
+        let di = HashAlg::Sha256.digest_info(&HashAlg::Sha256.digest(b"abc")).unwrap();
         assert_eq!(
             hex::encode(di),
             "3031300d060960864801650304020105000420\
@@ -198,14 +187,7 @@ mod tests {
     #[test]
     fn wrong_hash_length_and_names() {
         let err = HashAlg::Sha384.digest_info(&[0; 32]).unwrap_err();
-        assert_eq!(
-            err,
-            DigestError {
-                alg: HashAlg::Sha384,
-                want: 48,
-                got: 32
-            }
-        );
+        assert_eq!(err, DigestError { alg: HashAlg::Sha384, want: 48, got: 32 });
         assert_eq!(err.to_string(), "a sha384 hash is 48 bytes, got 32");
         assert_eq!("SHA-512".parse::<HashAlg>().unwrap(), HashAlg::Sha512);
         assert!("md5".parse::<HashAlg>().unwrap_err().contains("md5"));

@@ -83,13 +83,6 @@ pub fn sign_raw<S: DigestInfoSigner>(
     signer: &mut S,
 ) -> Result<Vec<u8>, RawSignError<S::Error>> {
     let digest = hash.digest_reader(content).map_err(RawSignError::Io)?;
-    let digest_info = hash
-        .digest_info_prefix()
-        .iter()
-        .copied()
-        .chain(digest)
-        .collect::<Vec<u8>>();
-    signer
-        .sign_digest_info(&digest_info)
-        .map_err(RawSignError::Signer)
+    let digest_info = hash.digest_info_prefix().iter().copied().chain(digest).collect::<Vec<u8>>();
+    signer.sign_digest_info(&digest_info).map_err(RawSignError::Signer)
 }

@@ -229,10 +229,8 @@ pub struct VirtualCard {
 impl std::fmt::Debug for VirtualCard {
     // The image holds PIN values: it is left out on purpose.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let app = self
-            .current_app_index()
-            .and_then(|i| self.image.apps.get(i))
-            .map(|a| a.name.as_str());
+        let app =
+            self.current_app_index().and_then(|i| self.image.apps.get(i)).map(|a| a.name.as_str());
         f.debug_struct("VirtualCard")
             .field("atr", &hex::encode_upper(&self.image.atr))
             .field("profile", &self.profile)
@@ -260,9 +258,7 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The history form of a command: hex, PIN data redacted.
 fn redact(bytes: &[u8]) -> String {
-    let secret = bytes
-        .get(1)
-        .is_some_and(|&ins| Ins::from(ins).carries_secret());
+    let secret = bytes.get(1).is_some_and(|&ins| Ins::from(ins).carries_secret());
     match bytes.split_at_checked(4) {
         Some((header, body)) if secret && !body.is_empty() => {
             format!("{} **", hex::encode_upper(header))
@@ -458,10 +454,7 @@ impl VirtualCard {
         let response = self.execute(bytes, pending);
         if self.profile.chain_responses && !is_get_response && !response.data.is_empty() {
             let announce = Self::remaining_sw(response.data.len());
-            self.state.pending = Some(Pending {
-                data: response.data,
-                final_sw: response.sw,
-            });
+            self.state.pending = Some(Pending { data: response.data, final_sw: response.sw });
             return sw(announce);
         }
         response
@@ -530,10 +523,7 @@ impl VirtualCard {
                 }
                 match self.image.apps.iter().position(|a| a.aid == *cmd.data) {
                     Some(index) => {
-                        self.state = Volatile {
-                            app: Some(index),
-                            ..Volatile::default()
-                        };
+                        self.state = Volatile { app: Some(index), ..Volatile::default() };
                         sw(StatusWord::Success)
                     }
                     None => sw(StatusWord::FileNotFound),
@@ -544,9 +534,7 @@ impl VirtualCard {
                     return sw(StatusWord::WrongLength);
                 };
                 let fid = u16::from_be_bytes(fid);
-                let Some(app) = self
-                    .current_app_index()
-                    .and_then(|i| self.image.apps.get(i))
+                let Some(app) = self.current_app_index().and_then(|i| self.image.apps.get(i))
                 else {
                     return sw(StatusWord::FileNotFound);
                 };
@@ -580,10 +568,7 @@ impl VirtualCard {
         let Some(CurrentEf::File(fid)) = self.state.ef else {
             return sw(StatusWord::CommandNotAllowed);
         };
-        let Some(app) = self
-            .current_app_index()
-            .and_then(|i| self.image.apps.get(i))
-        else {
+        let Some(app) = self.current_app_index().and_then(|i| self.image.apps.get(i)) else {
             return sw(StatusWord::CommandNotAllowed);
         };
         let Some(file) = app.files.get(&fid) else {
@@ -640,12 +625,7 @@ impl VirtualCard {
             return sw(StatusWord::CommandNotAllowed);
         };
         let blocked = self.blocked();
-        let Some(pin) = self
-            .image
-            .apps
-            .get_mut(app)
-            .and_then(|a| a.pins.get_mut(&fid))
-        else {
+        let Some(pin) = self.image.apps.get_mut(app).and_then(|a| a.pins.get_mut(&fid)) else {
             return sw(StatusWord::CommandNotAllowed);
         };
         if pin.tries_left == 0 {
@@ -682,12 +662,7 @@ impl VirtualCard {
         if cmd.data.is_empty() || cmd.data.len() > MAX_PIN_LEN {
             return sw(StatusWord::IncorrectData);
         }
-        let Some(pin) = self
-            .image
-            .apps
-            .get_mut(app)
-            .and_then(|a| a.pins.get_mut(&fid))
-        else {
+        let Some(pin) = self.image.apps.get_mut(app).and_then(|a| a.pins.get_mut(&fid)) else {
             return sw(StatusWord::CommandNotAllowed);
         };
         pin.value = Zeroizing::new(cmd.data.to_vec());
@@ -719,8 +694,7 @@ impl VirtualCard {
             return sw(StatusWord::IncorrectData);
         }
         let signed =
-            key.key
-                .sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
+            key.key.sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
         if !self.profile.signature_latency.is_zero() {
             std::thread::sleep(self.profile.signature_latency);
         }
@@ -790,14 +764,8 @@ mod tests {
 
     #[test]
     fn redaction_hides_everything_after_a_secret_header() {
-        assert_eq!(
-            redact(&[0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34]),
-            "00200080 **"
-        );
-        assert_eq!(
-            redact(&[0x00, 0x24, 0x01, 0x80, 0x02, 0x41, 0x42]),
-            "00240180 **"
-        );
+        assert_eq!(redact(&[0x00, 0x20, 0x00, 0x80, 0x04, 0x31, 0x32, 0x33, 0x34]), "00200080 **");
+        assert_eq!(redact(&[0x00, 0x24, 0x01, 0x80, 0x02, 0x41, 0x42]), "00240180 **");
         // Even a malformed body of one byte.
         assert_eq!(redact(&[0x00, 0x20, 0x00, 0x80, 0x31]), "00200080 **");
         assert_eq!(redact(&[0x00, 0x20, 0x00, 0x80]), "00200080");
@@ -808,16 +776,10 @@ mod tests {
 
     #[test]
     fn history_is_bounded() {
-        let image = CardImage {
-            atr: vec![0x3B, 0x00],
-            apps: Vec::new(),
-        };
+        let image = CardImage { atr: vec![0x3B, 0x00], apps: Vec::new() };
         let mut card = VirtualCard::new(image, Profile::default());
         for _ in 0..HISTORY_LIMIT + 10 {
-            assert_eq!(
-                card.process(&[0x00, 0xFF, 0x00, 0x00]),
-                Reply::Bytes(vec![0x6D, 0x00])
-            );
+            assert_eq!(card.process(&[0x00, 0xFF, 0x00, 0x00]), Reply::Bytes(vec![0x6D, 0x00]));
         }
         assert_eq!(card.history().len(), HISTORY_LIMIT / 2 + 10);
         let last = card.history().last().map(|h| h.number);

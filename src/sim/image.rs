@@ -281,23 +281,15 @@ struct KeyJson {
 
 /// Parse hex, ignoring ASCII whitespace and ':' separators.
 fn parse_hex(field: &str, text: &str) -> Result<Vec<u8>, ImageError> {
-    let clean: String = text
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && *c != ':')
-        .collect();
-    hex::decode(&clean).map_err(|e| ImageError::BadHex {
-        field: field.to_string(),
-        reason: e.to_string(),
-    })
+    let clean: String = text.chars().filter(|c| !c.is_ascii_whitespace() && *c != ':').collect();
+    hex::decode(&clean)
+        .map_err(|e| ImageError::BadHex { field: field.to_string(), reason: e.to_string() })
 }
 
 fn parse_fid(field: &str, text: &str) -> Result<u16, ImageError> {
     match parse_hex(field, text)?.as_slice() {
         [hi, lo] => Ok(u16::from_be_bytes([*hi, *lo])),
-        other => Err(ImageError::BadFid {
-            field: field.to_string(),
-            len: other.len(),
-        }),
+        other => Err(ImageError::BadFid { field: field.to_string(), len: other.len() }),
     }
 }
 
@@ -307,10 +299,9 @@ fn parse_access(field: &str, text: &str) -> Result<Access, ImageError> {
         "never" => Ok(Access::Never),
         _ => match text.strip_prefix("pin:") {
             Some(fid) => Ok(Access::Pin(parse_fid(field, fid)?)),
-            None => Err(ImageError::BadAccess {
-                field: field.to_string(),
-                value: text.to_string(),
-            }),
+            None => {
+                Err(ImageError::BadAccess { field: field.to_string(), value: text.to_string() })
+            }
         },
     }
 }
@@ -325,10 +316,7 @@ fn access_text(access: &Access) -> String {
 
 /// Check that `rel` is a plain relative path (no root, no `..`), with `/` separators.
 fn check_relative(field: &str, rel: &str) -> Result<(), ImageError> {
-    let unsafe_path = || ImageError::UnsafePath {
-        field: field.to_string(),
-        path: rel.to_string(),
-    };
+    let unsafe_path = || ImageError::UnsafePath { field: field.to_string(), path: rel.to_string() };
     if rel.is_empty() || rel.contains('\\') {
         return Err(unsafe_path());
     }
@@ -359,10 +347,7 @@ impl Source for DirSource<'_> {
         let path = self.0.join(rel);
         fs::read(&path).map_err(|source| {
             if source.kind() == io::ErrorKind::NotFound {
-                ImageError::MissingFile {
-                    path,
-                    field: field.to_string(),
-                }
+                ImageError::MissingFile { path, field: field.to_string() }
             } else {
                 ImageError::Io { path, source }
             }
@@ -392,37 +377,17 @@ impl Source for EmbeddedSource {
 /// The committed default image, compiled into the binary.
 const DEFAULT_CARD_JSON: &str = include_str!("../../sim-image/default/card.json");
 const DEFAULT_FILES: &[(&str, &[u8])] = &[
-    (
-        "jpki/0001.der",
-        include_bytes!("../../sim-image/default/jpki/0001.der"),
-    ),
-    (
-        "jpki/0002.der",
-        include_bytes!("../../sim-image/default/jpki/0002.der"),
-    ),
-    (
-        "jpki/000A.der",
-        include_bytes!("../../sim-image/default/jpki/000A.der"),
-    ),
-    (
-        "jpki/000B.der",
-        include_bytes!("../../sim-image/default/jpki/000B.der"),
-    ),
-    (
-        "jpki/0017.key.pem",
-        include_bytes!("../../sim-image/default/jpki/0017.key.pem"),
-    ),
-    (
-        "jpki/001A.key.pem",
-        include_bytes!("../../sim-image/default/jpki/001A.key.pem"),
-    ),
+    ("jpki/0001.der", include_bytes!("../../sim-image/default/jpki/0001.der")),
+    ("jpki/0002.der", include_bytes!("../../sim-image/default/jpki/0002.der")),
+    ("jpki/000A.der", include_bytes!("../../sim-image/default/jpki/000A.der")),
+    ("jpki/000B.der", include_bytes!("../../sim-image/default/jpki/000B.der")),
+    ("jpki/0017.key.pem", include_bytes!("../../sim-image/default/jpki/0017.key.pem")),
+    ("jpki/001A.key.pem", include_bytes!("../../sim-image/default/jpki/001A.key.pem")),
 ];
 
 fn parse_image(json_path: &Path, text: &str, src: &dyn Source) -> Result<CardImage, ImageError> {
-    let doc: CardJson = serde_json::from_str(text).map_err(|source| ImageError::Json {
-        path: json_path.to_path_buf(),
-        source,
-    })?;
+    let doc: CardJson = serde_json::from_str(text)
+        .map_err(|source| ImageError::Json { path: json_path.to_path_buf(), source })?;
     if doc.format != FORMAT || doc.version != FORMAT_VERSION {
         return Err(ImageError::UnsupportedFormat {
             path: json_path.to_path_buf(),
@@ -431,10 +396,7 @@ fn parse_image(json_path: &Path, text: &str, src: &dyn Source) -> Result<CardIma
     }
     let atr = parse_hex("atr", &doc.atr)?;
     if atr.is_empty() {
-        return Err(ImageError::Invalid {
-            field: "atr".to_string(),
-            reason: "the ATR is empty",
-        });
+        return Err(ImageError::Invalid { field: "atr".to_string(), reason: "the ATR is empty" });
     }
     let mut apps: Vec<AppImage> = Vec::with_capacity(doc.apps.len());
     for (i, app) in doc.apps.into_iter().enumerate() {
@@ -508,10 +470,8 @@ fn parse_image(json_path: &Path, text: &str, src: &dyn Source) -> Result<CardIma
             let field = format!("{at}.path");
             check_relative(&field, &k.path)?;
             let pem = Zeroizing::new(src.read(&field, &k.path)?);
-            let bad_key = |reason: String| ImageError::BadKey {
-                path: src.display(&k.path),
-                reason,
-            };
+            let bad_key =
+                |reason: String| ImageError::BadKey { path: src.display(&k.path), reason };
             let text = std::str::from_utf8(&pem).map_err(|_| bad_key("not UTF-8".to_string()))?;
             let key = RsaPrivateKey::from_pkcs8_pem(text).map_err(|e| bad_key(e.to_string()))?;
             if keys.insert(fid, KeyImage { key, pin }).is_some() {
@@ -521,13 +481,7 @@ fn parse_image(json_path: &Path, text: &str, src: &dyn Source) -> Result<CardIma
                 });
             }
         }
-        apps.push(AppImage {
-            name: app.name,
-            aid,
-            files,
-            pins,
-            keys,
-        });
+        apps.push(AppImage { name: app.name, aid, files, pins, keys });
     }
     Ok(CardImage { atr, apps })
 }
@@ -554,15 +508,10 @@ fn app_dir_name(app: &AppImage, index: usize, used: &[String]) -> String {
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ImageError> {
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|source| ImageError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
+        fs::create_dir_all(parent)
+            .map_err(|source| ImageError::Io { path: parent.to_path_buf(), source })?;
     }
-    fs::write(path, bytes).map_err(|source| ImageError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    fs::write(path, bytes).map_err(|source| ImageError::Io { path: path.to_path_buf(), source })
 }
 
 impl CardImage {
@@ -618,13 +567,10 @@ impl CardImage {
             for (fid, k) in &app.keys {
                 let rel = format!("{sub}/{fid:04X}.key.pem");
                 let path = dir.join(&rel);
-                let pem = k
-                    .key
-                    .to_pkcs8_pem(LineEnding::LF)
-                    .map_err(|e| ImageError::BadKey {
-                        path: path.clone(),
-                        reason: e.to_string(),
-                    })?;
+                let pem = k.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| ImageError::BadKey {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
                 write_file(&path, pem.as_bytes())?;
                 keys.push(KeyJson {
                     fid: format!("{fid:04X}"),
@@ -648,12 +594,10 @@ impl CardImage {
             apps,
         };
         let json_path = dir.join(CARD_JSON);
-        let mut text = Zeroizing::new(serde_json::to_string_pretty(&doc).map_err(|source| {
-            ImageError::Json {
-                path: json_path.clone(),
-                source,
-            }
-        })?);
+        let mut text = Zeroizing::new(
+            serde_json::to_string_pretty(&doc)
+                .map_err(|source| ImageError::Json { path: json_path.clone(), source })?,
+        );
         text.push('\n');
         write_file(&json_path, text.as_bytes())
     }
@@ -674,11 +618,7 @@ impl CardImage {
 
     /// Parse the embedded default image (uncached); [`CardImage::default_image`] caches it.
     pub fn try_default_image() -> Result<CardImage, ImageError> {
-        parse_image(
-            &EmbeddedSource.display(CARD_JSON),
-            DEFAULT_CARD_JSON,
-            &EmbeddedSource,
-        )
+        parse_image(&EmbeddedSource.display(CARD_JSON), DEFAULT_CARD_JSON, &EmbeddedSource)
     }
 }
 
@@ -763,60 +703,25 @@ pub const SIM_TEXT_PIN: &str = "1234";
 pub fn jpki_card_image(pki: &SimPki, holder: &Holder) -> CardImage {
     use facts::jpki as j;
     use facts::text as t;
-    let ef = |data: &[u8], read| EfImage {
-        data: data.to_vec(),
-        read,
-    };
+    let ef = |data: &[u8], read| EfImage { data: data.to_vec(), read };
     let mut files = BTreeMap::new();
     files.insert(j::EF_AUTH_CERT, ef(&pki.auth.cert, Access::Free));
-    files.insert(
-        j::EF_AUTH_CA_CERT,
-        ef(pki.auth.root.cert_der(), Access::Free),
-    );
-    files.insert(
-        j::EF_SIGN_CERT,
-        ef(&pki.sign.cert, Access::Pin(j::EF_SIGN_PIN)),
-    );
-    files.insert(
-        j::EF_SIGN_CA_CERT,
-        ef(pki.sign.root.cert_der(), Access::Free),
-    );
+    files.insert(j::EF_AUTH_CA_CERT, ef(pki.auth.root.cert_der(), Access::Free));
+    files.insert(j::EF_SIGN_CERT, ef(&pki.sign.cert, Access::Pin(j::EF_SIGN_PIN)));
+    files.insert(j::EF_SIGN_CA_CERT, ef(pki.sign.root.cert_der(), Access::Free));
     files.insert(j::EF_TOKEN_INFO, ef(&token_info_file(), Access::Free));
     let mut pins = BTreeMap::new();
     pins.insert(j::EF_AUTH_PIN, pin(SIM_AUTH_PIN, facts::tries::AUTH));
     pins.insert(j::EF_SIGN_PIN, pin(SIM_SIGN_PIN, facts::tries::SIGN));
     let mut keys = BTreeMap::new();
-    keys.insert(
-        j::EF_AUTH_KEY,
-        KeyImage {
-            key: pki.auth.key.clone(),
-            pin: j::EF_AUTH_PIN,
-        },
-    );
-    keys.insert(
-        j::EF_SIGN_KEY,
-        KeyImage {
-            key: pki.sign.key.clone(),
-            pin: j::EF_SIGN_PIN,
-        },
-    );
-    let jpki = AppImage {
-        name: "jpki".to_string(),
-        aid: facts::AID_JPKI.to_vec(),
-        files,
-        pins,
-        keys,
-    };
+    keys.insert(j::EF_AUTH_KEY, KeyImage { key: pki.auth.key.clone(), pin: j::EF_AUTH_PIN });
+    keys.insert(j::EF_SIGN_KEY, KeyImage { key: pki.sign.key.clone(), pin: j::EF_SIGN_PIN });
+    let jpki =
+        AppImage { name: "jpki".to_string(), aid: facts::AID_JPKI.to_vec(), files, pins, keys };
 
     let mut files = BTreeMap::new();
-    files.insert(
-        t::EF_MY_NUMBER,
-        ef(&my_number_file(&holder.my_number), Access::Pin(t::EF_PIN)),
-    );
-    files.insert(
-        t::EF_ATTRIBUTES,
-        ef(&attributes_file(holder), Access::Pin(t::EF_PIN)),
-    );
+    files.insert(t::EF_MY_NUMBER, ef(&my_number_file(&holder.my_number), Access::Pin(t::EF_PIN)));
+    files.insert(t::EF_ATTRIBUTES, ef(&attributes_file(holder), Access::Pin(t::EF_PIN)));
     let mut pins = BTreeMap::new();
     pins.insert(t::EF_PIN, pin(SIM_TEXT_PIN, facts::tries::TEXT));
     let text = AppImage {
@@ -834,10 +739,7 @@ pub fn jpki_card_image(pki: &SimPki, holder: &Holder) -> CardImage {
         pins: BTreeMap::new(),
         keys: BTreeMap::new(),
     };
-    CardImage {
-        atr: facts::SIM_ATR.to_vec(),
-        apps: vec![jpki, text, visual],
-    }
+    CardImage { atr: facts::SIM_ATR.to_vec(), apps: vec![jpki, text, visual] }
 }
 
 /// Files of the `pki/` folder, in the order `pki/README.md` lists them: (name, what).
@@ -913,11 +815,7 @@ fn openssl_dn(name: &x509_cert::name::Name) -> String {
 
 fn index_lines(h: &Hierarchy, subject: &str) -> (String, String) {
     let serial = format!("{:X}", h.cert_serial);
-    let serial = if serial.len() % 2 == 1 {
-        format!("0{serial}")
-    } else {
-        serial
-    };
+    let serial = if serial.len() % 2 == 1 { format!("0{serial}") } else { serial };
     let exp = openssl_time(pki::EE_NOT_AFTER);
     let valid = format!("V\t{exp}\t\t{serial}\tunknown\t{subject}\n");
     let rev = openssl_time(pki::REVOCATION_TIME);
@@ -961,26 +859,17 @@ pub fn write_pki_dir(pki: &SimPki, dir: &Path) -> Result<(), ImageError> {
             Ok(pki::to_pem(label, der)?.into_bytes())
         };
         out.push((format!("{prefix}-root.der"), h.root.cert_der().to_vec()));
-        out.push((
-            format!("{prefix}-root.pem"),
-            cert("CERTIFICATE", h.root.cert_der())?,
-        ));
+        out.push((format!("{prefix}-root.pem"), cert("CERTIFICATE", h.root.cert_der())?));
         out.push((format!("{prefix}-cert.der"), h.cert.clone()));
         out.push((format!("{prefix}-cert.pem"), cert("CERTIFICATE", &h.cert)?));
         out.push((format!("{prefix}-ocsp.der"), h.ocsp.cert_der().to_vec()));
-        out.push((
-            format!("{prefix}-ocsp.pem"),
-            cert("CERTIFICATE", h.ocsp.cert_der())?,
-        ));
+        out.push((format!("{prefix}-ocsp.pem"), cert("CERTIFICATE", h.ocsp.cert_der())?));
         let key_path = dir.join(format!("{prefix}-ocsp-key.pem"));
         let key = h
             .ocsp
             .key()
             .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| ImageError::BadKey {
-                path: key_path,
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| ImageError::BadKey { path: key_path, reason: e.to_string() })?;
         out.push((format!("{prefix}-ocsp-key.pem"), key.as_bytes().to_vec()));
         for (name, der) in [
             ("empty", &h.crl_empty),
@@ -993,10 +882,7 @@ pub fn write_pki_dir(pki: &SimPki, dir: &Path) -> Result<(), ImageError> {
         }
         let subject = x509_cert::Certificate::from_der(&h.cert)
             .map(|c| openssl_dn(&c.tbs_certificate.subject))
-            .map_err(|e| PkiError::Der {
-                what: "certificate",
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| PkiError::Der { what: "certificate", detail: e.to_string() })?;
         let (valid, revoked) = index_lines(h, &subject);
         out.push((format!("{prefix}-index.txt"), valid.into_bytes()));
         out.push((format!("{prefix}-index-revoked.txt"), revoked.into_bytes()));

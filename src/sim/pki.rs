@@ -154,20 +154,15 @@ pub enum PkiError {
 }
 
 fn der_err(what: &'static str) -> impl Fn(der::Error) -> PkiError {
-    move |e| PkiError::Der {
-        what,
-        detail: e.to_string(),
-    }
+    move |e| PkiError::Der { what, detail: e.to_string() }
 }
 
 /// Generate an RSA key deterministically: stream `stream` of `ChaCha20Rng::seed_from_u64(seed)`.
 pub fn generate_key(seed: u64, stream: u64, bits: usize) -> Result<RsaPrivateKey, PkiError> {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     rng.set_stream(stream);
-    RsaPrivateKey::new(&mut rng, bits).map_err(|e| PkiError::KeyGeneration {
-        bits,
-        detail: e.to_string(),
-    })
+    RsaPrivateKey::new(&mut rng, bits)
+        .map_err(|e| PkiError::KeyGeneration { bits, detail: e.to_string() })
 }
 
 /// Build a distinguished name from `(attribute, value)` pairs, one RDN each, in order.
@@ -177,10 +172,7 @@ pub fn generate_key(seed: u64, stream: u64, bits: usize) -> Result<RsaPrivateKey
 pub fn dn(attrs: &[(&str, &str)]) -> Result<Name, PkiError> {
     let mut rdns = Vec::with_capacity(attrs.len());
     for (attr, value) in attrs {
-        let invalid = |reason| PkiError::InvalidName {
-            attribute: (*attr).to_string(),
-            reason,
-        };
+        let invalid = |reason| PkiError::InvalidName { attribute: (*attr).to_string(), reason };
         let (oid, any) = match *attr {
             "C" => {
                 let s =
@@ -203,10 +195,7 @@ pub fn dn(attrs: &[(&str, &str)]) -> Result<Name, PkiError> {
         if value.is_empty() {
             return Err(invalid("empty value"));
         }
-        let atv = AttributeTypeAndValue {
-            oid,
-            value: any.map_err(der_err("name attribute"))?,
-        };
+        let atv = AttributeTypeAndValue { oid, value: any.map_err(der_err("name attribute"))? };
         let set = SetOfVec::try_from(vec![atv]).map_err(der_err("relative distinguished name"))?;
         rdns.push(RelativeDistinguishedName(set));
     }
@@ -215,12 +204,7 @@ pub fn dn(attrs: &[(&str, &str)]) -> Result<Name, PkiError> {
 
 /// The DN of a sim root: `C=JP, O=JPKI-SIM, OU=<hierarchy>, OU=Japan Agency for …`.
 pub fn root_dn(hierarchy_ou: &str) -> Result<Name, PkiError> {
-    dn(&[
-        ("C", "JP"),
-        ("O", O_SIM),
-        ("OU", hierarchy_ou),
-        ("OU", OU_JLIS),
-    ])
+    dn(&[("C", "JP"), ("O", O_SIM), ("OU", hierarchy_ou), ("OU", OU_JLIS)])
 }
 
 /// The DirName CRL distribution point of a municipality:
@@ -243,26 +227,20 @@ pub fn x509_time(t: OffsetDateTime) -> Result<Time, PkiError> {
     let secs = u64::try_from(t.unix_timestamp()).map_err(|_| out_of_range())?;
     let dt = DateTime::from_unix_duration(Duration::from_secs(secs)).map_err(|_| out_of_range())?;
     if dt.year() < 2050 {
-        UtcTime::from_date_time(dt)
-            .map(Time::UtcTime)
-            .map_err(|_| out_of_range())
+        UtcTime::from_date_time(dt).map(Time::UtcTime).map_err(|_| out_of_range())
     } else {
         Ok(Time::GeneralTime(GeneralizedTime::from_date_time(dt)))
     }
 }
 
 fn sha256_with_rsa() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned {
-        oid: oid::SHA256_WITH_RSA,
-        parameters: Some(Any::null()),
-    }
+    AlgorithmIdentifierOwned { oid: oid::SHA256_WITH_RSA, parameters: Some(Any::null()) }
 }
 
 fn spki_of(key: &RsaPublicKey) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
-    let doc = key.to_public_key_der().map_err(|e| PkiError::Der {
-        what: "subject public key info",
-        detail: e.to_string(),
-    })?;
+    let doc = key
+        .to_public_key_der()
+        .map_err(|e| PkiError::Der { what: "subject public key info", detail: e.to_string() })?;
     SubjectPublicKeyInfoOwned::from_der(doc.as_bytes()).map_err(der_err("subject public key info"))
 }
 
@@ -301,11 +279,7 @@ fn tl_len(len: usize) -> usize {
 /// Append a DER INTEGER holding an unsigned value.
 fn push_uint(out: &mut Vec<u8>, n: u64) {
     let bytes = n.to_be_bytes();
-    let skip = bytes
-        .iter()
-        .take_while(|b| **b == 0)
-        .count()
-        .min(bytes.len() - 1);
+    let skip = bytes.iter().take_while(|b| **b == 0).count().min(bytes.len() - 1);
     let body = &bytes[skip..];
     let pad = body.first().is_some_and(|b| b & 0x80 != 0);
     push_tl(out, 0x02, body.len() + usize::from(pad));
@@ -318,12 +292,9 @@ fn push_uint(out: &mut Vec<u8>, n: u64) {
 /// Sign `tbs` and wrap it as `SEQUENCE { tbs, sha256WithRSAEncryption, BIT STRING sig }`.
 fn sign_and_wrap(key: &RsaPrivateKey, tbs: &[u8]) -> Result<Vec<u8>, PkiError> {
     let sig = sign_sha256(key, tbs)?;
-    let alg = sha256_with_rsa()
-        .to_der()
-        .map_err(der_err("signature algorithm"))?;
-    let bits = BitString::from_bytes(&sig)
-        .and_then(|b| b.to_der())
-        .map_err(der_err("signature"))?;
+    let alg = sha256_with_rsa().to_der().map_err(der_err("signature algorithm"))?;
+    let bits =
+        BitString::from_bytes(&sig).and_then(|b| b.to_der()).map_err(der_err("signature"))?;
     let body = tbs.len() + alg.len() + bits.len();
     let mut out = Vec::with_capacity(body + 8);
     push_tl(&mut out, 0x30, body);
@@ -339,10 +310,7 @@ pub fn sign_sha256(key: &RsaPrivateKey, data: &[u8]) -> Result<Vec<u8>, PkiError
     signer
         .try_sign(data)
         .map(|s| s.to_vec())
-        .map_err(|e| PkiError::Signing {
-            bits: key.size() * 8,
-            detail: e.to_string(),
-        })
+        .map_err(|e| PkiError::Signing { bits: key.size() * 8, detail: e.to_string() })
 }
 
 fn extension<T: Encode>(
@@ -362,12 +330,7 @@ fn extension<T: Encode>(
 /// An extension OID unknown to every verifier, marked critical, with a NULL value: a
 /// conforming verifier must reject a certificate carrying it.
 pub fn unknown_critical_extension() -> Result<Extension, PkiError> {
-    extension(
-        oid::UNKNOWN_EXTENSION,
-        true,
-        &der::asn1::Null,
-        "unknown extension",
-    )
+    extension(oid::UNKNOWN_EXTENSION, true, &der::asn1::Null, "unknown extension")
 }
 
 /// How the authorityKeyIdentifier extension is filled.
@@ -486,9 +449,7 @@ impl CertSpec {
         holder: &Holder,
     ) -> Result<CertSpec, PkiError> {
         let mut spec = CertSpec::new(serial, subject, EE_NOT_BEFORE, EE_NOT_AFTER);
-        spec.key_usage = Some(KeyUsage(
-            KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
-        ));
+        spec.key_usage = Some(KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation));
         spec.policies = vec![oid::POLICY_SIGN];
         spec.san_other_names = holder.san_other_names();
         spec.issuer_alt_name = Some(dn(&[("C", "JP"), ("O", "公的個人認証サービス")])?);
@@ -583,22 +544,14 @@ impl Issuer {
         let public = key.to_public_key();
         let spki = spki_of(&public)?;
         if spki.subject_public_key
-            != cert
-                .tbs_certificate
-                .subject_public_key_info
-                .subject_public_key
+            != cert.tbs_certificate.subject_public_key_info.subject_public_key
         {
             return Err(PkiError::KeyMismatch {
                 subject: cert.tbs_certificate.subject.to_string(),
             });
         }
         let key_id = key_identifier(&public)?;
-        Ok(Issuer {
-            der,
-            cert,
-            key,
-            key_id,
-        })
+        Ok(Issuer { der, cert, key, key_id })
     }
 
     /// Issue a certificate for `subject_key`, signed with sha256WithRSAEncryption.
@@ -659,10 +612,8 @@ impl Issuer {
 
 /// PEM-encode DER bytes with LF line endings.
 pub fn to_pem(label: &'static str, der: &[u8]) -> Result<String, PkiError> {
-    der::pem::encode_string(label, LineEnding::LF, der).map_err(|e| PkiError::Der {
-        what: "PEM",
-        detail: e.to_string(),
-    })
+    der::pem::encode_string(label, LineEnding::LF, der)
+        .map_err(|e| PkiError::Der { what: "PEM", detail: e.to_string() })
 }
 
 fn build_certificate(
@@ -690,10 +641,7 @@ fn build_certificate(
                     authority_cert_serial_number: Some(issuer_serial.clone()),
                 }
             } else {
-                AuthorityKeyIdentifier {
-                    key_identifier,
-                    ..Default::default()
-                }
+                AuthorityKeyIdentifier { key_identifier, ..Default::default() }
             };
             exts.push(extension(AuthorityKeyIdentifier::OID, false, &aki, "AKI")?);
         }
@@ -704,42 +652,21 @@ fn build_certificate(
         exts.push(extension(SubjectKeyIdentifier::OID, false, &ski, "SKI")?);
     }
     if let Some(ca) = spec.basic_constraints {
-        let bc = BasicConstraints {
-            ca,
-            path_len_constraint: None,
-        };
-        exts.push(extension(
-            BasicConstraints::OID,
-            true,
-            &bc,
-            "basicConstraints",
-        )?);
+        let bc = BasicConstraints { ca, path_len_constraint: None };
+        exts.push(extension(BasicConstraints::OID, true, &bc, "basicConstraints")?);
     }
     if let Some(ku) = &spec.key_usage {
-        exts.push(extension(
-            KeyUsage::OID,
-            spec.key_usage_critical,
-            ku,
-            "keyUsage",
-        )?);
+        exts.push(extension(KeyUsage::OID, spec.key_usage_critical, ku, "keyUsage")?);
     }
     if !spec.ext_key_usage.is_empty() {
         let eku = ExtendedKeyUsage(spec.ext_key_usage.clone());
-        exts.push(extension(
-            ExtendedKeyUsage::OID,
-            false,
-            &eku,
-            "extKeyUsage",
-        )?);
+        exts.push(extension(ExtendedKeyUsage::OID, false, &eku, "extKeyUsage")?);
     }
     if !spec.policies.is_empty() {
         let cp = CertificatePolicies(
             spec.policies
                 .iter()
-                .map(|p| PolicyInformation {
-                    policy_identifier: *p,
-                    policy_qualifiers: None,
-                })
+                .map(|p| PolicyInformation { policy_identifier: *p, policy_qualifiers: None })
                 .collect(),
         );
         exts.push(extension(
@@ -758,12 +685,7 @@ fn build_certificate(
                 value: Any::encode_from(&s).map_err(der_err("SAN otherName"))?,
             }));
         }
-        exts.push(extension(
-            SubjectAltName::OID,
-            false,
-            &SubjectAltName(names),
-            "subjectAltName",
-        )?);
+        exts.push(extension(SubjectAltName::OID, false, &SubjectAltName(names), "subjectAltName")?);
     }
     if let Some(name) = &spec.issuer_alt_name {
         let ian = IssuerAltName(vec![GeneralName::DirectoryName(name.clone())]);
@@ -777,36 +699,19 @@ fn build_certificate(
             reasons: None,
             crl_issuer: None,
         }]);
-        exts.push(extension(
-            CrlDistributionPoints::OID,
-            false,
-            &dp,
-            "cRLDistributionPoints",
-        )?);
+        exts.push(extension(CrlDistributionPoints::OID, false, &dp, "cRLDistributionPoints")?);
     }
     if let Some(url) = &spec.ocsp_url {
-        let uri = Ia5String::new(url).map_err(|_| PkiError::NotIa5 {
-            what: "OCSP URL",
-            value: url.clone(),
-        })?;
+        let uri = Ia5String::new(url)
+            .map_err(|_| PkiError::NotIa5 { what: "OCSP URL", value: url.clone() })?;
         let aia = AuthorityInfoAccessSyntax(vec![AccessDescription {
             access_method: oids5280::ID_AD_OCSP,
             access_location: GeneralName::UniformResourceIdentifier(uri),
         }]);
-        exts.push(extension(
-            AuthorityInfoAccessSyntax::OID,
-            false,
-            &aia,
-            "authorityInfoAccess",
-        )?);
+        exts.push(extension(AuthorityInfoAccessSyntax::OID, false, &aia, "authorityInfoAccess")?);
     }
     if spec.ocsp_nocheck {
-        exts.push(extension(
-            oid::OCSP_NOCHECK,
-            false,
-            &der::asn1::Null,
-            "ocsp-nocheck",
-        )?);
+        exts.push(extension(oid::OCSP_NOCHECK, false, &der::asn1::Null, "ocsp-nocheck")?);
     }
     exts.extend(spec.extra_extensions.iter().cloned());
 
@@ -880,9 +785,7 @@ pub fn build_crl_with(
         match &time_cache {
             Some((t, bytes)) if *t == e.revoked_at => entry.extend_from_slice(bytes),
             _ => {
-                let bytes = x509_time(e.revoked_at)?
-                    .to_der()
-                    .map_err(der_err("revocationDate"))?;
+                let bytes = x509_time(e.revoked_at)?.to_der().map_err(der_err("revocationDate"))?;
                 entry.extend_from_slice(&bytes);
                 time_cache = Some((e.revoked_at, bytes));
             }
@@ -901,13 +804,9 @@ pub fn build_crl_with(
         entries.extend_from_slice(&entry);
     }
 
-    let alg = sha256_with_rsa()
-        .to_der()
-        .map_err(der_err("signature algorithm"))?;
+    let alg = sha256_with_rsa().to_der().map_err(der_err("signature algorithm"))?;
     let issuer_name = issuer.name().to_der().map_err(der_err("CRL issuer"))?;
-    let this_update = x509_time(spec.this_update)?
-        .to_der()
-        .map_err(der_err("thisUpdate"))?;
+    let this_update = x509_time(spec.this_update)?.to_der().map_err(der_err("thisUpdate"))?;
     let next_update = match spec.next_update {
         Some(t) => x509_time(t)?.to_der().map_err(der_err("nextUpdate"))?,
         None => Vec::new(),
@@ -957,11 +856,7 @@ pub fn build_crl_with(
     let exts = exts.to_der().map_err(der_err("crlExtensions"))?;
 
     let version = [0x02, 0x01, 0x01];
-    let revoked_len = if entries.is_empty() {
-        0
-    } else {
-        tl_len(entries.len()) + entries.len()
-    };
+    let revoked_len = if entries.is_empty() { 0 } else { tl_len(entries.len()) + entries.len() };
     let tbs_body = version.len()
         + alg.len()
         + issuer_name.len()
@@ -1077,13 +972,7 @@ impl Holder {
     /// Birth date as in the certificate: era digit (1 Meiji … 5 Reiwa) then YYYYMMDD.
     pub fn birth_code(&self) -> String {
         let b = self.birth;
-        format!(
-            "{}{:04}{:02}{:02}",
-            era_digit(b),
-            b.year(),
-            u8::from(b.month()),
-            b.day()
-        )
+        format!("{}{:04}{:02}{:02}", era_digit(b), b.year(), u8::from(b.month()), b.day())
     }
 
     /// Birth date as in the text application: YYYYMMDD.
@@ -1233,21 +1122,9 @@ impl Hierarchy {
     fn generate(seed: u64, holder: &Holder, sign: bool) -> Result<Hierarchy, PkiError> {
         // Key streams: 0/1 roots, 2/3 end entities, 4/5 OCSP responders.
         let (ou, stream, root_serial, cert_serial, ocsp_serial) = if sign {
-            (
-                OU_SIGN,
-                0,
-                serials::SIGN_ROOT,
-                serials::SIGN_CERT,
-                serials::SIGN_OCSP,
-            )
+            (OU_SIGN, 0, serials::SIGN_ROOT, serials::SIGN_CERT, serials::SIGN_OCSP)
         } else {
-            (
-                OU_AUTH,
-                1,
-                serials::AUTH_ROOT,
-                serials::AUTH_CERT,
-                serials::AUTH_OCSP,
-            )
+            (OU_AUTH, 1, serials::AUTH_ROOT, serials::AUTH_CERT, serials::AUTH_OCSP)
         };
         let root_key = generate_key(seed, stream, 2048)?;
         let root = Issuer::self_signed(root_key, &CertSpec::jpki_root(root_serial, root_dn(ou)?))?;
@@ -1270,16 +1147,9 @@ impl Hierarchy {
         let cert = root.issue(&key.to_public_key(), &spec)?;
 
         let ocsp_key = generate_key(seed, stream + 4, 2048)?;
-        let ocsp_subject = dn(&[
-            ("C", "JP"),
-            ("O", O_SIM),
-            ("OU", ou),
-            ("CN", "OCSP Responder"),
-        ])?;
-        let ocsp = root.issue_issuer(
-            ocsp_key,
-            &CertSpec::ocsp_responder(ocsp_serial, ocsp_subject),
-        )?;
+        let ocsp_subject = dn(&[("C", "JP"), ("O", O_SIM), ("OU", ou), ("CN", "OCSP Responder")])?;
+        let ocsp =
+            root.issue_issuer(ocsp_key, &CertSpec::ocsp_responder(ocsp_serial, ocsp_subject))?;
 
         let other_revoked: Vec<u64> = (2..=5).map(|i| (root_serial & !0xFFFF) | i).collect();
         let crl = |number, dp: &Name, entries: Vec<RevokedEntry>| {
@@ -1299,18 +1169,12 @@ impl Hierarchy {
             revoked_at: REVOCATION_TIME,
             reason: Some(reason),
         };
-        let mut revoked: Vec<RevokedEntry> = other_revoked
-            .iter()
-            .map(|s| entry(*s, CrlReason::CessationOfOperation))
-            .collect();
+        let mut revoked: Vec<RevokedEntry> =
+            other_revoked.iter().map(|s| entry(*s, CrlReason::CessationOfOperation)).collect();
         revoked.insert(2, entry(cert_serial, CrlReason::KeyCompromise));
         let crl_empty = crl(1, &crl_dp, Vec::new())?;
         let crl_revoked = crl(2, &crl_dp, revoked)?;
-        let crl_hold = crl(
-            3,
-            &crl_dp,
-            vec![entry(cert_serial, CrlReason::CertificateHold)],
-        )?;
+        let crl_hold = crl(3, &crl_dp, vec![entry(cert_serial, CrlReason::CertificateHold)])?;
         let crl_other_city = crl(1, &other_crl_dp, Vec::new())?;
         Ok(Hierarchy {
             root,
@@ -1335,9 +1199,7 @@ mod tests {
 
     #[test]
     fn hand_written_der_matches_the_der_crate() {
-        for len in [
-            0usize, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 39_000_000,
-        ] {
+        for len in [0usize, 1, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000, 39_000_000] {
             let mut ours = Vec::new();
             push_tl(&mut ours, 0x30, len);
             let theirs = der::Header::new(der::Tag::Sequence, der::Length::try_from(len).unwrap())
@@ -1347,23 +1209,10 @@ mod tests {
             assert_eq!(ours, theirs, "length {len}");
             assert_eq!(tl_len(len), ours.len());
         }
-        for n in [
-            0u64,
-            1,
-            0x7F,
-            0x80,
-            0xFF,
-            0x100,
-            0x0100_1234,
-            u64::MAX >> 1,
-            u64::MAX,
-        ] {
+        for n in [0u64, 1, 0x7F, 0x80, 0xFF, 0x100, 0x0100_1234, u64::MAX >> 1, u64::MAX] {
             let mut ours = Vec::new();
             push_uint(&mut ours, n);
-            let theirs = der::asn1::Uint::new(&n.to_be_bytes())
-                .unwrap()
-                .to_der()
-                .unwrap();
+            let theirs = der::asn1::Uint::new(&n.to_be_bytes()).unwrap().to_der().unwrap();
             assert_eq!(ours, theirs, "integer {n:#x}");
         }
     }
@@ -1376,10 +1225,7 @@ mod tests {
         let t = x509_time(datetime!(2050-01-01 00:00:00 UTC)).unwrap();
         assert_eq!(t.to_der().unwrap()[0], 0x18); // GeneralizedTime
         assert_eq!(
-            x509_time(datetime!(2043-12-31 14:59:59 UTC))
-                .unwrap()
-                .to_der()
-                .unwrap(),
+            x509_time(datetime!(2043-12-31 14:59:59 UTC)).unwrap().to_der().unwrap(),
             b"\x17\x0d431231145959Z"
         );
     }

@@ -11,10 +11,7 @@ pub enum TransportError {
     NoReaders,
     /// The reader asked for does not exist.
     #[error("no reader matches {wanted:?}; available: {}", available.join(", "))]
-    ReaderNotFound {
-        wanted: String,
-        available: Vec<String>,
-    },
+    ReaderNotFound { wanted: String, available: Vec<String> },
     /// Several readers match and none can be chosen automatically.
     #[error("{matches} readers match {wanted:?}; choose one with --reader NAME or --reader INDEX")]
     AmbiguousReader { wanted: String, matches: usize },

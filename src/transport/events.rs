@@ -68,9 +68,8 @@ pub struct TimedEvent {
 impl TimedEvent {
     /// Stamp an event with the current time.
     pub fn now(event: Event) -> Self {
-        let time = OffsetDateTime::now_utc()
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| "unknown".to_string());
+        let time =
+            OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_else(|_| "unknown".to_string());
         TimedEvent { time, event }
     }
 
@@ -101,18 +100,12 @@ impl Tracker {
     /// it) then `ReaderRemoved` for those gone.
     pub fn readers(&mut self, names: &[String]) -> Vec<Event> {
         let mut events = Vec::new();
-        let gone: Vec<String> = self
-            .readers
-            .keys()
-            .filter(|k| !names.contains(k))
-            .cloned()
-            .collect();
+        let gone: Vec<String> =
+            self.readers.keys().filter(|k| !names.contains(k)).cloned().collect();
         for reader in gone {
             if let Some(slot) = self.readers.remove(&reader) {
                 if slot.card.is_some() {
-                    events.push(Event::CardRemoved {
-                        reader: reader.clone(),
-                    });
+                    events.push(Event::CardRemoved { reader: reader.clone() });
                 }
             }
             events.push(Event::ReaderRemoved { reader });
@@ -120,9 +113,7 @@ impl Tracker {
         for name in names {
             if !self.readers.contains_key(name) {
                 self.readers.insert(name.clone(), ReaderSlot::default());
-                events.push(Event::ReaderAdded {
-                    reader: name.clone(),
-                });
+                events.push(Event::ReaderAdded { reader: name.clone() });
             }
         }
         events
@@ -147,9 +138,7 @@ impl Tracker {
             (None, ..) => false,
         };
         if slot.card.is_some() && (!present || swapped) {
-            events.push(Event::CardRemoved {
-                reader: reader.to_string(),
-            });
+            events.push(Event::CardRemoved { reader: reader.to_string() });
             slot.card = None;
         }
         if present && slot.card.is_none() {
@@ -176,10 +165,7 @@ pub struct WatchOptions {
 
 impl Default for WatchOptions {
     fn default() -> Self {
-        WatchOptions {
-            poll: MAX_POLL,
-            probe_jpki: true,
-        }
+        WatchOptions { poll: MAX_POLL, probe_jpki: true }
     }
 }
 
@@ -190,9 +176,7 @@ fn pcsc_error(e: pcsc::Error) -> TransportError {
 /// Whether the card in `reader` answers `90 00` to SELECT of the JPKI AID (`None`: could not
 /// ask). Connects shared: another program's exclusive hold makes this `None`, not an error.
 pub fn probe_jpki(context: &pcsc::Context, reader: &std::ffi::CStr) -> Option<bool> {
-    let card = context
-        .connect(reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
-        .ok()?;
+    let card = context.connect(reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY).ok()?;
     let select = Command::select_aid(&AID_JPKI).to_bytes().ok()?;
     let mut buffer = [0u8; pcsc::MAX_BUFFER_SIZE];
     let answer = card.transmit(&select, &mut buffer).ok()?;
@@ -220,10 +204,8 @@ pub fn watch(
             Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
             Err(e) => return Err(pcsc_error(e)),
         };
-        let text_names: Vec<String> = names
-            .iter()
-            .map(|n| n.to_string_lossy().into_owned())
-            .collect();
+        let text_names: Vec<String> =
+            names.iter().map(|n| n.to_string_lossy().into_owned()).collect();
         for event in tracker.readers(&text_names) {
             on_event(TimedEvent::now(event));
         }
@@ -231,10 +213,7 @@ pub fn watch(
             s.name() == pnp_name.as_c_str() || names.iter().any(|n| n.as_c_str() == s.name())
         });
         if use_pnp && !states.iter().any(|s| s.name() == pnp_name.as_c_str()) {
-            states.push(pcsc::ReaderState::new(
-                pnp_name.clone(),
-                pcsc::State::UNAWARE,
-            ));
+            states.push(pcsc::ReaderState::new(pnp_name.clone(), pcsc::State::UNAWARE));
         }
         for name in &names {
             if !states.iter().any(|s| s.name() == name.as_c_str()) {
@@ -304,11 +283,7 @@ mod tests {
     }
 
     fn inserted(r: &str, atr: &str) -> Event {
-        Event::CardInserted {
-            reader: r.into(),
-            atr: atr.into(),
-            jpki: None,
-        }
+        Event::CardInserted { reader: r.into(), atr: atr.into(), jpki: None }
     }
 
     fn removed(r: &str) -> Event {
@@ -320,17 +295,10 @@ mod tests {
         let mut t = Tracker::default();
         assert_eq!(t.readers(&names(&["A", "B"])), vec![added("A"), added("B")]);
         assert_eq!(t.readers(&names(&["A", "B"])), vec![]);
-        assert_eq!(
-            t.card_state("B", true, &[0x3B, 0x00], Some(1)),
-            vec![inserted("B", "3B00")]
-        );
+        assert_eq!(t.card_state("B", true, &[0x3B, 0x00], Some(1)), vec![inserted("B", "3B00")]);
         assert_eq!(
             t.readers(&names(&["A", "C"])),
-            vec![
-                removed("B"),
-                Event::ReaderRemoved { reader: "B".into() },
-                added("C")
-            ]
+            vec![removed("B"), Event::ReaderRemoved { reader: "B".into() }, added("C")]
         );
     }
 
@@ -339,10 +307,7 @@ mod tests {
         let mut t = Tracker::default();
         t.readers(&names(&["R"]));
         assert_eq!(t.card_state("R", false, &[], Some(0)), vec![]);
-        assert_eq!(
-            t.card_state("R", true, &[0x3B], Some(1)),
-            vec![inserted("R", "3B")]
-        );
+        assert_eq!(t.card_state("R", true, &[0x3B], Some(1)), vec![inserted("R", "3B")]);
         assert_eq!(t.card_state("R", true, &[0x3B], Some(1)), vec![]);
         // Another card between two polls: the counter moved.
         assert_eq!(
@@ -350,10 +315,7 @@ mod tests {
             vec![removed("R"), inserted("R", "3B")]
         );
         // Another ATR without a counter.
-        assert_eq!(
-            t.card_state("R", true, &[0x3F], None),
-            vec![removed("R"), inserted("R", "3F")]
-        );
+        assert_eq!(t.card_state("R", true, &[0x3F], None), vec![removed("R"), inserted("R", "3F")]);
         assert_eq!(t.card_state("R", false, &[], Some(4)), vec![removed("R")]);
         assert_eq!(t.card_state("R", false, &[], Some(4)), vec![]);
     }
@@ -372,18 +334,10 @@ mod tests {
             e.to_json(),
             r#"{"time":"2026-01-02T03:04:05Z","event":"card_inserted","reader":"Virtual PCD 00 00","atr":"3BE000FF8131FE4514","jpki":true}"#
         );
-        let e = TimedEvent {
-            time: "t".into(),
-            event: Event::ReaderRemoved { reader: "R".into() },
-        };
-        assert_eq!(
-            e.to_json(),
-            r#"{"time":"t","event":"reader_removed","reader":"R"}"#
-        );
+        let e = TimedEvent { time: "t".into(), event: Event::ReaderRemoved { reader: "R".into() } };
+        assert_eq!(e.to_json(), r#"{"time":"t","event":"reader_removed","reader":"R"}"#);
         let now = TimedEvent::now(added("R"));
         assert!(OffsetDateTime::parse(&now.time, &Rfc3339).is_ok());
-        assert!(now
-            .to_json()
-            .contains(r#""event":"reader_added","reader":"R""#));
+        assert!(now.to_json().contains(r#""event":"reader_added","reader":"R""#));
     }
 }

@@ -232,11 +232,7 @@ pub struct PinPadParams {
 
 impl Default for PinPadParams {
     fn default() -> Self {
-        PinPadParams {
-            timeout: 30,
-            timeout_after_key: 30,
-            lang_id: 0x0409,
-        }
+        PinPadParams { timeout: 30, timeout_after_key: 30, lang_id: 0x0409 }
     }
 }
 
@@ -264,11 +260,7 @@ impl Default for PinPadParams {
 /// handles this is not verified on hardware here.) The caller must have selected the PIN EF.
 pub fn verify_structure(kind: PinKind, params: &PinPadParams) -> Vec<u8> {
     let (min, max) = kind.length_range();
-    let condition = if min == max {
-        VALIDATE_MAX_SIZE | VALIDATE_KEY
-    } else {
-        VALIDATE_KEY
-    };
+    let condition = if min == max { VALIDATE_MAX_SIZE | VALIDATE_KEY } else { VALIDATE_KEY };
     let mut out = Vec::with_capacity(19 + VERIFY_TEMPLATE.len());
     out.push(params.timeout);
     out.push(params.timeout_after_key);
@@ -458,10 +450,7 @@ mod tests {
 
     #[test]
     fn malformed_features_are_errors() {
-        assert_eq!(
-            Features::parse(&[0x06]),
-            Err(PinPadError::FeatureTruncated { offset: 0 })
-        );
+        assert_eq!(Features::parse(&[0x06]), Err(PinPadError::FeatureTruncated { offset: 0 }));
         assert_eq!(
             Features::parse(&ANSWER[..10]),
             Err(PinPadError::FeatureTruncated { offset: 6 })
@@ -496,19 +485,12 @@ mod tests {
             )
         );
         assert_eq!(s.len(), 24);
-        assert_eq!(
-            verify_structure(PinKind::TextPin, &PinPadParams::default()),
-            s
-        );
+        assert_eq!(verify_structure(PinKind::TextPin, &PinPadParams::default()), s);
     }
 
     #[test]
     fn verify_structure_for_the_password() {
-        let params = PinPadParams {
-            timeout: 0,
-            timeout_after_key: 5,
-            lang_id: 0x0411,
-        };
+        let params = PinPadParams { timeout: 0, timeout_after_key: 5, lang_id: 0x0411 };
         let s = verify_structure(PinKind::SignPassword, &params);
         assert_eq!(
             hex::encode_upper(&s),
@@ -520,9 +502,7 @@ mod tests {
     fn decisions() {
         let pad = Features::parse(&ANSWER).unwrap();
         let plain = Features::default();
-        let code = PinEntry::PinPad {
-            control_code: 0x4233_0006,
-        };
+        let code = PinEntry::PinPad { control_code: 0x4233_0006 };
         use PinKind::*;
         use PinPadMode::*;
         assert_eq!(decide(Auto, AuthPin, Some(&pad)), Ok(code));
@@ -533,10 +513,7 @@ mod tests {
         assert_eq!(decide(Off, AuthPin, Some(&pad)), Ok(PinEntry::Host));
         assert_eq!(decide(On, AuthPin, Some(&pad)), Ok(code));
         assert_eq!(decide(On, AuthPin, None), Err(PinPadError::NoPinPad));
-        assert_eq!(
-            decide(On, SignPassword, Some(&pad)),
-            Err(PinPadError::NotDigits(SignPassword))
-        );
+        assert_eq!(decide(On, SignPassword, Some(&pad)), Err(PinPadError::NotDigits(SignPassword)));
         assert_eq!(
             PinPadError::NotDigits(SignPassword).to_string(),
             "the signature password contains letters, which a PIN pad cannot enter: use --pinpad off or auto"
@@ -549,10 +526,7 @@ mod tests {
         assert_eq!("auto".parse(), Ok(PinPadMode::Auto));
         assert_eq!("ON".parse(), Ok(PinPadMode::On));
         assert_eq!("off".parse(), Ok(PinPadMode::Off));
-        assert_eq!(
-            "yes".parse::<PinPadMode>(),
-            Err(PinPadError::BadMode("yes".into()))
-        );
+        assert_eq!("yes".parse::<PinPadMode>(), Err(PinPadError::BadMode("yes".into())));
         assert_eq!(PinPadMode::default(), PinPadMode::Auto);
     }
 
@@ -568,14 +542,8 @@ mod tests {
         assert_eq!(r(&[0x64, 0x01]), PadResult::Cancelled);
         assert_eq!(r(&[0x64, 0x03]), PadResult::LengthOutOfRange);
         assert_eq!(r(&[0x6B, 0x80]), PadResult::InvalidParameter);
-        assert_eq!(
-            r(&[0x69, 0x82]),
-            PadResult::Other(StatusWord::SecurityStatusNotSatisfied)
-        );
-        assert_eq!(
-            PadResult::from_answer(&[0x90]),
-            Err(PinPadError::BadAnswer { len: 1 })
-        );
+        assert_eq!(r(&[0x69, 0x82]), PadResult::Other(StatusWord::SecurityStatusNotSatisfied));
+        assert_eq!(PadResult::from_answer(&[0x90]), Err(PinPadError::BadAnswer { len: 1 }));
         assert_eq!(
             PadResult::from_answer(&[1, 0x90, 0x00]),
             Err(PinPadError::BadAnswer { len: 3 })
@@ -596,10 +564,7 @@ mod tests {
     }
 
     fn pad(reply: Result<Vec<u8>, PinPadError>) -> FakePad {
-        FakePad {
-            sent: Default::default(),
-            reply,
-        }
+        FakePad { sent: Default::default(), reply }
     }
 
     #[test]
@@ -609,31 +574,18 @@ mod tests {
         assert_eq!(features.verify_pin_direct(), Some(0x4233_0006));
         #[cfg(not(windows))]
         assert_eq!(feature_request_code(), 0x4200_0D48);
-        assert_eq!(
-            reader.sent.borrow().as_slice(),
-            &[(feature_request_code(), vec![])]
-        );
+        assert_eq!(reader.sent.borrow().as_slice(), &[(feature_request_code(), vec![])]);
 
         let reader = pad(Ok(vec![0x63, 0xC1]));
-        let result = verify_on_pinpad(
-            &reader,
-            0x4233_0006,
-            PinKind::AuthPin,
-            &PinPadParams::default(),
-        );
+        let result =
+            verify_on_pinpad(&reader, 0x4233_0006, PinKind::AuthPin, &PinPadParams::default());
         assert_eq!(result, Ok(PadResult::WrongPin { tries_left: 1 }));
         let sent = reader.sent.borrow();
         assert_eq!(sent[0].0, 0x4233_0006);
-        assert_eq!(
-            sent[0].1,
-            verify_structure(PinKind::AuthPin, &PinPadParams::default())
-        );
+        assert_eq!(sent[0].1, verify_structure(PinKind::AuthPin, &PinPadParams::default()));
 
         let failing = pad(Err(PinPadError::Pcsc("reader gone".into())));
-        assert_eq!(
-            read_features(&failing),
-            Err(PinPadError::Pcsc("reader gone".into()))
-        );
+        assert_eq!(read_features(&failing), Err(PinPadError::Pcsc("reader gone".into())));
     }
 
     #[test]

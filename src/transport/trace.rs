@@ -154,7 +154,8 @@ fn traced_transmit(
     match &result {
         Ok(bytes) if sink.personal && bytes.len() > 2 => {
             let (data, sw) = bytes.split_at(bytes.len() - 2);
-            let line = format!("< ** ({} bytes of personal data) {}{took}", data.len(), spaced_hex(sw));
+            let line =
+                format!("< ** ({} bytes of personal data) {}{took}", data.len(), spaced_hex(sw));
             write_line(&mut *sink.out, &line)?
         }
         Ok(bytes) => write_line(&mut *sink.out, &format!("< {}{took}", spaced_hex(bytes)))?,

@@ -34,25 +34,18 @@ pub struct SharedCard {
 /// A poisoned lock means a thread panicked while talking to the card: the virtual reader is
 /// unusable, like an unplugged one.
 fn poisoned<T>(_: PoisonError<T>) -> TransportError {
-    TransportError::ReaderGone {
-        reader: SIM_READER_NAME.to_string(),
-    }
+    TransportError::ReaderGone { reader: SIM_READER_NAME.to_string() }
 }
 
 impl SharedCard {
     /// Share this card.
     pub fn new(card: VirtualCard) -> Self {
-        SharedCard {
-            slot: Arc::new(Mutex::new(Slot { card, holder: None })),
-        }
+        SharedCard { slot: Arc::new(Mutex::new(Slot { card, holder: None })) }
     }
 
     /// A new transport (a new "client") to this card.
     pub fn transport(&self) -> VirtualTransport {
-        VirtualTransport {
-            card: self.clone(),
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-        }
+        VirtualTransport { card: self.clone(), id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
     }
 
     /// Run `f` on the card directly (inspect counters, power-cycle, change the image),
@@ -145,10 +138,7 @@ impl Transport for VirtualTransport {
 
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
         self.card.acquire(self.id)?;
-        Ok(Box::new(Exclusive {
-            card: &self.card,
-            id: self.id,
-        }))
+        Ok(Box::new(Exclusive { card: &self.card, id: self.id }))
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {
@@ -173,10 +163,7 @@ impl Transport for Exclusive<'_> {
 
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
         self.card.acquire(self.id)?;
-        Ok(Box::new(Exclusive {
-            card: self.card,
-            id: self.id,
-        }))
+        Ok(Box::new(Exclusive { card: self.card, id: self.id }))
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {

@@ -152,21 +152,17 @@ impl TrustAnchor {
             file: label.to_string(),
             why: e.to_string(),
         })?;
-        let ski = cert
-            .tbs_certificate
-            .get::<SubjectKeyIdentifier>()
-            .map_err(|e| AnchorError::NotACertificate {
+        let ski = cert.tbs_certificate.get::<SubjectKeyIdentifier>().map_err(|e| {
+            AnchorError::NotACertificate {
                 file: label.to_string(),
                 why: format!("subjectKeyIdentifier: {e}"),
-            })?;
+            }
+        })?;
         let key_id = match ski {
             Some((_, ski)) => ski.0.as_bytes().to_vec(),
             // RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING value.
             None => sha1::Sha1::digest(
-                cert.tbs_certificate
-                    .subject_public_key_info
-                    .subject_public_key
-                    .raw_bytes(),
+                cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes(),
             )
             .to_vec(),
         };
@@ -192,10 +188,7 @@ impl TrustAnchor {
                 why: e.to_string(),
             })?;
             let (tag, der) = der::pem::decode_vec(text.trim().as_bytes()).map_err(|e| {
-                AnchorError::NotACertificate {
-                    file: label.to_string(),
-                    why: e.to_string(),
-                }
+                AnchorError::NotACertificate { file: label.to_string(), why: e.to_string() }
             })?;
             if tag != "CERTIFICATE" {
                 return Err(AnchorError::NotACertificate {
@@ -212,10 +205,8 @@ impl TrustAnchor {
     /// An extra anchor read from a file (`--trust-anchor FILE`), DER or PEM.
     pub fn from_file(path: &Path) -> Result<Self, AnchorError> {
         let label = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| AnchorError::Io {
-            file: label.clone(),
-            source,
-        })?;
+        let bytes = std::fs::read(path)
+            .map_err(|source| AnchorError::Io { file: label.clone(), source })?;
         Self::from_pem_or_der(&bytes, AnchorSource::Extra, &label)
     }
 
@@ -326,35 +317,26 @@ impl TrustStore {
             })?
             .map(|(_, aki)| aki);
         let issuer = &ee.tbs_certificate.issuer;
-        let untrusted = |key_id: String| Failure::UntrustedIssuer {
-            issuer: issuer.to_string(),
-            key_id,
-        };
+        let untrusted =
+            |key_id: String| Failure::UntrustedIssuer { issuer: issuer.to_string(), key_id };
         let Some(key_id) = aki.as_ref().and_then(|a| a.key_identifier.as_ref()) else {
-            let by_name: Vec<&TrustAnchor> = self
-                .anchors
-                .iter()
-                .filter(|a| &a.cert.tbs_certificate.subject == issuer)
-                .collect();
+            let by_name: Vec<&TrustAnchor> =
+                self.anchors.iter().filter(|a| &a.cert.tbs_certificate.subject == issuer).collect();
             if by_name.is_empty() {
                 return Err(untrusted("none".into()));
             }
             return Ok((by_name, MatchBy::NameAndSignature));
         };
-        let by_key: Vec<&TrustAnchor> = self
-            .anchors
-            .iter()
-            .filter(|a| a.key_id == key_id.as_bytes())
-            .collect();
+        let by_key: Vec<&TrustAnchor> =
+            self.anchors.iter().filter(|a| a.key_id == key_id.as_bytes()).collect();
         if by_key.is_empty() {
             return Err(untrusted(hex::encode(key_id.as_bytes())));
         }
         if by_key.len() > 1 {
             if let Some(aki) = &aki {
-                if let (Some(names), Some(serial)) = (
-                    &aki.authority_cert_issuer,
-                    &aki.authority_cert_serial_number,
-                ) {
+                if let (Some(names), Some(serial)) =
+                    (&aki.authority_cert_issuer, &aki.authority_cert_serial_number)
+                {
                     let narrowed: Vec<&TrustAnchor> = by_key
                         .iter()
                         .copied()
@@ -413,21 +395,14 @@ mod tests {
     fn test_roots_only_with_opt_in() {
         let store = TrustStore::new(Hierarchy::Test, &[]).unwrap();
         assert_eq!(store.anchors().len(), 10);
-        assert!(store
-            .anchors()
-            .iter()
-            .filter(|a| a.source() == AnchorSource::Test)
-            .all(|a| a
-                .certificate()
-                .tbs_certificate
-                .subject
-                .to_string()
-                .contains("O=JPKI-TEST")));
+        assert!(store.anchors().iter().filter(|a| a.source() == AnchorSource::Test).all(|a| a
+            .certificate()
+            .tbs_certificate
+            .subject
+            .to_string()
+            .contains("O=JPKI-TEST")));
         let prod = TrustStore::new(Hierarchy::Production, &[]).unwrap();
-        assert!(prod
-            .anchors()
-            .iter()
-            .all(|a| a.source() == AnchorSource::Production));
+        assert!(prod.anchors().iter().all(|a| a.source() == AnchorSource::Production));
     }
 
     #[test]

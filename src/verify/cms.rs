@@ -82,18 +82,10 @@ fn walk(cms_der: &[u8]) -> der::Result<RawSignedData<'_>> {
     }
     let signers = children(signer_infos.ok_or_else(bad)?.value)?;
     let signed_attrs = match signers.first() {
-        Some(si) => children(si.value)?
-            .iter()
-            .find(|t| t.tag == 0xA0)
-            .map(|t| t.full),
+        Some(si) => children(si.value)?.iter().find(|t| t.tag == 0xA0).map(|t| t.full),
         None => None,
     };
-    Ok(RawSignedData {
-        econtent,
-        certificates,
-        signed_attrs,
-        signer_count: signers.len(),
-    })
+    Ok(RawSignedData { econtent, certificates, signed_attrs, signer_count: signers.len() })
 }
 
 fn single_value(si: &SignerInfo, oid: ObjectIdentifier) -> Result<Option<&Any>, Failure> {
@@ -104,9 +96,7 @@ fn single_value(si: &SignerInfo, oid: ObjectIdentifier) -> Result<Option<&Any>, 
     let Some(attr) = found.next() else {
         return Ok(None);
     };
-    let bad = || Failure::BadSignedAttribute {
-        name: oid_name(&oid),
-    };
+    let bad = || Failure::BadSignedAttribute { name: oid_name(&oid) };
     if found.next().is_some() || attr.values.len() != 1 {
         return Err(bad());
     }
@@ -117,9 +107,7 @@ fn decode_attr<T: for<'a> Decode<'a>>(v: &Any, oid: ObjectIdentifier) -> Result<
     v.to_der()
         .ok()
         .and_then(|d| T::from_der(&d).ok())
-        .ok_or(Failure::BadSignedAttribute {
-            name: oid_name(&oid),
-        })
+        .ok_or(Failure::BadSignedAttribute { name: oid_name(&oid) })
 }
 
 fn matches_sid(p: &ParsedCert<'_>, sid: &SignerIdentifier) -> bool {
@@ -137,9 +125,7 @@ fn matches_sid(p: &ParsedCert<'_>, sid: &SignerIdentifier) -> bool {
 
 /// Checks signingCertificateV2 against the signer certificate's DER.
 fn signing_certificate_v2(v: &Any, cert_der: &[u8]) -> Result<(), Failure> {
-    let bad = || Failure::BadSignedAttribute {
-        name: "signingCertificateV2".into(),
-    };
+    let bad = || Failure::BadSignedAttribute { name: "signingCertificateV2".into() };
     let der = v.to_der().map_err(|_| bad())?;
     let outer = single_tlv(&der).map_err(|_| bad())?;
     let certs = children(outer.value).map_err(|_| bad())?;
@@ -174,27 +160,20 @@ pub fn verify_cms(
     let malformed = |e: der::Error| VerifyError::MalformedCms { why: e.to_string() };
     let ci = ContentInfo::from_der(cms_der).map_err(malformed)?;
     if ci.content_type != ID_SIGNED_DATA {
-        return Err(VerifyError::NotSignedData {
-            content_type: oid_name(&ci.content_type),
-        });
+        return Err(VerifyError::NotSignedData { content_type: oid_name(&ci.content_type) });
     }
     let sd: SignedData = ci.content.decode_as().map_err(malformed)?;
     let raw = walk(cms_der).map_err(malformed)?;
     let signers: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
     let (Some(si), 1, 1) = (signers.first().copied(), signers.len(), raw.signer_count) else {
-        return Err(VerifyError::SignerCount {
-            count: signers.len(),
-        });
+        return Err(VerifyError::SignerCount { count: signers.len() });
     };
 
     let mut report = VerifyReport::new(basis(opts.at), opts.policy);
     let econtent_type = sd.encap_content_info.econtent_type;
     let content: &[u8] = match (raw.econtent, data) {
         (Some(embedded), Some(given)) => {
-            report.check(
-                "content",
-                (embedded != given).then_some(Failure::AttachedContentDiffers),
-            );
+            report.check("content", (embedded != given).then_some(Failure::AttachedContentDiffers));
             embedded
         }
         (Some(embedded), None) => embedded,
@@ -224,14 +203,8 @@ pub fn verify_cms(
             candidates.push((p, "cms"));
         }
     }
-    let Some((signer, from)) = candidates
-        .into_iter()
-        .find(|(p, _)| matches_sid(p, &si.sid))
-    else {
-        report.check(
-            "signer_certificate",
-            Some(Failure::SignerCertificateNotFound),
-        );
+    let Some((signer, from)) = candidates.into_iter().find(|(p, _)| matches_sid(p, &si.sid)) else {
+        report.check("signer_certificate", Some(Failure::SignerCertificateNotFound));
         report.signature = Some(sig_report);
         report.finish();
         return Ok(report);
@@ -263,8 +236,7 @@ pub fn verify_cms(
         Some(attrs) => {
             // contentType
             let ct = single_value(si, ID_CONTENT_TYPE).and_then(|v| {
-                v.map(|v| decode_attr::<ObjectIdentifier>(v, ID_CONTENT_TYPE))
-                    .transpose()
+                v.map(|v| decode_attr::<ObjectIdentifier>(v, ID_CONTENT_TYPE)).transpose()
             });
             report.check(
                 "content_type",
@@ -274,16 +246,13 @@ pub fn verify_cms(
                         found: oid_name(&found),
                         expected: oid_name(&econtent_type),
                     }),
-                    Ok(None) => Some(Failure::BadSignedAttribute {
-                        name: "contentType".into(),
-                    }),
+                    Ok(None) => Some(Failure::BadSignedAttribute { name: "contentType".into() }),
                     Err(f) => Some(f),
                 },
             );
             // messageDigest
             let md = single_value(si, ID_MESSAGE_DIGEST).and_then(|v| {
-                v.map(|v| decode_attr::<OctetString>(v, ID_MESSAGE_DIGEST))
-                    .transpose()
+                v.map(|v| decode_attr::<OctetString>(v, ID_MESSAGE_DIGEST)).transpose()
             });
             report.check(
                 "message_digest",
@@ -294,27 +263,24 @@ pub fn verify_cms(
                         what: "CMS digest".into(),
                         oid: si.digest_alg.oid.to_string(),
                     }),
-                    (Ok(None), _) => Some(Failure::BadSignedAttribute {
-                        name: "messageDigest".into(),
-                    }),
+                    (Ok(None), _) => {
+                        Some(Failure::BadSignedAttribute { name: "messageDigest".into() })
+                    }
                     (Err(f), _) => Some(f),
                 },
             );
             // signingTime
-            match single_value(si, ID_SIGNING_TIME).and_then(|v| {
-                v.map(|v| decode_attr::<Time>(v, ID_SIGNING_TIME))
-                    .transpose()
-            }) {
+            match single_value(si, ID_SIGNING_TIME)
+                .and_then(|v| v.map(|v| decode_attr::<Time>(v, ID_SIGNING_TIME)).transpose())
+            {
                 Ok(t) => signing_time = t.map(|t| t.to_system_time()),
                 Err(f) => report.check("signing_time", Some(f)),
             }
             sig_report.signing_time = signing_time.map(Into::into);
             // signingCertificateV2
             match single_value(si, ID_SIGNING_CERTIFICATE_V2) {
-                Ok(Some(v)) => report.check(
-                    "signing_certificate_v2",
-                    signing_certificate_v2(v, signer.der).err(),
-                ),
+                Ok(Some(v)) => report
+                    .check("signing_certificate_v2", signing_certificate_v2(v, signer.der).err()),
                 Ok(None) => {}
                 Err(f) => report.check("signing_certificate_v2", Some(f)),
             }
@@ -340,29 +306,27 @@ pub fn verify_cms(
 
     if let Some(h) = hash {
         let covered = signed_bytes.as_deref().unwrap_or(content);
-        let ok = match rsa_key(
-            &signer.cert.tbs_certificate.subject_public_key_info,
-            Role::EndEntity,
-        ) {
-            Ok(key) => {
-                let ok = pkcs1v15_ok(&key, h, &h.digest(covered), si.signature.as_bytes());
-                report.check(
-                    "data_signature",
-                    (!ok).then(|| Failure::BadSignature {
-                        what: if signed_bytes.is_some() {
-                            "signed attributes".into()
-                        } else {
-                            "data".into()
-                        },
-                    }),
-                );
-                ok
-            }
-            Err(f) => {
-                report.check("data_signature", Some(f));
-                false
-            }
-        };
+        let ok =
+            match rsa_key(&signer.cert.tbs_certificate.subject_public_key_info, Role::EndEntity) {
+                Ok(key) => {
+                    let ok = pkcs1v15_ok(&key, h, &h.digest(covered), si.signature.as_bytes());
+                    report.check(
+                        "data_signature",
+                        (!ok).then(|| Failure::BadSignature {
+                            what: if signed_bytes.is_some() {
+                                "signed attributes".into()
+                            } else {
+                                "data".into()
+                            },
+                        }),
+                    );
+                    ok
+                }
+                Err(f) => {
+                    report.check("data_signature", Some(f));
+                    false
+                }
+            };
         sig_report.ok = ok && alg_ok;
     }
     report.signature = Some(sig_report);

@@ -225,11 +225,7 @@ pub(crate) fn read_tlv<'a>(r: &mut SliceReader<'a>) -> der::Result<Tlv<'a>> {
     let mut inner = SliceReader::new(whole)?;
     let header = Header::decode(&mut inner)?;
     let value = inner.read_slice(header.length)?;
-    Ok(Tlv {
-        tag: header.tag,
-        value,
-        whole,
-    })
+    Ok(Tlv { tag: header.tag, value, whole })
 }
 
 /// Reads the next TLV and checks its tag.
@@ -254,9 +250,7 @@ fn is_time_tag(tag: Tag) -> bool {
 }
 
 pub(crate) fn decode_time(tlv: &Tlv<'_>, what: &str) -> Result<SystemTime, String> {
-    Time::from_der(tlv.whole)
-        .map(|t| t.to_system_time())
-        .map_err(|e| format!("{what}: {e}"))
+    Time::from_der(tlv.whole).map(|t| t.to_system_time()).map_err(|e| format!("{what}: {e}"))
 }
 
 /// Parses `AlgorithmIdentifier` bytes of an RSA PKCS#1 v1.5 signature algorithm: OID and
@@ -283,11 +277,7 @@ pub(crate) fn parse_sig_alg(alg: &[u8]) -> Result<Result<SigAlg, String>, String
 /// The RSA public key of a certificate.
 pub(crate) fn rsa_key(cert: &Certificate) -> Result<RsaPublicKey, String> {
     use rsa::pkcs8::DecodePublicKey;
-    let spki = cert
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| e.to_string())?;
+    let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| e.to_string())?;
     RsaPublicKey::from_public_key_der(&spki).map_err(|e| e.to_string())
 }
 
@@ -342,9 +332,7 @@ impl Crl {
 
     fn serial(&self, e: &EntryIdx) -> &[u8] {
         let start = e.serial_start as usize;
-        self.data()
-            .get(start..start + e.serial_len as usize)
-            .unwrap_or(&[])
+        self.data().get(start..start + e.serial_len as usize).unwrap_or(&[])
     }
 
     fn find(&self, serial: &[u8]) -> Option<&EntryIdx> {
@@ -436,11 +424,8 @@ pub fn certificate_dp_dirnames(cert: &Certificate) -> Result<Vec<Vec<u8>>, CrlEr
     let mut out = Vec::new();
     for ext in cert.tbs_certificate.extensions.iter().flatten() {
         if ext.extn_id == OID_CRL_DP {
-            let dps = CrlDistributionPoints::from_der(ext.extn_value.as_bytes()).map_err(|e| {
-                CrlError::CertificateDp {
-                    what: e.to_string(),
-                }
-            })?;
+            let dps = CrlDistributionPoints::from_der(ext.extn_value.as_bytes())
+                .map_err(|e| CrlError::CertificateDp { what: e.to_string() })?;
             for dp in &dps.0 {
                 out.extend(
                     dir_names(&dp.distribution_point)
@@ -482,9 +467,7 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
         Some((0, rest)) => rest,
         _ => return Err(m("signatureValue has unused bits".into())),
     };
-    let alg_kind = parse_sig_alg(alg.whole)
-        .map_err(m)?
-        .map_err(|oid| (true, oid))?;
+    let alg_kind = parse_sig_alg(alg.whole).map_err(m)?.map_err(|oid| (true, oid))?;
 
     let mut t = reader(tbs.value, "tbsCertList").map_err(m)?;
     let mut next = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
@@ -495,9 +478,7 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
         next = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
     }
     if next.tag != Tag::Sequence || next.whole != alg.whole {
-        return Err(m(
-            "tbsCertList signature algorithm differs from signatureAlgorithm".into(),
-        ));
+        return Err(m("tbsCertList signature algorithm differs from signatureAlgorithm".into()));
     }
     let issuer = expect_tlv(&mut t, Tag::Sequence, "issuer").map_err(m)?;
     let this_tlv = read_tlv(&mut t).map_err(|e| m(format!("thisUpdate: {e}")))?;
@@ -514,10 +495,9 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
             Tag::Sequence if entries.is_empty() && exts_value.is_none() => {
                 index_entries(data, tlv.value, &mut entries).map_err(m)?;
             }
-            Tag::ContextSpecific {
-                constructed: true,
-                number,
-            } if number == TagNumber::N0 && exts_value.is_none() => {
+            Tag::ContextSpecific { constructed: true, number }
+                if number == TagNumber::N0 && exts_value.is_none() =>
+            {
                 let mut er = reader(tlv.value, "crlExtensions").map_err(m)?;
                 let seq = expect_tlv(&mut er, Tag::Sequence, "crlExtensions").map_err(m)?;
                 if !er.is_finished() {
@@ -597,10 +577,7 @@ fn index_entries(data: &[u8], list: &[u8], out: &mut Vec<EntryIdx>) -> Result<()
         let mut er = reader(entry.value, "revoked entry")?;
         let serial = expect_tlv(&mut er, Tag::Integer, "revoked entry serial")?;
         if serial.value.is_empty() || serial.value.len() > 64 {
-            return Err(format!(
-                "revoked entry serial of {} bytes",
-                serial.value.len()
-            ));
+            return Err(format!("revoked entry serial of {} bytes", serial.value.len()));
         }
         let date = read_tlv(&mut er).map_err(|e| format!("revocationDate: {e}"))?;
         if !is_time_tag(date.tag) {
@@ -626,9 +603,7 @@ pub struct CrlStore {
 
 impl fmt::Debug for CrlStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CrlStore")
-            .field("crls", &self.info())
-            .finish()
+        f.debug_struct("CrlStore").field("crls", &self.info()).finish()
     }
 }
 
@@ -665,10 +640,7 @@ impl CrlStore {
     /// `*.der` and `*.pem` file of a directory (not recursive). Returns how many CRLs were added.
     /// Any bad file fails the whole call.
     pub fn add_path(&mut self, path: &Path) -> Result<usize, CrlError> {
-        let io = |source| CrlError::Io {
-            file: path.display().to_string(),
-            source,
-        };
+        let io = |source| CrlError::Io { file: path.display().to_string(), source };
         let meta = std::fs::metadata(path).map_err(io)?;
         if !meta.is_dir() {
             return self.add_file(path);
@@ -676,10 +648,7 @@ impl CrlStore {
         let mut files: Vec<PathBuf> = Vec::new();
         for entry in std::fs::read_dir(path).map_err(io)? {
             let p = entry.map_err(io)?.path();
-            let ext = p
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase);
+            let ext = p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
             if p.is_file() && matches!(ext.as_deref(), Some("crl" | "der" | "pem")) {
                 files.push(p);
             }
@@ -694,10 +663,7 @@ impl CrlStore {
 
     fn add_file(&mut self, path: &Path) -> Result<usize, CrlError> {
         let name = path.display().to_string();
-        let io = |source| CrlError::Io {
-            file: name.clone(),
-            source,
-        };
+        let io = |source| CrlError::Io { file: name.clone(), source };
         let size = std::fs::metadata(path).map_err(io)?.len();
         if size > MAX_CRL_SIZE {
             return Err(CrlError::TooLarge { file: name, size });
@@ -715,21 +681,15 @@ impl CrlStore {
     ) -> Result<usize, CrlError> {
         let data = bytes.as_ref();
         if data.len() as u64 > MAX_CRL_SIZE {
-            return Err(CrlError::TooLarge {
-                file: source.to_string(),
-                size: data.len() as u64,
-            });
+            return Err(CrlError::TooLarge { file: source.to_string(), size: data.len() as u64 });
         }
         let trimmed = data.trim_ascii_start();
         if trimmed.starts_with(b"-----BEGIN") {
             let blocks = pem_blocks(source, trimmed)?;
             let count = blocks.len();
             for (i, der) in blocks.into_iter().enumerate() {
-                let name = if count == 1 {
-                    source.to_string()
-                } else {
-                    format!("{source}#{}", i + 1)
-                };
+                let name =
+                    if count == 1 { source.to_string() } else { format!("{source}#{}", i + 1) };
                 self.add_der(name, Box::new(der))?;
             }
             return Ok(count);
@@ -744,10 +704,9 @@ impl CrlStore {
             Err((true, oid)) => return Err(CrlError::UnsupportedAlgorithm { file: source, oid }),
             Err((false, what)) => {
                 return Err(match what.strip_prefix("ext:") {
-                    Some(oid) => CrlError::UnsupportedExtension {
-                        file: source,
-                        oid: oid.to_string(),
-                    },
+                    Some(oid) => {
+                        CrlError::UnsupportedExtension { file: source, oid: oid.to_string() }
+                    }
                     None => CrlError::Malformed { file: source, what },
                 })
             }
@@ -769,22 +728,17 @@ impl CrlStore {
         at: SystemTime,
     ) -> Result<CrlStatus, CrlError> {
         let dps = certificate_dp_dirnames(cert)?;
-        let root_subject =
-            issuer_root
-                .tbs_certificate
-                .subject
-                .to_der()
-                .map_err(|e| CrlError::RootKey {
-                    what: format!("subject: {e}"),
-                })?;
+        let root_subject = issuer_root
+            .tbs_certificate
+            .subject
+            .to_der()
+            .map_err(|e| CrlError::RootKey { what: format!("subject: {e}") })?;
         let root_ski = subject_key_id(issuer_root);
         let root_spki = issuer_root
             .tbs_certificate
             .subject_public_key_info
             .to_der()
-            .map_err(|e| CrlError::RootKey {
-                what: e.to_string(),
-            })?;
+            .map_err(|e| CrlError::RootKey { what: e.to_string() })?;
         let root_id: [u8; 32] = sha2::Sha256::digest(&root_spki).into();
         let mut key: Option<RsaPublicKey> = None;
         let mut candidates: Vec<&Crl> = Vec::new();
@@ -797,11 +751,7 @@ impl CrlStore {
                     continue; // another generation of the same-named root
                 }
             }
-            let known = self
-                .verified
-                .lock()
-                .map(|v| v.contains(&(i, root_id)))
-                .unwrap_or(false);
+            let known = self.verified.lock().map(|v| v.contains(&(i, root_id))).unwrap_or(false);
             if !known {
                 let k = match &key {
                     Some(k) => k,
@@ -809,13 +759,8 @@ impl CrlStore {
                         key.insert(rsa_key(issuer_root).map_err(|what| CrlError::RootKey { what })?)
                     }
                 };
-                if !crl
-                    .alg
-                    .verify_digest(k, &crl.tbs_digest, crl.span(crl.signature))
-                {
-                    return Err(CrlError::BadSignature {
-                        file: crl.source.clone(),
-                    });
+                if !crl.alg.verify_digest(k, &crl.tbs_digest, crl.span(crl.signature)) {
+                    return Err(CrlError::BadSignature { file: crl.source.clone() });
                 }
                 if let Ok(mut v) = self.verified.lock() {
                     v.insert((i, root_id));
@@ -823,10 +768,7 @@ impl CrlStore {
             }
             candidates.push(crl);
         }
-        let fresh = candidates
-            .iter()
-            .filter(|c| c.is_fresh(at))
-            .max_by_key(|c| c.this_update);
+        let fresh = candidates.iter().filter(|c| c.is_fresh(at)).max_by_key(|c| c.this_update);
         let Some(crl) = fresh else {
             return Ok(match candidates.iter().max_by_key(|c| c.this_update) {
                 Some(c) => CrlStatus::Stale {
@@ -845,16 +787,10 @@ impl CrlStore {
                 source: crl.source.clone(),
             }),
             Some(e) => {
-                let (revocation_time, reason) =
-                    crl.decode_entry(e).map_err(|what| CrlError::Malformed {
-                        file: crl.source.clone(),
-                        what,
-                    })?;
-                Ok(CrlStatus::Revoked {
-                    reason,
-                    revocation_time,
-                    source: crl.source.clone(),
-                })
+                let (revocation_time, reason) = crl
+                    .decode_entry(e)
+                    .map_err(|what| CrlError::Malformed { file: crl.source.clone(), what })?;
+                Ok(CrlStatus::Revoked { reason, revocation_time, source: crl.source.clone() })
             }
         }
     }
@@ -864,10 +800,7 @@ impl CrlStore {
 fn pem_blocks(source: &str, text: &[u8]) -> Result<Vec<Vec<u8>>, CrlError> {
     const BEGIN: &[u8] = b"-----BEGIN X509 CRL-----";
     const END: &[u8] = b"-----END X509 CRL-----";
-    let pem = |what: String| CrlError::Pem {
-        file: source.to_string(),
-        what,
-    };
+    let pem = |what: String| CrlError::Pem { file: source.to_string(), what };
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(b) = find(rest, BEGIN) {

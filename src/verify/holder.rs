@@ -115,23 +115,14 @@ impl BirthDate {
         let b = raw.as_bytes();
         let digits = b.len() == 9 && b.iter().all(u8::is_ascii_digit);
         let num = |r: std::ops::Range<usize>| -> Option<u32> { raw.get(r)?.parse().ok() };
-        let era_digit = if digits {
-            b.first().map(|d| d - b'0')
-        } else {
-            None
-        };
+        let era_digit = if digits { b.first().map(|d| d - b'0') } else { None };
         let gregorian = if digits {
             (|| {
                 let y = i32::try_from(num(1..5)?).ok()?;
                 let m = time::Month::try_from(u8::try_from(num(5..7)?).ok()?).ok()?;
                 let d = u8::try_from(num(7..9)?).ok()?;
                 let date = time::Date::from_calendar_date(y, m, d).ok()?;
-                Some(format!(
-                    "{:04}-{:02}-{:02}",
-                    date.year(),
-                    u8::from(date.month()),
-                    date.day()
-                ))
+                Some(format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day()))
             })()
         } else {
             None
@@ -219,12 +210,7 @@ impl fmt::Display for HolderData {
             writeln!(f, "  address: {a}")?;
         }
         for o in &self.other {
-            writeln!(
-                f,
-                "  otherName {}: {}",
-                o.oid,
-                o.text.as_deref().unwrap_or(&o.value_hex)
-            )?;
+            writeln!(f, "  otherName {}: {}", o.oid, o.text.as_deref().unwrap_or(&o.value_hex))?;
         }
         Ok(())
     }
@@ -245,15 +231,9 @@ pub fn decode(cert: &Certificate) -> Result<Option<HolderData>, HolderError> {
         };
         any = true;
         let oid = on.type_id;
-        let known = [
-            OID_NAME,
-            OID_NAME_FLAGS,
-            OID_SEX,
-            OID_BIRTH_DATE,
-            OID_ADDRESS,
-            OID_ADDRESS_FLAGS,
-        ]
-        .contains(&oid);
+        let known =
+            [OID_NAME, OID_NAME_FLAGS, OID_SEX, OID_BIRTH_DATE, OID_ADDRESS, OID_ADDRESS_FLAGS]
+                .contains(&oid);
         let text = if on.value.tag() == Tag::Utf8String {
             on.value.decode_as::<String>().ok()
         } else {
@@ -314,28 +294,20 @@ mod tests {
         assert_eq!(b.era_digit, Some(4));
         assert_eq!(b.gregorian.as_deref(), Some("1990-01-02"));
         let b = BirthDate::parse("320001231");
-        assert_eq!(
-            (b.era, b.gregorian.as_deref()),
-            (Some(Era::Showa), Some("2000-12-31"))
-        );
+        assert_eq!((b.era, b.gregorian.as_deref()), (Some(Era::Showa), Some("2000-12-31")));
         assert_eq!(BirthDate::parse("520190501").era, Some(Era::Reiwa));
         assert_eq!(BirthDate::parse("118680101").era, Some(Era::Meiji));
         assert_eq!(BirthDate::parse("219120730").era, Some(Era::Taisho));
         let odd = BirthDate::parse("719990000");
-        assert_eq!(
-            (odd.era_digit, odd.era, odd.gregorian),
-            (Some(7), None, None)
-        );
+        assert_eq!((odd.era_digit, odd.era, odd.gregorian), (Some(7), None, None));
         let junk = BirthDate::parse("x");
         assert_eq!((junk.era_digit, junk.raw.as_str()), (None, "x"));
     }
 
     #[test]
     fn sex_and_errors_render() {
-        let e = HolderError::NotUtf8String {
-            oid: OID_SEX.to_string(),
-            tag: "PrintableString".into(),
-        };
+        let e =
+            HolderError::NotUtf8String { oid: OID_SEX.to_string(), tag: "PrintableString".into() };
         assert!(e.to_string().contains("1.2.392.200149.8.5.5.3"));
         let e = decode_der(b"\x30\x00").unwrap_err();
         assert!(matches!(e, HolderError::MalformedSan { .. }));
@@ -352,9 +324,6 @@ mod tests {
                 e.extn_value = der::asn1::OctetString::new(vec![0x30, 0x02, 0xFF]).unwrap();
             }
         }
-        assert!(matches!(
-            decode(&cert),
-            Err(HolderError::MalformedSan { .. })
-        ));
+        assert!(matches!(decode(&cert), Err(HolderError::MalformedSan { .. })));
     }
 }

@@ -89,10 +89,7 @@ impl OcspConfig {
 
     /// Same defaults, but the URL comes from each certificate's AIA extension.
     pub fn from_aia() -> Self {
-        Self {
-            target: OcspTarget::Aia,
-            ..Self::new("")
-        }
+        Self { target: OcspTarget::Aia, ..Self::new("") }
     }
 }
 
@@ -225,9 +222,7 @@ pub struct OcspClient {
 
 impl fmt::Debug for OcspClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OcspClient")
-            .field("config", &self.config)
-            .finish()
+        f.debug_struct("OcspClient").field("config", &self.config).finish()
     }
 }
 
@@ -300,15 +295,11 @@ fn check_delegate(
 ) -> Result<(), OcspError> {
     let na = |s: &str| OcspError::NotAuthorized(s.to_string());
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
-        return Err(na(
-            "responder certificate is not issued by the certificate's root",
-        ));
+        return Err(na("responder certificate is not issued by the certificate's root"));
     }
     let (tbs, alg, sig) = cert_parts(whole).map_err(OcspError::Malformed)?;
     if !verify_raw(issuer_key, alg, tbs, sig)? {
-        return Err(na(
-            "responder certificate signature does not verify with the root's key",
-        ));
+        return Err(na("responder certificate signature does not verify with the root's key"));
     }
     let v = &cert.tbs_certificate.validity;
     if at < v.not_before.to_system_time() || at > v.not_after.to_system_time() {
@@ -375,10 +366,7 @@ pub fn evaluate_response(
     if !r.is_finished() {
         let certs = expect_tlv(
             &mut r,
-            Tag::ContextSpecific {
-                constructed: true,
-                number: TagNumber::N0,
-            },
+            Tag::ContextSpecific { constructed: true, number: TagNumber::N0 },
             "certs",
         )
         .map_err(OcspError::Malformed)?;
@@ -431,10 +419,7 @@ pub fn evaluate_response(
         return Err(OcspError::Stale);
     }
     Ok(match single.cert_status {
-        CertStatus::Good(_) => OcspAnswer::Good {
-            this_update,
-            next_update,
-        },
+        CertStatus::Good(_) => OcspAnswer::Good { this_update, next_update },
         CertStatus::Revoked(info) => OcspAnswer::Revoked {
             reason: info.revocation_reason,
             time: info.revocation_time.0.to_system_time(),
@@ -495,32 +480,22 @@ impl OcspClient {
             rand::rngs::OsRng.fill_bytes(&mut n);
             n
         });
-        let result = build_request(
-            cert,
-            issuer,
-            self.config.hash,
-            nonce.as_ref().map(|n| &n[..]),
-        )
-        .and_then(|(req, id)| {
-            let body = self.post(&url, &req)?;
-            evaluate_response(
-                &body,
-                &id,
-                nonce.as_ref().map(|n| &n[..]),
-                issuer,
-                at,
-                self.config.max_skew,
-            )
-        });
+        let result = build_request(cert, issuer, self.config.hash, nonce.as_ref().map(|n| &n[..]))
+            .and_then(|(req, id)| {
+                let body = self.post(&url, &req)?;
+                evaluate_response(
+                    &body,
+                    &id,
+                    nonce.as_ref().map(|n| &n[..]),
+                    issuer,
+                    at,
+                    self.config.max_skew,
+                )
+            });
         match result {
-            Ok(OcspAnswer::Good {
-                this_update,
-                next_update,
-            }) => OcspOutcome::Good {
-                url,
-                this_update,
-                next_update,
-            },
+            Ok(OcspAnswer::Good { this_update, next_update }) => {
+                OcspOutcome::Good { url, this_update, next_update }
+            }
             Ok(OcspAnswer::Revoked { reason, time }) => OcspOutcome::Revoked { url, reason, time },
             Ok(OcspAnswer::Unknown) => OcspOutcome::Unknown { url },
             Err(e) => OcspOutcome::Error(e),
@@ -528,10 +503,7 @@ impl OcspClient {
     }
 
     fn post(&self, url: &str, req: &[u8]) -> Result<Vec<u8>, OcspError> {
-        let transport = |why: String| OcspError::Transport {
-            url: url.to_string(),
-            why,
-        };
+        let transport = |why: String| OcspError::Transport { url: url.to_string(), why };
         let resp = match self
             .agent
             .post(url)
@@ -540,10 +512,7 @@ impl OcspClient {
         {
             Ok(r) => r,
             Err(ureq::Error::Status(code, _)) => {
-                return Err(OcspError::HttpStatus {
-                    url: url.to_string(),
-                    code,
-                })
+                return Err(OcspError::HttpStatus { url: url.to_string(), code })
             }
             Err(e) => return Err(transport(e.to_string())),
         };

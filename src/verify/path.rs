@@ -64,17 +64,9 @@ fn validity(cert: &Certificate, role: Role, at: SystemTime) -> Option<Failure> {
     let v = &cert.tbs_certificate.validity;
     let (nb, na) = (v.not_before.to_system_time(), v.not_after.to_system_time());
     if at < nb {
-        Some(Failure::NotYetValid {
-            role,
-            not_before: Timestamp(nb),
-            at: Timestamp(at),
-        })
+        Some(Failure::NotYetValid { role, not_before: Timestamp(nb), at: Timestamp(at) })
     } else if at > na {
-        Some(Failure::Expired {
-            role,
-            not_after: Timestamp(na),
-            at: Timestamp(at),
-        })
+        Some(Failure::Expired { role, not_after: Timestamp(na), at: Timestamp(at) })
     } else {
         None
     }
@@ -139,10 +131,7 @@ fn find_issuer<'s>(
     if let Some(hash) = hash {
         let hashed = hash.digest(p.tbs);
         for a in &candidates {
-            match rsa_key(
-                &a.certificate().tbs_certificate.subject_public_key_info,
-                Role::Anchor,
-            ) {
+            match rsa_key(&a.certificate().tbs_certificate.subject_public_key_info, Role::Anchor) {
                 Ok(key) if pkcs1v15_ok(&key, hash, &hashed, sig) => {
                     chosen = Some(*a);
                     break;
@@ -154,9 +143,7 @@ fn find_issuer<'s>(
         let failure = match (chosen, key_failure) {
             (Some(_), _) => None,
             (None, Some(f)) if candidates.len() == 1 => Some(f),
-            (None, _) => Some(Failure::BadSignature {
-                what: "certificate".into(),
-            }),
+            (None, _) => Some(Failure::BadSignature { what: "certificate".into() }),
         };
         report.check("certificate_signature", failure);
     }
@@ -169,12 +156,7 @@ fn find_issuer<'s>(
         label: anchor.label().to_string(),
         matched_by: matched_by.name(),
         not_after: Timestamp(
-            anchor
-                .certificate()
-                .tbs_certificate
-                .validity
-                .not_after
-                .to_system_time(),
+            anchor.certificate().tbs_certificate.validity.not_after.to_system_time(),
         ),
     });
     Some(anchor)
@@ -205,10 +187,7 @@ pub(crate) fn judge(
     if let Some(a) = anchor {
         profile::check_anchor(a.certificate(), report);
         if let Some(at) = at {
-            report.check(
-                "anchor_validity",
-                validity(a.certificate(), Role::Anchor, at),
-            );
+            report.check("anchor_validity", validity(a.certificate(), Role::Anchor, at));
         }
     }
     if let Some(at) = at {
@@ -227,10 +206,7 @@ pub(crate) fn judge(
         (RevocationPolicy::Off, ..) => RevocationOutcome::NotChecked,
         (_, Some(checker), Some(a), Some(at)) if report.checks_passed() => {
             let outcome = checker.check(&p.cert, a.certificate(), at);
-            report.note(
-                "revocation",
-                !matches!(outcome, RevocationOutcome::Revoked { .. }),
-            );
+            report.note("revocation", !matches!(outcome, RevocationOutcome::Revoked { .. }));
             outcome
         }
         _ => RevocationOutcome::NotChecked,

@@ -47,11 +47,8 @@ pub const ID_CE_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("
 pub const ID_KP_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
 
 /// The only extensions a JPKI end-entity certificate may mark critical.
-pub const ALLOWED_CRITICAL: [ObjectIdentifier; 3] = [
-    ID_CE_KEY_USAGE,
-    ID_CE_CERTIFICATE_POLICIES,
-    ID_CE_BASIC_CONSTRAINTS,
-];
+pub const ALLOWED_CRITICAL: [ObjectIdentifier; 3] =
+    [ID_CE_KEY_USAGE, ID_CE_CERTIFICATE_POLICIES, ID_CE_BASIC_CONSTRAINTS];
 
 /// One row of the policy table.
 #[derive(Clone, Copy, Debug)]
@@ -117,10 +114,7 @@ pub(crate) struct Extensions {
 }
 
 fn malformed(oid: &ObjectIdentifier, e: der::Error) -> Failure {
-    Failure::MalformedExtension {
-        oid: oid.to_string(),
-        why: e.to_string(),
-    }
+    Failure::MalformedExtension { oid: oid.to_string(), why: e.to_string() }
 }
 
 /// Decodes the extensions the profile needs; duplicates and undecodable values fail.
@@ -130,9 +124,7 @@ pub(crate) fn extensions(cert: &Certificate) -> Result<Extensions, Failure> {
     for ext in cert.tbs_certificate.extensions.iter().flatten() {
         let oid = ext.extn_id;
         if !seen.insert(oid) {
-            return Err(Failure::DuplicateExtension {
-                oid: oid.to_string(),
-            });
+            return Err(Failure::DuplicateExtension { oid: oid.to_string() });
         }
         let value = ext.extn_value.as_bytes();
         if oid == ID_CE_KEY_USAGE {
@@ -185,12 +177,7 @@ pub(crate) fn detect_kind(ext: &Extensions) -> Option<CertKind> {
     if ku.non_repudiation() {
         return Some(CertKind::Signature);
     }
-    if ku.digital_signature()
-        && ext
-            .eku
-            .as_ref()
-            .is_some_and(|e| e.contains(&ID_KP_CLIENT_AUTH))
-    {
+    if ku.digital_signature() && ext.eku.as_ref().is_some_and(|e| e.contains(&ID_KP_CLIENT_AUTH)) {
         return Some(CertKind::Authentication);
     }
     None
@@ -213,14 +200,10 @@ pub(crate) fn check_end_entity(
         "critical_extensions",
         ext.critical_unknown
             .first()
-            .map(|oid| Failure::UnknownCriticalExtension {
-                oid: oid.to_string(),
-            }),
+            .map(|oid| Failure::UnknownCriticalExtension { oid: oid.to_string() }),
     );
-    report.check(
-        "basic_constraints",
-        (ext.basic_ca == Some(true)).then_some(Failure::EndEntityIsCa),
-    );
+    report
+        .check("basic_constraints", (ext.basic_ca == Some(true)).then_some(Failure::EndEntityIsCa));
     let Some(kind) = detect_kind(&ext) else {
         report.check("kind", Some(Failure::UnknownKind));
         return None;
@@ -232,10 +215,9 @@ pub(crate) fn check_end_entity(
             &[KeyUsages::DigitalSignature, KeyUsages::NonRepudiation],
             vec!["digitalSignature".into(), "nonRepudiation".into()],
         ),
-        CertKind::Authentication => (
-            &[KeyUsages::DigitalSignature],
-            vec!["digitalSignature".into()],
-        ),
+        CertKind::Authentication => {
+            (&[KeyUsages::DigitalSignature], vec!["digitalSignature".into()])
+        }
     };
     let ku_ok = ku.is_some_and(|k| {
         required.iter().all(|b| k.0.contains(*b))
@@ -244,11 +226,7 @@ pub(crate) fn check_end_entity(
     });
     report.check(
         "key_usage",
-        (!ku_ok).then(|| Failure::WrongKeyUsage {
-            kind,
-            found: usage_names(ku),
-            expected,
-        }),
+        (!ku_ok).then(|| Failure::WrongKeyUsage { kind, found: usage_names(ku), expected }),
     );
     if kind == CertKind::Authentication {
         let eku = ext.eku.clone().unwrap_or_default();
@@ -301,11 +279,7 @@ mod tests {
         );
         // The virtual card's PKI expects the production OIDs.
         for r in &POLICY_TABLE {
-            let src = if r.test_hierarchy {
-                AnchorSource::Test
-            } else {
-                AnchorSource::Production
-            };
+            let src = if r.test_hierarchy { AnchorSource::Test } else { AnchorSource::Production };
             assert_eq!(expected_policy(src, r.kind), r.oid, "{}", r.source);
         }
         assert_eq!(
@@ -317,9 +291,7 @@ mod tests {
     #[test]
     fn kind_from_key_usage_when_policy_unknown() {
         let mut ext = Extensions {
-            key_usage: Some(KeyUsage(
-                KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
-            )),
+            key_usage: Some(KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)),
             policies: Some(vec![ObjectIdentifier::new_unwrap("1.2.3.4")]),
             ..Default::default()
         };
@@ -340,11 +312,7 @@ mod tests {
     fn duplicate_and_malformed_extensions_fail() {
         let mut cert = root();
         let exts = cert.tbs_certificate.extensions.as_mut().unwrap();
-        let ku = exts
-            .iter()
-            .find(|e| e.extn_id == ID_CE_KEY_USAGE)
-            .unwrap()
-            .clone();
+        let ku = exts.iter().find(|e| e.extn_id == ID_CE_KEY_USAGE).unwrap().clone();
         exts.push(ku);
         assert!(matches!(
             extensions(&cert),
@@ -363,10 +331,7 @@ mod tests {
             "{err}"
         );
         let mut report = VerifyReport::new("now", super::super::RevocationPolicy::Off);
-        assert_eq!(
-            check_end_entity(&cert, AnchorSource::Production, &mut report),
-            None
-        );
+        assert_eq!(check_end_entity(&cert, AnchorSource::Production, &mut report), None);
         assert_eq!(report.failures, vec![err]);
     }
 

@@ -21,15 +21,9 @@ pub(crate) fn read_tlv(input: &[u8]) -> der::Result<(Tlv<'_>, &[u8])> {
     let header_len = usize::try_from(reader.position())?;
     let value = reader.read_slice(header.length)?;
     let used = usize::try_from(reader.position())?;
-    let full = input
-        .get(..used)
-        .ok_or_else(|| der::Error::incomplete(reader.input_len()))?;
-    let rest = input
-        .get(used..)
-        .ok_or_else(|| der::Error::incomplete(reader.input_len()))?;
-    let tag = *full
-        .first()
-        .ok_or_else(|| der::Error::incomplete(reader.input_len()))?;
+    let full = input.get(..used).ok_or_else(|| der::Error::incomplete(reader.input_len()))?;
+    let rest = input.get(used..).ok_or_else(|| der::Error::incomplete(reader.input_len()))?;
+    let tag = *full.first().ok_or_else(|| der::Error::incomplete(reader.input_len()))?;
     debug_assert_eq!(full.len(), header_len + value.len());
     Ok((Tlv { tag, full, value }, rest))
 }

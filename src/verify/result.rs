@@ -65,11 +65,7 @@ impl Timestamp {
     /// From seconds since the Unix epoch.
     pub fn from_unix(secs: i64) -> Self {
         let d = Duration::from_secs(secs.unsigned_abs());
-        Timestamp(if secs >= 0 {
-            UNIX_EPOCH + d
-        } else {
-            UNIX_EPOCH - d
-        })
+        Timestamp(if secs >= 0 { UNIX_EPOCH + d } else { UNIX_EPOCH - d })
     }
 }
 
@@ -416,19 +412,13 @@ impl VerifyReport {
             failures: Vec::new(),
             warnings: Vec::new(),
             holder: None,
-            revocation: RevocationReport {
-                policy,
-                outcome: RevocationOutcome::NotChecked,
-            },
+            revocation: RevocationReport { policy, outcome: RevocationOutcome::NotChecked },
         }
     }
 
     /// Records a check; a failure is recorded with it.
     pub(crate) fn check(&mut self, name: &'static str, failure: Option<Failure>) {
-        self.checks.push(Check {
-            name,
-            ok: failure.is_none(),
-        });
+        self.checks.push(Check { name, ok: failure.is_none() });
         if let Some(f) = failure {
             self.failures.push(f);
         }
@@ -452,21 +442,18 @@ impl VerifyReport {
         } else {
             match (&self.revocation.outcome, policy) {
                 (_, RevocationPolicy::Off) => {
-                    self.warnings
-                        .push("revocation checking is off (policy off)".to_string());
+                    self.warnings.push("revocation checking is off (policy off)".to_string());
                     Verdict::Valid
                 }
                 (RevocationOutcome::Revoked { .. }, _) => Verdict::Invalid,
                 (RevocationOutcome::Good { .. }, _) => Verdict::Valid,
                 (RevocationOutcome::Unknown { why }, RevocationPolicy::Prefer) => {
-                    self.warnings.push(format!(
-                        "revocation status unknown ({why}); soft-fail policy"
-                    ));
+                    self.warnings
+                        .push(format!("revocation status unknown ({why}); soft-fail policy"));
                     Verdict::Valid
                 }
                 (RevocationOutcome::NotChecked, RevocationPolicy::Prefer) => {
-                    self.warnings
-                        .push("revocation not checked; soft-fail policy".to_string());
+                    self.warnings.push("revocation not checked; soft-fail policy".to_string());
                     Verdict::Valid
                 }
                 (_, RevocationPolicy::Require) => Verdict::RevocationUnknown,
@@ -552,10 +539,7 @@ mod tests {
         assert_eq!(t.to_string(), "2029-09-14T14:59:59Z");
         assert_eq!(t.unix(), 1_884_092_399);
         assert_eq!(Timestamp::from_unix(-1).to_string(), "1969-12-31T23:59:59Z");
-        assert_eq!(
-            serde_json::to_string(&t).unwrap(),
-            "\"2029-09-14T14:59:59Z\""
-        );
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2029-09-14T14:59:59Z\"");
     }
 
     #[test]
@@ -575,9 +559,7 @@ mod tests {
         assert!(r.warnings[0].contains("off"));
 
         let mut r = VerifyReport::new("now", RevocationPolicy::Require);
-        r.revocation.outcome = RevocationOutcome::Unknown {
-            why: "stale CRL".into(),
-        };
+        r.revocation.outcome = RevocationOutcome::Unknown { why: "stale CRL".into() };
         r.finish();
         assert_eq!(r.verdict, Verdict::RevocationUnknown);
 

@@ -16,8 +16,8 @@ use std::time::SystemTime;
 use x509_cert::Certificate;
 
 use super::crl::{CrlStatus, CrlStore, Reason};
-use super::{RevocationChecker, RevocationOutcome, RevocationPolicy};
 use super::ocsp::{OcspClient, OcspOutcome};
+use super::{RevocationChecker, RevocationOutcome, RevocationPolicy};
 
 impl RevocationPolicy {
     /// Whether `outcome` lets verification pass under this policy. Revoked never passes.
@@ -76,11 +76,7 @@ pub struct Revocation {
 impl Revocation {
     /// No sources, the given policy.
     pub fn new(policy: RevocationPolicy) -> Self {
-        Self {
-            policy,
-            crls: CrlStore::new(),
-            ocsp: None,
-        }
+        Self { policy, crls: CrlStore::new(), ocsp: None }
     }
 
     /// Uses these CRLs.
@@ -124,22 +120,14 @@ impl RevocationChecker for Revocation {
             why.push("no CRL configured".into());
         } else {
             match self.crls.status(cert, issuer, at) {
-                Ok(CrlStatus::Revoked {
-                    reason,
-                    revocation_time,
-                    source,
-                }) => {
+                Ok(CrlStatus::Revoked { reason, revocation_time, source }) => {
                     return RevocationOutcome::Revoked {
                         reason: reason.as_ref().map(|r| reason_name(r).to_string()),
                         time: revocation_time.into(),
                         source: RevocationSource::Crl(source).to_string(),
                     }
                 }
-                Ok(CrlStatus::Good {
-                    crl_this_update,
-                    crl_next_update,
-                    source,
-                }) => {
+                Ok(CrlStatus::Good { crl_this_update, crl_next_update, source }) => {
                     crl_good = Some(RevocationOutcome::Good {
                         source: RevocationSource::Crl(source).to_string(),
                         this_update: crl_this_update.into(),
@@ -156,11 +144,7 @@ impl RevocationChecker for Revocation {
         match &self.ocsp {
             None => why.push("no OCSP responder configured".into()),
             Some(client) => match client.check(cert, issuer, at) {
-                OcspOutcome::Good {
-                    url,
-                    this_update,
-                    next_update,
-                } => {
+                OcspOutcome::Good { url, this_update, next_update } => {
                     return RevocationOutcome::Good {
                         source: RevocationSource::Ocsp(url).to_string(),
                         this_update: this_update.into(),
@@ -180,8 +164,6 @@ impl RevocationChecker for Revocation {
                 OcspOutcome::Error(e) => why.push(e.to_string()),
             },
         }
-        crl_good.unwrap_or(RevocationOutcome::Unknown {
-            why: why.join("; "),
-        })
+        crl_good.unwrap_or(RevocationOutcome::Unknown { why: why.join("; ") })
     }
 }

@@ -106,10 +106,7 @@ impl HashAlg {
 
 /// Name of a known algorithm OID, else its dotted form.
 pub fn oid_name(oid: &ObjectIdentifier) -> String {
-    const_oid::db::DB
-        .by_oid(oid)
-        .map(str::to_string)
-        .unwrap_or_else(|| oid.to_string())
+    const_oid::db::DB.by_oid(oid).map(str::to_string).unwrap_or_else(|| oid.to_string())
 }
 
 /// The RSA public key of a SubjectPublicKeyInfo.
@@ -117,14 +114,9 @@ pub(crate) fn rsa_key(
     spki: &SubjectPublicKeyInfoOwned,
     role: Role,
 ) -> Result<RsaPublicKey, Failure> {
-    let der = spki.to_der().map_err(|e| Failure::UnusableKey {
-        role,
-        why: e.to_string(),
-    })?;
-    RsaPublicKey::from_public_key_der(&der).map_err(|e| Failure::UnusableKey {
-        role,
-        why: e.to_string(),
-    })
+    let der = spki.to_der().map_err(|e| Failure::UnusableKey { role, why: e.to_string() })?;
+    RsaPublicKey::from_public_key_der(&der)
+        .map_err(|e| Failure::UnusableKey { role, why: e.to_string() })
 }
 
 /// Checks a PKCS#1 v1.5 signature over `hashed` (already hashed with `hash`).
@@ -143,17 +135,12 @@ pub fn verify_raw(
 ) -> Result<VerifyReport, VerifyError> {
     let parsed = super::path::ParsedCert::parse(cert_der)?;
     let mut report = VerifyReport::new(super::path::basis(opts.at), opts.policy);
-    let ok = match rsa_key(
-        &parsed.cert.tbs_certificate.subject_public_key_info,
-        Role::EndEntity,
-    ) {
+    let ok = match rsa_key(&parsed.cert.tbs_certificate.subject_public_key_info, Role::EndEntity) {
         Ok(key) => {
             let ok = pkcs1v15_ok(&key, hash, &hash.digest(data), sig);
             report.check(
                 "data_signature",
-                (!ok).then(|| Failure::BadSignature {
-                    what: "data".into(),
-                }),
+                (!ok).then(|| Failure::BadSignature { what: "data".into() }),
             );
             ok
         }
@@ -163,9 +150,7 @@ pub fn verify_raw(
         }
     };
     if hash == HashAlg::Sha1 {
-        report
-            .warnings
-            .push("data signature uses SHA-1".to_string());
+        report.warnings.push("data signature uses SHA-1".to_string());
     }
     report.signature = Some(SignatureReport {
         format: "raw",
@@ -188,12 +173,7 @@ mod tests {
 
     #[test]
     fn hash_tables_round_trip() {
-        for h in [
-            HashAlg::Sha1,
-            HashAlg::Sha256,
-            HashAlg::Sha384,
-            HashAlg::Sha512,
-        ] {
+        for h in [HashAlg::Sha1, HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
             let len = h.digest(b"abc").len();
             assert_eq!(
                 len,
@@ -205,10 +185,7 @@ mod tests {
                 }
             );
         }
-        assert_eq!(
-            HashAlg::from_rsa_signature_oid(&SHA256_WITH_RSA),
-            Some(HashAlg::Sha256)
-        );
+        assert_eq!(HashAlg::from_rsa_signature_oid(&SHA256_WITH_RSA), Some(HashAlg::Sha256));
         assert_eq!(HashAlg::from_digest_oid(&ID_SHA512), Some(HashAlg::Sha512));
         assert_eq!(HashAlg::from_digest_oid(&RSA_ENCRYPTION), None);
         assert_eq!(oid_name(&SHA256_WITH_RSA), "sha256WithRSAEncryption");

@@ -102,11 +102,7 @@ impl SimServer {
             if reader_status(READER).is_some_and(|s| s.card_present && s.atr.is_some()) {
                 break;
             }
-            if let Some(status) = server
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+            if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 panic!("mynacard sim serve exited early with {status}");
             }
             if Instant::now() >= deadline {

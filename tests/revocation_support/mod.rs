@@ -18,11 +18,7 @@ pub const ROOT_DN: &str =
 
 /// Runs openssl, panicking with its stderr on failure.
 pub fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run openssl");
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
     assert!(
         out.status.success(),
         "openssl {args:?} failed: {}",
@@ -49,11 +45,8 @@ pub fn openssl_verify(
     }
     cmd.arg(cert);
     let out = cmd.output().expect("run openssl verify");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
 
@@ -83,24 +76,14 @@ fn key_cache() -> &'static PathBuf {
 
 pub fn load_cert(path: &Path) -> Certificate {
     let bytes = std::fs::read(path).unwrap();
-    Certificate::from_pem(&bytes)
-        .or_else(|_| Certificate::from_der(&bytes))
-        .unwrap()
+    Certificate::from_pem(&bytes).or_else(|_| Certificate::from_der(&bytes)).unwrap()
 }
 
 pub fn pem_to_der(path: &Path, out: &Path, kind: &str) {
     let dir = path.parent().unwrap();
     openssl(
         dir,
-        &[
-            kind,
-            "-in",
-            path.to_str().unwrap(),
-            "-outform",
-            "DER",
-            "-out",
-            out.to_str().unwrap(),
-        ],
+        &[kind, "-in", path.to_str().unwrap(), "-outform", "DER", "-out", out.to_str().unwrap()],
     );
 }
 
@@ -119,11 +102,8 @@ impl Pki {
         let dir = tempfile::tempdir().unwrap();
         let keys = key_cache();
         for name in ["root", "ee", "ocsp", "other"] {
-            std::fs::copy(
-                keys.join(format!("{name}.key")),
-                dir.path().join(format!("{name}.key")),
-            )
-            .unwrap();
+            std::fs::copy(keys.join(format!("{name}.key")), dir.path().join(format!("{name}.key")))
+                .unwrap();
         }
         std::fs::create_dir(dir.path().join("newcerts")).unwrap();
         std::fs::write(dir.path().join("serial"), "1000\n").unwrap();
@@ -165,9 +145,8 @@ impl Pki {
 
     fn write_cnf(&self, city: &str, prefecture: &str, cn_city: &str, aia: Option<&str>) -> PathBuf {
         let d = self.path().display();
-        let aia_line = aia
-            .map(|u| format!("authorityInfoAccess = OCSP;URI:{u}\n"))
-            .unwrap_or_default();
+        let aia_line =
+            aia.map(|u| format!("authorityInfoAccess = OCSP;URI:{u}\n")).unwrap_or_default();
         let cnf = format!(
             r#"[ ca ]
 default_ca = CA_default
@@ -230,11 +209,7 @@ fullname = dirName:crldp_dn
         let cnf = self.write_cnf(name, prefecture, name, aia);
         std::fs::write(self.p(&format!("index-{name}.txt")), "").unwrap();
         std::fs::write(self.p(&format!("crlnumber-{name}")), "01\n").unwrap();
-        City {
-            name: name.to_string(),
-            cnf,
-            index: self.p(&format!("index-{name}.txt")),
-        }
+        City { name: name.to_string(), cnf, index: self.p(&format!("index-{name}.txt")) }
     }
 
     /// Issues a certificate with `ext` (ee_ext, ocsp_ext, noocsp_ext) and key `key`; returns its PEM path.
@@ -243,16 +218,7 @@ fullname = dirName:crldp_dn
         let out = format!("{cn}.pem");
         openssl(
             self.path(),
-            &[
-                "req",
-                "-new",
-                "-key",
-                key,
-                "-out",
-                &csr,
-                "-subj",
-                &format!("/C=JP/CN={cn}"),
-            ],
+            &["req", "-new", "-key", key, "-out", &csr, "-subj", &format!("/C=JP/CN={cn}")],
         );
         openssl(
             self.path(),
@@ -280,21 +246,10 @@ fullname = dirName:crldp_dn
         if reason == "hold" {
             openssl(
                 self.path(),
-                &[
-                    "ca",
-                    "-config",
-                    cnf,
-                    "-revoke",
-                    cert,
-                    "-crl_hold",
-                    "holdInstructionReject",
-                ],
+                &["ca", "-config", cnf, "-revoke", cert, "-crl_hold", "holdInstructionReject"],
             );
         } else {
-            openssl(
-                self.path(),
-                &["ca", "-config", cnf, "-revoke", cert, "-crl_reason", reason],
-            );
+            openssl(self.path(), &["ca", "-config", cnf, "-revoke", cert, "-crl_reason", reason]);
         }
     }
 
@@ -321,11 +276,7 @@ fullname = dirName:crldp_dn
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// True when some socket is in LISTEN state on `port` (read from /proc/net/tcp{,6}; a probe
@@ -333,13 +284,10 @@ pub fn free_port() -> u16 {
 pub fn listening(port: u16) -> bool {
     let needle = format!(":{port:04X} ");
     ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|f| {
-        std::fs::read_to_string(f)
-            .unwrap_or_default()
-            .lines()
-            .any(|l| {
-                let cols: Vec<&str> = l.split_whitespace().collect();
-                cols.len() > 3 && format!("{} ", cols[1]).ends_with(&needle) && cols[3] == "0A"
-            })
+        std::fs::read_to_string(f).unwrap_or_default().lines().any(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols.len() > 3 && format!("{} ", cols[1]).ends_with(&needle) && cols[3] == "0A"
+        })
     })
 }
 
@@ -472,10 +420,8 @@ impl Replay {
 /// POSTs a request to a responder and returns the raw response body.
 pub fn post(url: &str, req: &[u8]) -> Vec<u8> {
     use std::io::Read;
-    let resp = ureq::post(url)
-        .set("Content-Type", "application/ocsp-request")
-        .send_bytes(req)
-        .unwrap();
+    let resp =
+        ureq::post(url).set("Content-Type", "application/ocsp-request").send_bytes(req).unwrap();
     let mut body = Vec::new();
     resp.into_reader().read_to_end(&mut body).unwrap();
     body
