@@ -19,7 +19,7 @@ use sha2::Digest;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
     AuthorityInfoAccessSyntax, BasicConstraints, CertificatePolicies, CrlDistributionPoints,
-    ExtendedKeyUsage, KeyUsage, KeyUsages,
+    ExtendedKeyUsage, KeyUsage,
 };
 use x509_cert::Certificate;
 
@@ -209,24 +209,6 @@ fn general_name(n: &GeneralName) -> String {
     }
 }
 
-fn usage_names(ku: &KeyUsage) -> Vec<String> {
-    [
-        (KeyUsages::DigitalSignature, "digitalSignature"),
-        (KeyUsages::NonRepudiation, "nonRepudiation"),
-        (KeyUsages::KeyEncipherment, "keyEncipherment"),
-        (KeyUsages::DataEncipherment, "dataEncipherment"),
-        (KeyUsages::KeyAgreement, "keyAgreement"),
-        (KeyUsages::KeyCertSign, "keyCertSign"),
-        (KeyUsages::CRLSign, "cRLSign"),
-        (KeyUsages::EncipherOnly, "encipherOnly"),
-        (KeyUsages::DecipherOnly, "decipherOnly"),
-    ]
-    .into_iter()
-    .filter(|(bit, _)| ku.0.contains(*bit))
-    .map(|(_, n)| n.to_string())
-    .collect()
-}
-
 fn key_summary(cert: &Certificate) -> KeySummary {
     let spki = &cert.tbs_certificate.subject_public_key_info;
     if spki.algorithm.oid != OID_RSA {
@@ -296,7 +278,10 @@ impl CertSummary {
         });
 
         let is_ca = bc.as_ref().is_some_and(|(_, b)| b.ca);
-        let key_usage = ku.as_ref().map(|(_, k)| usage_names(k)).unwrap_or_default();
+        let key_usage = ku
+            .as_ref()
+            .map(|(_, k)| mynacard::verify::profile::key_usage_names(k))
+            .unwrap_or_default();
         let role = if is_ca {
             Role::Ca
         } else if ku.as_ref().is_some_and(|(_, k)| k.non_repudiation()) {

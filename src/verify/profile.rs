@@ -146,8 +146,8 @@ pub(crate) fn extensions(cert: &Certificate) -> Result<Extensions, Failure> {
     Ok(out)
 }
 
-fn usage_names(ku: Option<&KeyUsage>) -> Vec<String> {
-    let Some(ku) = ku else { return Vec::new() };
+/// The names (RFC 5280 spelling) of the bits set in a keyUsage extension.
+pub fn key_usage_names(ku: &KeyUsage) -> Vec<String> {
     [
         (KeyUsages::DigitalSignature, "digitalSignature"),
         (KeyUsages::NonRepudiation, "nonRepudiation"),
@@ -226,7 +226,11 @@ pub(crate) fn check_end_entity(
     });
     report.check(
         "key_usage",
-        (!ku_ok).then(|| Failure::WrongKeyUsage { kind, found: usage_names(ku), expected }),
+        (!ku_ok).then(|| Failure::WrongKeyUsage {
+            kind,
+            found: ku.map(key_usage_names).unwrap_or_default(),
+            expected,
+        }),
     );
     if kind == CertKind::Authentication {
         let eku = ext.eku.clone().unwrap_or_default();
