@@ -207,6 +207,7 @@ fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
             drop(secret);
             let mut client = connect::open(g, ShareMode::Exclusive)?;
             let der = client.read_sign_certificate(&password, a.pin.allow_last_try)?;
+            super::audit_log::note_cert(&der);
             (der, "signature certificate from the card")
         }
         which => {
@@ -218,7 +219,9 @@ fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
                 _ => (CertKind::SignCa, "signature CA certificate from the card"),
             };
             let mut client = connect::open(g, ShareMode::Shared)?;
-            (client.read_certificate(kind)?, name)
+            let der = client.read_certificate(kind)?;
+            super::audit_log::note_cert(&der);
+            (der, name)
         }
     };
     // A certificate the card returns must at least parse, whatever the output format.

@@ -40,6 +40,7 @@ pub fn open_transport(g: &GlobalOpts, mode: ShareMode) -> Result<Box<dyn Transpo
         let reader = pick_reader(g, wanted)?;
         Box::new(PcscTransport::connect(&reader, mode)?)
     };
+    super::audit_log::note_reader(&transport.info().name);
     match &g.trace {
         Some(path) => Ok(Box::new(TraceTransport::to_file(transport, path)?)),
         None => Ok(transport),

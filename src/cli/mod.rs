@@ -4,6 +4,7 @@
 //! renders and picks the exit code (see [`exit::Exit`]).
 
 mod apdu;
+mod audit_log;
 mod cert;
 mod connect;
 mod demo;
@@ -63,6 +64,10 @@ pub struct GlobalOpts {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Append one JSON line per card operation to FILE (time, reader, operation, outcome,
+    /// SHA-256 of the certificate used; never a PIN, My Number or holder data).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
     /// Seconds to wait for a card to be inserted (default: 30 on a terminal, else 0).
     #[arg(long, global = true, value_name = "SECONDS")]
     pub wait: Option<u64>,
@@ -196,6 +201,20 @@ pub fn main() -> ExitCode {
             return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
         }
     };
+    let operations = audit_log::operations(&cli.command);
+    let audit = match (&cli.global.audit_log, operations.is_empty()) {
+        (Some(path), false) => match mynacard::audit::AuditLog::open(path) {
+            Ok(log) => Some(log),
+            Err(e) => {
+                let err = CliError::Io {
+                    context: "audit log".into(),
+                    source: std::io::Error::other(e.to_string()),
+                };
+                return report(&cli.global, &err).into();
+            }
+        },
+        _ => None,
+    };
     let result = match &cli.command {
         Command::Readers => readers::run(&cli.global),
         Command::Status => status::run(&cli.global),
@@ -210,9 +229,11 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args),
     };
-    match result {
-        Ok(exit) => exit.into(),
-        Err(e) => report(&cli.global, &e).into(),
+    let logged = audit.as_ref().map(|log| audit_log::write(log, &operations, &result));
+    match (result, logged) {
+        (Ok(_), Some(Err(e))) => report(&cli.global, &e).into(),
+        (Ok(exit), _) => exit.into(),
+        (Err(e), _) => report(&cli.global, &e).into(),
     }
 }
 
@@ -258,6 +279,7 @@ mod tests {
             trace: Some(path.clone()),
             verbose: 0,
             quiet: false,
+            audit_log: None,
             wait: None,
         };
         let mut t =
@@ -281,6 +303,7 @@ mod tests {
             trace: Some("/nonexistent-dir/t.trace".into()),
             verbose: 0,
             quiet: false,
+            audit_log: None,
             wait: None,
         };
         let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared)

@@ -182,6 +182,7 @@ fn sign_on_card<P: KeyPin>(
     let mut unlocked = client.unlock(pin, allow_last_try)?;
     let made = (|| {
         let cert = unlocked.read_certificate(cert_kind)?;
+        super::audit_log::note_cert(&cert);
         let (bytes, signature_len) = match format {
             SigFormat::Raw => {
                 let di = hash.digest_info(digest).map_err(|e| CliError::Io {
