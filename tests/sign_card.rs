@@ -2,19 +2,14 @@
 //! software key computes for the exact DigestInfo the client sends, so the test pins every
 //! APDU (one VERIFY for certificate read and signature) and OpenSSL verifies the result.
 
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use mynacard::card::testing::{Event, ScriptedTransport};
 use mynacard::card::{CertKind, Client, SignPassword};
 use mynacard::sign::{sign_detached, CmsOptions, DigestInfoSigner, SoftwareSigner};
-use rsa::pkcs8::DecodePrivateKey;
+mod openssl_pki;
 
-fn openssl(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
+use openssl_pki::{ok, pki, Pki};
 
 /// Records the DigestInfo it was given and signs it in software.
 struct Recording {
@@ -32,66 +27,8 @@ impl DigestInfoSigner for Recording {
 
 #[test]
 fn cms_signed_through_the_card_client_with_one_verify() {
-    let dir = tempfile::tempdir().unwrap();
+    let Pki { dir, ee_der: cert, signer } = pki();
     let d = dir.path();
-    openssl(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "root.key",
-            "-out",
-            "root.pem",
-            "-days",
-            "30",
-            "-subj",
-            "/C=JP/O=JPKI-TEST/CN=Root",
-        ],
-    );
-    openssl(
-        d,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ee.key",
-            "-out",
-            "ee.csr",
-            "-subj",
-            "/C=JP/CN=Holder",
-        ],
-    );
-    openssl(
-        d,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "ee.csr",
-            "-CA",
-            "root.pem",
-            "-CAkey",
-            "root.key",
-            "-set_serial",
-            "7",
-            "-outform",
-            "DER",
-            "-out",
-            "ee.der",
-            "-days",
-            "30",
-        ],
-    );
-    let cert = std::fs::read(d.join("ee.der")).unwrap();
-    let key =
-        rsa::RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(d.join("ee.key")).unwrap())
-            .unwrap();
     let content = b"contract text";
     std::fs::write(d.join("doc.txt"), content).unwrap();
     let opts = CmsOptions {
@@ -100,12 +37,12 @@ fn cms_signed_through_the_card_client_with_one_verify() {
     };
 
     // What the card will be asked to sign, and its answer.
-    let mut soft = Recording { inner: SoftwareSigner::new(key), seen: vec![] };
+    let mut soft = Recording { inner: signer, seen: vec![] };
     let expected_cms = sign_detached(content, &cert, &mut soft, &opts).unwrap();
     let digest_info = soft.seen.pop().unwrap();
     let signature = soft.inner.sign_digest_info(&digest_info).unwrap();
 
-    let ok = |data: &[u8]| [data, &[0x90, 0x00]].concat();
+    let answer = |data: &[u8]| [data, &[0x90, 0x00]].concat();
     let mut t = ScriptedTransport::new()
         .expect("00A4040C0AD392F000260100000001", "9000")
         .expect("00A4020C02001B", "9000")
@@ -116,14 +53,14 @@ fn cms_signed_through_the_card_client_with_one_verify() {
     while off < cert.len() {
         let le = (cert.len() - off).min(256);
         let cmd = hex::decode(format!("00B0{:04X}{:02X}", off, le % 256)).unwrap();
-        t = t.expect_bytes(&cmd, &ok(&cert[off..off + le]));
+        t = t.expect_bytes(&cmd, &answer(&cert[off..off + le]));
         off += le;
     }
     let compute =
         [&[0x80, 0x2A, 0x00, 0x80, digest_info.len() as u8][..], &digest_info, &[0x00]].concat();
     let t = t
         .expect("00A4020C02001A", "9000")
-        .expect_bytes(&compute, &ok(&signature))
+        .expect_bytes(&compute, &answer(&signature))
         .expect("00A4040C0AD392F000260100000001", "9000");
     let log = t.log();
 
@@ -142,7 +79,7 @@ fn cms_signed_through_the_card_client_with_one_verify() {
     assert_eq!(cms, expected_cms);
 
     std::fs::write(d.join("doc.p7s"), &cms).unwrap();
-    openssl(
+    ok(
         d,
         &[
             "cms",

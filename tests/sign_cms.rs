@@ -2,105 +2,16 @@
 //! signs; `openssl cms -verify` and `openssl dgst -verify` must accept the result, and reject
 //! it when the content is tampered with.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use der::{Decode, Encode};
 use mynacard::sign::{
     sign_detached, sign_detached_digest, sign_detached_reader, sign_raw, to_pem, CmsError,
-    CmsOptions, DigestInfoSigner, HashAlg, SignatureAlgorithm, SoftwareSigner,
+    CmsOptions, DigestInfoSigner, HashAlg, SignatureAlgorithm,
 };
-use rsa::pkcs8::DecodePrivateKey;
+mod openssl_pki;
 
-struct Pki {
-    dir: tempfile::TempDir,
-    ee_der: Vec<u8>,
-    signer: SoftwareSigner,
-}
-
-impl Pki {
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-}
-
-fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs")
-}
-
-fn ok(dir: &Path, args: &[&str]) {
-    let out = openssl(dir, args);
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// A root CA and an end-entity certificate made with the openssl CLI.
-fn pki() -> Pki {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    ok(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "root.key",
-            "-out",
-            "root.pem",
-            "-days",
-            "30",
-            "-subj",
-            "/C=JP/O=JPKI-TEST/OU=JPKI for digital signature/CN=Test Root",
-        ],
-    );
-    ok(
-        d,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ee.key",
-            "-out",
-            "ee.csr",
-            "-subj",
-            "/C=JP/L=Tokyo/CN=Signer 01",
-        ],
-    );
-    std::fs::write(d.join("ext.cnf"), "keyUsage=critical,digitalSignature,nonRepudiation\n")
-        .unwrap();
-    ok(
-        d,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "ee.csr",
-            "-CA",
-            "root.pem",
-            "-CAkey",
-            "root.key",
-            "-set_serial",
-            "0x1234ABCD",
-            "-out",
-            "ee.pem",
-            "-days",
-            "30",
-            "-extfile",
-            "ext.cnf",
-        ],
-    );
-    ok(d, &["x509", "-in", "ee.pem", "-outform", "DER", "-out", "ee.der"]);
-    ok(d, &["x509", "-in", "ee.pem", "-pubkey", "-noout", "-out", "ee.pub"]);
-    let key_pem = std::fs::read_to_string(d.join("ee.key")).unwrap();
-    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&key_pem).unwrap();
-    let ee_der = std::fs::read(d.join("ee.der")).unwrap();
-    Pki { dir, ee_der, signer: SoftwareSigner::new(key) }
-}
+use openssl_pki::{ok, openssl, pki, Pki};
 
 fn cms_verify(pki: &Pki, sig: &str, content: &str, inform: &str) -> std::process::Output {
     openssl(

@@ -1,8 +1,10 @@
 //! Verification against fixtures made at test time with the real `openssl` CLI, and every
 //! verdict compared with `openssl verify` / `openssl cms -verify` on the same files.
 
+mod openssl_pki;
+
+use openssl_pki::{ok, openssl};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use mynacard::verify::result::Failure;
@@ -15,20 +17,6 @@ use x509_cert::Certificate;
 
 const SIGN_POLICY: &str = "1.2.392.200149.8.5.1.1.20";
 const AUTH_POLICY: &str = "1.2.392.200149.8.5.1.3.30";
-
-fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs")
-}
-
-fn ok(dir: &Path, args: &[&str]) {
-    let out = openssl(dir, args);
-    assert!(
-        out.status.success(),
-        "openssl {:?} failed: {}",
-        args,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 const ROOT_CNF: &str = "\
 [req]
