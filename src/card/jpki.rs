@@ -103,6 +103,14 @@ fn not_jpki() -> CardError {
     CardError::NotJpki
 }
 
+/// The error for a card that lacks the application holding this PIN.
+fn missing_app(kind: PinKind) -> fn() -> CardError {
+    match kind {
+        PinKind::Text => || CardError::NoTextApp,
+        PinKind::Auth | PinKind::Sign => not_jpki,
+    }
+}
+
 /// Whether `digest_info` is a DER DigestInfo for SHA-256, SHA-384 or SHA-512.
 pub fn is_digest_info(digest_info: &[u8]) -> bool {
     [
@@ -170,10 +178,7 @@ impl<T: Transport> Client<T> {
 
     /// A PIN's retry counter, read without spending a try.
     pub fn pin_status(&mut self, kind: PinKind) -> Result<PinStatus, CardError> {
-        let missing = match kind {
-            PinKind::Text => || CardError::NoTextApp,
-            PinKind::Auth | PinKind::Sign => not_jpki,
-        };
+        let missing = missing_app(kind);
         let mut ex = self.exclusive()?;
         let mut s = ex.session();
         if !s.select_aid(kind.aid())? {
@@ -206,10 +211,7 @@ impl<T: Transport> Client<T> {
                 }
             };
             let status = if !present {
-                Err(match kind {
-                    PinKind::Text => CardError::NoTextApp,
-                    PinKind::Auth | PinKind::Sign => CardError::NotJpki,
-                })
+                Err(missing_app(kind)())
             } else {
                 s.select_ef(kind.ef()).and_then(|()| pin_status_in(&mut s))
             };
@@ -230,10 +232,7 @@ impl<T: Transport> Client<T> {
         allow_last_try: bool,
     ) -> Result<(), CardError> {
         let kind = P::KIND;
-        let missing = match kind {
-            PinKind::Text => || CardError::NoTextApp,
-            PinKind::Auth | PinKind::Sign => not_jpki,
-        };
+        let missing = missing_app(kind);
         self.in_app_cleared(kind.aid(), missing, |s| {
             verify_in(s, kind, pin.as_bytes(), allow_last_try)
         })
@@ -248,10 +247,7 @@ impl<T: Transport> Client<T> {
         allow_last_try: bool,
     ) -> Result<(), CardError> {
         let kind = P::KIND;
-        let missing = match kind {
-            PinKind::Text => || CardError::NoTextApp,
-            PinKind::Auth | PinKind::Sign => not_jpki,
-        };
+        let missing = missing_app(kind);
         self.in_app_cleared(kind.aid(), missing, |s| {
             verify_in(s, kind, old.as_bytes(), allow_last_try)?;
             let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
