@@ -55,6 +55,9 @@ impl Transport for Timed<'_> {
     fn info(&self) -> ReaderInfo {
         self.inner.info()
     }
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.inner.control(code, input)
+    }
 }
 
 /// The reader to test, or `None` (printing why the test is skipped).

@@ -3,6 +3,7 @@
 //! a password or a My Number.
 
 use crate::apdu::{ApduError, StatusWord};
+use crate::transport::pinpad::PinPadError;
 use crate::transport::TransportError;
 
 use super::pin::{PinFormatError, PinKind};
@@ -68,6 +69,27 @@ pub enum CardError {
     /// A PIN or password has the wrong format; nothing was sent to the card.
     #[error(transparent)]
     PinFormat(#[from] PinFormatError),
+    /// The PIN pad was required but the reader offers no secure PIN entry.
+    #[error("this reader has no PIN pad (no FEATURE_VERIFY_PIN_DIRECT): enter the PIN on the computer instead (--pinpad auto or off)")]
+    NoPinPad,
+    /// The PIN pad was required for a secret a pad cannot type.
+    #[error("the {kind} contains letters, which a PIN pad cannot enter: enter it on the computer (--pinpad auto or off)")]
+    PinPadCannotEnter { kind: PinKind },
+    /// Nobody typed on the pad in time; nothing was sent to the card.
+    #[error("nothing was entered on the PIN pad in time: no try was spent")]
+    PinPadTimeout,
+    /// The user pressed Cancel on the pad; nothing was sent to the card.
+    #[error("PIN entry was cancelled on the PIN pad: no try was spent")]
+    PinPadCancelled,
+    /// The user typed too few or too many digits; the reader sent nothing to the card.
+    #[error("the {kind} typed on the PIN pad has the wrong number of digits: no try was spent")]
+    PinPadLength { kind: PinKind },
+    /// The reader rejected the PIN-entry request (`6B 80`).
+    #[error("the reader rejected the PIN-pad request (6B 80): its firmware does not accept this PIN format; use --pinpad off")]
+    PinPadRejected,
+    /// The reader's PIN-pad bytes are malformed (feature list, answer).
+    #[error("PIN pad: {0}")]
+    PinPad(PinPadError),
 }
 
 fn tries_message(tries_left: u8) -> String {

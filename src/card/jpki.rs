@@ -9,6 +9,7 @@ use crate::transport::Transport;
 
 use super::error::CardError;
 use super::pin::{AuthPin, CardPin, PinKind, SignPassword};
+use super::pinpad::Secret;
 use super::session::{Exclusive, FileShape};
 use super::{clear_security_state, pin_status_in, verify_in, Client};
 
@@ -231,10 +232,18 @@ impl<T: Transport> Client<T> {
         pin: &P,
         allow_last_try: bool,
     ) -> Result<(), CardError> {
-        let kind = P::KIND;
-        let missing = missing_app(kind);
-        self.in_app_cleared(kind.aid(), missing, |s| {
-            verify_in(s, kind, pin.as_bytes(), allow_last_try)
+        self.verify_secret(P::KIND, Secret::Host(pin.as_bytes()), allow_last_try)
+    }
+
+    /// Verify a PIN from the host or the pad once, then clear the security state.
+    pub(crate) fn verify_secret(
+        &mut self,
+        kind: PinKind,
+        secret: Secret<'_>,
+        allow_last_try: bool,
+    ) -> Result<(), CardError> {
+        self.in_app_cleared(kind.aid(), missing_app(kind), |s| {
+            verify_in(s, kind, secret, allow_last_try)
         })
     }
 
@@ -249,7 +258,7 @@ impl<T: Transport> Client<T> {
         let kind = P::KIND;
         let missing = missing_app(kind);
         self.in_app_cleared(kind.aid(), missing, |s| {
-            verify_in(s, kind, old.as_bytes(), allow_last_try)?;
+            verify_in(s, kind, Secret::Host(old.as_bytes()), allow_last_try)?;
             let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
             match resp.sw {
                 StatusWord::Success => Ok(()),
@@ -269,12 +278,21 @@ impl<T: Transport> Client<T> {
         pin: &P,
         allow_last_try: bool,
     ) -> Result<Unlocked<'_>, CardError> {
+        self.unlock_secret::<P>(Secret::Host(pin.as_bytes()), allow_last_try)
+    }
+
+    /// [`Client::unlock`] with the PIN from the host or the pad.
+    pub(crate) fn unlock_secret<P: KeyPin>(
+        &mut self,
+        secret: Secret<'_>,
+        allow_last_try: bool,
+    ) -> Result<Unlocked<'_>, CardError> {
         let mut ex = self.exclusive()?;
         let mut s = ex.session();
         if !s.select_aid(&facts::AID_JPKI)? {
             return Err(CardError::NotJpki);
         }
-        if let Err(err) = verify_in(&mut s, P::KIND, pin.as_bytes(), allow_last_try) {
+        if let Err(err) = verify_in(&mut s, P::KIND, secret, allow_last_try) {
             let _ = clear_security_state(&mut s, &facts::AID_JPKI);
             return Err(err);
         }

@@ -1,12 +1,14 @@
 //! The card layer: what the bytes mean. It owns the [`Client`] over a [`Transport`], the
 //! JPKI application (detection, certificates, PINs, signing: [`jpki`]), the text
 //! application (My Number and the basic four facts: [`text`]), the PIN types ([`pin`]),
+//! PIN entry on a reader's PIN pad ([`pinpad`]),
 //! `61 xx` / `6C xx` handling and minimal-round-trip file reads ([`session`]), its errors
 //! ([`error`]), and a scripted mock transport for tests ([`testing`]).
 
 pub mod error;
 pub mod jpki;
 pub mod pin;
+pub mod pinpad;
 pub mod session;
 pub mod testing;
 pub mod text;
@@ -14,11 +16,14 @@ pub mod text;
 pub use error::CardError;
 pub use jpki::{CertKind, KeyKind, KeyPin, PinStatus, TokenType, Unlocked};
 pub use pin::{AuthPin, CardPin, PinFormatError, PinKind, SignPassword, TextPin};
+pub use pinpad::{PinPad, PinPadMode};
 pub use session::{Exclusive, FileShape, LengthMode, LinkState, Session};
 pub use text::{Attributes, MyNumber, Sex, TextInfo};
 
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transport;
+
+use pinpad::Secret;
 
 /// A client for one My Number Card (or JPKI phone token) behind a transport.
 ///
@@ -110,11 +115,12 @@ pub(crate) fn pin_status_in(s: &mut Session<'_>) -> Result<PinStatus, CardError>
 }
 
 /// Select the PIN EF, check its counter (blocked: nothing more is sent; one try left:
-/// refused unless `allow_last_try`), then VERIFY once. The application must be selected.
+/// refused unless `allow_last_try`), then VERIFY once, with the PIN from the host or typed
+/// on the reader's pad. The application must be selected.
 pub(crate) fn verify_in(
     s: &mut Session<'_>,
     kind: PinKind,
-    pin: &[u8],
+    secret: Secret<'_>,
     allow_last_try: bool,
 ) -> Result<(), CardError> {
     s.select_ef(kind.ef())?;
@@ -123,6 +129,10 @@ pub(crate) fn verify_in(
         PinStatus::Remaining(1) if !allow_last_try => return Err(CardError::LastTry { kind }),
         PinStatus::Remaining(_) => {}
     }
+    let pin = match secret {
+        Secret::Host(pin) => pin,
+        Secret::Pad(pad) => return pinpad::verify_on_pad(s, kind, pad),
+    };
     let resp = s.apdu(&Command::verify(pin))?;
     match resp.sw {
         StatusWord::Success => Ok(()),

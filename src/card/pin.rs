@@ -35,6 +35,20 @@ impl PinKind {
         }
     }
 
+    /// Fewest and most characters the PIN has.
+    pub fn length_range(self) -> (u8, u8) {
+        match self {
+            PinKind::Auth | PinKind::Text => (4, 4),
+            PinKind::Sign => (6, 16),
+        }
+    }
+
+    /// Whether every allowed value is digits only, so a PIN pad can enter it. The signature
+    /// password allows letters (and J-LIS asks for at least one), which pads cannot type.
+    pub fn digits_only(self) -> bool {
+        !matches!(self, PinKind::Sign)
+    }
+
     /// The format rule, in words.
     pub fn rule(self) -> &'static str {
         match self {

@@ -220,6 +220,11 @@ impl<'s> Session<'s> {
         self.state
     }
 
+    /// Run `f` on the transport inside this session (reader control requests: the PIN pad).
+    pub fn with_transport<R>(&mut self, f: impl FnOnce(&mut dyn Transport) -> R) -> R {
+        f(&mut *self.transport)
+    }
+
     fn exchange(&mut self, cmd: &Command, form: LengthForm) -> Result<Response, CardError> {
         let bytes = Zeroizing::new(cmd.encode(form)?);
         let raw = self.transport.transmit(&bytes)?;

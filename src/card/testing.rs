@@ -21,6 +21,8 @@ pub enum Event {
     Sent { apdu: String, exclusive: bool },
     /// The card was reset.
     Reset,
+    /// A reader control request (`SCardControl`): code, and input in upper-case hex.
+    Control { code: u32, input: String },
 }
 
 enum Reply {
@@ -28,8 +30,24 @@ enum Reply {
     Error(fn() -> TransportError),
 }
 
+/// What a step expects: a command APDU, or a reader control request with this code.
+#[derive(PartialEq, Eq)]
+enum Sent {
+    Apdu(Vec<u8>),
+    Control(u32, Vec<u8>),
+}
+
+impl Sent {
+    fn describe(&self) -> String {
+        match self {
+            Sent::Apdu(bytes) => hex::encode_upper(bytes),
+            Sent::Control(code, input) => format!("CONTROL {code:08X} {}", hex::encode_upper(input)),
+        }
+    }
+}
+
 struct Step {
-    expect: Vec<u8>,
+    expect: Sent,
     reply: Reply,
 }
 
@@ -88,7 +106,7 @@ impl ScriptLog {
             panic!(
                 "scripted transport: {} steps not run, next expected {}",
                 inner.steps.len(),
-                hex::encode_upper(&step.expect)
+                step.expect.describe()
             );
         }
         assert_eq!(inner.depth, 0, "scripted transport: a transaction is still open");
@@ -128,17 +146,32 @@ impl ScriptedTransport {
 
     /// Expect `command` (hex, spaces allowed) and answer `reply` (hex: data then SW1 SW2).
     pub fn expect(self, command: &str, reply: &str) -> Self {
-        self.push(unhex(command), Reply::Bytes(unhex(reply)))
+        self.push(Sent::Apdu(unhex(command)), Reply::Bytes(unhex(reply)))
     }
 
     /// Expect `command` and answer these bytes.
     pub fn expect_bytes(self, command: &[u8], reply: &[u8]) -> Self {
-        self.push(command.to_vec(), Reply::Bytes(reply.to_vec()))
+        self.push(Sent::Apdu(command.to_vec()), Reply::Bytes(reply.to_vec()))
     }
 
     /// Expect `command` and fail the exchange with a transport error.
     pub fn expect_error(self, command: &str, error: fn() -> TransportError) -> Self {
-        self.push(unhex(command), Reply::Error(error))
+        self.push(Sent::Apdu(unhex(command)), Reply::Error(error))
+    }
+
+    /// Expect a reader control request with `code` and `input` (hex), and answer `reply`.
+    pub fn expect_control(self, code: u32, input: &str, reply: &str) -> Self {
+        self.push(Sent::Control(code, unhex(input)), Reply::Bytes(unhex(reply)))
+    }
+
+    /// Expect a reader control request and fail it with a transport error.
+    pub fn expect_control_error(
+        self,
+        code: u32,
+        input: &str,
+        error: fn() -> TransportError,
+    ) -> Self {
+        self.push(Sent::Control(code, unhex(input)), Reply::Error(error))
     }
 
     /// Make the next `exclusive()` fail.
@@ -147,7 +180,7 @@ impl ScriptedTransport {
         self
     }
 
-    fn push(self, expect: Vec<u8>, reply: Reply) -> Self {
+    fn push(self, expect: Sent, reply: Reply) -> Self {
         lock(&self.log.0).steps.push_back(Step { expect, reply });
         self
     }
@@ -160,21 +193,35 @@ impl ScriptedTransport {
     fn run(&self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut inner = lock(&self.log.0);
         let exclusive = inner.depth > 0;
-        let n = inner.events.iter().filter(|e| matches!(e, Event::Sent { .. })).count() + 1;
         inner.events.push(Event::Sent { apdu: hex::encode_upper(command), exclusive });
+        drop(inner);
+        self.answer(Sent::Apdu(command.to_vec()))
+    }
+
+    fn control_request(&self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let input_hex = hex::encode_upper(input);
+        lock(&self.log.0).events.push(Event::Control { code, input: input_hex });
+        self.answer(Sent::Control(code, input.to_vec()))
+    }
+
+    /// The next step's reply, after checking that `sent` is what it expects.
+    fn answer(&self, sent: Sent) -> Result<Vec<u8>, TransportError> {
+        let mut inner = lock(&self.log.0);
+        let n = inner
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Sent { .. } | Event::Control { .. }))
+            .count();
         let Some(step) = inner.steps.pop_front() else {
             drop(inner);
-            panic!(
-                "scripted transport: command #{n} {} sent after the script ended",
-                hex::encode_upper(command)
-            );
+            panic!("scripted transport: request #{n} {} sent after the script ended", sent.describe());
         };
-        if step.expect != command {
+        if step.expect != sent {
             drop(inner);
             panic!(
-                "scripted transport: command #{n} was\n  {}\nthe script expected\n  {}",
-                hex::encode_upper(command),
-                hex::encode_upper(&step.expect)
+                "scripted transport: request #{n} was\n  {}\nthe script expected\n  {}",
+                sent.describe(),
+                step.expect.describe()
             );
         }
         match step.reply {
@@ -221,6 +268,9 @@ impl Transport for Guard<'_> {
     fn info(&self) -> ReaderInfo {
         self.parent.info.clone()
     }
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.parent.control_request(code, input)
+    }
 }
 
 impl Transport for ScriptedTransport {
@@ -237,5 +287,8 @@ impl Transport for ScriptedTransport {
     }
     fn info(&self) -> ReaderInfo {
         self.info.clone()
+    }
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.control_request(code, input)
     }
 }

@@ -11,6 +11,7 @@ use crate::transport::Transport;
 use super::error::CardError;
 use super::pin::{CardPin, PinKind, TextPin};
 use super::session::{FileShape, Session};
+use super::pinpad::Secret;
 use super::{verify_in, Client};
 
 /// A My Number (個人番号): 12 digits with a valid check digit.
@@ -254,7 +255,7 @@ impl<T: Transport> Client<T> {
         allow_last_try: bool,
     ) -> Result<MyNumber, CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
-            verify_in(s, PinKind::Text, pin.as_bytes(), allow_last_try)?;
+            verify_in(s, PinKind::Text, Secret::Host(pin.as_bytes()), allow_last_try)?;
             read_my_number_in(s)
         })
     }
@@ -266,7 +267,7 @@ impl<T: Transport> Client<T> {
         allow_last_try: bool,
     ) -> Result<Attributes, CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
-            verify_in(s, PinKind::Text, pin.as_bytes(), allow_last_try)?;
+            verify_in(s, PinKind::Text, Secret::Host(pin.as_bytes()), allow_last_try)?;
             read_attributes_in(s)
         })
     }
@@ -278,8 +279,17 @@ impl<T: Transport> Client<T> {
         pin: &TextPin,
         allow_last_try: bool,
     ) -> Result<TextInfo, CardError> {
+        self.read_text_secret(Secret::Host(pin.as_bytes()), allow_last_try)
+    }
+
+    /// [`Client::read_text`] with the PIN from the host or the pad.
+    pub(crate) fn read_text_secret(
+        &mut self,
+        secret: Secret<'_>,
+        allow_last_try: bool,
+    ) -> Result<TextInfo, CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
-            verify_in(s, PinKind::Text, pin.as_bytes(), allow_last_try)?;
+            verify_in(s, PinKind::Text, secret, allow_last_try)?;
             let my_number = read_my_number_in(s)?;
             let attributes = read_attributes_in(s)?;
             Ok(TextInfo { my_number, attributes })

@@ -5,10 +5,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use mynacard::card::{CardError, CertKind, SignPassword};
+use mynacard::card::{CardError, CertKind, PinKind, SignPassword};
 use mynacard::transport::pcsc::ShareMode;
 
 use super::exit::Exit;
+use super::pin_entry::{open_with_pin, Entry};
 use super::pin_source::PinOpts;
 use super::render::CertSummary;
 use super::verify::{self as verify_cmd, Setup, VerifyOpts};
@@ -201,11 +202,11 @@ fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
     let (der, name) = match a.which {
         WhichCert::Sign => {
             // The password is checked for format before the card is opened: a malformed one
-            // sends nothing.
-            let secret = a.pin.reader().current("signature password")?;
-            let password = SignPassword::new(&secret).map_err(CardError::from)?;
-            drop(secret);
-            let mut client = connect::open(g, ShareMode::Exclusive)?;
+            // sends nothing. It has letters, so it is never entered on a PIN pad.
+            let (mut client, password) = open_with_pin(g, &a.pin, SignPassword::new)?;
+            let Entry::Host(password) = password else {
+                return Err(CardError::PinPadCannotEnter { kind: PinKind::Sign }.into());
+            };
             let der = client.read_sign_certificate(&password, a.pin.allow_last_try)?;
             super::audit_log::note_cert(&der);
             (der, "signature certificate from the card")

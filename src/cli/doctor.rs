@@ -226,7 +226,7 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
             continue;
         }
         d.pass("card", r, "a card is present");
-        let transport = match PcscTransport::connect(&status.name, ShareMode::Shared) {
+        let mut transport = match PcscTransport::connect(&status.name, ShareMode::Shared) {
             Ok(t) => t,
             Err(TransportError::CardInUse) => {
                 d.fail(
@@ -252,7 +252,7 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
             }
         };
         d.pass("in_use", r, "no other program holds the card");
-        let pinpad = match transport.pinpad_features() {
+        let pinpad = match mynacard::transport::pinpad::read_features(&mut transport) {
             Ok(f) if f.verify_pin_direct().is_some() => {
                 "secure PIN entry (FEATURE_VERIFY_PIN_DIRECT) available".to_string()
             }

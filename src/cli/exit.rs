@@ -30,6 +30,9 @@ pub enum Exit {
     PinBlocked,
     /// Only one try is left and `--allow-last-try` was not given: nothing was sent.
     LastTryRefused,
+    /// PIN entry on the reader's pad was cancelled, timed out or had the wrong number of
+    /// digits: nothing reached the card.
+    PinEntry,
     /// A signature or certificate did not verify.
     VerificationFailed,
     /// A certificate is revoked.
@@ -44,7 +47,7 @@ pub enum Exit {
 
 impl Exit {
     /// Every exit code, in table order.
-    pub const ALL: [Exit; 16] = [
+    pub const ALL: [Exit; 17] = [
         Exit::Success,
         Exit::Failure,
         Exit::Usage,
@@ -56,6 +59,7 @@ impl Exit {
         Exit::WrongPin,
         Exit::PinBlocked,
         Exit::LastTryRefused,
+        Exit::PinEntry,
         Exit::VerificationFailed,
         Exit::Revoked,
         Exit::RevocationUnknown,
@@ -81,6 +85,7 @@ impl Exit {
             Exit::RevocationUnknown => 12,
             Exit::Io => 13,
             Exit::LastTryRefused => 14,
+            Exit::PinEntry => 15,
             Exit::Interrupted => 130,
         }
     }
@@ -103,6 +108,7 @@ impl Exit {
             Exit::RevocationUnknown => "revocation-unknown",
             Exit::Io => "io",
             Exit::LastTryRefused => "last-try-refused",
+            Exit::PinEntry => "pin-entry",
             Exit::Interrupted => "interrupted",
         }
     }
@@ -129,7 +135,8 @@ impl From<&TransportError> for Exit {
             TransportError::CardReset
             | TransportError::Mute
             | TransportError::Malformed(_)
-            | TransportError::Pcsc(_) => Exit::CardError,
+            | TransportError::Pcsc(_)
+            | TransportError::NoControl => Exit::CardError,
             TransportError::Io(_) => Exit::Io,
         }
     }
@@ -178,6 +185,7 @@ mod tests {
             (TransportError::Mute, Exit::CardError),
             (TransportError::Malformed("x".into()), Exit::CardError),
             (TransportError::Pcsc("x".into()), Exit::CardError),
+            (TransportError::NoControl, Exit::CardError),
             (TransportError::Io(std::io::Error::other("x")), Exit::Io),
         ];
         for (err, want) in cases {

@@ -12,6 +12,7 @@ mod doctor;
 pub mod exit;
 mod output;
 mod pin;
+mod pin_entry;
 mod pin_source;
 mod readers;
 mod render;
@@ -173,7 +174,8 @@ fn card_exit(e: &mynacard::card::CardError) -> Exit {
         E::WrongPin { .. } => Exit::WrongPin,
         E::PinBlocked { .. } => Exit::PinBlocked,
         E::LastTry { .. } => Exit::LastTryRefused,
-        E::PinFormat(_) => Exit::Usage,
+        E::PinFormat(_) | E::NoPinPad | E::PinPadCannotEnter { .. } => Exit::Usage,
+        E::PinPadTimeout | E::PinPadCancelled | E::PinPadLength { .. } => Exit::PinEntry,
         _ => Exit::CardError,
     }
 }

@@ -13,7 +13,7 @@ use mynacard::transport::pcsc::ShareMode;
 
 use super::connect::{self, CardClient};
 use super::exit::Exit;
-use super::pin_source::PinOpts;
+use super::pin_source::{PinOpts, PinPadArg};
 use super::{CliError, GlobalOpts};
 
 /// `mynacard pin`.
@@ -173,6 +173,11 @@ fn change_typed<P: CardPin>(
     make: fn(&str) -> Result<P, PinFormatError>,
 ) -> Result<(), CliError> {
     let what = P::KIND.to_string();
+    if args.pin.pinpad == PinPadArg::On {
+        return Err(CliError::Usage(
+            "PIN changes are entered on the computer (changing on the PIN pad is not supported): drop --pinpad on".into(),
+        ));
+    }
     let mut secrets = args.pin.reader();
     let old = typed(&secrets.current(&what)?, false, make)?;
     let new = typed(&secrets.new_secret(&what)?, true, make)?;

@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use mynacard::card::PinPadMode;
 use zeroize::Zeroizing;
 
 /// Longest secret line accepted from any source (a signature password has at most 16
@@ -49,6 +50,9 @@ pub enum PinSourceError {
     /// The entries of a new PIN differ.
     #[error("the two entries of the new {what} differ")]
     Mismatch { what: String },
+    /// `--pinpad on` together with a PIN source.
+    #[error("--pinpad on takes the PIN on the reader's pad: drop --pin-stdin, --pin-env and --pin-file")]
+    PadAndSource,
     /// Reading failed.
     #[error("cannot read the {what} from {source_name}: {error}")]
     Io { source_name: String, what: String, error: std::io::Error },
@@ -184,6 +188,24 @@ pub struct PinOpts {
     /// Go ahead even when only one try is left (a wrong PIN then blocks it).
     #[arg(long)]
     pub allow_last_try: bool,
+    /// Enter a 4-digit PIN on the reader's PIN pad, so it never crosses the computer: `auto`
+    /// uses the pad when the reader has one and the PIN would be asked on the terminal;
+    /// `on` requires it; `off` never uses it. The signature password (letters) and PIN
+    /// changes are always entered on the computer.
+    #[arg(long, value_enum, env = "MYNACARD_PINPAD", default_value_t = PinPadArg::Auto)]
+    pub pinpad: PinPadArg,
+}
+
+/// `--pinpad`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PinPadArg {
+    /// The pad when the reader has one and no PIN source option was given.
+    #[default]
+    Auto,
+    /// The pad, or fail.
+    On,
+    /// Never the pad.
+    Off,
 }
 
 impl PinOpts {
@@ -203,6 +225,19 @@ impl PinOpts {
     /// A reader of secrets from that source.
     pub fn reader(&self) -> SecretReader {
         SecretReader::new(self.source())
+    }
+
+    /// The PIN-pad mode these options ask for: `auto` with a PIN source option
+    /// (--pin-stdin, --pin-env, --pin-file) means the host, since the PIN was supplied; `on`
+    /// with one is a contradiction.
+    pub fn pinpad_mode(&self) -> Result<PinPadMode, PinSourceError> {
+        let explicit = self.source() != PinSource::Prompt;
+        match (self.pinpad, explicit) {
+            (PinPadArg::Off, _) | (PinPadArg::Auto, true) => Ok(PinPadMode::Off),
+            (PinPadArg::Auto, false) => Ok(PinPadMode::Auto),
+            (PinPadArg::On, false) => Ok(PinPadMode::On),
+            (PinPadArg::On, true) => Err(PinSourceError::PadAndSource),
+        }
     }
 }
 

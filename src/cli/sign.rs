@@ -1,20 +1,21 @@
 //! `mynacard sign FILE`: a signature made on the card, as CMS detached SignedData (default)
 //! or raw PKCS#1 v1.5, written atomically; nothing is written when the card fails. Order:
 //! refuse an existing output, hash the file, read and validate the PIN, and only then open
-//! the card; one VERIFY covers the signer-certificate read and the signature.
+//! the card (on a PIN-pad reader the card is opened first and the PIN typed on the pad:
+//! `--pinpad`); one VERIFY covers the signer-certificate read and the signature.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
 use mynacard::card::jpki::SIGNATURE_LEN;
-use mynacard::card::{AuthPin, CardError, CertKind, KeyKind, KeyPin, PinKind, SignPassword};
+use mynacard::card::{AuthPin, CardError, CertKind, KeyKind, KeyPin, SignPassword};
 use mynacard::sign::{sign_detached_digest, to_pem, CmsError, CmsOptions, HashAlg};
-use mynacard::transport::pcsc::ShareMode;
 
-use super::connect::{self, CardClient};
+use super::connect::CardClient;
 use super::exit::Exit;
 use super::output;
+use super::pin_entry::{open_with_pin, Entry};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -169,7 +170,7 @@ fn cms_error(e: CmsError<CardError>) -> CliError {
 /// the end.
 fn sign_on_card<P: KeyPin>(
     client: &mut CardClient,
-    pin: &P,
+    pin: Entry<P>,
     allow_last_try: bool,
     digest: &[u8],
     hash: HashAlg,
@@ -179,7 +180,10 @@ fn sign_on_card<P: KeyPin>(
         KeyKind::Sign => CertKind::Sign,
         KeyKind::Auth => CertKind::Auth,
     };
-    let mut unlocked = client.unlock(pin, allow_last_try)?;
+    let mut unlocked = match pin {
+        Entry::Host(pin) => client.unlock(&pin, allow_last_try)?,
+        Entry::Pad(pad) => client.unlock_on_pinpad::<P>(pad, allow_last_try)?,
+    };
     let made = (|| {
         let cert = unlocked.read_certificate(cert_kind)?;
         super::audit_log::note_cert(&cert);
@@ -221,24 +225,15 @@ pub fn run(g: &GlobalOpts, args: &SignArgs) -> Result<Exit, CliError> {
     check_output(&out, args.force)?;
     let hash = args.hash.alg();
     let digest = hash_file(&args.file, hash)?;
-    let mut secrets = args.pin.reader();
     let allow = args.pin.allow_last_try;
     let signed = match args.key {
         KeyArg::Sign => {
-            let pin = {
-                let s = secrets.current(&PinKind::Sign.to_string())?;
-                SignPassword::new(&s).map_err(CardError::from)?
-            };
-            let mut client = connect::open(g, ShareMode::Exclusive)?;
-            sign_on_card(&mut client, &pin, allow, &digest, hash, args.format)?
+            let (mut client, pin) = open_with_pin(g, &args.pin, SignPassword::new)?;
+            sign_on_card(&mut client, pin, allow, &digest, hash, args.format)?
         }
         KeyArg::Auth => {
-            let pin = {
-                let s = secrets.current(&PinKind::Auth.to_string())?;
-                AuthPin::new(&s).map_err(CardError::from)?
-            };
-            let mut client = connect::open(g, ShareMode::Exclusive)?;
-            sign_on_card(&mut client, &pin, allow, &digest, hash, args.format)?
+            let (mut client, pin) = open_with_pin(g, &args.pin, AuthPin::new)?;
+            sign_on_card(&mut client, pin, allow, &digest, hash, args.format)?
         }
     };
     let bytes = match args.format {
@@ -289,6 +284,7 @@ pub fn run(g: &GlobalOpts, args: &SignArgs) -> Result<Exit, CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mynacard::card::PinKind;
 
     fn args(file: &str, format: SigFormat, output: Option<&str>) -> SignArgs {
         SignArgs {

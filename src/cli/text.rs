@@ -3,11 +3,10 @@
 
 use clap::{Args, Subcommand};
 
-use mynacard::card::{CardError, PinKind, Sex, TextInfo, TextPin};
-use mynacard::transport::pcsc::ShareMode;
+use mynacard::card::{Sex, TextInfo, TextPin};
 
-use super::connect;
 use super::exit::Exit;
+use super::pin_entry::{open_with_pin, Entry};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -83,12 +82,11 @@ fn render(info: &TextInfo, reveal: bool, json: bool) -> String {
 }
 
 fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
-    let pin = {
-        let secret = args.pin.reader().current(&PinKind::Text.to_string())?;
-        TextPin::new(&secret).map_err(CardError::from)?
+    let (mut client, pin) = open_with_pin(g, &args.pin, TextPin::new)?;
+    let info = match pin {
+        Entry::Host(pin) => client.read_text(&pin, args.pin.allow_last_try)?,
+        Entry::Pad(pad) => client.read_text_on_pinpad(pad, args.pin.allow_last_try)?,
     };
-    let mut client = connect::open(g, ShareMode::Exclusive)?;
-    let info = client.read_text(&pin, args.pin.allow_last_try)?;
     drop(client);
     println!("{}", render(&info, args.reveal, g.json));
     Ok(Exit::Success)

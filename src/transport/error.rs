@@ -41,6 +41,10 @@ pub enum TransportError {
     /// The card's answer is not a well-formed response APDU.
     #[error("malformed response from the card: {0}")]
     Malformed(String),
+    /// The transport has no reader that takes control requests (the in-process virtual card
+    /// without a simulated PIN pad).
+    #[error("this reader takes no control requests (SCardControl): it has no PIN pad")]
+    NoControl,
     /// Any other PC/SC failure.
     #[error("PC/SC error: {0}")]
     Pcsc(String),

@@ -1,7 +1,9 @@
 //! The transport layer: moving APDU bytes to a card and back. It owns the [`Transport`]
-//! trait (transmit, exclusive transaction, reset) and its backends: PC/SC (`pcsc`), the
-//! in-process virtual card (`virtual_card`), and a tracing wrapper (`trace`) that records
-//! every exchange with PIN data redacted. It knows nothing of what the bytes mean.
+//! trait (transmit, exclusive transaction, reset, reader control requests) and its backends:
+//! PC/SC (`pcsc`), the in-process virtual card (`virtual_card`, with an optional simulated PIN
+//! pad), and a tracing wrapper (`trace`) that records every exchange with PIN data redacted;
+//! `pinpad` speaks the PC/SC part 10 secure-PIN-entry structures. It knows nothing of what the
+//! card's answers mean.
 
 mod error;
 pub mod events;
@@ -41,6 +43,15 @@ pub trait Transport: Send {
 
     /// The reader and card this transport talks to.
     fn info(&self) -> ReaderInfo;
+
+    /// Send a control request to the reader (PC/SC `SCardControl`) with a platform control
+    /// code, and return the reader's answer: how PIN pads are found and used
+    /// ([`pinpad`]). Backends without a reader to control answer
+    /// [`TransportError::NoControl`]; wrappers forward the request.
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let _ = (code, input);
+        Err(TransportError::NoControl)
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -55,5 +66,8 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn info(&self) -> ReaderInfo {
         (**self).info()
+    }
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).control(code, input)
     }
 }

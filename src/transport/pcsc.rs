@@ -298,10 +298,23 @@ impl PcscTransport {
         self.mode
     }
 
-    /// The reader's PC/SC part 10 feature list (PIN pad and other secure features).
-    pub fn pinpad_features(&self) -> Result<super::pinpad::Features, super::pinpad::PinPadError> {
-        super::pinpad::read_features(&self.card)
-    }
+}
+
+/// Largest answer a reader control request may give (feature lists and PIN-pad status words
+/// are a few dozen bytes).
+const CONTROL_BUFFER_SIZE: usize = 1024;
+
+fn control_on(
+    card: &pcsc::Card,
+    reader: &str,
+    code: u32,
+    input: &[u8],
+) -> Result<Vec<u8>, TransportError> {
+    let mut buf = [0u8; CONTROL_BUFFER_SIZE];
+    let answer = card
+        .control(pcsc::ffi::DWORD::from(code), input, &mut buf)
+        .map_err(|e| map_pcsc_error(e, reader))?;
+    Ok(answer.to_vec())
 }
 
 fn transmit_on(card: &pcsc::Card, reader: &str, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -358,6 +371,10 @@ impl Transport for PcscTransport {
     fn info(&self) -> ReaderInfo {
         self.info.clone()
     }
+
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        control_on(&self.card, &self.info.name, code, input)
+    }
 }
 
 /// An exclusive PC/SC transaction, ended (leaving the card as it is) when dropped.
@@ -385,6 +402,10 @@ impl Transport for PcscTransaction<'_> {
     fn info(&self) -> ReaderInfo {
         self.info.clone()
     }
+
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        control_on(&self.tx, &self.info.name, code, input)
+    }
 }
 
 /// A guard inside an existing transaction: forwards everything, ends nothing.
@@ -402,6 +423,9 @@ impl Transport for Nested<'_, '_> {
     }
     fn info(&self) -> ReaderInfo {
         self.0.info()
+    }
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.control(code, input)
     }
 }
 

@@ -1,23 +1,17 @@
-//! PIN-pad readers (secure PIN entry, PC/SC v2 part 10): the reader's feature list
-//! (`CM_IOCTL_GET_FEATURE_REQUEST`), the `PIN_VERIFY_STRUCTURE` for `FEATURE_VERIFY_PIN_DIRECT`,
-//! the decision whether to use the pad ([`PinPadMode`], [`decide`]), the interpretation of the
-//! pad's answer, and the thin `SCardControl` wrappers ([`read_features`],
-//! [`verify_on_pinpad`]) that need real hardware and are not tested here.
+//! PIN-pad readers (secure PIN entry, PC/SC v2 part 10), at the byte level: the reader's
+//! feature list (`CM_IOCTL_GET_FEATURE_REQUEST`), the `PIN_VERIFY_STRUCTURE` for
+//! `FEATURE_VERIFY_PIN_DIRECT` (built by [`verify_structure`], read back by
+//! [`VerifyRequest::parse`] as a reader does), the interpretation of the pad's answer
+//! ([`PadResult`]), and the two requests through [`Transport::control`]: [`read_features`]
+//! and [`verify_on_pinpad`]. Whether to use the pad for which PIN is the card layer's decision
+//! (`card::pinpad`).
 //!
 //! The PIN never passes through the host when the pad is used: the reader inserts the digits
 //! the user typed into the VERIFY APDU it sends to the card.
-//!
-//! Pads have digit keys only. The authentication PIN and the text-application PIN are 4
-//! digits and fit; the signature password is 6–16 characters of `A–Z0–9` and (per J-LIS's
-//! rules, not verified here) contains at least one letter, which a pad cannot type. So the
-//! pad is never chosen for the signature password: [`decide`] falls back to the keyboard in
-//! `Auto` and refuses in `On`. [`verify_structure`] still builds the 6–16 structure for rigs
-//! that want to try a pad with an all-digit test password.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
+use super::{Transport, TransportError};
 use crate::apdu::StatusWord;
 
 /// Argument of `SCARD_CTL_CODE` for `CM_IOCTL_GET_FEATURE_REQUEST`.
@@ -78,8 +72,8 @@ pub const VALIDATE_MAX_SIZE: u8 = 0x01;
 /// `bEntryValidationCondition`: entry ends when the validation key is pressed.
 pub const VALIDATE_KEY: u8 = 0x02;
 
-/// Why the PIN pad cannot be used or did not work.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why the reader's PIN-pad bytes could not be used.
+#[derive(Debug, thiserror::Error)]
 pub enum PinPadError {
     /// The feature list ends in the middle of an entry.
     #[error("malformed reader feature list: entry at byte {offset} is cut short")]
@@ -95,30 +89,18 @@ pub enum PinPadError {
         /// Its length byte.
         len: u8,
     },
-    /// `--pinpad on`, but the reader has no secure PIN entry.
-    #[error("this reader has no PIN pad (no FEATURE_VERIFY_PIN_DIRECT): use --pinpad off or auto")]
-    NoPinPad,
-    /// `--pinpad on` for a secret a pad cannot type.
-    #[error("the {0} contains letters, which a PIN pad cannot enter: use --pinpad off or auto")]
-    NotDigits(PinKind),
-    /// A `--pinpad` value other than auto/on/off.
-    #[error("unknown PIN pad mode {0:?}: use auto, on or off")]
-    BadMode(String),
     /// The pad's answer is not a status word.
     #[error("the PIN pad answered {len} byte(s) instead of a 2-byte status word")]
     BadAnswer {
         /// How many bytes it answered.
         len: usize,
     },
-    /// `SCardControl` failed.
-    #[error("PIN pad control failed: {0}")]
-    Pcsc(String),
-}
-
-impl From<pcsc::Error> for PinPadError {
-    fn from(e: pcsc::Error) -> Self {
-        PinPadError::Pcsc(e.to_string())
-    }
+    /// A `PIN_VERIFY_STRUCTURE` that a reader would reject (the simulated pad reads them).
+    #[error("malformed PIN verify structure: {0}")]
+    BadStructure(&'static str),
+    /// The control request itself failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
 }
 
 /// The reader's features: tag → control code (4-byte big-endian in the answer). Pass a
@@ -183,42 +165,6 @@ impl Features {
     }
 }
 
-/// Which secret is entered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PinKind {
-    /// JPKI authentication PIN: 4 digits.
-    AuthPin,
-    /// JPKI signature password: 6–16 of `A–Z0–9`.
-    SignPassword,
-    /// Text-application PIN: 4 digits.
-    TextPin,
-}
-
-impl PinKind {
-    /// Shortest and longest allowed length.
-    pub fn length_range(self) -> (u8, u8) {
-        match self {
-            PinKind::AuthPin | PinKind::TextPin => (4, 4),
-            PinKind::SignPassword => (6, 16),
-        }
-    }
-
-    /// Whether every allowed value is digits only (so a pad can type it).
-    pub fn digits_only(self) -> bool {
-        !matches!(self, PinKind::SignPassword)
-    }
-}
-
-impl fmt::Display for PinKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PinKind::AuthPin => "authentication PIN",
-            PinKind::SignPassword => "signature password",
-            PinKind::TextPin => "text-application PIN",
-        })
-    }
-}
-
 /// Timeouts and language of a pad entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PinPadParams {
@@ -257,9 +203,9 @@ impl Default for PinPadParams {
 ///
 /// The PIN is variable-length ASCII without padding (as the card wants it), so the Lc of the
 /// template is `00` and the reader sets it to the number of digits entered. (How a given pad
-/// handles this is not verified on hardware here.) The caller must have selected the PIN EF.
-pub fn verify_structure(kind: PinKind, params: &PinPadParams) -> Vec<u8> {
-    let (min, max) = kind.length_range();
+/// handles this is not verified on hardware here; OpenSC sends the same 5-byte template for
+/// unpadded ASCII PINs.) The caller must have selected the PIN EF.
+pub fn verify_structure(min: u8, max: u8, params: &PinPadParams) -> Vec<u8> {
     let condition = if min == max { VALIDATE_MAX_SIZE | VALIDATE_KEY } else { VALIDATE_KEY };
     let mut out = Vec::with_capacity(19 + VERIFY_TEMPLATE.len());
     out.push(params.timeout);
@@ -276,62 +222,6 @@ pub fn verify_structure(kind: PinKind, params: &PinPadParams) -> Vec<u8> {
     out.extend_from_slice(&(VERIFY_TEMPLATE.len() as u32).to_le_bytes());
     out.extend_from_slice(&VERIFY_TEMPLATE);
     out
-}
-
-/// Whether to use the reader's PIN pad.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum PinPadMode {
-    /// Use the pad when the reader has one and the secret is digits only.
-    #[default]
-    Auto,
-    /// Always use the pad; fail if impossible.
-    On,
-    /// Never use the pad.
-    Off,
-}
-
-impl FromStr for PinPadMode {
-    type Err = PinPadError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Ok(PinPadMode::Auto),
-            "on" => Ok(PinPadMode::On),
-            "off" => Ok(PinPadMode::Off),
-            _ => Err(PinPadError::BadMode(s.chars().take(16).collect())),
-        }
-    }
-}
-
-/// How the secret will be entered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PinEntry {
-    /// On the pad, through `SCardControl` with this control code.
-    PinPad {
-        /// The `FEATURE_VERIFY_PIN_DIRECT` control code.
-        control_code: u32,
-    },
-    /// On the host (prompt, environment, file descriptor).
-    Host,
-}
-
-/// Decide how `kind` is entered, given the mode and the reader's features (`None`: the
-/// features could not be read, e.g. the virtual card).
-pub fn decide(
-    mode: PinPadMode,
-    kind: PinKind,
-    features: Option<&Features>,
-) -> Result<PinEntry, PinPadError> {
-    let code = features.and_then(Features::verify_pin_direct);
-    match (mode, code) {
-        (PinPadMode::Off, _) => Ok(PinEntry::Host),
-        (PinPadMode::Auto, Some(control_code)) if kind.digits_only() => {
-            Ok(PinEntry::PinPad { control_code })
-        }
-        (PinPadMode::Auto, _) => Ok(PinEntry::Host),
-        (PinPadMode::On, _) if !kind.digits_only() => Err(PinPadError::NotDigits(kind)),
-        (PinPadMode::On, Some(control_code)) => Ok(PinEntry::PinPad { control_code }),
-        (PinPadMode::On, None) => Err(PinPadError::NoPinPad),
-    }
 }
 
 /// What the pad's verification came to.
@@ -378,22 +268,6 @@ impl PadResult {
     }
 }
 
-/// A handle that can send `SCardControl` requests to a reader: implemented for
-/// `pcsc::Card`; a PC/SC transport can implement it by delegating to its card.
-pub trait PinPadControl {
-    /// Send `input` with control `code` (a platform control code, as the feature list gives
-    /// it); return the reader's answer.
-    fn control(&self, code: u32, input: &[u8]) -> Result<Vec<u8>, PinPadError>;
-}
-
-impl PinPadControl for pcsc::Card {
-    fn control(&self, code: u32, input: &[u8]) -> Result<Vec<u8>, PinPadError> {
-        let mut buffer = [0u8; 1024];
-        let answer = pcsc::Card::control(self, pcsc::ffi::DWORD::from(code), input, &mut buffer)?;
-        Ok(answer.to_vec())
-    }
-}
-
 /// The platform control code of `CM_IOCTL_GET_FEATURE_REQUEST` (`SCARD_CTL_CODE(3400)`:
 /// `0x42000D48` with pcsc-lite).
 pub fn feature_request_code() -> u32 {
@@ -402,24 +276,85 @@ pub fn feature_request_code() -> u32 {
     u32::try_from(code).unwrap_or(u32::MAX)
 }
 
-/// Ask the reader for its features (`CM_IOCTL_GET_FEATURE_REQUEST`). Needs a connected card
-/// handle (shared or direct).
-pub fn read_features(reader: &dyn PinPadControl) -> Result<Features, PinPadError> {
+/// Ask the reader for its features (`CM_IOCTL_GET_FEATURE_REQUEST`).
+pub fn read_features(reader: &mut (impl Transport + ?Sized)) -> Result<Features, PinPadError> {
     let answer = reader.control(feature_request_code(), &[])?;
     Features::parse(&answer)
 }
 
-/// Verify `kind` on the pad: the user types the PIN on the reader, the reader sends the
-/// VERIFY and passes back the card's status word (or its own: timeout, cancel). The PIN EF
-/// must be selected first, inside the caller's transaction.
+/// Verify a PIN of `min`–`max` digits on the pad: the user types it on the reader, the
+/// reader sends the VERIFY and passes back the card's status word (or its own: timeout,
+/// cancel). The PIN EF must be selected first, inside the caller's transaction.
 pub fn verify_on_pinpad(
-    reader: &dyn PinPadControl,
+    reader: &mut (impl Transport + ?Sized),
     control_code: u32,
-    kind: PinKind,
+    (min, max): (u8, u8),
     params: &PinPadParams,
 ) -> Result<PadResult, PinPadError> {
-    let answer = reader.control(control_code, &verify_structure(kind, params))?;
+    let answer = reader.control(control_code, &verify_structure(min, max, params))?;
     PadResult::from_answer(&answer)
+}
+
+/// A `PIN_VERIFY_STRUCTURE` as a reader reads it: what the simulated pad needs to build the
+/// VERIFY. Checks what libccid checks before passing a structure to a reader (the
+/// `ulDataLength` matches, the template is at least an APDU header, the validation condition
+/// is 1–7) and the one layout this crate uses: ASCII digits inserted at byte 0 of the data
+/// field without padding or length field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyRequest {
+    /// Fewest digits the pad accepts.
+    pub min: u8,
+    /// Most digits the pad accepts.
+    pub max: u8,
+    /// The APDU template (`CLA INS P1 P2` and an optional `Lc` placeholder).
+    pub template: Vec<u8>,
+}
+
+/// Size of the fixed part of the `PIN_VERIFY_STRUCTURE` (before `abData`).
+const VERIFY_FIXED_LEN: usize = 19;
+
+impl VerifyRequest {
+    /// Read a structure.
+    pub fn parse(input: &[u8]) -> Result<VerifyRequest, PinPadError> {
+        let bad = PinPadError::BadStructure;
+        let fixed = input.get(..VERIFY_FIXED_LEN).ok_or(bad("shorter than 19 bytes"))?;
+        let template = input.get(VERIFY_FIXED_LEN..).unwrap_or_default();
+        let declared = fixed
+            .get(15..19)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_le_bytes)
+            .ok_or(bad("shorter than 19 bytes"))?;
+        if usize::try_from(declared).ok() != Some(template.len()) {
+            return Err(bad("ulDataLength does not match the APDU template"));
+        }
+        if !(4..=5).contains(&template.len()) || template.get(4).is_some_and(|&lc| lc != 0) {
+            return Err(bad("the APDU template must be a header with an optional Lc of 00"));
+        }
+        let byte = |i: usize| fixed.get(i).copied().unwrap_or_default();
+        if byte(2) & 0x03 != 0x02 || byte(2) & 0x78 != 0 || byte(3) != 0 || byte(4) != 0 {
+            return Err(bad("only unpadded ASCII PINs at the start of the data are supported"));
+        }
+        if !(1..=7).contains(&byte(7)) {
+            return Err(bad("bEntryValidationCondition must be 1 to 7"));
+        }
+        let (max, min) = (byte(5), byte(6));
+        if min == 0 || min > max {
+            return Err(bad("wPINMaxExtraDigit: minimum must be 1 to the maximum"));
+        }
+        Ok(VerifyRequest { min, max, template: template.to_vec() })
+    }
+
+    /// The VERIFY the reader sends once `digits` were typed: the template's header, `Lc` set
+    /// to the number of digits, the digits. `None` when their number is out of range (the
+    /// reader then answers `64 03` and sends nothing).
+    pub fn apdu(&self, digits: &[u8]) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+        let len = u8::try_from(digits.len()).ok().filter(|n| (self.min..=self.max).contains(n))?;
+        let mut apdu = zeroize::Zeroizing::new(Vec::with_capacity(5 + digits.len()));
+        apdu.extend_from_slice(self.template.get(..4).unwrap_or_default());
+        apdu.push(len);
+        apdu.extend_from_slice(digits);
+        Some(apdu)
+    }
 }
 
 #[cfg(test)]
@@ -450,13 +385,16 @@ mod tests {
 
     #[test]
     fn malformed_features_are_errors() {
-        assert_eq!(Features::parse(&[0x06]), Err(PinPadError::FeatureTruncated { offset: 0 }));
-        assert_eq!(
+        assert!(matches!(
+            Features::parse(&[0x06]),
+            Err(PinPadError::FeatureTruncated { offset: 0 })
+        ));
+        assert!(matches!(
             Features::parse(&ANSWER[..10]),
             Err(PinPadError::FeatureTruncated { offset: 6 })
-        );
+        ));
         let e = Features::parse(&[0x06, 0x02, 0x00, 0x01]).unwrap_err();
-        assert_eq!(e, PinPadError::FeatureLength { tag: 6, len: 2 });
+        assert!(matches!(e, PinPadError::FeatureLength { tag: 6, len: 2 }));
         assert_eq!(
             e.to_string(),
             "malformed reader feature list: feature 0x06 has length 2, expected 4"
@@ -465,7 +403,7 @@ mod tests {
 
     #[test]
     fn verify_structure_for_the_4_digit_pin() {
-        let s = verify_structure(PinKind::AuthPin, &PinPadParams::default());
+        let s = verify_structure(4, 4, &PinPadParams::default());
         assert_eq!(
             hex::encode_upper(&s),
             concat!(
@@ -485,49 +423,16 @@ mod tests {
             )
         );
         assert_eq!(s.len(), 24);
-        assert_eq!(verify_structure(PinKind::TextPin, &PinPadParams::default()), s);
-    }
+            }
 
     #[test]
     fn verify_structure_for_the_password() {
         let params = PinPadParams { timeout: 0, timeout_after_key: 5, lang_id: 0x0411 };
-        let s = verify_structure(PinKind::SignPassword, &params);
+        let s = verify_structure(6, 16, &params);
         assert_eq!(
             hex::encode_upper(&s),
             "00058200001006020111040000000005000000".to_string() + "0020008000"
         );
-    }
-
-    #[test]
-    fn decisions() {
-        let pad = Features::parse(&ANSWER).unwrap();
-        let plain = Features::default();
-        let code = PinEntry::PinPad { control_code: 0x4233_0006 };
-        use PinKind::*;
-        use PinPadMode::*;
-        assert_eq!(decide(Auto, AuthPin, Some(&pad)), Ok(code));
-        assert_eq!(decide(Auto, TextPin, Some(&pad)), Ok(code));
-        assert_eq!(decide(Auto, SignPassword, Some(&pad)), Ok(PinEntry::Host));
-        assert_eq!(decide(Auto, AuthPin, Some(&plain)), Ok(PinEntry::Host));
-        assert_eq!(decide(Auto, AuthPin, None), Ok(PinEntry::Host));
-        assert_eq!(decide(Off, AuthPin, Some(&pad)), Ok(PinEntry::Host));
-        assert_eq!(decide(On, AuthPin, Some(&pad)), Ok(code));
-        assert_eq!(decide(On, AuthPin, None), Err(PinPadError::NoPinPad));
-        assert_eq!(decide(On, SignPassword, Some(&pad)), Err(PinPadError::NotDigits(SignPassword)));
-        assert_eq!(
-            PinPadError::NotDigits(SignPassword).to_string(),
-            "the signature password contains letters, which a PIN pad cannot enter: use --pinpad off or auto"
-        );
-        assert!(PinPadError::NoPinPad.to_string().contains("no PIN pad"));
-    }
-
-    #[test]
-    fn modes_parse() {
-        assert_eq!("auto".parse(), Ok(PinPadMode::Auto));
-        assert_eq!("ON".parse(), Ok(PinPadMode::On));
-        assert_eq!("off".parse(), Ok(PinPadMode::Off));
-        assert_eq!("yes".parse::<PinPadMode>(), Err(PinPadError::BadMode("yes".into())));
-        assert_eq!(PinPadMode::default(), PinPadMode::Auto);
     }
 
     #[test]
@@ -543,55 +448,124 @@ mod tests {
         assert_eq!(r(&[0x64, 0x03]), PadResult::LengthOutOfRange);
         assert_eq!(r(&[0x6B, 0x80]), PadResult::InvalidParameter);
         assert_eq!(r(&[0x69, 0x82]), PadResult::Other(StatusWord::SecurityStatusNotSatisfied));
-        assert_eq!(PadResult::from_answer(&[0x90]), Err(PinPadError::BadAnswer { len: 1 }));
-        assert_eq!(
+        assert!(matches!(PadResult::from_answer(&[0x90]), Err(PinPadError::BadAnswer { len: 1 })));
+        assert!(matches!(
             PadResult::from_answer(&[1, 0x90, 0x00]),
             Err(PinPadError::BadAnswer { len: 3 })
+        ));
+        assert_eq!(
+            PinPadError::BadAnswer { len: 3 }.to_string(),
+            "the PIN pad answered 3 byte(s) instead of a 2-byte status word"
         );
     }
 
-    /// A pad that records what it was sent and answers a fixed reply.
-    struct FakePad {
-        sent: std::cell::RefCell<Vec<(u32, Vec<u8>)>>,
-        reply: Result<Vec<u8>, PinPadError>,
+    /// A reader that records its control requests and answers from a list; it has no card.
+    struct FakeReader {
+        sent: Vec<(u32, Vec<u8>)>,
+        replies: Vec<Result<Vec<u8>, TransportError>>,
     }
 
-    impl PinPadControl for FakePad {
-        fn control(&self, code: u32, input: &[u8]) -> Result<Vec<u8>, PinPadError> {
-            self.sent.borrow_mut().push((code, input.to_vec()));
-            self.reply.clone()
+    impl Transport for FakeReader {
+        fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+            Err(TransportError::NoCard { reader: "fake".into() })
+        }
+        fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+            Err(TransportError::CardInUse)
+        }
+        fn reset(&mut self) -> Result<(), TransportError> {
+            Ok(())
+        }
+        fn info(&self) -> crate::transport::ReaderInfo {
+            crate::transport::ReaderInfo::default()
+        }
+        fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.sent.push((code, input.to_vec()));
+            if self.replies.is_empty() {
+                return Err(TransportError::NoControl);
+            }
+            self.replies.remove(0)
         }
     }
 
-    fn pad(reply: Result<Vec<u8>, PinPadError>) -> FakePad {
-        FakePad { sent: Default::default(), reply }
+    fn reader(replies: Vec<Result<Vec<u8>, TransportError>>) -> FakeReader {
+        FakeReader { sent: Vec::new(), replies }
     }
 
     #[test]
-    fn wrappers_send_the_right_requests() {
-        let reader = pad(Ok(ANSWER.to_vec()));
-        let features = read_features(&reader).unwrap();
+    fn requests_go_through_the_transport() {
+        let mut r = reader(vec![Ok(ANSWER.to_vec()), Ok(vec![0x63, 0xC1]), Ok(vec![0x64, 0x01])]);
+        let features = read_features(&mut r).unwrap();
         assert_eq!(features.verify_pin_direct(), Some(0x4233_0006));
         #[cfg(not(windows))]
         assert_eq!(feature_request_code(), 0x4200_0D48);
-        assert_eq!(reader.sent.borrow().as_slice(), &[(feature_request_code(), vec![])]);
-
-        let reader = pad(Ok(vec![0x63, 0xC1]));
-        let result =
-            verify_on_pinpad(&reader, 0x4233_0006, PinKind::AuthPin, &PinPadParams::default());
-        assert_eq!(result, Ok(PadResult::WrongPin { tries_left: 1 }));
-        let sent = reader.sent.borrow();
-        assert_eq!(sent[0].0, 0x4233_0006);
-        assert_eq!(sent[0].1, verify_structure(PinKind::AuthPin, &PinPadParams::default()));
-
-        let failing = pad(Err(PinPadError::Pcsc("reader gone".into())));
-        assert_eq!(read_features(&failing), Err(PinPadError::Pcsc("reader gone".into())));
+        let params = PinPadParams::default();
+        let result = verify_on_pinpad(&mut r, 0x4233_0006, (4, 4), &params).unwrap();
+        assert_eq!(result, PadResult::WrongPin { tries_left: 1 });
+        let result = verify_on_pinpad(&mut r, 0x4233_0006, (4, 4), &params).unwrap();
+        assert_eq!(result, PadResult::Cancelled);
+        assert_eq!(
+            r.sent,
+            vec![
+                (feature_request_code(), vec![]),
+                (0x4233_0006, verify_structure(4, 4, &params)),
+                (0x4233_0006, verify_structure(4, 4, &params)),
+            ]
+        );
+        // A reader without control requests, and a pad answering garbage.
+        let e = read_features(&mut r).unwrap_err();
+        assert!(matches!(e, PinPadError::Transport(TransportError::NoControl)), "{e}");
+        let mut r = reader(vec![Ok(vec![0x90, 0x00, 0x00])]);
+        let e = verify_on_pinpad(&mut r, 1, (4, 4), &params).unwrap_err();
+        assert!(matches!(e, PinPadError::BadAnswer { len: 3 }));
     }
 
     #[test]
-    fn pcsc_errors_convert() {
-        let e = PinPadError::from(pcsc::Error::NoSmartcard);
-        assert!(matches!(e, PinPadError::Pcsc(_)));
-        assert!(e.to_string().starts_with("PIN pad control failed: "));
+    fn a_reader_reads_back_what_we_build() {
+        let s = verify_structure(4, 4, &PinPadParams::default());
+        let req = VerifyRequest::parse(&s).unwrap();
+        assert_eq!(req, VerifyRequest { min: 4, max: 4, template: VERIFY_TEMPLATE.to_vec() });
+        assert_eq!(req.apdu(b"1234").unwrap().as_slice(), b"\x00\x20\x00\x80\x041234");
+        assert_eq!(req.apdu(b"123"), None);
+        assert_eq!(req.apdu(b"12345"), None);
+        let req = VerifyRequest::parse(&verify_structure(6, 16, &PinPadParams::default())).unwrap();
+        assert_eq!((req.min, req.max), (6, 16));
+        assert_eq!(req.apdu(b"123456").unwrap().as_slice(), b"\x00\x20\x00\x80\x06123456");
+        // A case-1 template (no Lc placeholder) is read the same way.
+        let mut case1 = s[..VERIFY_FIXED_LEN].to_vec();
+        case1[15] = 4;
+        case1.extend_from_slice(&VERIFY_TEMPLATE[..4]);
+        assert_eq!(VerifyRequest::parse(&case1).unwrap().apdu(b"0000").unwrap()[4], 4);
+    }
+
+    #[test]
+    fn a_reader_rejects_malformed_structures() {
+        let good = verify_structure(4, 4, &PinPadParams::default());
+        let with = |i: usize, v: u8| {
+            let mut s = good.clone();
+            s[i] = v;
+            s
+        };
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (good[..18].to_vec(), "shorter than 19 bytes"),
+            (good[..23].to_vec(), "ulDataLength does not match"),
+            (with(15, 6), "ulDataLength does not match"),
+            (with(23, 4), "header with an optional Lc of 00"),
+            (with(2, 0x89), "unpadded ASCII"),
+            (with(3, 0x08), "unpadded ASCII"),
+            (with(4, 0x01), "unpadded ASCII"),
+            (with(7, 0), "bEntryValidationCondition"),
+            (with(7, 8), "bEntryValidationCondition"),
+            (with(6, 0), "minimum must be 1"),
+            (with(6, 5), "minimum must be 1"),
+        ];
+        for (bytes, message) in cases {
+            let e = VerifyRequest::parse(&bytes).unwrap_err();
+            assert!(matches!(e, PinPadError::BadStructure(_)));
+            assert!(e.to_string().contains(message), "{e} / {message}");
+        }
+        let mut short_template = good[..VERIFY_FIXED_LEN].to_vec();
+        short_template[15] = 3;
+        short_template.extend_from_slice(&[0, 0x20, 0]);
+        assert!(VerifyRequest::parse(&short_template).is_err());
     }
 }

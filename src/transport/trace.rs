@@ -13,7 +13,13 @@
 //! # begin exclusive
 //! # end exclusive
 //! # reset
+//! > CONTROL 42330006 1E 1E 82 00 00 04 04 03 01 09 04 00 00 00 00 05 00 00 00 00 20 00 80 00
+//! < 90 00 (2514.0 ms)
 //! ```
+//!
+//! `CONTROL` lines are reader control requests (`SCardControl`): the code in hex, then the
+//! input. A PIN-pad verification's input is the structure and the VERIFY template without the
+//! PIN (the reader inserts the digits typed on its pad), so it is written as it is.
 //!
 //! Command lines keep the header, the Lc field and any Le field of a secret-carrying command;
 //! only its data becomes `**`. A secret-carrying command that does not parse as an APDU keeps
@@ -169,6 +175,28 @@ fn traced_transmit(
     result
 }
 
+fn traced_control(
+    inner: &mut dyn Transport,
+    sink: &mut Sink,
+    code: u32,
+    input: &[u8],
+) -> Result<Vec<u8>, TransportError> {
+    let line = if input.is_empty() {
+        format!("> CONTROL {code:08X}")
+    } else {
+        format!("> CONTROL {code:08X} {}", spaced_hex(input))
+    };
+    write_line(&mut *sink.out, &line)?;
+    let start = Instant::now();
+    let result = inner.control(code, input);
+    let took = elapsed_suffix(sink.timing, start.elapsed());
+    match &result {
+        Ok(bytes) => write_line(&mut *sink.out, &format!("< {}{took}", spaced_hex(bytes)))?,
+        Err(e) => write_line(&mut *sink.out, &format!("< error: {e}{took}"))?,
+    }
+    result
+}
+
 fn traced_reset(inner: &mut dyn Transport, sink: &mut Sink) -> Result<(), TransportError> {
     let result = inner.reset();
     match &result {
@@ -213,6 +241,10 @@ impl<T: Transport> Transport for TraceTransport<T> {
     fn info(&self) -> ReaderInfo {
         self.inner.info()
     }
+
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        traced_control(&mut self.inner, &mut self.sink, code, input)
+    }
 }
 
 /// The traced form of an exclusive guard; writes `# end exclusive` when dropped.
@@ -236,6 +268,10 @@ impl Transport for TraceGuard<'_> {
 
     fn info(&self) -> ReaderInfo {
         self.inner.info()
+    }
+
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        traced_control(&mut *self.inner, self.sink, code, input)
     }
 }
 
@@ -278,6 +314,7 @@ mod tests {
     struct Scripted {
         answers: VecDeque<Result<Vec<u8>, TransportError>>,
         sent: Vec<Vec<u8>>,
+        controls: Vec<(u32, Vec<u8>)>,
         resets: usize,
         fail_exclusive: bool,
     }
@@ -303,6 +340,10 @@ mod tests {
         fn info(&self) -> ReaderInfo {
             ReaderInfo { name: "scripted".into(), atr: vec![0x3B], extended_length: None }
         }
+        fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.controls.push((code, input.to_vec()));
+            self.answers.pop_front().unwrap_or(Err(TransportError::NoControl))
+        }
     }
 
     impl Transport for &mut Scripted {
@@ -317,6 +358,9 @@ mod tests {
         }
         fn info(&self) -> ReaderInfo {
             (**self).info()
+        }
+        fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+            (**self).control(code, input)
         }
     }
 
@@ -510,5 +554,38 @@ mod tests {
             Err(TransportError::Io(e)) => assert!(e.to_string().contains("no-such-dir"), "{e}"),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn control_requests_are_traced_and_forwarded() {
+        let buf = Shared::default();
+        let card = scripted(vec![
+            Ok(vec![0x06, 0x04, 0x42, 0x33, 0x00, 0x06]),
+            Ok(vec![0x63, 0xC2]),
+            Err(TransportError::NoControl),
+        ]);
+        let mut t = TraceTransport::new(card, buf.clone()).without_timing();
+        assert_eq!(t.control(0x4200_0D48, &[]).unwrap(), vec![0x06, 0x04, 0x42, 0x33, 0x00, 0x06]);
+        {
+            let mut guard = t.exclusive().unwrap();
+            assert_eq!(guard.control(0x4233_0006, &[0x1E, 0x00, 0x20]).unwrap(), vec![0x63, 0xC2]);
+            assert!(matches!(guard.control(1, &[]), Err(TransportError::NoControl)));
+        }
+        assert_eq!(
+            buf.text(),
+            "> CONTROL 42000D48\n\
+             < 06 04 42 33 00 06\n\
+             # begin exclusive\n\
+             > CONTROL 42330006 1E 00 20\n\
+             < 63 C2\n\
+             > CONTROL 00000001\n\
+             < error: this reader takes no control requests (SCardControl): it has no PIN pad\n\
+             # end exclusive\n"
+        );
+        let inner = t.into_inner();
+        assert_eq!(
+            inner.controls,
+            vec![(0x4200_0D48, vec![]), (0x4233_0006, vec![0x1E, 0x00, 0x20]), (1, vec![])]
+        );
     }
 }

@@ -3,10 +3,20 @@
 //! [`VirtualTransport`]s may share one card, like several programs sharing a reader; an
 //! exclusive transaction held by one makes the others fail with
 //! [`TransportError::CardInUse`] until its guard is dropped.
+//!
+//! The virtual reader can have a simulated PIN pad ([`SimPinPad`]): it advertises
+//! `FEATURE_VERIFY_PIN_DIRECT` and answers it like a CCID pad reader, building the VERIFY from
+//! the structure it is sent and what the simulated user "types" (queued [`PadInput`]s), so
+//! the PIN-pad path of the client runs end to end without hardware. (Real vpcd readers
+//! cannot offer the feature.)
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use zeroize::Zeroizing;
+
+use super::pinpad::{feature, feature_request_code, VerifyRequest};
 use super::{ReaderInfo, Transport, TransportError};
 use crate::sim::card::{Reply, VirtualCard};
 
@@ -16,12 +26,78 @@ pub const SIM_READER_NAME: &str = "sim";
 /// Source of transport identities (which transport holds the exclusive transaction).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// The card and who holds it exclusively.
+/// The control code the simulated pad gives `FEATURE_VERIFY_PIN_DIRECT` (the value libccid
+/// uses on Linux: `SCARD_CTL_CODE(0x330006)`).
+pub const SIM_VERIFY_PIN_DIRECT: u32 = 0x4233_0006;
+
+/// What the simulated user does when the pad asks for a PIN.
+#[derive(Clone, Debug)]
+pub enum PadInput {
+    /// Types these digits and presses OK.
+    Digits(Zeroizing<String>),
+    /// Presses Cancel (the pad answers `64 01`).
+    Cancel,
+    /// Types nothing (the pad answers `64 00`).
+    Timeout,
+}
+
+impl PadInput {
+    /// Typing `digits`.
+    pub fn digits(digits: &str) -> Self {
+        PadInput::Digits(Zeroizing::new(digits.to_string()))
+    }
+}
+
+/// A simulated PIN pad on the virtual reader: one queued input per verification; with the
+/// queue empty the pad times out.
+#[derive(Clone, Debug, Default)]
+pub struct SimPinPad {
+    inputs: VecDeque<PadInput>,
+    requests: usize,
+}
+
+impl SimPinPad {
+    /// A pad whose user will act as `inputs` say, in order.
+    pub fn new(inputs: impl IntoIterator<Item = PadInput>) -> Self {
+        SimPinPad { inputs: inputs.into_iter().collect(), requests: 0 }
+    }
+
+    /// How many PIN entries the pad was asked for.
+    pub fn requests(&self) -> usize {
+        self.requests
+    }
+
+    /// The pad's answer to `FEATURE_VERIFY_PIN_DIRECT`: the card's status word, or the
+    /// pad's own (`6B 80` malformed structure, `64 00` timeout, `64 01` cancel, `64 03`
+    /// wrong number of digits).
+    fn verify(&mut self, card: &mut VirtualCard, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.requests += 1;
+        let Ok(request) = VerifyRequest::parse(input) else {
+            return Ok(vec![0x6B, 0x80]);
+        };
+        let digits = match self.inputs.pop_front() {
+            None | Some(PadInput::Timeout) => return Ok(vec![0x64, 0x00]),
+            Some(PadInput::Cancel) => return Ok(vec![0x64, 0x01]),
+            Some(PadInput::Digits(d)) => d,
+        };
+        let Some(apdu) = request.apdu(digits.as_bytes()) else {
+            return Ok(vec![0x64, 0x03]);
+        };
+        match card.process(&apdu) {
+            Reply::Bytes(bytes) => Ok(bytes),
+            Reply::Mute => Err(TransportError::Mute),
+            Reply::Removed => Err(TransportError::CardRemoved),
+        }
+    }
+}
+
+/// The card, who holds it exclusively, and the reader's PIN pad if it has one.
 #[derive(Debug)]
 struct Slot {
     card: VirtualCard,
     /// Transport holding the exclusive transaction, and how many nested guards it holds.
     holder: Option<(u64, usize)>,
+    pinpad: Option<SimPinPad>,
 }
 
 /// A virtual card shared between transports (and tests): cheap to clone, all clones are the
@@ -40,7 +116,7 @@ fn poisoned<T>(_: PoisonError<T>) -> TransportError {
 impl SharedCard {
     /// Share this card.
     pub fn new(card: VirtualCard) -> Self {
-        SharedCard { slot: Arc::new(Mutex::new(Slot { card, holder: None })) }
+        SharedCard { slot: Arc::new(Mutex::new(Slot { card, holder: None, pinpad: None })) }
     }
 
     /// A new transport (a new "client") to this card.
@@ -53,6 +129,17 @@ impl SharedCard {
     pub fn with_card<R>(&self, f: impl FnOnce(&mut VirtualCard) -> R) -> Result<R, TransportError> {
         let mut slot = self.lock()?;
         Ok(f(&mut slot.card))
+    }
+
+    /// Give the virtual reader a simulated PIN pad (or take it away with `None`).
+    pub fn set_pinpad(&self, pad: Option<SimPinPad>) -> Result<(), TransportError> {
+        self.lock()?.pinpad = pad;
+        Ok(())
+    }
+
+    /// The simulated PIN pad's state, if the reader has one.
+    pub fn pinpad(&self) -> Result<Option<SimPinPad>, TransportError> {
+        Ok(self.lock()?.pinpad.clone())
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Slot>, TransportError> {
@@ -80,6 +167,27 @@ impl SharedCard {
     fn reset(&self, id: u64) -> Result<(), TransportError> {
         self.lock_for(id)?.card.reset();
         Ok(())
+    }
+
+    /// A reader without a pad takes no control requests; one with a pad knows the feature
+    /// request and `FEATURE_VERIFY_PIN_DIRECT`.
+    fn control(&self, id: u64, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let mut slot = self.lock_for(id)?;
+        let Slot { card, pinpad, .. } = &mut *slot;
+        let Some(pad) = pinpad else {
+            return Err(TransportError::NoControl);
+        };
+        if code == feature_request_code() {
+            let mut answer = vec![feature::VERIFY_PIN_DIRECT, 4];
+            answer.extend_from_slice(&SIM_VERIFY_PIN_DIRECT.to_be_bytes());
+            Ok(answer)
+        } else if code == SIM_VERIFY_PIN_DIRECT {
+            pad.verify(card, input)
+        } else {
+            Err(TransportError::Pcsc(format!(
+                "control code {code:08X} is not supported by the simulated reader"
+            )))
+        }
     }
 
     fn acquire(&self, id: u64) -> Result<(), TransportError> {
@@ -148,6 +256,10 @@ impl Transport for VirtualTransport {
     fn info(&self) -> ReaderInfo {
         self.card.info()
     }
+
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.card.control(self.id, code, input)
+    }
 }
 
 /// An exclusive transaction on a shared card; released on drop.
@@ -172,6 +284,10 @@ impl Transport for Exclusive<'_> {
 
     fn info(&self) -> ReaderInfo {
         self.card.info()
+    }
+
+    fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.card.control(self.id, code, input)
     }
 }
 
