@@ -41,7 +41,9 @@ impl Sent {
     fn describe(&self) -> String {
         match self {
             Sent::Apdu(bytes) => hex::encode_upper(bytes),
-            Sent::Control(code, input) => format!("CONTROL {code:08X} {}", hex::encode_upper(input)),
+            Sent::Control(code, input) => {
+                format!("CONTROL {code:08X} {}", hex::encode_upper(input))
+            }
         }
     }
 }
@@ -214,7 +216,10 @@ impl ScriptedTransport {
             .count();
         let Some(step) = inner.steps.pop_front() else {
             drop(inner);
-            panic!("scripted transport: request #{n} {} sent after the script ended", sent.describe());
+            panic!(
+                "scripted transport: request #{n} {} sent after the script ended",
+                sent.describe()
+            );
         };
         if step.expect != sent {
             drop(inner);

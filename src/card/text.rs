@@ -10,8 +10,8 @@ use crate::transport::Transport;
 
 use super::error::CardError;
 use super::pin::{CardPin, PinKind, TextPin};
-use super::session::{FileShape, Session};
 use super::pinpad::Secret;
+use super::session::{FileShape, Session};
 use super::{verify_in, Client};
 
 /// A My Number (個人番号): 12 digits with a valid check digit.

@@ -272,6 +272,31 @@ mod tests {
     }
 
     #[test]
+    fn card_errors_have_their_exit_codes() {
+        use mynacard::card::{CardError as E, PinKind};
+        let cases = [
+            (E::WrongPin { kind: PinKind::Auth, tries_left: 2 }, Exit::WrongPin),
+            (E::PinBlocked { kind: PinKind::Auth }, Exit::PinBlocked),
+            (E::LastTry { kind: PinKind::Sign }, Exit::LastTryRefused),
+            (E::NoPinPad, Exit::Usage),
+            (E::PinPadCannotEnter { kind: PinKind::Sign }, Exit::Usage),
+            (E::PinPadTimeout, Exit::PinEntry),
+            (E::PinPadCancelled, Exit::PinEntry),
+            (E::PinPadLength { kind: PinKind::Text }, Exit::PinEntry),
+            (E::PinPadRejected, Exit::CardError),
+            (
+                E::PinPad(mynacard::transport::pinpad::PinPadError::BadAnswer { len: 1 }),
+                Exit::CardError,
+            ),
+            (E::Transport(TransportError::CardRemoved), Exit::NoCard),
+            (E::NotJpki, Exit::CardError),
+        ];
+        for (err, want) in cases {
+            assert_eq!(CliError::Card(err).exit(), want);
+        }
+    }
+
+    #[test]
     fn sim_reader_is_the_in_process_card_and_traces_work() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.trace");

@@ -51,7 +51,9 @@ pub enum PinSourceError {
     #[error("the two entries of the new {what} differ")]
     Mismatch { what: String },
     /// `--pinpad on` together with a PIN source.
-    #[error("--pinpad on takes the PIN on the reader's pad: drop --pin-stdin, --pin-env and --pin-file")]
+    #[error(
+        "--pinpad on takes the PIN on the reader's pad: drop --pin-stdin, --pin-env and --pin-file"
+    )]
     PadAndSource,
     /// Reading failed.
     #[error("cannot read the {what} from {source_name}: {error}")]
@@ -308,5 +310,22 @@ mod tests {
         assert_eq!(o.source(), PinSource::Env { var: "A".into(), new_var: Some("B".into()) });
         let o = PinOpts { pin_file: Some("f".into()), ..PinOpts::default() };
         assert_eq!(o.source(), PinSource::File("f".into()));
+    }
+
+    #[test]
+    fn pinpad_modes() {
+        let with = |pinpad, stdin| PinOpts { pinpad, pin_stdin: stdin, ..PinOpts::default() };
+        assert_eq!(with(PinPadArg::Auto, false).pinpad_mode().unwrap(), PinPadMode::Auto);
+        assert_eq!(with(PinPadArg::On, false).pinpad_mode().unwrap(), PinPadMode::On);
+        assert_eq!(with(PinPadArg::Off, false).pinpad_mode().unwrap(), PinPadMode::Off);
+        // A PIN source given: auto means the host, on is a contradiction.
+        assert_eq!(with(PinPadArg::Auto, true).pinpad_mode().unwrap(), PinPadMode::Off);
+        assert_eq!(with(PinPadArg::Off, true).pinpad_mode().unwrap(), PinPadMode::Off);
+        let e = with(PinPadArg::On, true).pinpad_mode().unwrap_err();
+        assert!(matches!(e, PinSourceError::PadAndSource));
+        assert!(e.to_string().contains("--pinpad on"), "{e}");
+        let env =
+            PinOpts { pinpad: PinPadArg::On, pin_env: Some("X".into()), ..PinOpts::default() };
+        assert!(env.pinpad_mode().is_err());
     }
 }

@@ -297,7 +297,6 @@ impl PcscTransport {
     pub fn share_mode(&self) -> ShareMode {
         self.mode
     }
-
 }
 
 /// Largest answer a reader control request may give (feature lists and PIN-pad status words

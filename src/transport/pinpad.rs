@@ -423,7 +423,7 @@ mod tests {
             )
         );
         assert_eq!(s.len(), 24);
-            }
+    }
 
     #[test]
     fn verify_structure_for_the_password() {
