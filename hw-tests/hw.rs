@@ -13,7 +13,9 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use mynacard::card::{AuthPin, CertKind, Client, PinKind, PinStatus, SignPassword, TokenType};
+use mynacard::card::{
+    AuthPin, CertKind, Client, PinKind, PinPadMode, PinStatus, SignPassword, TokenType,
+};
 use mynacard::sign::HashAlg;
 use mynacard::transport::pcsc::{PcscTransport, ShareMode};
 use mynacard::transport::{ReaderInfo, Transport, TransportError};
@@ -242,5 +244,40 @@ fn hw_sign_with_the_sign_key() {
     let di = digest_info();
     let signature = client.sign(&password, &di, false).expect("sign with the sign key");
     print_timings("sign: VERIFY + SIGN", &log);
+    check_signature(&cert, &di, &signature);
+}
+
+#[test]
+fn hw_sign_with_the_auth_key_on_the_pinpad() {
+    let Some(reader) = reader("hw_sign_with_the_auth_key_on_the_pinpad") else {
+        return;
+    };
+    if std::env::var("MYNACARD_HW_PINPAD").as_deref() != Ok("1") {
+        eprintln!(
+            "SKIPPED hw_sign_with_the_auth_key_on_the_pinpad: set MYNACARD_HW_PINPAD=1 on a PIN-pad \
+             reader (someone types the authentication PIN on it)"
+        );
+        return;
+    }
+    let (mut client, log) = open(&reader);
+    let features = mynacard::transport::pinpad::read_features(client.transport_mut())
+        .expect("the reader's feature list");
+    println!("reader features: {:02X?}", features.all());
+    let pad = client
+        .pinpad_for(PinKind::Auth, PinPadMode::On)
+        .expect("the reader offers FEATURE_VERIFY_PIN_DIRECT");
+    let pad = pad.expect("a PIN pad");
+    let cert = client.read_certificate(CertKind::Auth).expect("auth certificate");
+    log.lock().unwrap().clear();
+    eprintln!(
+        "Type the authentication PIN on the reader's PIN pad now ({} s).",
+        pad.params.timeout
+    );
+    let di = digest_info();
+    let mut unlocked =
+        client.unlock_on_pinpad::<AuthPin>(pad, false).expect("VERIFY on the PIN pad");
+    let signature = unlocked.sign(&di).expect("sign with the auth key");
+    unlocked.finish().expect("clear the security state");
+    print_timings("auth on the pad: VERIFY (pad) + SIGN", &log);
     check_signature(&cert, &di, &signature);
 }
