@@ -161,24 +161,7 @@ impl Pki {
                 ],
             );
         }
-        ok(
-            &dir,
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ee.key",
-                "-out",
-                "ee.csr",
-                "-subj",
-                "/C=JP/CN=SIM0001",
-                "-config",
-                "root.cnf",
-            ],
-        );
+        openssl_pki::new_key_and_csr(&dir, "/C=JP/CN=SIM0001", &["-new", "-config", "root.cnf"]);
         Pki { _tmp: tmp, dir }
     }
 

@@ -188,20 +188,6 @@ pub fn terminate(child: &mut Child, what: &str) -> ExitStatus {
     }
 }
 
-/// Run a program, returning (success, stdout, stderr) as text.
-pub fn run(program: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// Write `bytes` to `dir/name` and return the path as a string.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let path = dir.join(name);

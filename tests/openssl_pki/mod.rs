@@ -70,6 +70,14 @@ pub fn dgst_verify(dir: &Path, hash: &str, pubkey: &str, sig: &str, data: &str) 
     openssl(dir, &["dgst", &format!("-{hash}"), "-verify", pubkey, "-signature", sig, data])
 }
 
+/// A fresh RSA-2048 key `ee.key` and its request `ee.csr` for SUBJ, in `dir`.
+pub fn new_key_and_csr(dir: &Path, subj: &str, extra: &[&str]) {
+    let mut args = vec!["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "ee.key"];
+    args.extend_from_slice(&["-out", "ee.csr", "-subj", subj]);
+    args.extend_from_slice(extra);
+    ok(dir, &args);
+}
+
 /// A root CA and an end-entity certificate made with the openssl CLI.
 pub fn pki() -> Pki {
     let dir = tempfile::tempdir().unwrap();
@@ -92,21 +100,7 @@ pub fn pki() -> Pki {
             "/C=JP/O=JPKI-TEST/OU=JPKI for digital signature/CN=Test Root",
         ],
     );
-    ok(
-        d,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ee.key",
-            "-out",
-            "ee.csr",
-            "-subj",
-            "/C=JP/L=Tokyo/CN=Signer 01",
-        ],
-    );
+    new_key_and_csr(d, "/C=JP/L=Tokyo/CN=Signer 01", &[]);
     std::fs::write(d.join("ext.cnf"), "keyUsage=critical,digitalSignature,nonRepudiation\n")
         .unwrap();
     ok(
