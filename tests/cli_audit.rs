@@ -5,15 +5,15 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+mod common;
+
 use assert_cmd::Command;
+use common::cli::{pki, s, sim};
 use sha2::{Digest, Sha256};
 
-const PKI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sim-image/default/pki");
-
+/// `mynacard --reader sim --audit-log LOG`.
 fn mynacard(log: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("mynacard").expect("binary");
-    cmd.env_remove("MYNACARD_READER").arg("--reader").arg("sim").arg("--audit-log").arg(log);
-    cmd
+    sim(&["--audit-log", s(log)])
 }
 
 fn lines(log: &Path) -> Vec<serde_json::Value> {
@@ -25,7 +25,7 @@ fn lines(log: &Path) -> Vec<serde_json::Value> {
 }
 
 fn sha256_hex(path: &str) -> String {
-    hex::encode(Sha256::digest(std::fs::read(format!("{PKI}/{path}")).unwrap()))
+    hex::encode(Sha256::digest(std::fs::read(pki(path)).unwrap()))
 }
 
 #[test]
@@ -57,8 +57,8 @@ fn operations_outcomes_and_certificates_are_logged_and_nothing_personal() {
     // Verification touches no card: nothing is logged for it.
     mynacard(&log)
         .args(["cert", "verify", "--revocation", "off", "--trust-anchor"])
-        .arg(format!("{PKI}/sign-root.der"))
-        .arg(format!("{PKI}/sign-cert.der"))
+        .arg(pki("sign-root.der"))
+        .arg(pki("sign-cert.der"))
         .assert()
         .code(0);
 

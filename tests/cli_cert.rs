@@ -3,30 +3,15 @@
 //! image's files, PEM that OpenSSL reads, pinned JSON field names, the holder block of the
 //! signature certificate only, PIN handling on the wire, and every exit code.
 
+mod common;
+mod openssl_pki;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
 
 use assert_cmd::Command;
+use common::cli::*;
+use common::SIGN_PIN;
 use predicates::prelude::*;
-
-fn image(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default").join(rel)
-}
-
-fn mynacard() -> Command {
-    let mut c = Command::cargo_bin("mynacard").unwrap();
-    c.env_remove("MYNACARD_READER");
-    c
-}
-
-fn sim() -> Command {
-    let mut c = mynacard();
-    c.args(["--reader", "sim"]);
-    c
-}
-
-const SIGN_PASSWORD: &str = "MYNACARD1";
 
 /// `(which, image file)` for the four certificates.
 const CERTS: [(&str, &str); 4] = [
@@ -38,10 +23,10 @@ const CERTS: [(&str, &str); 4] = [
 
 /// Run `cert read WHICH` with extra arguments; the password comes on stdin for `sign`.
 fn read_cmd(which: &str, extra: &[&str]) -> Command {
-    let mut c = sim();
-    c.args(["cert", "read", which]).args(extra);
+    let mut c = sim(&["cert", "read", which]);
+    c.args(extra);
     if which == "sign" {
-        c.arg("--pin-stdin").write_stdin(format!("{SIGN_PASSWORD}\n"));
+        c.arg("--pin-stdin").write_stdin(format!("{SIGN_PIN}\n"));
     }
     c
 }
@@ -77,22 +62,13 @@ fn pem_parses_with_openssl_and_is_the_same_certificate() {
         let pem_path = dir.path().join(format!("{which}.pem"));
         let der_path = dir.path().join(format!("{which}.der"));
         std::fs::write(&pem_path, &text).unwrap();
-        let status = Process::new("openssl")
-            .args(["x509", "-in", pem_path.to_str().unwrap(), "-outform", "DER", "-out"])
-            .arg(&der_path)
-            .status()
-            .unwrap();
-        assert!(status.success(), "openssl x509 rejected the {which} PEM");
+        let out = openssl_pki::openssl(
+            dir.path(),
+            &["x509", "-in", s(&pem_path), "-outform", "DER", "-out", s(&der_path)],
+        );
+        assert!(out.status.success(), "openssl x509 rejected the {which} PEM");
         assert_eq!(std::fs::read(&der_path).unwrap(), std::fs::read(image(file)).unwrap());
     }
-}
-
-fn keys(v: &serde_json::Value) -> BTreeSet<String> {
-    v.as_object().unwrap().keys().cloned().collect()
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|s| s.to_string()).collect()
 }
 
 const SUMMARY_FIELDS: &[&str] = &[
@@ -123,14 +99,9 @@ fn summary_fields() -> BTreeSet<String> {
     set(SUMMARY_FIELDS)
 }
 
-fn json_of(cmd: &mut Command) -> serde_json::Value {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&out).expect("one JSON document on stdout")
-}
-
 #[test]
 fn json_field_names_are_pinned_and_sign_has_the_holder() {
-    let v = json_of(&mut read_cmd("sign", &["--json"]));
+    let v = json_of(&mut read_cmd("sign", &["--json"]), 0);
     assert_eq!(keys(&v), summary_fields());
     assert_eq!(v["role"], "signature");
     assert_eq!(v["serial"], "01001234");
@@ -168,14 +139,14 @@ fn json_field_names_are_pinned_and_sign_has_the_holder() {
 
 #[test]
 fn format_json_equals_global_json() {
-    let a = json_of(&mut read_cmd("auth", &["--json"]));
-    let b = json_of(&mut read_cmd("auth", &["--format", "json"]));
+    let a = json_of(&mut read_cmd("auth", &["--json"]), 0);
+    let b = json_of(&mut read_cmd("auth", &["--format", "json"]), 0);
     assert_eq!(a, b);
 }
 
 #[test]
 fn auth_certificate_has_no_holder_block() {
-    let v = json_of(&mut read_cmd("auth", &["--json"]));
+    let v = json_of(&mut read_cmd("auth", &["--json"]), 0);
     assert_eq!(keys(&v), summary_fields());
     assert_eq!(v["role"], "authentication");
     assert!(v["holder"].is_null());
@@ -191,7 +162,7 @@ fn auth_certificate_has_no_holder_block() {
 
 #[test]
 fn ca_certificates_render_as_ca() {
-    let v = json_of(&mut read_cmd("sign-ca", &["--json"]));
+    let v = json_of(&mut read_cmd("sign-ca", &["--json"]), 0);
     assert_eq!(v["role"], "ca");
     assert_eq!(v["is_ca"], true);
     assert!(v["holder"].is_null());
@@ -212,19 +183,11 @@ fn sign_text_shows_the_decoded_holder() {
         .stdout(predicate::str::contains("  address: 虹色県夢見市星空町一丁目２番３号\n"));
 }
 
-/// The lines of a trace that send VERIFY (`00 20 …`) with data (Lc present).
-fn verify_with_data(trace: &str) -> Vec<&str> {
-    trace
-        .lines()
-        .filter(|l| l.starts_with("> 00 20 ") && l.split_whitespace().count() > 5)
-        .collect()
-}
-
 #[test]
 fn wrong_format_password_sends_nothing_and_is_usage() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
-    sim()
+    sim(&[])
         .args(["--trace", trace.to_str().unwrap(), "cert", "read", "sign", "--pin-stdin"])
         .write_stdin("abc\n")
         .assert()
@@ -233,7 +196,7 @@ fn wrong_format_password_sends_nothing_and_is_usage() {
         .stderr(predicate::str::contains("invalid signature password"))
         .stderr(predicate::str::contains("abc").not());
     let text = std::fs::read_to_string(&trace).unwrap_or_default();
-    assert!(verify_with_data(&text).is_empty(), "{text}");
+    assert_eq!(verifies_with_data(&sent(&trace)), 0, "{text}");
     assert!(!text.contains("00 20"), "the card was not even asked: {text}");
 }
 
@@ -241,7 +204,7 @@ fn wrong_format_password_sends_nothing_and_is_usage() {
 fn wrong_password_is_wrong_pin_with_tries_left() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
-    sim()
+    sim(&[])
         .args(["--trace", trace.to_str().unwrap(), "cert", "read", "sign", "--pin-stdin"])
         .write_stdin("WRONG99\n")
         .assert()
@@ -249,10 +212,10 @@ fn wrong_password_is_wrong_pin_with_tries_left() {
         .stdout("")
         .stderr(predicate::str::contains("wrong signature password"))
         .stderr(predicate::str::contains("4 tries left"));
-    let text = std::fs::read_to_string(&trace).unwrap();
-    assert_eq!(verify_with_data(&text).len(), 1, "exactly one VERIFY with data: {text}");
+    let text = read(&trace);
+    assert_eq!(verifies_with_data(&sent(&trace)), 1, "exactly one VERIFY with data: {text}");
     // "WRONG99" in hex never appears in the trace.
-    assert!(!text.contains("57 52 4F 4E 47 39 39"), "{text}");
+    assert!(!text.contains(&spaced_hex("WRONG99")), "{text}");
 }
 
 #[test]
@@ -260,22 +223,22 @@ fn right_password_reads_and_the_trace_never_holds_it() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
     let out = dir.path().join("s.der");
-    sim()
+    sim(&[])
         .args(["--trace", trace.to_str().unwrap(), "cert", "read", "sign", "--pin-env", "SIGNPW"])
         .args(["--format", "der", "-o", out.to_str().unwrap()])
-        .env("SIGNPW", SIGN_PASSWORD)
+        .env("SIGNPW", SIGN_PIN)
         .assert()
         .success();
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(image("jpki/0001.der")).unwrap());
-    let text = std::fs::read_to_string(&trace).unwrap();
-    assert_eq!(verify_with_data(&text).len(), 1, "{text}");
+    let text = read(&trace);
+    assert_eq!(verifies_with_data(&sent(&trace)), 1, "{text}");
     // "MYNACARD1" in hex.
-    assert!(!text.contains("4D 59 4E 41 43 41 52 44 31"), "{text}");
+    assert!(!text.contains(&spaced_hex(SIGN_PIN)), "{text}");
 }
 
 #[test]
 fn missing_password_source_is_usage() {
-    sim()
+    sim(&[])
         .args(["cert", "read", "sign", "--pin-env", "MYNACARD_TEST_UNSET_VAR"])
         .env_remove("MYNACARD_TEST_UNSET_VAR")
         .assert()
@@ -296,8 +259,10 @@ fn json_with_binary_format_and_no_file_is_usage() {
 fn json_with_output_file_reports_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("a.pem");
-    let v =
-        json_of(&mut read_cmd("auth", &["--json", "--format", "pem", "-o", out.to_str().unwrap()]));
+    let v = json_of(
+        &mut read_cmd("auth", &["--json", "--format", "pem", "-o", out.to_str().unwrap()]),
+        0,
+    );
     assert_eq!(keys(&v), set(&["output", "format", "bytes", "certificate"]));
     assert_eq!(v["format"], "pem");
     assert_eq!(v["output"], out.to_str().unwrap());
@@ -320,18 +285,13 @@ fn unwritable_output_is_io_and_writes_nothing() {
 
 #[test]
 fn no_pcsc_service_is_no_service() {
-    // pcsc-lite's client library looks for the daemon's socket here.
-    mynacard()
-        .args(["--reader", "Some Reader", "cert", "read", "auth"])
-        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/mynacard-test/pcscd.comm")
-        .assert()
-        .code(3);
+    no_pcsc_service().args(["--reader", "Some Reader", "cert", "read", "auth"]).assert().code(3);
 }
 
 #[test]
 fn show_renders_der_and_pem_files_alike() {
-    let a = json_of(mynacard().args(["cert", "show", "--json"]).arg(image("pki/sign-cert.der")));
-    let b = json_of(mynacard().args(["cert", "show", "--json"]).arg(image("pki/sign-cert.pem")));
+    let a = json_of(mynacard().args(["cert", "show", "--json"]).arg(image("pki/sign-cert.der")), 0);
+    let b = json_of(mynacard().args(["cert", "show", "--json"]).arg(image("pki/sign-cert.pem")), 0);
     assert_eq!(a, b);
     assert_eq!(keys(&a), summary_fields());
     assert_eq!(a["holder"]["name"], "番号\u{3000}花子");

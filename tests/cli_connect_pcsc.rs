@@ -6,45 +6,11 @@
 
 mod common;
 
-use std::process::{Child, Command as Process, Stdio};
 use std::time::Duration;
 
-use assert_cmd::Command;
+use common::cli::mynacard;
 use common::*;
 use predicates::prelude::*;
-
-/// A second virtual card, in "Virtual PCD 00 01"; killed by PID when dropped.
-struct SecondCard(Child);
-
-impl SecondCard {
-    fn start() -> SecondCard {
-        let child = Process::new(env!("CARGO_BIN_EXE_mynacard"))
-            .args(["sim", "serve", "-q", "--vpcd", "127.0.0.1:35964"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start a second virtual card");
-        assert!(
-            wait_reader(EMPTY_READER, APPEAR_TIMEOUT, |s| s.card_present),
-            "the second card did not appear in {EMPTY_READER:?}"
-        );
-        SecondCard(child)
-    }
-}
-
-impl Drop for SecondCard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        wait_reader(EMPTY_READER, Duration::from_secs(10), |s| !s.card_present);
-    }
-}
-
-fn mynacard() -> Command {
-    let mut cmd = Command::cargo_bin("mynacard").expect("binary");
-    cmd.env_remove("MYNACARD_READER");
-    cmd
-}
 
 #[test]
 fn the_only_reader_with_a_card_is_chosen() {
@@ -66,7 +32,7 @@ fn two_jpki_cards_make_the_user_choose() {
         return;
     }
     let server = SimServer::start();
-    let second = SecondCard::start();
+    let second = SimServer::start_second();
     mynacard()
         .args(["cert", "read", "auth", "--format", "pem"])
         .assert()

@@ -1,17 +1,13 @@
 //! `mynacard demo` and `mynacard sim generate`, run as a user would: the real binary, its
 //! exit code, its transcript and JSON, and OpenSSL as an independent check of the signature.
 
-use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
-use predicates::prelude::*;
+mod common;
+mod openssl_pki;
 
-fn mynacard() -> Command {
-    let mut cmd = Command::cargo_bin("mynacard").expect("binary");
-    cmd.env_remove("MYNACARD_READER");
-    cmd
-}
+use common::cli::{image, mynacard, s};
+use predicates::prelude::*;
 
 #[test]
 fn demo_transcript_reads_signs_and_verifies_with_revocation() {
@@ -59,35 +55,23 @@ fn demo_json_is_one_document_with_every_step() {
 fn demo_files_verify_with_openssl_and_tampering_is_caught() {
     let dir = tempfile::tempdir().unwrap();
     mynacard().args(["demo", "-q", "--out"]).arg(dir.path()).assert().code(0);
-    let verify = |content: &Path| {
-        Process::new("openssl")
-            .args([
-                "cms",
-                "-verify",
-                "-binary",
-                "-inform",
-                "DER",
-                "-purpose",
-                "any",
-                "-out",
-                "/dev/null",
-            ])
-            .arg("-in")
-            .arg(dir.path().join("document.txt.p7s"))
-            .arg("-content")
-            .arg(content)
-            .arg("-CAfile")
-            .arg(dir.path().join("sign-root.pem"))
-            .output()
-            .expect("openssl runs")
+    let verify = |content: &str| {
+        openssl_pki::cms_verify(
+            dir.path(),
+            "document.txt.p7s",
+            "DER",
+            Some(content),
+            "sign-root.pem",
+            &[],
+        )
     };
-    let ok = verify(&dir.path().join("document.txt"));
+    let ok = verify("document.txt");
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let tampered = dir.path().join("tampered.txt");
     let mut bytes = std::fs::read(dir.path().join("document.txt")).unwrap();
     bytes[0] ^= 1;
     std::fs::write(&tampered, bytes).unwrap();
-    assert!(!verify(&tampered).status.success());
+    assert!(!verify(s(&tampered)).status.success());
 }
 
 #[test]
@@ -104,7 +88,7 @@ fn sim_generate_reproduces_the_built_in_image() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("image");
     mynacard().args(["sim", "generate", "--out"]).arg(&out).assert().code(0);
-    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default");
+    let committed = image("");
     let status = Process::new("diff").arg("-r").arg(&out).arg(&committed).status().unwrap();
     assert!(status.success(), "regenerated image differs from sim-image/default");
     // A non-empty directory is never overwritten.

@@ -6,60 +6,20 @@
 //! --test-threads=1`; without `MYNACARD_PCSCD=1` every test prints a notice and passes.
 
 mod common;
+mod openssl_pki;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Process;
 
-use assert_cmd::Command;
+use common::cli::*;
 use common::*;
 use predicates::prelude::*;
 
-/// `mynacard --reader "Virtual PCD 00 00" ARGS…`.
-fn mc(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("mynacard").expect("the mynacard binary");
-    cmd.env_remove("MYNACARD_READER").args(["--reader", READER, "--wait", "5"]).args(args);
-    cmd
-}
-
-fn pki(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default/pki").join(name)
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 temp path")
-}
-
-fn workdir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let doc = dir.path().join("doc.txt");
-    std::fs::write(&doc, b"Signed through pcscd and vpcd.\n").expect("write doc");
-    (dir, doc)
-}
-
+/// `openssl cms -verify` of a detached DER CMS under a root of the card's PKI.
 fn cms_verifies(sig: &Path, content: &Path, root: &str) -> bool {
-    Process::new("openssl")
-        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
-        .arg(sig)
-        .arg("-content")
-        .arg(content)
-        .arg("-CAfile")
-        .arg(pki(root))
-        .args(["-purpose", "any", "-out", "/dev/null"])
-        .output()
-        .expect("run openssl")
+    openssl_pki::cms_verify(Path::new("."), s(sig), "DER", Some(s(content)), &pki(root), &[])
         .status
         .success()
-}
-
-/// Command lines of a trace; none when it was never created.
-fn sent(trace: &Path) -> Vec<String> {
-    std::fs::read_to_string(trace)
-        .map(|t| t.lines().filter(|l| l.starts_with("> ")).map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
-fn verifies_with_data(lines: &[String]) -> usize {
-    lines.iter().filter(|l| l.starts_with("> 00 20 00 80 ")).count()
 }
 
 #[test]
@@ -68,8 +28,8 @@ fn status_through_pcsc() {
         return;
     }
     let _sim = SimServer::start();
-    let out = mc(&["--json", "status"]).assert().success();
-    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let out = pcsc(&["--json", "status"]).assert().success();
+    let v = json(&out.get_output().stdout);
     assert_eq!(v["reader"], READER);
     assert_eq!(v["atr"], "3BE000FF8131FE4514");
     assert_eq!(v["token"], "card");
@@ -85,18 +45,18 @@ fn last_try_is_refused_unless_allowed() {
     let _sim = SimServer::start();
     let (dir, doc) = workdir();
     for left in [2, 1] {
-        mc(&["sign", s(&doc), "--key", "auth", "--pin-stdin"])
+        pcsc(&["sign", s(&doc), "--key", "auth", "--pin-stdin"])
             .write_stdin("0000\n")
             .assert()
             .code(8)
             .stderr(predicate::str::contains(format!("{left} tr")));
     }
-    mc(&["pin", "status"])
+    pcsc(&["pin", "status"])
         .assert()
         .success()
         .stdout(predicate::str::contains("authentication PIN: 1 try left"));
     let trace = dir.path().join("refused.trace");
-    mc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--trace", s(&trace)])
+    pcsc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--trace", s(&trace)])
         .write_stdin(format!("{AUTH_PIN}\n"))
         .assert()
         .code(14)
@@ -105,12 +65,12 @@ fn last_try_is_refused_unless_allowed() {
     assert!(lines.contains(&"> 00 20 00 80".to_string()), "the counter was read: {lines:?}");
     assert_eq!(verifies_with_data(&lines), 0, "no VERIFY with data: {lines:?}");
     assert!(!dir.path().join("doc.txt.p7s").exists());
-    mc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--allow-last-try"])
+    pcsc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--allow-last-try"])
         .write_stdin(format!("{AUTH_PIN}\n"))
         .assert()
         .success();
     assert!(cms_verifies(&dir.path().join("doc.txt.p7s"), &doc, "auth-root.pem"));
-    mc(&["pin", "status"])
+    pcsc(&["pin", "status"])
         .assert()
         .success()
         .stdout(predicate::str::contains("authentication PIN: 3 tries left"));
@@ -123,15 +83,15 @@ fn a_blocked_pin_is_reported_without_verify() {
     }
     let _sim = SimServer::start();
     let dir = tempfile::tempdir().unwrap();
-    mc(&["text", "read", "--pin-stdin"]).write_stdin("0000\n").assert().code(8);
-    mc(&["text", "read", "--pin-stdin"]).write_stdin("0000\n").assert().code(8);
-    mc(&["text", "read", "--pin-stdin", "--allow-last-try"])
+    pcsc(&["text", "read", "--pin-stdin"]).write_stdin("0000\n").assert().code(8);
+    pcsc(&["text", "read", "--pin-stdin"]).write_stdin("0000\n").assert().code(8);
+    pcsc(&["text", "read", "--pin-stdin", "--allow-last-try"])
         .write_stdin("0000\n")
         .assert()
         .code(predicate::in_iter([8, 9]))
         .stderr(predicate::str::contains("blocked"));
     let trace = dir.path().join("blocked.trace");
-    mc(&[
+    pcsc(&[
         "text",
         "read",
         "--pin-stdin",
@@ -145,12 +105,12 @@ fn a_blocked_pin_is_reported_without_verify() {
     .stdout("")
     .stderr("mynacard: the text-application PIN is blocked: have it reset at your municipal office\n");
     assert_eq!(verifies_with_data(&sent(&trace)), 0, "{:?}", sent(&trace));
-    mc(&["pin", "status"])
+    pcsc(&["pin", "status"])
         .assert()
         .success()
         .stdout(predicate::str::contains("text-application PIN: BLOCKED"));
-    let out = mc(&["--json", "pin", "status"]).assert().success();
-    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let out = pcsc(&["--json", "pin", "status"]).assert().success();
+    let v = json(&out.get_output().stdout);
     assert_eq!(v["pins"][2]["status"], "blocked");
     assert_eq!(v["pins"][2]["tries_left"], 0);
     // The other PINs are untouched.
@@ -164,18 +124,18 @@ fn pin_change_then_sign_with_the_new_password() {
     }
     let _sim = SimServer::start();
     let (dir, doc) = workdir();
-    mc(&["pin", "change", "sign", "--pin-stdin"])
+    pcsc(&["pin", "change", "sign", "--pin-stdin"])
         .write_stdin(format!("{SIGN_PIN}\nNEWPASS2\n"))
         .assert()
         .success()
         .stdout("signature password changed\n");
-    mc(&["sign", s(&doc), "--pin-stdin"])
+    pcsc(&["sign", s(&doc), "--pin-stdin"])
         .write_stdin(format!("{SIGN_PIN}\n"))
         .assert()
         .code(8)
         .stderr(predicate::str::contains("4 tries left"));
     // Lower case is folded to upper case, as the card stores it.
-    mc(&["sign", s(&doc), "--pin-stdin"]).write_stdin("newpass2\n").assert().success();
+    pcsc(&["sign", s(&doc), "--pin-stdin"]).write_stdin("newpass2\n").assert().success();
     assert!(cms_verifies(&dir.path().join("doc.txt.p7s"), &doc, "sign-root.pem"));
 }
 
@@ -185,7 +145,7 @@ fn signature_command_number(dir: &Path, doc: &Path) -> usize {
     let _sim = SimServer::start();
     let trace = dir.join("probe.trace");
     let out = dir.join("probe.p7s");
-    mc(&["sign", s(doc), "-o", s(&out), "--pin-stdin", "--trace", s(&trace)])
+    pcsc(&["sign", s(doc), "-o", s(&out), "--pin-stdin", "--trace", s(&trace)])
         .write_stdin(format!("{SIGN_PIN}\n"))
         .assert()
         .success();
@@ -204,7 +164,7 @@ fn a_card_pulled_between_verify_and_signature_leaves_no_output() {
     let n = signature_command_number(dir.path(), &doc);
     let _sim = SimServer::start_with(&["--fault", &format!("{n}:remove")]);
     let trace = dir.path().join("pulled.trace");
-    let out = mc(&["sign", s(&doc), "--pin-stdin", "--trace", s(&trace)])
+    let out = pcsc(&["sign", s(&doc), "--pin-stdin", "--trace", s(&trace)])
         .write_stdin(format!("{SIGN_PIN}\n"))
         .assert()
         .code(5)
@@ -268,7 +228,7 @@ fn two_processes_racing_for_the_card() {
     }
     assert!(successes >= 1, "at least one process signs");
     // No try was lost in the race.
-    mc(&["pin", "status"])
+    pcsc(&["pin", "status"])
         .assert()
         .success()
         .stdout(predicate::str::contains("signature password: 5 tries left"));

@@ -2,24 +2,12 @@
 //! every shipped script, failures with step/expected/received and exit 7, pinned JSON field
 //! names, `apdu send`, PIN redaction, `doctor` on the virtual card and with no PC/SC service.
 
-use assert_cmd::Command;
+mod common;
+
+use common::cli::*;
+use common::{AUTH_PIN, SIGN_PIN};
 use predicates::prelude::*;
 use std::path::Path;
-
-const AUTH_PIN: &str = "1234";
-const SIGN_PASSWORD: &str = "MYNACARD1";
-/// The ASCII bytes of the PINs as the trace or a report would show them.
-const AUTH_PIN_HEX: &str = "31 32 33 34";
-const SIGN_PASSWORD_HEX: &str = "4D 59 4E 41 43 41 52 44 31";
-
-fn mynacard() -> Command {
-    let mut cmd = Command::cargo_bin("mynacard").expect("binary");
-    cmd.env_remove("MYNACARD_READER")
-        .env_remove("MYNACARD_PIN")
-        .env_remove("MYNACARD_SIGN_PASSWORD")
-        .args(["--reader", "sim"]);
-    cmd
-}
 
 fn script(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
@@ -43,10 +31,10 @@ fn every_shipped_script_passes_on_the_virtual_card() {
     let scripts = shipped();
     assert!(scripts.len() >= 4, "{scripts:?}");
     for s in scripts {
-        let out = mynacard()
+        let out = sim(&[])
             .args(["apdu", "run", &s])
             .env("MYNACARD_PIN", AUTH_PIN)
-            .env("MYNACARD_SIGN_PASSWORD", SIGN_PASSWORD)
+            .env("MYNACARD_SIGN_PASSWORD", SIGN_PIN)
             .assert()
             .success()
             .stdout(predicate::str::contains(format!("{s}: passed on \"sim\"")))
@@ -54,8 +42,11 @@ fn every_shipped_script_passes_on_the_virtual_card() {
             .stdout
             .clone();
         let text = String::from_utf8(out).unwrap();
-        assert!(!text.contains(AUTH_PIN_HEX) && !text.contains(SIGN_PASSWORD_HEX), "{text}");
-        assert!(!text.contains(SIGN_PASSWORD), "{text}");
+        assert!(
+            !text.contains(&spaced_hex(AUTH_PIN)) && !text.contains(&spaced_hex(SIGN_PIN)),
+            "{text}"
+        );
+        assert!(!text.contains(SIGN_PIN), "{text}");
     }
 }
 
@@ -63,11 +54,11 @@ fn every_shipped_script_passes_on_the_virtual_card() {
 fn the_sign_flow_never_shows_a_pin_in_output_or_trace() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
-    let out = mynacard()
+    let out = sim(&[])
         .args(["apdu", "run", "apdu-scripts/sign-flow.apdu", "--json", "--trace"])
         .arg(&trace)
         .env("MYNACARD_PIN", AUTH_PIN)
-        .env("MYNACARD_SIGN_PASSWORD", SIGN_PASSWORD)
+        .env("MYNACARD_SIGN_PASSWORD", SIGN_PIN)
         .assert()
         .success()
         .get_output()
@@ -76,9 +67,9 @@ fn the_sign_flow_never_shows_a_pin_in_output_or_trace() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     let trace = std::fs::read_to_string(&trace).unwrap();
     for text in [&stdout, &stderr, &trace] {
-        assert!(!text.contains(AUTH_PIN_HEX), "{text}");
-        assert!(!text.contains(SIGN_PASSWORD_HEX), "{text}");
-        assert!(!text.contains(SIGN_PASSWORD), "{text}");
+        assert!(!text.contains(&spaced_hex(AUTH_PIN)), "{text}");
+        assert!(!text.contains(&spaced_hex(SIGN_PIN)), "{text}");
+        assert!(!text.contains(SIGN_PIN), "{text}");
     }
     let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     let verify = report["steps"]
@@ -96,27 +87,25 @@ fn the_sign_flow_never_shows_a_pin_in_output_or_trace() {
 
 #[test]
 fn run_json_field_names_are_pinned() {
-    let out = mynacard()
+    let out = sim(&[])
         .args(["apdu", "run", "apdu-scripts/detect-jpki.apdu", "--json"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["failed_step", "micros", "passed", "reader", "script", "steps"]);
+    let v = json(&out);
+    assert_eq!(keys(&v), set(&["failed_step", "micros", "passed", "reader", "script", "steps"]));
     assert_eq!(v["passed"], true);
     assert_eq!(v["reader"], "sim");
     assert!(v["failed_step"].is_null());
     let step = &v["steps"][0];
-    let keys: Vec<&str> = step.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
-        keys,
-        [
+        keys(step),
+        set(&[
             "command", "data", "error", "expected", "len", "line", "micros", "name", "number",
             "ok", "received", "sw"
-        ]
+        ])
     );
     assert_eq!(step["command"], "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01");
     assert_eq!(step["sw"], "90 00");
@@ -132,7 +121,7 @@ fn an_unmet_expectation_fails_with_step_expected_received_and_exit_7() {
         "bad.apdu",
         "step \"select JPKI\"\n00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01 => 90 00\nstep \"missing file\"\n00 A4 02 0C 02 77 77 => 90 00\n00 B0 00 00 01\n",
     );
-    mynacard()
+    sim(&[])
         .args(["apdu", "run", &s])
         .assert()
         .code(7)
@@ -142,8 +131,8 @@ fn an_unmet_expectation_fails_with_step_expected_received_and_exit_7() {
             "failed at line 4: step 2 'missing file': expected 90 00, received 6A 82",
         ));
     let out =
-        mynacard().args(["apdu", "run", &s, "--json"]).assert().code(7).get_output().stdout.clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        sim(&[]).args(["apdu", "run", &s, "--json"]).assert().code(7).get_output().stdout.clone();
+    let v = json(&out);
     assert_eq!(v["passed"], false);
     assert_eq!(v["failed_step"], 2);
     assert_eq!(v["steps"].as_array().unwrap().len(), 2, "stops at the failure");
@@ -157,7 +146,7 @@ fn a_script_that_does_not_parse_is_a_usage_error_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let s = script(dir.path(), "typo.apdu", "# fine\n00 A4 04 0C\n00 A4 0X\n");
     let trace = dir.path().join("t.trace");
-    mynacard()
+    sim(&[])
         .args(["apdu", "run", &s, "--trace"])
         .arg(&trace)
         .assert()
@@ -170,7 +159,7 @@ fn a_script_that_does_not_parse_is_a_usage_error_with_file_and_line() {
 fn a_pin_spending_script_without_its_header_names_the_header() {
     let dir = tempfile::tempdir().unwrap();
     let s = script(dir.path(), "pin.apdu", "00 20 00 80 04 $env:MYNACARD_PIN\n");
-    mynacard()
+    sim(&[])
         .args(["apdu", "run", &s])
         .env("MYNACARD_PIN", AUTH_PIN)
         .assert()
@@ -182,7 +171,7 @@ fn a_pin_spending_script_without_its_header_names_the_header() {
 fn a_missing_environment_value_is_a_usage_error_and_sends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
-    mynacard()
+    sim(&[])
         .args(["apdu", "run", "apdu-scripts/sign-flow.apdu", "--trace"])
         .arg(&trace)
         .env("MYNACARD_PIN", AUTH_PIN)
@@ -194,7 +183,7 @@ fn a_missing_environment_value_is_a_usage_error_and_sends_nothing() {
 
 #[test]
 fn a_missing_script_file_is_an_io_error() {
-    mynacard()
+    sim(&[])
         .args(["apdu", "run", "/nonexistent/x.apdu"])
         .assert()
         .code(13)
@@ -203,7 +192,7 @@ fn a_missing_script_file_is_an_io_error() {
 
 #[test]
 fn send_prints_the_status_word() {
-    mynacard()
+    sim(&[])
         .args(["apdu", "send", "00A4040C0AD392F000260100000001"])
         .assert()
         .success()
@@ -212,17 +201,17 @@ fn send_prints_the_status_word() {
 
 #[test]
 fn send_json_and_expectations() {
-    let out = mynacard()
+    let out = sim(&[])
         .args(["apdu", "send", "00A4040C0AD392F000260100000001", "--json"])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = json(&out);
     assert_eq!(v["sw"], "90 00");
     assert_eq!(v["ok"], true);
-    mynacard()
+    sim(&[])
         .args(["apdu", "send", "00 A4 02 0C 02 77 77", "=>", "90 00"])
         .assert()
         .code(7)
@@ -231,7 +220,7 @@ fn send_json_and_expectations() {
 
 #[test]
 fn send_redacts_a_verify_body() {
-    let out = mynacard()
+    let out = sim(&[])
         .args(["apdu", "send", "00 20 00 80 04 31 32 33 34"])
         .assert()
         .success()
@@ -239,13 +228,13 @@ fn send_redacts_a_verify_body() {
         .clone();
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("> 00 20 00 80 **\n"), "{stdout}");
-    assert!(!stdout.contains(AUTH_PIN_HEX));
+    assert!(!stdout.contains(&spaced_hex(AUTH_PIN)));
 }
 
 #[test]
 fn send_errors_are_usage_errors() {
-    mynacard().args(["apdu", "send", "00A4GG"]).assert().code(2);
-    mynacard()
+    sim(&[]).args(["apdu", "send", "00A4GG"]).assert().code(2);
+    sim(&[])
         .args(["apdu", "send", "0020008004", "$env:MYNACARD_PIN"])
         .assert()
         .code(2)
@@ -254,13 +243,12 @@ fn send_errors_are_usage_errors() {
 
 #[test]
 fn doctor_finds_the_virtual_card() {
-    mynacard().arg("doctor").assert().success().stdout(predicate::str::contains(
+    sim(&[]).arg("doctor").assert().success().stdout(predicate::str::contains(
         "ok   [sim] jpki: JPKI application found: My Number Card",
     ));
-    let out = mynacard().args(["doctor", "--json"]).assert().success().get_output().stdout.clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["checks", "exit_code", "ok", "usable_reader"]);
+    let out = sim(&[]).args(["doctor", "--json"]).assert().success().get_output().stdout.clone();
+    let v = json(&out);
+    assert_eq!(keys(&v), set(&["checks", "exit_code", "ok", "usable_reader"]));
     assert_eq!(v["ok"], true);
     assert_eq!(v["exit_code"], 0);
     let checks = v["checks"].as_array().unwrap();
@@ -272,10 +260,7 @@ fn doctor_finds_the_virtual_card() {
 
 #[test]
 fn doctor_without_the_pcsc_service_says_start_pcscd() {
-    let out = Command::cargo_bin("mynacard")
-        .unwrap()
-        .env_remove("MYNACARD_READER")
-        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/socket")
+    let out = no_pcsc_service()
         .args(["doctor", "--json"])
         .assert()
         .code(3)
@@ -283,7 +268,7 @@ fn doctor_without_the_pcsc_service_says_start_pcscd() {
         .get_output()
         .stdout
         .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let v = json(&out);
     assert_eq!(v["ok"], false);
     assert_eq!(v["exit_code"], 3);
     assert_eq!(v["checks"][0]["check"], "service");
@@ -291,10 +276,7 @@ fn doctor_without_the_pcsc_service_says_start_pcscd() {
         v["checks"][0]["fix"],
         "start pcscd: sudo systemctl start pcscd / pcscd --foreground"
     );
-    Command::cargo_bin("mynacard")
-        .unwrap()
-        .env_remove("MYNACARD_READER")
-        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/socket")
+    no_pcsc_service()
         .arg("doctor")
         .assert()
         .code(3)
@@ -303,7 +285,7 @@ fn doctor_without_the_pcsc_service_says_start_pcscd() {
 
 #[test]
 fn send_parse_errors_name_the_command_line() {
-    mynacard()
+    sim(&[])
         .args(["apdu", "send", "00A4GG"])
         .assert()
         .code(2)
@@ -312,10 +294,7 @@ fn send_parse_errors_name_the_command_line() {
 
 #[test]
 fn watch_without_the_pcsc_service_is_no_service() {
-    Command::cargo_bin("mynacard")
-        .unwrap()
-        .env_remove("MYNACARD_READER")
-        .env("PCSCLITE_CSOCK_NAME", "/nonexistent/socket")
+    no_pcsc_service()
         .args(["watch", "--json"])
         .timeout(std::time::Duration::from_secs(20))
         .assert()

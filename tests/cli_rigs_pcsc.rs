@@ -9,15 +9,9 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use common::cli::mynacard;
 use common::*;
 use predicates::prelude::*;
-
-fn mynacard() -> Command {
-    let mut cmd = Command::cargo_bin("mynacard").expect("binary");
-    cmd.env_remove("MYNACARD_READER");
-    cmd
-}
 
 /// `mynacard watch --json` as a child; its stdout lines arrive on a channel.
 struct Watch {
@@ -68,16 +62,7 @@ impl Watch {
 
     /// SIGTERM by PID; the exit status code.
     fn terminate(mut self) -> Option<i32> {
-        let pid = self.child.id().to_string();
-        assert!(Process::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "watch did not stop within 10 s of SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        common::terminate(&mut self.child, "watch").code()
     }
 }
 

@@ -5,31 +5,14 @@
 //! responder (`openssl ocsp` behind a loopback-only HTTP front), and every exit code these
 //! commands produce.
 
-use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
+mod openssl_pki;
+mod revocation_support;
 
 use assert_cmd::Command;
+use common::cli::*;
 use predicates::prelude::*;
-
-fn image(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default").join(rel)
-}
-
-fn pki(name: &str) -> String {
-    image(&format!("pki/{name}")).to_str().unwrap().to_string()
-}
-
-fn mynacard() -> Command {
-    let mut c = Command::cargo_bin("mynacard").unwrap();
-    c.env_remove("MYNACARD_READER");
-    c
-}
+use revocation_support::{free_port, loopback, ocsp_responder, HttpServer, OcspIndex};
 
 /// `cert verify` of the card's signature certificate with the sim's signature root.
 fn cert_verify(extra: &[&str]) -> Command {
@@ -37,19 +20,6 @@ fn cert_verify(extra: &[&str]) -> Command {
     c.args(["cert", "verify", &pki("sign-cert.pem"), "--trust-anchor", &pki("sign-root.pem")]);
     c.args(extra);
     c
-}
-
-fn json_of(cmd: &mut Command, code: i32) -> serde_json::Value {
-    let out = cmd.arg("--json").assert().code(code).get_output().stdout.clone();
-    serde_json::from_slice(&out).expect("one JSON document on stdout")
-}
-
-fn keys(v: &serde_json::Value) -> BTreeSet<String> {
-    v.as_object().unwrap().keys().cloned().collect()
-}
-
-fn set(names: &[&str]) -> BTreeSet<String> {
-    names.iter().map(|s| s.to_string()).collect()
 }
 
 #[test]
@@ -60,7 +30,7 @@ fn empty_crl_is_valid_and_json_names_are_pinned() {
         .stdout(predicate::str::starts_with("verdict: VALID\n"))
         .stdout(predicate::str::contains("revocation: good (CRL "))
         .stdout(predicate::str::contains("  name: 番号\u{3000}花子"));
-    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-empty.pem")]), 0);
+    let v = json_of(&mut cert_verify(&["--json", "--crl", &pki("sign-crl-empty.pem")]), 0);
     assert_eq!(
         keys(&v),
         set(&[
@@ -117,7 +87,7 @@ fn revoked_crl_is_revoked() {
         .stdout(predicate::str::starts_with("verdict: INVALID\n"))
         .stdout(predicate::str::contains("revocation: REVOKED at "))
         .stdout(predicate::str::contains("revocation reason: keyCompromise"));
-    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-revoked.der")]), 11);
+    let v = json_of(&mut cert_verify(&["--json", "--crl", &pki("sign-crl-revoked.der")]), 11);
     assert_eq!(v["revocation"]["outcome"]["status"], "revoked");
     assert_eq!(keys(&v["revocation"]["outcome"]), set(&["status", "reason", "time", "source"]));
 }
@@ -128,7 +98,7 @@ fn hold_crl_is_revoked_with_certificate_hold_shown() {
         .assert()
         .code(11)
         .stdout(predicate::str::contains("revocation reason: certificateHold"));
-    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-hold.pem")]), 11);
+    let v = json_of(&mut cert_verify(&["--json", "--crl", &pki("sign-crl-hold.pem")]), 11);
     assert_eq!(v["revocation"]["outcome"]["reason"], "certificateHold");
     assert_eq!(v["revocation"]["outcome"]["time"], "2025-05-20T03:00:00Z");
 }
@@ -144,7 +114,7 @@ fn no_crl_under_require_is_revocation_unknown() {
 
 #[test]
 fn other_municipality_crl_is_revocation_unknown() {
-    let v = json_of(&mut cert_verify(&["--crl", &pki("sign-crl-other-city.der")]), 12);
+    let v = json_of(&mut cert_verify(&["--json", "--crl", &pki("sign-crl-other-city.der")]), 12);
     assert_eq!(v["verdict"], "revocation_unknown");
     assert_eq!(v["revocation"]["outcome"]["status"], "unknown");
     assert!(v["revocation"]["outcome"]["why"].as_str().unwrap().contains("no applicable CRL"));
@@ -157,7 +127,7 @@ fn revocation_off_is_valid_and_says_not_checked() {
         .success()
         .stdout(predicate::str::contains("revocation: not checked"))
         .stdout(predicate::str::contains("note: revocation was not checked (--revocation off)"));
-    let v = json_of(&mut cert_verify(&["--revocation", "off"]), 0);
+    let v = json_of(&mut cert_verify(&["--json", "--revocation", "off"]), 0);
     assert_eq!(v["revocation"]["policy"], "off");
     assert_eq!(v["revocation"]["outcome"]["status"], "not_checked");
     assert!(v["warnings"][0].as_str().unwrap().contains("revocation checking is off"));
@@ -301,43 +271,24 @@ impl Signed {
     /// SHA-256), tampered.txt.
     fn new() -> Signed {
         let dir = tempfile::tempdir().unwrap();
-        let s = Signed { dir };
-        std::fs::write(s.path("data.txt"), b"mynacard test document\n").unwrap();
-        std::fs::write(s.path("tampered.txt"), b"mynacard test document!\n").unwrap();
+        let signed = Signed { dir };
+        std::fs::write(signed.path("data.txt"), b"mynacard test document\n").unwrap();
+        std::fs::write(signed.path("tampered.txt"), b"mynacard test document!\n").unwrap();
         let key = image("jpki/001A.key.pem");
-        let key = key.to_str().unwrap();
+        let (d, key, cert) = (signed.dir.path(), s(&key), pki("sign-cert.pem"));
         let cms = |extra: &[&str], out: &str| {
-            let st = Process::new("openssl")
-                .args(["cms", "-sign", "-binary", "-md", "sha256", "-in", &s.path("data.txt")])
-                .args(["-signer", &pki("sign-cert.pem"), "-inkey", key])
-                .args(extra)
-                .args(["-out", &s.path(out)])
-                .status()
-                .unwrap();
-            assert!(st.success(), "openssl cms -sign {extra:?}");
+            let mut args = vec!["cms", "-sign", "-binary", "-md", "sha256", "-in", "data.txt"];
+            args.extend_from_slice(&["-signer", &cert, "-inkey", key, "-out", out]);
+            args.extend_from_slice(extra);
+            openssl_pki::ok(d, &args);
         };
         cms(&["-outform", "DER"], "detached.p7s");
         cms(&["-outform", "PEM"], "detached.pem");
         cms(&["-outform", "DER", "-nodetach"], "attached.p7s");
-        let st = Process::new("openssl")
-            .args([
-                "dgst",
-                "-sha256",
-                "-binary",
-                "-out",
-                &s.path("data.sha256"),
-                &s.path("data.txt"),
-            ])
-            .status()
-            .unwrap();
-        assert!(st.success());
-        let st = Process::new("openssl")
-            .args(["pkeyutl", "-sign", "-inkey", key, "-pkeyopt", "digest:sha256"])
-            .args(["-in", &s.path("data.sha256"), "-out", &s.path("raw.sig")])
-            .status()
-            .unwrap();
-        assert!(st.success(), "openssl pkeyutl -sign");
-        s
+        openssl_pki::ok(d, &["dgst", "-sha256", "-binary", "-out", "data.sha256", "data.txt"]);
+        let sign = ["pkeyutl", "-sign", "-inkey", key, "-pkeyopt", "digest:sha256"];
+        openssl_pki::ok(d, &[&sign[..], &["-in", "data.sha256", "-out", "raw.sig"]].concat());
+        signed
     }
 }
 
@@ -365,7 +316,7 @@ fn detached_cms_der_and_pem_verify() {
     }
     let mut c = verify();
     c.args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")]).args(trust());
-    let v = json_of(&mut c, 0);
+    let v = json_of(c.arg("--json"), 0);
     assert_eq!(v["signature"]["format"], "cms");
     assert_eq!(v["signature"]["detached"], true);
     assert_eq!(
@@ -387,7 +338,7 @@ fn detached_cms_der_and_pem_verify() {
     c.args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")])
         .args(trust())
         .args(["--at", "signing-time"]);
-    let v = json_of(&mut c, 0);
+    let v = json_of(c.arg("--json"), 0);
     assert_eq!(v["judgement_basis"], "signing_time");
     assert_eq!(v["judgement_time"], v["signature"]["signing_time"]);
 }
@@ -423,7 +374,7 @@ fn raw_signature_verifies_with_cert() {
     c.args([s.path("data.txt"), "--signature".into(), s.path("raw.sig")])
         .args(["--cert".into(), pki("sign-cert.pem"), "--hash".into(), "sha256".into()])
         .args(trust());
-    let v = json_of(&mut c, 0);
+    let v = json_of(c.arg("--json"), 0);
     assert_eq!(v["signature"]["format"], "raw");
     assert_eq!(v["verdict"], "valid");
     // The wrong hash does not verify.
@@ -515,119 +466,25 @@ fn unparsable_signatures_name_the_file() {
 
 // ---- a real OCSP responder on loopback ----
 //
-// OpenSSL 3.0's `openssl ocsp -port` takes only a port number and listens on every
-// interface. To keep the test on 127.0.0.1 only, the test listens on a loopback socket
-// itself and hands each request to `openssl ocsp` as the responder in file mode
-// (`-reqin`/`-respout`, same index, signer and CA): OpenSSL still builds and signs every
-// answer.
+// `openssl ocsp` builds and signs every answer, behind a loopback-only HTTP front
+// (revocation_support), from the index files of the card's PKI.
 
-/// A loopback HTTP front for `openssl ocsp`; its thread stops on drop.
-struct Responder {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept call.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Read one HTTP request and return its body.
-fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let header_end = loop {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(std::io::Error::other("connection closed in the headers"));
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
+/// The responder of the signature hierarchy answering from `index`.
+fn responder(index: &str) -> HttpServer {
+    let from = OcspIndex {
+        index: pki(index).into(),
+        rsigner: pki("sign-ocsp.pem").into(),
+        rkey: pki("sign-ocsp-key.pem").into(),
+        ca: pki("sign-root.pem").into(),
+        nmin: None,
     };
-    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| std::io::Error::other("no content-length"))?;
-    while buf.len() < header_end + len {
-        let n = stream.read(&mut chunk)?;
-        if n == 0 {
-            return Err(std::io::Error::other("connection closed in the body"));
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    Ok(buf[header_end..header_end + len].to_vec())
-}
-
-/// Answer one request with `openssl ocsp` in responder file mode.
-fn answer(stream: &mut TcpStream, index: &str, dir: &Path, n: usize) -> std::io::Result<()> {
-    let body = read_request(stream)?;
-    let req = dir.join(format!("req{n}.der"));
-    let resp = dir.join(format!("resp{n}.der"));
-    std::fs::write(&req, body)?;
-    let st = Process::new("openssl")
-        .args(["ocsp", "-index", &pki(index)])
-        .args(["-rsigner", &pki("sign-ocsp.pem"), "-rkey", &pki("sign-ocsp-key.pem")])
-        .args(["-CA", &pki("sign-root.pem"), "-reqin"])
-        .arg(&req)
-        .arg("-respout")
-        .arg(&resp)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()?;
-    let out = if st.success() { std::fs::read(&resp)? } else { Vec::new() };
-    let status = if st.success() { "200 OK" } else { "500 Internal Server Error" };
-    write!(
-        stream,
-        "HTTP/1.0 {status}\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        out.len()
-    )?;
-    stream.write_all(&out)?;
-    stream.flush()
-}
-
-impl Responder {
-    fn start(index: &'static str) -> Responder {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let dir = tempfile::tempdir().unwrap();
-        let work = dir.path().to_path_buf();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            for (n, conn) in listener.incoming().enumerate() {
-                if flag.load(Ordering::SeqCst) {
-                    break;
-                }
-                if let Ok(mut stream) = conn {
-                    let _ = answer(&mut stream, index, &work, n);
-                }
-            }
-        });
-        Responder { port, stop, thread: Some(thread), _dir: dir }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
+    ocsp_responder(loopback(), from)
 }
 
 #[test]
 fn ocsp_responder_good_is_valid() {
-    let r = Responder::start("sign-index.txt");
-    let v = json_of(&mut cert_verify(&["--ocsp", &r.url()]), 0);
+    let r = responder("sign-index.txt");
+    let v = json_of(&mut cert_verify(&["--json", "--ocsp", &r.url()]), 0);
     assert_eq!(v["verdict"], "valid");
     assert_eq!(v["revocation"]["outcome"]["status"], "good");
     assert_eq!(v["revocation"]["outcome"]["source"], format!("OCSP {}", r.url()));
@@ -639,7 +496,7 @@ fn ocsp_responder_good_is_valid() {
 
 #[test]
 fn ocsp_responder_revoked_is_revoked() {
-    let r = Responder::start("sign-index-revoked.txt");
+    let r = responder("sign-index-revoked.txt");
     cert_verify(&["--ocsp", &r.url()])
         .assert()
         .code(11)
@@ -649,9 +506,8 @@ fn ocsp_responder_revoked_is_revoked() {
 #[test]
 fn unreachable_ocsp_responder_is_revocation_unknown() {
     // Bind and drop: nothing listens on the port afterwards.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
-    let v = json_of(&mut cert_verify(&["--ocsp", &url]), 12);
+    let url = format!("http://127.0.0.1:{}", free_port());
+    let v = json_of(&mut cert_verify(&["--json", "--ocsp", &url]), 12);
     assert_eq!(v["revocation"]["outcome"]["status"], "unknown");
     assert!(v["revocation"]["outcome"]["why"].as_str().unwrap().contains(&url));
 }

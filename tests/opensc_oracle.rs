@@ -11,6 +11,7 @@
 //! `MYNACARD_PCSCD=1` every test prints a notice and passes without doing anything.
 
 mod common;
+mod openssl_pki;
 
 use std::path::Path;
 use std::process::Command;
@@ -49,16 +50,17 @@ fn pem_cert(text: &str) -> Vec<u8> {
 /// The public key of a DER certificate as a PEM file for `openssl dgst -verify`.
 fn public_key_pem(dir: &Path, name: &str, cert_der: &[u8]) -> String {
     let cert = write_file(dir, &format!("{name}.der"), cert_der);
-    let (ok, pem, err) =
-        run("openssl", &["x509", "-inform", "DER", "-in", &cert, "-pubkey", "-noout"]);
-    assert!(ok, "openssl x509: {err}");
-    write_file(dir, &format!("{name}.pub.pem"), pem.as_bytes())
+    let pubkey = format!("{name}.pub.pem");
+    openssl_pki::public_key(dir, &cert, "DER", &pubkey);
+    dir.join(pubkey).to_string_lossy().into_owned()
 }
 
 fn openssl_verifies(pubkey: &str, sig: &str, data: &str) {
-    let (ok, out, err) =
-        run("openssl", &["dgst", "-sha256", "-verify", pubkey, "-signature", sig, data]);
-    assert!(ok && out.contains("Verified OK"), "openssl rejected the signature: {out}{err}");
+    let (ok, out) = openssl_pki::openssl_text(
+        Path::new("."),
+        &["dgst", "-sha256", "-verify", pubkey, "-signature", sig, data],
+    );
+    assert!(ok && out.contains("Verified OK"), "openssl rejected the signature: {out}");
 }
 
 /// Tries left of the PIN with this auth ID, as `pkcs15-tool --list-pins` shows them.

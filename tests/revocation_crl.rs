@@ -1,6 +1,7 @@
 //! CRL store against CRLs made by `openssl ca -gencrl`; every verdict is compared with
 //! `openssl verify -crl_check` on the same files.
 
+mod openssl_pki;
 mod revocation_support;
 
 use std::path::Path;

@@ -1,6 +1,7 @@
-//! OCSP client against a real `openssl ocsp` responder on loopback (started per test, killed by
-//! PID), plus a replay server for nonce, CertID and transport failures.
+//! OCSP client against `openssl ocsp` answering on loopback (a responder per test, stopped on
+//! drop), plus a replay server for nonce, CertID and transport failures.
 
+mod openssl_pki;
 mod revocation_support;
 
 use std::time::{Duration, SystemTime};
@@ -34,15 +35,8 @@ fn setup(aia: Option<&str>) -> Setup {
     Setup { pki, city, good, revoked, held, stranger }
 }
 
-fn delegated(s: &Setup) -> Responder {
-    Responder::start(
-        &s.pki,
-        &s.city,
-        &s.pki.p("responder.pem"),
-        &s.pki.p("ocsp.key"),
-        &s.pki.p("root.pem"),
-        free_port(),
-    )
+fn delegated(s: &Setup) -> HttpServer {
+    city_responder(&s.city, &s.pki.p("responder.pem"), &s.pki.p("ocsp.key"), &s.pki.p("root.pem"))
 }
 
 fn client(url: String) -> OcspClient {
@@ -92,14 +86,8 @@ fn good_revoked_held_unknown_from_a_delegated_responder() {
 #[test]
 fn root_signed_responses_and_thisupdate_in_the_future() {
     let s = setup(None);
-    let r = Responder::start(
-        &s.pki,
-        &s.city,
-        &s.pki.p("root.pem"),
-        &s.pki.p("root.key"),
-        &s.pki.p("root.pem"),
-        free_port(),
-    );
+    let r =
+        city_responder(&s.city, &s.pki.p("root.pem"), &s.pki.p("root.key"), &s.pki.p("root.pem"));
     let root = s.pki.root();
     assert!(matches!(
         client(r.url()).check(&load_cert(&s.good), &root, SystemTime::now()),
@@ -115,13 +103,11 @@ fn root_signed_responses_and_thisupdate_in_the_future() {
 #[test]
 fn responder_without_ocsp_signing_is_not_authorised() {
     let s = setup(None);
-    let r = Responder::start(
-        &s.pki,
+    let r = city_responder(
         &s.city,
         &s.pki.p("notresponder.pem"),
         &s.pki.p("other.key"),
         &s.pki.p("root.pem"),
-        free_port(),
     );
     match client(r.url()).check(&load_cert(&s.good), &s.pki.root(), SystemTime::now()) {
         OcspOutcome::Error(OcspError::NotAuthorized(why)) => {
@@ -140,14 +126,8 @@ fn responder_of_another_root_is_not_authorised() {
         "/C=JP/O=JPKI-SIM/OU=JPKI for user authentication/OU=Japan Agency for Local Authority Information Systems",
         "-config", &cnf, "-extensions", "ocsp_ext",
     ]);
-    let r = Responder::start(
-        &s.pki,
-        &s.city,
-        &s.pki.p("root2.pem"),
-        &s.pki.p("other.key"),
-        &s.pki.p("root.pem"),
-        free_port(),
-    );
+    let r =
+        city_responder(&s.city, &s.pki.p("root2.pem"), &s.pki.p("other.key"), &s.pki.p("root.pem"));
     match client(r.url()).check(&load_cert(&s.good), &s.pki.root(), SystemTime::now()) {
         OcspOutcome::Error(OcspError::NotAuthorized(why)) => {
             assert!(why.contains("not issued"), "{why}")
@@ -172,7 +152,7 @@ fn replayed_responses_are_rejected() {
         evaluate_response(&captured, &id, Some(&[0xAA; 16]), &root, now, Duration::from_secs(300)),
         Ok(OcspAnswer::Good { .. })
     ));
-    let replay = Replay::start(200, captured.clone());
+    let replay = HttpServer::replay(200, captured.clone());
     assert_eq!(
         client(replay.url()).check(&good, &root, now),
         OcspOutcome::Error(OcspError::NonceMismatch)
@@ -185,7 +165,7 @@ fn replayed_responses_are_rejected() {
     // A response without nonce to a request that sent one.
     let (req_nn, _) = build_request(&good, &root, CertIdHash::Sha1, None).unwrap();
     let no_nonce = post(&r.url(), &req_nn);
-    let replay = Replay::start(200, no_nonce.clone());
+    let replay = HttpServer::replay(200, no_nonce.clone());
     assert_eq!(
         client(replay.url()).check(&good, &root, now),
         OcspOutcome::Error(OcspError::NonceMissing)
@@ -252,13 +232,13 @@ fn transport_and_format_failures() {
         OcspOutcome::Error(OcspError::Transport { .. })
     ));
 
-    let r = Replay::start(404, b"nope".to_vec());
+    let r = HttpServer::replay(404, b"nope".to_vec());
     assert!(matches!(
         client(r.url()).check(&good, &root, now),
         OcspOutcome::Error(OcspError::HttpStatus { code: 404, .. })
     ));
 
-    let r = Replay::start(200, vec![0x30; 4096]);
+    let r = HttpServer::replay(200, vec![0x30; 4096]);
     let mut cfg = OcspConfig::new(r.url());
     cfg.max_response = 1024;
     assert_eq!(
@@ -266,14 +246,14 @@ fn transport_and_format_failures() {
         OcspOutcome::Error(OcspError::TooLarge { limit: 1024 })
     );
 
-    let r = Replay::start(200, b"garbage".to_vec());
+    let r = HttpServer::replay(200, b"garbage".to_vec());
     assert!(matches!(
         client(r.url()).check(&good, &root, now),
         OcspOutcome::Error(OcspError::Malformed(_))
     ));
 
     // tryLater
-    let r = Replay::start(200, vec![0x30, 0x03, 0x0a, 0x01, 0x03]);
+    let r = HttpServer::replay(200, vec![0x30, 0x03, 0x0a, 0x01, 0x03]);
     assert!(
         matches!(client(r.url()).check(&good, &root, now), OcspOutcome::Error(OcspError::Status(ref s)) if s == "TryLater")
     );
@@ -283,7 +263,7 @@ fn transport_and_format_failures() {
         0x30, 0x0e, 0x0a, 0x01, 0x00, 0xa0, 0x09, 0x30, 0x07, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04,
         0x00,
     ];
-    let r = Replay::start(200, body);
+    let r = HttpServer::replay(200, body);
     assert_eq!(
         client(r.url()).check(&good, &root, now),
         OcspOutcome::Error(OcspError::NotBasic("2.5.29.21".into()))
@@ -304,16 +284,15 @@ fn transport_and_format_failures() {
 
 #[test]
 fn aia_mode_uses_the_certificate_url_only_when_asked() {
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}/");
+    let listener = loopback();
+    let url = format!("http://127.0.0.1:{}/", listener.local_addr().unwrap().port());
     let s = setup(Some(&url));
-    let _r = Responder::start(
-        &s.pki,
+    let _r = city_responder_on(
+        listener,
         &s.city,
         &s.pki.p("responder.pem"),
         &s.pki.p("ocsp.key"),
         &s.pki.p("root.pem"),
-        port,
     );
     let good = load_cert(&s.good);
     assert_eq!(aia_ocsp_urls(&good), vec![url.clone()]);

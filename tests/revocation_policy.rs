@@ -1,5 +1,6 @@
 //! Revocation policy: Require fails closed, Prefer reports unknown but passes, Off does nothing.
 
+mod openssl_pki;
 mod revocation_support;
 
 use std::time::SystemTime;
@@ -96,14 +97,8 @@ fn policies_combine_crl_and_ocsp() {
     }
 
     // OCSP decides when it answers.
-    let resp = Responder::start(
-        &pki,
-        &city,
-        &pki.p("responder.pem"),
-        &pki.p("ocsp.key"),
-        &pki.p("root.pem"),
-        free_port(),
-    );
+    let resp =
+        city_responder(&city, &pki.p("responder.pem"), &pki.p("ocsp.key"), &pki.p("root.pem"));
     let r = Revocation::new(RevocationPolicy::Require)
         .with_ocsp(OcspClient::new(OcspConfig::new(resp.url())));
     let (o, pass) = r.evaluate(&good, &root, now);

@@ -11,29 +11,10 @@ use mynacard::sign::{
 };
 mod openssl_pki;
 
-use openssl_pki::{ok, openssl, pki, Pki};
+use openssl_pki::{dgst_verify, ok, pki, Pki};
 
 fn cms_verify(pki: &Pki, sig: &str, content: &str, inform: &str) -> std::process::Output {
-    openssl(
-        pki.dir.path(),
-        &[
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            inform,
-            "-in",
-            sig,
-            "-content",
-            content,
-            "-CAfile",
-            "root.pem",
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ],
-    )
+    openssl_pki::cms_verify(pki.dir.path(), sig, inform, Some(content), "root.pem", &[])
 }
 
 #[test]
@@ -138,19 +119,12 @@ fn openssl_verifies_raw_signatures() {
         let sig = sign_raw(&content[..], hash, &mut pki.signer).unwrap();
         assert_eq!(sig.len(), 256);
         std::fs::write(pki.path("doc.sig"), &sig).unwrap();
-        let flag = format!("-{}", hash.name());
-        let out = openssl(
-            pki.dir.path(),
-            &["dgst", &flag, "-verify", "ee.pub", "-signature", "doc.sig", "doc.bin"],
-        );
+        let out = dgst_verify(pki.dir.path(), hash.name(), "ee.pub", "doc.sig", "doc.bin");
         assert!(out.status.success(), "{hash}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("Verified OK"));
     }
     std::fs::write(pki.path("doc.bin"), b"something else").unwrap();
-    let out = openssl(
-        pki.dir.path(),
-        &["dgst", "-sha512", "-verify", "ee.pub", "-signature", "doc.sig", "doc.bin"],
-    );
+    let out = dgst_verify(pki.dir.path(), "sha512", "ee.pub", "doc.sig", "doc.bin");
     assert!(!out.status.success());
 }
 

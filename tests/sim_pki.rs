@@ -1,9 +1,10 @@
 //! The virtual card's test PKI and card-image format, checked against the committed default
 //! image and against the real `openssl` binary.
 
+mod openssl_pki;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use der::{Decode, Encode};
@@ -12,6 +13,7 @@ use mynacard::sim::image::{
     jpki_card_image, write_default_image, write_image, Access, CardImage, ImageError,
 };
 use mynacard::sim::pki::{self, *};
+use openssl_pki::openssl_text;
 use rsa::pkcs1v15::VerifyingKey;
 use sha2::Sha256;
 use signature::Verifier;
@@ -60,17 +62,6 @@ fn files_under(root: &Path) -> BTreeSet<PathBuf> {
     let mut out = BTreeSet::new();
     walk(root, root, &mut out);
     out
-}
-
-fn openssl(args: &[&str], cwd: &Path) -> (bool, String) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the openssl binary is needed by these tests");
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
 }
 
 /// Rewrites `sim-image/default/` (run after changing the PKI or the image format):
@@ -296,12 +287,12 @@ fn openssl_accepts_both_certificates_and_responders() {
     for h in ["sign", "auth"] {
         let root = format!("{h}-root.pem");
         for leaf in [format!("{h}-cert.pem"), format!("{h}-ocsp.pem")] {
-            let (ok, out) = openssl(&["verify", "-CAfile", &root, &leaf], &dir);
+            let (ok, out) = openssl_text(&dir, &["verify", "-CAfile", &root, &leaf]);
             assert!(ok && out.contains(": OK"), "{leaf}: {out}");
         }
         // Across hierarchies: refused.
         let other = if h == "sign" { "auth-root.pem" } else { "sign-root.pem" };
-        let (ok, out) = openssl(&["verify", "-CAfile", other, &format!("{h}-cert.pem")], &dir);
+        let (ok, out) = openssl_text(&dir, &["verify", "-CAfile", other, &format!("{h}-cert.pem")]);
         assert!(!ok, "{out}");
     }
 }
@@ -314,12 +305,12 @@ fn openssl_verifies_every_crl_signature() {
             let crl = format!("{h}-crl-{c}.pem");
             let root = format!("{h}-root.pem");
             let (ok, out) =
-                openssl(&["crl", "-in", &crl, "-noout", "-verify", "-CAfile", &root], &dir);
+                openssl_text(&dir, &["crl", "-in", &crl, "-noout", "-verify", "-CAfile", &root]);
             assert!(ok && out.contains("verify OK"), "{crl}: {out}");
             let der = format!("{h}-crl-{c}.der");
-            let (ok, out) = openssl(
-                &["crl", "-inform", "DER", "-in", &der, "-noout", "-verify", "-CAfile", &root],
+            let (ok, out) = openssl_text(
                 &dir,
+                &["crl", "-inform", "DER", "-in", &der, "-noout", "-verify", "-CAfile", &root],
             );
             assert!(ok && out.contains("verify OK"), "{der}: {out}");
         }
@@ -331,7 +322,8 @@ fn openssl_applies_the_crls_by_distribution_point() {
     let dir = committed_dir().join("pki");
     for h in ["sign", "auth"] {
         let check = |crl: &str| {
-            openssl(
+            openssl_text(
+                &dir,
                 &[
                     "verify",
                     "-crl_check",
@@ -341,7 +333,6 @@ fn openssl_applies_the_crls_by_distribution_point() {
                     &format!("{h}-root.pem"),
                     &format!("{h}-cert.pem"),
                 ],
-                &dir,
             )
         };
         let (ok, out) = check("empty");
@@ -370,7 +361,8 @@ fn openssl_ocsp_index_files_parse() {
     // `openssl ocsp -index` loads it and answers a request built from the files.
     let tmp = tempfile::tempdir().unwrap();
     let req = tmp.path().join("req.der");
-    let (ok, out) = openssl(
+    let (ok, out) = openssl_text(
+        &dir,
         &[
             "ocsp",
             "-no_nonce",
@@ -381,12 +373,12 @@ fn openssl_ocsp_index_files_parse() {
             "-reqout",
             req.to_str().unwrap(),
         ],
-        &dir,
     );
     assert!(ok, "{out}");
     for (idx, status) in [("auth-index.txt", ": good"), ("auth-index-revoked.txt", ": revoked")] {
         let resp = tmp.path().join("resp.der");
-        let (ok, out) = openssl(
+        let (ok, out) = openssl_text(
+            &dir,
             &[
                 "ocsp",
                 "-index",
@@ -402,10 +394,10 @@ fn openssl_ocsp_index_files_parse() {
                 "-respout",
                 resp.to_str().unwrap(),
             ],
-            &dir,
         );
         assert!(ok, "{out}");
-        let (ok, out) = openssl(
+        let (ok, out) = openssl_text(
+            &dir,
             &[
                 "ocsp",
                 "-no_nonce",
@@ -418,7 +410,6 @@ fn openssl_ocsp_index_files_parse() {
                 "-CAfile",
                 "auth-root.pem",
             ],
-            &dir,
         );
         assert!(ok && out.contains("Response verify OK") && out.contains(status), "{idx}: {out}");
     }
@@ -746,7 +737,7 @@ fn issuing_api_makes_negative_cases_openssl_rejects() {
         let der = issuer.issue(&subject_key, spec).unwrap();
         let file = tmp.path().join(format!("{name}.pem"));
         std::fs::write(&file, to_pem("CERTIFICATE", &der).unwrap()).unwrap();
-        openssl(&["verify", "-CAfile", "root.pem", file.to_str().unwrap()], tmp.path())
+        openssl_text(tmp.path(), &["verify", "-CAfile", "root.pem", file.to_str().unwrap()])
     };
     let (ok, out) = check("good", &base(), &pki.auth.root);
     assert!(ok, "{out}");

@@ -161,24 +161,7 @@ impl Pki {
                 ],
             );
         }
-        ok(
-            &dir,
-            &[
-                "req",
-                "-new",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "ee.key",
-                "-out",
-                "ee.csr",
-                "-subj",
-                "/C=JP/CN=SIM0001",
-                "-config",
-                "root.cnf",
-            ],
-        );
+        openssl_pki::new_key_and_csr(&dir, "/C=JP/CN=SIM0001", &["-new", "-config", "root.cnf"]);
         Pki { _tmp: tmp, dir }
     }
 
@@ -757,25 +740,7 @@ fn revocation_outcomes_drive_the_verdict() {
 
 /// `openssl cms -verify` on the same files; true when it accepts.
 fn openssl_cms_verify(pki: &Pki, cms: &str, content: Option<&str>, cafile: &str) -> bool {
-    let mut args = vec![
-        "cms",
-        "-verify",
-        "-binary",
-        "-inform",
-        "DER",
-        "-in",
-        cms,
-        "-CAfile",
-        cafile,
-        "-out",
-        "/dev/null",
-        "-purpose",
-        "any",
-    ];
-    if let Some(c) = content {
-        args.extend_from_slice(&["-content", c]);
-    }
-    openssl(&pki.dir, &args).status.success()
+    openssl_pki::cms_verify(&pki.dir, cms, "DER", content, cafile, &[]).status.success()
 }
 
 fn cms_sign(pki: &Pki, signer: &str, out: &str, extra: &[&str]) {
@@ -862,28 +827,16 @@ fn cms_signatures_agree_with_openssl_cms_verify() {
     assert_eq!(r.verdict, Verdict::Valid, "{r}");
     assert_eq!(r.signature.as_ref().unwrap().signer_certificate_from, Some("given"));
     assert!(!openssl_cms_verify(&pki, "nocerts.p7s", Some("data.txt"), "root1.pem"));
-    ok(
+    let certfile = format!("{ee}.pem");
+    let out = openssl_pki::cms_verify(
         &pki.dir,
-        &[
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            "nocerts.p7s",
-            "-content",
-            "data.txt",
-            "-CAfile",
-            "root1.pem",
-            "-certfile",
-            &format!("{ee}.pem"),
-            "-out",
-            "/dev/null",
-            "-purpose",
-            "any",
-        ],
+        "nocerts.p7s",
+        "DER",
+        Some("data.txt"),
+        "root1.pem",
+        &["-certfile", &certfile],
     );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // signingCertificateV2 naming another certificate: same issuer, serial and key, but a
     // different certificate given with --cert.

@@ -1,8 +1,11 @@
-//! Helpers shared by the tests that need a running pcscd with vsmartcard's vpcd
-//! (`scripts/with-pcscd` provides one and sets `MYNACARD_PCSCD=1`): the skip check, the
-//! virtual card served by `mynacard sim serve` as a child process (killed by PID on drop),
-//! and the default card image the served card holds.
+//! Helpers shared by the tests that run the binary or need a running pcscd with vsmartcard's
+//! vpcd (`scripts/with-pcscd` provides one and sets `MYNACARD_PCSCD=1`): the default card
+//! image's published PINs and files, the skip check, the virtual card served by `mynacard sim
+//! serve` as a child process (killed by PID on drop), and in [`cli`] the `mynacard` command
+//! and what it leaves behind.
 #![allow(dead_code)] // each test binary uses a different part of this module
+
+pub mod cli;
 
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -18,6 +21,8 @@ pub const READER: &str = "Virtual PCD 00 00";
 pub const EMPTY_READER: &str = "Virtual PCD 00 01";
 /// Where vpcd listens for the first reader's card.
 pub const VPCD_ADDR: &str = "127.0.0.1:35963";
+/// Where vpcd listens for the second reader's card.
+pub const SECOND_VPCD_ADDR: &str = "127.0.0.1:35964";
 /// How long a served card may take to appear.
 pub const APPEAR_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -25,6 +30,10 @@ pub const APPEAR_TIMEOUT: Duration = Duration::from_secs(20);
 pub const AUTH_PIN: &str = "1234";
 /// Signature password of the default image.
 pub const SIGN_PIN: &str = "MYNACARD1";
+/// Text-application PIN of the default image.
+pub const TEXT_PIN: &str = "1234";
+/// The default image holder's My Number.
+pub const MY_NUMBER: &str = "123456789018";
 
 /// Whether a pcscd is there; prints a notice naming the test when not.
 pub fn pcscd_or_skip(test: &str) -> bool {
@@ -68,9 +77,11 @@ pub fn wait_reader(name: &str, timeout: Duration, cond: impl Fn(&ReaderStatus) -
     false
 }
 
-/// `mynacard sim serve` running as a child process.
+/// `mynacard sim serve` running as a child process; killed by PID when dropped, and then
+/// awaited until its card has left the reader.
 pub struct SimServer {
     child: Option<Child>,
+    reader: &'static str,
 }
 
 impl SimServer {
@@ -81,11 +92,21 @@ impl SimServer {
 
     /// Serve with extra `sim serve` arguments and wait for the card to appear.
     pub fn start_with(extra: &[&str]) -> SimServer {
+        SimServer::start_in(READER, VPCD_ADDR, extra)
+    }
+
+    /// A second card, served into "Virtual PCD 00 01".
+    pub fn start_second() -> SimServer {
+        SimServer::start_in(EMPTY_READER, SECOND_VPCD_ADDR, &[])
+    }
+
+    /// Serve into the vpcd slot at `vpcd` and wait for the card to appear in `reader`.
+    fn start_in(reader: &'static str, vpcd: &str, extra: &[&str]) -> SimServer {
         // A card from a previous test may still be seen for a moment: wait until it is gone.
-        wait_reader(READER, Duration::from_secs(10), |s| !s.card_present);
+        wait_reader(reader, Duration::from_secs(10), |s| !s.card_present);
         let verbosity = std::env::var("MYNACARD_SIM_VERBOSE").unwrap_or_default();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_mynacard"));
-        cmd.args(["sim", "serve", "--vpcd", VPCD_ADDR]).args(extra);
+        cmd.args(["sim", "serve", "--vpcd", vpcd]).args(extra);
         if verbosity.is_empty() {
             cmd.arg("-q");
         } else {
@@ -96,10 +117,10 @@ impl SimServer {
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", env!("CARGO_BIN_EXE_mynacard")));
-        let mut server = SimServer { child: Some(child) };
+        let mut server = SimServer { child: Some(child), reader };
         let deadline = Instant::now() + APPEAR_TIMEOUT;
         loop {
-            if reader_status(READER).is_some_and(|s| s.card_present && s.atr.is_some()) {
+            if reader_status(reader).is_some_and(|s| s.card_present && s.atr.is_some()) {
                 break;
             }
             if let Some(status) = server.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
@@ -107,7 +128,7 @@ impl SimServer {
             }
             if Instant::now() >= deadline {
                 panic!(
-                    "the virtual card did not appear in {READER:?} within {APPEAR_TIMEOUT:?} \
+                    "the virtual card did not appear in {reader:?} within {APPEAR_TIMEOUT:?} \
                      (readers: {:?})",
                     list_readers()
                 );
@@ -125,23 +146,7 @@ impl SimServer {
     /// Send SIGTERM to the server (by PID) and wait for it to exit.
     pub fn terminate(mut self) -> ExitStatus {
         let mut child = self.child.take().expect("server already stopped");
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("sim serve did not stop within 10 s of SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        terminate(&mut child, "sim serve")
     }
 
     /// Kill the server at once (the card vanishes as if pulled out).
@@ -158,22 +163,29 @@ impl Drop for SimServer {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+            wait_reader(self.reader, Duration::from_secs(10), |s| !s.card_present);
         }
     }
 }
 
-/// Run a program, returning (success, stdout, stderr) as text.
-pub fn run(program: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// Send SIGTERM to a child we started (by its PID) and wait up to 10 s for it to exit; past
+/// that it is killed and the test fails, naming `what`.
+pub fn terminate(child: &mut Child, what: &str) -> ExitStatus {
+    let status =
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("run kill");
+    assert!(status.success(), "kill -TERM failed");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not stop within 10 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Write `bytes` to `dir/name` and return the path as a string.

@@ -1,31 +1,28 @@
 //! Test PKI for the revocation tests, made with the `openssl` CLI: a JPKI-shaped root, one
 //! `openssl ca` database per municipality (DirName CRL distribution point, matching
-//! issuingDistributionPoint on its CRLs), delegated OCSP responders, and a real
-//! `openssl ocsp` responder on a loopback port, killed by PID.
+//! issuingDistributionPoint on its CRLs), delegated OCSP responders; and the HTTP servers the
+//! OCSP tests talk to, all on 127.0.0.1 only: `openssl ocsp` answering each request (in its
+//! responder file mode, behind a loopback listener of ours), and a replay server with a fixed
+//! answer. Uses `crate::openssl_pki`: a test binary declares `mod openssl_pki;` with it.
 #![allow(dead_code)]
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
 
 use der::{Decode, DecodePem};
 use x509_cert::Certificate;
 
+pub use crate::openssl_pki::ok as openssl;
+
 pub const ROOT_DN: &str =
     "/C=JP/O=JPKI-SIM/OU=JPKI for digital signature/OU=Japan Agency for Local Authority Information Systems";
-
-/// Runs openssl, panicking with its stderr on failure.
-pub fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// `openssl verify -crl_check`: (success, combined output).
 pub fn openssl_verify(
@@ -274,152 +271,192 @@ fullname = dirName:crldp_dn
     }
 }
 
-/// A free loopback port (bound then released).
+/// A loopback port nothing listens on (bound, then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    loopback().local_addr().unwrap().port()
 }
 
-/// True when some socket is in LISTEN state on `port` (read from /proc/net/tcp{,6}; a probe
-/// connection would wedge `openssl ocsp`, which spins on a connection closed without a request).
-pub fn listening(port: u16) -> bool {
-    let needle = format!(":{port:04X} ");
-    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|f| {
-        std::fs::read_to_string(f).unwrap_or_default().lines().any(|l| {
-            let cols: Vec<&str> = l.split_whitespace().collect();
-            cols.len() > 3 && format!("{} ", cols[1]).ends_with(&needle) && cols[3] == "0A"
-        })
+/// A listener on 127.0.0.1 and a port of the system's choosing.
+pub fn loopback() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0")
+}
+
+/// An HTTP server on 127.0.0.1 that answers every POST with what its handler makes of the
+/// body; received bodies go to `requests`. One connection at a time, each read with a 10 s
+/// timeout; on drop the accept loop is woken, stops and its thread is joined.
+pub struct HttpServer {
+    pub port: u16,
+    pub requests: Receiver<Vec<u8>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HttpServer {
+    /// Serves on `listener`; `answer(n, body)` gives the status and body for request `n`.
+    pub fn serve(
+        listener: TcpListener,
+        mut answer: impl FnMut(usize, &[u8]) -> (u16, Vec<u8>) + Send + 'static,
+    ) -> HttpServer {
+        let port = listener.local_addr().unwrap().port();
+        let (tx, requests) = channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for (n, conn) in listener.incoming().enumerate() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = conn else { continue };
+                let Ok(body) = read_request(&mut stream) else { continue };
+                let (status, reply) = answer(n, &body);
+                let _ = tx.send(body);
+                let _ = write_response(&mut stream, status, &reply);
+            }
+        });
+        HttpServer { port, requests, stop, thread: Some(thread) }
+    }
+
+    /// Answers every request with `status` and `body` (a captured OCSP response, or junk).
+    pub fn replay(status: u16, body: Vec<u8>) -> HttpServer {
+        HttpServer::serve(loopback(), move |_, _| (status, body.clone()))
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept call.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one HTTP request; its body (as long as Content-Length says, none without it).
+fn read_request(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let header_end = loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::Error::other("connection closed in the headers"));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < header_end + len {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(buf.get(header_end..(header_end + len).min(buf.len())).unwrap_or(&[]).to_vec())
+}
+
+fn write_response(stream: &mut TcpStream, status: u16, body: &[u8]) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        _ => "Status",
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    stream.write_all(body)?;
+    stream.flush()
+}
+
+/// What `openssl ocsp` answers from: its index, the responder certificate and key, the CA
+/// of the certificates asked about, and `-nmin` (nextUpdate, minutes ahead) when given.
+pub struct OcspIndex {
+    pub index: PathBuf,
+    pub rsigner: PathBuf,
+    pub rkey: PathBuf,
+    pub ca: PathBuf,
+    pub nmin: Option<u32>,
+}
+
+/// An OCSP responder on 127.0.0.1: each request is answered by `openssl ocsp` in its responder
+/// file mode (`-reqin`/`-respout`), so OpenSSL builds and signs every answer. (OpenSSL 3.0's
+/// `openssl ocsp -port` takes only a port number and listens on every interface.)
+pub fn ocsp_responder(listener: TcpListener, from: OcspIndex) -> HttpServer {
+    let work = tempfile::tempdir().unwrap();
+    HttpServer::serve(listener, move |n, body| {
+        let req = work.path().join(format!("req{n}.der"));
+        let resp = work.path().join(format!("resp{n}.der"));
+        if std::fs::write(&req, body).is_err() {
+            return (500, Vec::new());
+        }
+        let mut cmd = Command::new("openssl");
+        cmd.arg("ocsp")
+            .arg("-index")
+            .arg(&from.index)
+            .arg("-rsigner")
+            .arg(&from.rsigner)
+            .arg("-rkey")
+            .arg(&from.rkey)
+            .arg("-CA")
+            .arg(&from.ca)
+            .arg("-reqin")
+            .arg(&req)
+            .arg("-respout")
+            .arg(&resp);
+        if let Some(m) = from.nmin {
+            cmd.arg("-nmin").arg(m.to_string());
+        }
+        let ok =
+            cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        match std::fs::read(&resp) {
+            Ok(der) if ok => (200, der),
+            _ => (500, Vec::new()),
+        }
     })
 }
 
-/// Polls until something listens on the port (up to ~10 s).
-pub fn wait_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if listening(port) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("nothing listens on 127.0.0.1:{port} after 10 s");
+/// The responder of a municipality's CA database, signing with `rsigner`/`rkey` for CA `ca`,
+/// nextUpdate 5 minutes ahead; on `listener`.
+pub fn city_responder_on(
+    listener: TcpListener,
+    city: &City,
+    rsigner: &Path,
+    rkey: &Path,
+    ca: &Path,
+) -> HttpServer {
+    let from = OcspIndex {
+        index: city.index.clone(),
+        rsigner: rsigner.to_path_buf(),
+        rkey: rkey.to_path_buf(),
+        ca: ca.to_path_buf(),
+        nmin: Some(5),
+    };
+    ocsp_responder(listener, from)
 }
 
-/// A running `openssl ocsp` responder, killed by PID on drop.
-pub struct Responder {
-    pub child: Child,
-    pub port: u16,
-}
-
-impl Responder {
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
-    }
-
-    /// Starts `openssl ocsp -index … -port PORT -rsigner … -rkey … -CA root.pem -nmin 5`.
-    pub fn start(
-        pki: &Pki,
-        city: &City,
-        rsigner: &Path,
-        rkey: &Path,
-        ca: &Path,
-        port: u16,
-    ) -> Responder {
-        let child = Command::new("openssl")
-            .current_dir(pki.path())
-            .args(["ocsp", "-index"])
-            .arg(&city.index)
-            // OpenSSL 3.0 takes only a port number here (it binds the wildcard address);
-            // every client in the tests connects to 127.0.0.1 only.
-            .arg("-port")
-            .arg(port.to_string())
-            .arg("-rsigner")
-            .arg(rsigner)
-            .arg("-rkey")
-            .arg(rkey)
-            .arg("-CA")
-            .arg(ca)
-            .args(["-nmin", "5"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start openssl ocsp");
-        let r = Responder { child, port };
-        wait_port(port);
-        r
-    }
-}
-
-impl Drop for Responder {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A tiny HTTP server on 127.0.0.1 answering every POST with a fixed status and body (a
-/// captured OCSP response replayed, or junk). Received request bodies go to `requests`.
-pub struct Replay {
-    pub port: u16,
-    pub requests: std::sync::mpsc::Receiver<Vec<u8>>,
-}
-
-impl Replay {
-    pub fn start(status: u16, body: Vec<u8>) -> Replay {
-        use std::io::{Read, Write};
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut s) = stream else { return };
-                s.set_read_timeout(Some(Duration::from_secs(5))).ok();
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                let (head_end, len) = loop {
-                    let Ok(n) = s.read(&mut chunk) else {
-                        break (0, 0);
-                    };
-                    if n == 0 {
-                        break (0, 0);
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&buf[..p]).to_ascii_lowercase();
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                l.strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        break (p + 4, len);
-                    }
-                };
-                while buf.len() < head_end + len {
-                    match s.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let _ = tx.send(buf.get(head_end..).unwrap_or(&[]).to_vec());
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/ocsp-response\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = s.write_all(head.as_bytes());
-                let _ = s.write_all(&body);
-            }
-        });
-        Replay { port, requests: rx }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
-    }
+/// [`city_responder_on`] a fresh loopback port.
+pub fn city_responder(city: &City, rsigner: &Path, rkey: &Path, ca: &Path) -> HttpServer {
+    city_responder_on(loopback(), city, rsigner, rkey, ca)
 }
 
 /// POSTs a request to a responder and returns the raw response body.
 pub fn post(url: &str, req: &[u8]) -> Vec<u8> {
-    use std::io::Read;
     let resp =
         ureq::post(url).set("Content-Type", "application/ocsp-request").send_bytes(req).unwrap();
     let mut body = Vec::new();
