@@ -10,34 +10,21 @@ mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use common::cli::{json_of, pcsc, s as path_str, sim, workdir};
 use predicates::prelude::*;
 
-/// `mynacard --reader sim ARGS…`, with no PIN-pad setting from the environment.
-fn mc(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("mynacard").expect("the mynacard binary");
-    cmd.env_remove("MYNACARD_READER").env_remove("MYNACARD_PINPAD");
-    cmd.args(["--reader", "sim"]).args(args);
-    cmd
-}
-
+/// The trace's text; empty when it was never created (the card was never opened).
 fn trace_of(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-fn doc(dir: &Path) -> String {
-    let doc = dir.join("doc.txt");
-    std::fs::write(&doc, b"PIN pad test\n").expect("write doc");
-    doc.to_str().expect("UTF-8 path").to_string()
-}
-
 #[test]
 fn on_without_a_pad_is_a_usage_error_and_sends_no_verify() {
-    let dir = tempfile::tempdir().unwrap();
-    let doc = doc(dir.path());
+    let (dir, doc) = workdir();
+    let doc = path_str(&doc).to_string();
     let trace = dir.path().join("t.trace");
     let out = dir.path().join("doc.p7s");
-    mc(&["--trace", trace.to_str().unwrap(), "sign", &doc, "--key", "auth", "--pinpad", "on"])
+    sim(&["--trace", trace.to_str().unwrap(), "sign", &doc, "--key", "auth", "--pinpad", "on"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("this reader has no PIN pad"));
@@ -50,16 +37,10 @@ fn on_without_a_pad_is_a_usage_error_and_sends_no_verify() {
 
 #[test]
 fn on_from_the_environment_and_in_json() {
-    let dir = tempfile::tempdir().unwrap();
-    let doc = doc(dir.path());
-    let out = mc(&["--json", "sign", &doc, "--key", "auth"])
-        .env("MYNACARD_PINPAD", "on")
-        .assert()
-        .code(2)
-        .get_output()
-        .stdout
-        .clone();
-    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let (_dir, doc) = workdir();
+    let doc = path_str(&doc).to_string();
+    let v =
+        json_of(sim(&["--json", "sign", &doc, "--key", "auth"]).env("MYNACARD_PINPAD", "on"), 2);
     assert_eq!(v["error"]["kind"], "usage");
     assert_eq!(v["error"]["code"], 2);
     assert!(v["error"]["message"].as_str().unwrap().contains("no PIN pad"), "{v}");
@@ -67,8 +48,8 @@ fn on_from_the_environment_and_in_json() {
 
 #[test]
 fn on_for_the_signature_password_fails_before_anything_is_read_or_opened() {
-    let dir = tempfile::tempdir().unwrap();
-    let doc = doc(dir.path());
+    let (dir, doc) = workdir();
+    let doc = path_str(&doc).to_string();
     let trace = dir.path().join("t.trace");
     for args in [
         vec!["sign", doc.as_str(), "--key", "sign", "--pinpad", "on"],
@@ -76,7 +57,7 @@ fn on_for_the_signature_password_fails_before_anything_is_read_or_opened() {
     ] {
         let mut full = vec!["--trace", trace.to_str().unwrap()];
         full.extend(args);
-        mc(&full).write_stdin("MYNACARD1\n").assert().code(2).stderr(predicate::str::contains(
+        sim(&full).write_stdin("MYNACARD1\n").assert().code(2).stderr(predicate::str::contains(
             "the signature password contains letters, which a PIN pad cannot enter",
         ));
         // The card was never opened: no trace at all.
@@ -86,14 +67,14 @@ fn on_for_the_signature_password_fails_before_anything_is_read_or_opened() {
 
 #[test]
 fn on_with_a_pin_source_is_a_contradiction() {
-    let dir = tempfile::tempdir().unwrap();
-    let doc = doc(dir.path());
-    mc(&["sign", &doc, "--key", "auth", "--pinpad", "on", "--pin-stdin"])
+    let (_dir, doc) = workdir();
+    let doc = path_str(&doc).to_string();
+    sim(&["sign", &doc, "--key", "auth", "--pinpad", "on", "--pin-stdin"])
         .write_stdin("1234\n")
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--pinpad on takes the PIN on the reader's pad"));
-    mc(&["pin", "change", "auth", "--pinpad", "on"])
+    sim(&["pin", "change", "auth", "--pinpad", "on"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("PIN changes are entered on the computer"));
@@ -105,7 +86,7 @@ fn auto_asks_the_reader_then_falls_back_to_the_host() {
     // usage error, after the reader was asked and before any VERIFY.
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.trace");
-    mc(&["--trace", trace.to_str().unwrap(), "text", "read"])
+    sim(&["--trace", path_str(&trace), "text", "read"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no terminal to ask for the text-application PIN"));
@@ -116,12 +97,12 @@ fn auto_asks_the_reader_then_falls_back_to_the_host() {
 
 #[test]
 fn a_pin_source_means_the_host_without_asking_the_reader() {
-    let dir = tempfile::tempdir().unwrap();
-    let doc = doc(dir.path());
+    let (dir, doc) = workdir();
+    let doc = path_str(&doc).to_string();
     for mode in ["auto", "off"] {
         let trace = dir.path().join(format!("{mode}.trace"));
         let out = dir.path().join(format!("{mode}.sig"));
-        mc(&[
+        sim(&[
             "--trace",
             trace.to_str().unwrap(),
             "sign",
@@ -145,7 +126,7 @@ fn a_pin_source_means_the_host_without_asking_the_reader() {
         assert!(t.contains("> 00 20 00 80 04 **"), "{t}");
     }
     // A wrong mode name is a clap usage error.
-    mc(&["sign", &doc, "--pinpad", "maybe"]).assert().code(2);
+    sim(&["sign", &doc, "--pinpad", "maybe"]).assert().code(2);
 }
 
 #[test]
@@ -154,15 +135,9 @@ fn through_pcscd_the_feature_request_is_a_real_scardcontrol() {
         return;
     }
     let server = common::SimServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let doc = doc(dir.path());
+    let (dir, doc) = workdir();
+    let doc = path_str(&doc).to_string();
     let trace = dir.path().join("t.trace");
-    let pcsc = |args: &[&str]| {
-        let mut cmd = Command::cargo_bin("mynacard").expect("the mynacard binary");
-        cmd.env_remove("MYNACARD_READER").env_remove("MYNACARD_PINPAD");
-        cmd.args(["--reader", common::READER, "--wait", "5"]).args(args);
-        cmd
-    };
     pcsc(&["--trace", trace.to_str().unwrap(), "sign", &doc, "--key", "auth", "--pinpad", "on"])
         .assert()
         .code(2)

@@ -1,5 +1,5 @@
 //! Running the `mynacard` binary as a user would and reading what it left behind: the command
-//! (never taking a reader, PIN or password from the caller's environment), the files of the
+//! (never taking a reader, PIN, password or PIN-pad mode from the caller's environment), the files of the
 //! default virtual-card image, JSON on stdout, traces (what reached the card) and secrets
 //! that must not show anywhere.
 
@@ -10,12 +10,14 @@ use assert_cmd::Command;
 
 use super::READER;
 
-/// `mynacard` with no reader, PIN or signature password taken from the environment.
+/// `mynacard` with no reader, PIN, signature password or PIN-pad mode taken from the
+/// environment.
 pub fn mynacard() -> Command {
     let mut cmd = Command::cargo_bin("mynacard").expect("the mynacard binary");
     cmd.env_remove("MYNACARD_READER")
         .env_remove("MYNACARD_PIN")
-        .env_remove("MYNACARD_SIGN_PASSWORD");
+        .env_remove("MYNACARD_SIGN_PASSWORD")
+        .env_remove("MYNACARD_PINPAD");
     cmd
 }
 
