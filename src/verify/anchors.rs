@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use der::Decode;
 use serde::Serialize;
@@ -13,6 +14,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
 use x509_cert::Certificate;
 
+use super::pkcs1::RsaKey;
 use super::result::Failure;
 use super::Hierarchy;
 
@@ -124,7 +126,8 @@ const TEST: [Pinned; 4] = [
     },
 ];
 
-/// A trusted root certificate with what issuer selection needs.
+/// A trusted root certificate with what issuer selection and reports need, worked out once
+/// when the anchor is loaded: fingerprint, key identifier, subject text and public key.
 #[derive(Clone)]
 pub struct TrustAnchor {
     der: Vec<u8>,
@@ -133,6 +136,8 @@ pub struct TrustAnchor {
     key_id: Vec<u8>,
     source: AnchorSource,
     label: String,
+    subject: String,
+    key: Result<RsaKey, String>,
 }
 
 impl fmt::Debug for TrustAnchor {
@@ -169,6 +174,8 @@ impl TrustAnchor {
         Ok(TrustAnchor {
             sha256: sha2::Sha256::digest(der).into(),
             der: der.to_vec(),
+            subject: super::names::name_text(&cert.tbs_certificate.subject),
+            key: RsaKey::from_spki(&cert.tbs_certificate.subject_public_key_info),
             cert,
             key_id,
             source,
@@ -234,7 +241,47 @@ impl TrustAnchor {
     pub fn label(&self) -> &str {
         &self.label
     }
+    /// Its subject name as text (RFC 4514, as `Name`'s `Display` writes it).
+    pub fn subject_text(&self) -> &str {
+        &self.subject
+    }
+    /// Its RSA public key, or why it is unusable.
+    pub(crate) fn key(&self) -> Result<&RsaKey, &str> {
+        self.key.as_ref().map_err(String::as_str)
+    }
 }
+
+/// The same error again (a pinned set's load error is kept and returned on every use).
+fn repeat(e: &AnchorError) -> AnchorError {
+    match e {
+        AnchorError::Io { file, source } => AnchorError::Io {
+            file: file.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        AnchorError::NotACertificate { file, why } => {
+            AnchorError::NotACertificate { file: file.clone(), why: why.clone() }
+        }
+        AnchorError::PinMismatch { name, expected, found } => AnchorError::PinMismatch {
+            name: name.clone(),
+            expected: expected.clone(),
+            found: found.clone(),
+        },
+    }
+}
+
+/// The embedded roots of one list, checked against their pins and parsed on first use.
+fn pinned_set(
+    cell: &'static OnceLock<Result<Vec<TrustAnchor>, AnchorError>>,
+    list: &'static [Pinned],
+    source: AnchorSource,
+) -> Result<&'static [TrustAnchor], AnchorError> {
+    cell.get_or_init(|| list.iter().map(|p| load_pinned(p, source)).collect())
+        .as_deref()
+        .map_err(repeat)
+}
+
+static PRODUCTION_ANCHORS: OnceLock<Result<Vec<TrustAnchor>, AnchorError>> = OnceLock::new();
+static TEST_ANCHORS: OnceLock<Result<Vec<TrustAnchor>, AnchorError>> = OnceLock::new();
 
 fn load_pinned(p: &Pinned, source: AnchorSource) -> Result<TrustAnchor, AnchorError> {
     check_pin(p.name, p.der, p.sha256)?;
@@ -276,38 +323,35 @@ impl MatchBy {
     }
 }
 
-/// The set of anchors in force for one verification.
+/// The set of anchors in force for one verification. The embedded roots are checked against
+/// their pins and parsed once per process; the store borrows them and the extra anchors.
 #[derive(Clone, Debug)]
-pub struct TrustStore {
-    anchors: Vec<TrustAnchor>,
+pub struct TrustStore<'a> {
+    anchors: Vec<&'a TrustAnchor>,
 }
 
-impl TrustStore {
+impl<'a> TrustStore<'a> {
     /// Pinned roots of `hierarchy` (test roots only with [`Hierarchy::Test`]) plus `extra`.
     /// A pinned root that does not hash to its fingerprint is an error.
-    pub fn new(hierarchy: Hierarchy, extra: &[TrustAnchor]) -> Result<Self, AnchorError> {
-        let mut anchors = PRODUCTION
-            .iter()
-            .map(|p| load_pinned(p, AnchorSource::Production))
-            .collect::<Result<Vec<_>, _>>()?;
-        if hierarchy == Hierarchy::Test {
-            for p in &TEST {
-                anchors.push(load_pinned(p, AnchorSource::Test)?);
-            }
-        }
-        anchors.extend(extra.iter().cloned());
+    pub fn new(hierarchy: Hierarchy, extra: &'a [TrustAnchor]) -> Result<Self, AnchorError> {
+        let production = pinned_set(&PRODUCTION_ANCHORS, &PRODUCTION, AnchorSource::Production)?;
+        let test = match hierarchy {
+            Hierarchy::Test => pinned_set(&TEST_ANCHORS, &TEST, AnchorSource::Test)?,
+            Hierarchy::Production => &[],
+        };
+        let anchors = production.iter().chain(test).chain(extra).collect();
         Ok(TrustStore { anchors })
     }
 
     /// The anchors, embedded first.
-    pub fn anchors(&self) -> &[TrustAnchor] {
+    pub fn anchors(&self) -> &[&'a TrustAnchor] {
         &self.anchors
     }
 
     /// Candidate issuers of `ee`, best first: by authorityKeyIdentifier keyId, tie broken by
     /// authorityCertIssuer + authorityCertSerialNumber. Without a keyId, anchors whose subject
     /// equals the issuer name are returned, to be told apart by signature only.
-    pub fn candidates(&self, ee: &Certificate) -> Result<(Vec<&TrustAnchor>, MatchBy), Failure> {
+    pub fn candidates(&self, ee: &Certificate) -> Result<(Vec<&'a TrustAnchor>, MatchBy), Failure> {
         let aki = ee
             .tbs_certificate
             .get::<AuthorityKeyIdentifier>()
@@ -320,15 +364,19 @@ impl TrustStore {
         let untrusted =
             |key_id: String| Failure::UntrustedIssuer { issuer: issuer.to_string(), key_id };
         let Some(key_id) = aki.as_ref().and_then(|a| a.key_identifier.as_ref()) else {
-            let by_name: Vec<&TrustAnchor> =
-                self.anchors.iter().filter(|a| &a.cert.tbs_certificate.subject == issuer).collect();
+            let by_name: Vec<&TrustAnchor> = self
+                .anchors
+                .iter()
+                .copied()
+                .filter(|a| &a.cert.tbs_certificate.subject == issuer)
+                .collect();
             if by_name.is_empty() {
                 return Err(untrusted("none".into()));
             }
             return Ok((by_name, MatchBy::NameAndSignature));
         };
         let by_key: Vec<&TrustAnchor> =
-            self.anchors.iter().filter(|a| a.key_id == key_id.as_bytes()).collect();
+            self.anchors.iter().copied().filter(|a| a.key_id == key_id.as_bytes()).collect();
         if by_key.is_empty() {
             return Err(untrusted(hex::encode(key_id.as_bytes())));
         }
