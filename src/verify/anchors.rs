@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use der::Decode;
 use serde::Serialize;
@@ -127,9 +127,12 @@ const TEST: [Pinned; 4] = [
 ];
 
 /// A trusted root certificate with what issuer selection and reports need, worked out once
-/// when the anchor is loaded: fingerprint, key identifier, subject text and public key.
+/// when the anchor is loaded: fingerprint, key identifier, subject text and public key. Clones
+/// share one copy.
 #[derive(Clone)]
-pub struct TrustAnchor {
+pub struct TrustAnchor(Arc<Anchor>);
+
+struct Anchor {
     der: Vec<u8>,
     cert: Certificate,
     sha256: [u8; 32],
@@ -143,9 +146,9 @@ pub struct TrustAnchor {
 impl fmt::Debug for TrustAnchor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TrustAnchor")
-            .field("label", &self.label)
-            .field("source", &self.source)
-            .field("sha256", &hex::encode(self.sha256))
+            .field("label", &self.0.label)
+            .field("source", &self.0.source)
+            .field("sha256", &hex::encode(self.0.sha256))
             .finish()
     }
 }
@@ -171,7 +174,7 @@ impl TrustAnchor {
             )
             .to_vec(),
         };
-        Ok(TrustAnchor {
+        Ok(TrustAnchor(Arc::new(Anchor {
             sha256: sha2::Sha256::digest(der).into(),
             der: der.to_vec(),
             subject: super::names::name_text(&cert.tbs_certificate.subject),
@@ -180,7 +183,7 @@ impl TrustAnchor {
             key_id,
             source,
             label: label.to_string(),
-        })
+        })))
     }
 
     /// An anchor from PEM text or DER bytes.
@@ -219,35 +222,35 @@ impl TrustAnchor {
 
     /// The decoded certificate.
     pub fn certificate(&self) -> &Certificate {
-        &self.cert
+        &self.0.cert
     }
     /// Its DER.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.0.der
     }
     /// SHA-256 of its DER.
     pub fn sha256(&self) -> [u8; 32] {
-        self.sha256
+        self.0.sha256
     }
     /// Its key identifier (SKI, or SHA-1 of the public key when it has none).
     pub fn key_id(&self) -> &[u8] {
-        &self.key_id
+        &self.0.key_id
     }
     /// Where it came from.
     pub fn source(&self) -> AnchorSource {
-        self.source
+        self.0.source
     }
     /// File name or label.
     pub fn label(&self) -> &str {
-        &self.label
+        &self.0.label
     }
     /// Its subject name as text (RFC 4514, as `Name`'s `Display` writes it).
     pub fn subject_text(&self) -> &str {
-        &self.subject
+        &self.0.subject
     }
     /// Its RSA public key, or why it is unusable.
     pub(crate) fn key(&self) -> Result<&RsaKey, &str> {
-        self.key.as_ref().map_err(String::as_str)
+        self.0.key.as_ref().map_err(String::as_str)
     }
 }
 
@@ -324,34 +327,34 @@ impl MatchBy {
 }
 
 /// The set of anchors in force for one verification. The embedded roots are checked against
-/// their pins and parsed once per process; the store borrows them and the extra anchors.
+/// their pins and parsed once per process; the store shares them and the extra anchors.
 #[derive(Clone, Debug)]
-pub struct TrustStore<'a> {
-    anchors: Vec<&'a TrustAnchor>,
+pub struct TrustStore {
+    anchors: Vec<TrustAnchor>,
 }
 
-impl<'a> TrustStore<'a> {
+impl TrustStore {
     /// Pinned roots of `hierarchy` (test roots only with [`Hierarchy::Test`]) plus `extra`.
     /// A pinned root that does not hash to its fingerprint is an error.
-    pub fn new(hierarchy: Hierarchy, extra: &'a [TrustAnchor]) -> Result<Self, AnchorError> {
+    pub fn new(hierarchy: Hierarchy, extra: &[TrustAnchor]) -> Result<Self, AnchorError> {
         let production = pinned_set(&PRODUCTION_ANCHORS, &PRODUCTION, AnchorSource::Production)?;
         let test = match hierarchy {
             Hierarchy::Test => pinned_set(&TEST_ANCHORS, &TEST, AnchorSource::Test)?,
             Hierarchy::Production => &[],
         };
-        let anchors = production.iter().chain(test).chain(extra).collect();
+        let anchors = production.iter().chain(test).chain(extra).cloned().collect();
         Ok(TrustStore { anchors })
     }
 
     /// The anchors, embedded first.
-    pub fn anchors(&self) -> &[&'a TrustAnchor] {
+    pub fn anchors(&self) -> &[TrustAnchor] {
         &self.anchors
     }
 
     /// Candidate issuers of `ee`, best first: by authorityKeyIdentifier keyId, tie broken by
     /// authorityCertIssuer + authorityCertSerialNumber. Without a keyId, anchors whose subject
     /// equals the issuer name are returned, to be told apart by signature only.
-    pub fn candidates(&self, ee: &Certificate) -> Result<(Vec<&'a TrustAnchor>, MatchBy), Failure> {
+    pub fn candidates(&self, ee: &Certificate) -> Result<(Vec<&TrustAnchor>, MatchBy), Failure> {
         let aki = ee
             .tbs_certificate
             .get::<AuthorityKeyIdentifier>()
@@ -367,8 +370,7 @@ impl<'a> TrustStore<'a> {
             let by_name: Vec<&TrustAnchor> = self
                 .anchors
                 .iter()
-                .copied()
-                .filter(|a| &a.cert.tbs_certificate.subject == issuer)
+                .filter(|a| &a.0.cert.tbs_certificate.subject == issuer)
                 .collect();
             if by_name.is_empty() {
                 return Err(untrusted("none".into()));
@@ -376,7 +378,7 @@ impl<'a> TrustStore<'a> {
             return Ok((by_name, MatchBy::NameAndSignature));
         };
         let by_key: Vec<&TrustAnchor> =
-            self.anchors.iter().copied().filter(|a| a.key_id == key_id.as_bytes()).collect();
+            self.anchors.iter().filter(|a| a.0.key_id == key_id.as_bytes()).collect();
         if by_key.is_empty() {
             return Err(untrusted(hex::encode(key_id.as_bytes())));
         }
@@ -389,10 +391,10 @@ impl<'a> TrustStore<'a> {
                         .iter()
                         .copied()
                         .filter(|a| {
-                            &a.cert.tbs_certificate.serial_number == serial
+                            &a.0.cert.tbs_certificate.serial_number == serial
                                 && names.iter().any(|n| match n {
                                     GeneralName::DirectoryName(dn) => {
-                                        dn == &a.cert.tbs_certificate.subject
+                                        dn == &a.0.cert.tbs_certificate.subject
                                     }
                                     _ => false,
                                 })

@@ -114,7 +114,7 @@ fn certificate_hash(p: &ParsedCert<'_>, report: &mut VerifyReport) -> Option<Has
 /// Chooses the anchor and checks the certificate signature over the original TBS bytes.
 fn find_issuer<'s>(
     p: &ParsedCert<'_>,
-    store: &TrustStore<'s>,
+    store: &'s TrustStore,
     hash: Option<HashAlg>,
     report: &mut VerifyReport,
 ) -> Option<&'s TrustAnchor> {
