@@ -1,6 +1,6 @@
 //! Criterion benchmark: full verification of a CMS signature and of a raw signature made on the
 //! in-process virtual card (path to the virtual card's root, JPKI profile, signature, CRL
-//! lookup), next to the `rsa` crate's bare PKCS#1 v1.5 verify. The fixture is shared with
+//! lookup), next to the bare PKCS#1 v1.5 verify of AWS-LC (the backend) and of the `rsa` crate. The fixture is shared with
 //! `examples/verify_loop.rs`, which `scripts/bench` runs for the ops/s table.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -23,6 +23,10 @@ fn bench(c: &mut Criterion) {
     });
     let mut rsa = verify_loop::rsa_only(&f).expect("key");
     c.bench_function("rsa crate PKCS#1 v1.5 verify alone", |b| b.iter(|| rsa().expect("rsa")));
+    let mut lc = verify_loop::lc_only(&f).expect("key");
+    c.bench_function("AWS-LC PKCS#1 v1.5 verify alone (the backend)", |b| {
+        b.iter(|| lc().expect("aws-lc"))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -4,7 +4,9 @@
 //! PKCS#1 v1.5 signature, then loops: `verify_cms` (CMS parse, signer signature, path to the
 //! virtual card's signature root, JPKI profile, revocation from the municipality's CRL, loaded
 //! once into a `CrlStore`) and `verify_raw` (same checks on a raw signature). Every verdict
-//! must be valid. Prints `cms_per_s <n>` and `raw_per_s <n>`.
+//! must be valid. For scale, the `rsa` crate alone and AWS-LC (the verification backend)
+//! alone on the same signature. Prints `<what>_per_cpu_s <n>` and `<what>_per_wall_s <n>` for
+//! `cms`, `raw`, `rsa` and `lc`.
 //!
 //! Usage: verify_loop [SECONDS per measurement, default 3]
 
@@ -129,6 +131,21 @@ pub fn rsa_only(f: &Fixture) -> Result<impl FnMut() -> Result<(), Error> + '_, E
     Ok(move || Ok(key.verify(Pkcs1v15Sign::new::<Sha256>(), &hash, &f.raw)?))
 }
 
+/// AWS-LC alone (the verification backend): one PKCS#1 v1.5 SHA-256 verification of the raw
+/// signature with a key parsed once.
+pub fn lc_only(f: &Fixture) -> Result<impl FnMut() -> Result<(), Error> + '_, Error> {
+    use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+    use der::Decode;
+    let cert = x509_cert::Certificate::from_der(&f.cert)?;
+    let pkcs1 = cert.tbs_certificate.subject_public_key_info.subject_public_key.raw_bytes();
+    let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pkcs1)
+        .map_err(|e| format!("AWS-LC rejects the key: {e}"))?;
+    Ok(move || {
+        key.verify_sig(DOCUMENT, &f.raw).map_err(|_| "AWS-LC: bad signature".to_string())?;
+        Ok(())
+    })
+}
+
 #[allow(dead_code)] // `benches/verify.rs` includes this file for the fixture only
 fn main() -> Result<(), Error> {
     let secs: f64 = std::env::args().nth(1).map(|s| s.parse()).transpose()?.unwrap_or(3.0);
@@ -145,7 +162,8 @@ fn main() -> Result<(), Error> {
     let cms = rate(span, || valid(f.verify_cms(&opts)?))?;
     let raw = rate(span, || valid(f.verify_raw(&opts)?))?;
     let rsa = rate(span, rsa_only(&f)?)?;
-    for (name, (wall, cpu)) in [("cms", cms), ("raw", raw), ("rsa", rsa)] {
+    let lc = rate(span, lc_only(&f)?)?;
+    for (name, (wall, cpu)) in [("cms", cms), ("raw", raw), ("rsa", rsa), ("lc", lc)] {
         println!("{name}_per_cpu_s {cpu:.0}");
         println!("{name}_per_wall_s {wall:.0}");
     }

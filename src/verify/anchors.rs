@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use der::Decode;
 use serde::Serialize;
@@ -13,6 +14,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
 use x509_cert::Certificate;
 
+use super::pkcs1::RsaKey;
 use super::result::Failure;
 use super::Hierarchy;
 
@@ -124,23 +126,29 @@ const TEST: [Pinned; 4] = [
     },
 ];
 
-/// A trusted root certificate with what issuer selection needs.
+/// A trusted root certificate with what issuer selection and reports need, worked out once
+/// when the anchor is loaded: fingerprint, key identifier, subject text and public key. Clones
+/// share one copy.
 #[derive(Clone)]
-pub struct TrustAnchor {
+pub struct TrustAnchor(Arc<Anchor>);
+
+struct Anchor {
     der: Vec<u8>,
     cert: Certificate,
     sha256: [u8; 32],
     key_id: Vec<u8>,
     source: AnchorSource,
     label: String,
+    subject: String,
+    key: Result<RsaKey, String>,
 }
 
 impl fmt::Debug for TrustAnchor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TrustAnchor")
-            .field("label", &self.label)
-            .field("source", &self.source)
-            .field("sha256", &hex::encode(self.sha256))
+            .field("label", &self.0.label)
+            .field("source", &self.0.source)
+            .field("sha256", &hex::encode(self.0.sha256))
             .finish()
     }
 }
@@ -166,14 +174,16 @@ impl TrustAnchor {
             )
             .to_vec(),
         };
-        Ok(TrustAnchor {
+        Ok(TrustAnchor(Arc::new(Anchor {
             sha256: sha2::Sha256::digest(der).into(),
             der: der.to_vec(),
+            subject: super::names::name_text(&cert.tbs_certificate.subject),
+            key: RsaKey::from_spki(&cert.tbs_certificate.subject_public_key_info),
             cert,
             key_id,
             source,
             label: label.to_string(),
-        })
+        })))
     }
 
     /// An anchor from PEM text or DER bytes.
@@ -212,29 +222,69 @@ impl TrustAnchor {
 
     /// The decoded certificate.
     pub fn certificate(&self) -> &Certificate {
-        &self.cert
+        &self.0.cert
     }
     /// Its DER.
     pub fn der(&self) -> &[u8] {
-        &self.der
+        &self.0.der
     }
     /// SHA-256 of its DER.
     pub fn sha256(&self) -> [u8; 32] {
-        self.sha256
+        self.0.sha256
     }
     /// Its key identifier (SKI, or SHA-1 of the public key when it has none).
     pub fn key_id(&self) -> &[u8] {
-        &self.key_id
+        &self.0.key_id
     }
     /// Where it came from.
     pub fn source(&self) -> AnchorSource {
-        self.source
+        self.0.source
     }
     /// File name or label.
     pub fn label(&self) -> &str {
-        &self.label
+        &self.0.label
+    }
+    /// Its subject name as text (RFC 4514, as `Name`'s `Display` writes it).
+    pub fn subject_text(&self) -> &str {
+        &self.0.subject
+    }
+    /// Its RSA public key, or why it is unusable.
+    pub(crate) fn key(&self) -> Result<&RsaKey, &str> {
+        self.0.key.as_ref().map_err(String::as_str)
     }
 }
+
+/// The same error again (a pinned set's load error is kept and returned on every use).
+fn repeat(e: &AnchorError) -> AnchorError {
+    match e {
+        AnchorError::Io { file, source } => AnchorError::Io {
+            file: file.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        AnchorError::NotACertificate { file, why } => {
+            AnchorError::NotACertificate { file: file.clone(), why: why.clone() }
+        }
+        AnchorError::PinMismatch { name, expected, found } => AnchorError::PinMismatch {
+            name: name.clone(),
+            expected: expected.clone(),
+            found: found.clone(),
+        },
+    }
+}
+
+/// The embedded roots of one list, checked against their pins and parsed on first use.
+fn pinned_set(
+    cell: &'static OnceLock<Result<Vec<TrustAnchor>, AnchorError>>,
+    list: &'static [Pinned],
+    source: AnchorSource,
+) -> Result<&'static [TrustAnchor], AnchorError> {
+    cell.get_or_init(|| list.iter().map(|p| load_pinned(p, source)).collect())
+        .as_deref()
+        .map_err(repeat)
+}
+
+static PRODUCTION_ANCHORS: OnceLock<Result<Vec<TrustAnchor>, AnchorError>> = OnceLock::new();
+static TEST_ANCHORS: OnceLock<Result<Vec<TrustAnchor>, AnchorError>> = OnceLock::new();
 
 fn load_pinned(p: &Pinned, source: AnchorSource) -> Result<TrustAnchor, AnchorError> {
     check_pin(p.name, p.der, p.sha256)?;
@@ -276,7 +326,8 @@ impl MatchBy {
     }
 }
 
-/// The set of anchors in force for one verification.
+/// The set of anchors in force for one verification. The embedded roots are checked against
+/// their pins and parsed once per process; the store shares them and the extra anchors.
 #[derive(Clone, Debug)]
 pub struct TrustStore {
     anchors: Vec<TrustAnchor>,
@@ -286,16 +337,12 @@ impl TrustStore {
     /// Pinned roots of `hierarchy` (test roots only with [`Hierarchy::Test`]) plus `extra`.
     /// A pinned root that does not hash to its fingerprint is an error.
     pub fn new(hierarchy: Hierarchy, extra: &[TrustAnchor]) -> Result<Self, AnchorError> {
-        let mut anchors = PRODUCTION
-            .iter()
-            .map(|p| load_pinned(p, AnchorSource::Production))
-            .collect::<Result<Vec<_>, _>>()?;
-        if hierarchy == Hierarchy::Test {
-            for p in &TEST {
-                anchors.push(load_pinned(p, AnchorSource::Test)?);
-            }
-        }
-        anchors.extend(extra.iter().cloned());
+        let production = pinned_set(&PRODUCTION_ANCHORS, &PRODUCTION, AnchorSource::Production)?;
+        let test = match hierarchy {
+            Hierarchy::Test => pinned_set(&TEST_ANCHORS, &TEST, AnchorSource::Test)?,
+            Hierarchy::Production => &[],
+        };
+        let anchors = production.iter().chain(test).chain(extra).cloned().collect();
         Ok(TrustStore { anchors })
     }
 
@@ -320,15 +367,18 @@ impl TrustStore {
         let untrusted =
             |key_id: String| Failure::UntrustedIssuer { issuer: issuer.to_string(), key_id };
         let Some(key_id) = aki.as_ref().and_then(|a| a.key_identifier.as_ref()) else {
-            let by_name: Vec<&TrustAnchor> =
-                self.anchors.iter().filter(|a| &a.cert.tbs_certificate.subject == issuer).collect();
+            let by_name: Vec<&TrustAnchor> = self
+                .anchors
+                .iter()
+                .filter(|a| &a.0.cert.tbs_certificate.subject == issuer)
+                .collect();
             if by_name.is_empty() {
                 return Err(untrusted("none".into()));
             }
             return Ok((by_name, MatchBy::NameAndSignature));
         };
         let by_key: Vec<&TrustAnchor> =
-            self.anchors.iter().filter(|a| a.key_id == key_id.as_bytes()).collect();
+            self.anchors.iter().filter(|a| a.0.key_id == key_id.as_bytes()).collect();
         if by_key.is_empty() {
             return Err(untrusted(hex::encode(key_id.as_bytes())));
         }
@@ -341,10 +391,10 @@ impl TrustStore {
                         .iter()
                         .copied()
                         .filter(|a| {
-                            &a.cert.tbs_certificate.serial_number == serial
+                            &a.0.cert.tbs_certificate.serial_number == serial
                                 && names.iter().any(|n| match n {
                                     GeneralName::DirectoryName(dn) => {
-                                        dn == &a.cert.tbs_certificate.subject
+                                        dn == &a.0.cert.tbs_certificate.subject
                                     }
                                     _ => false,
                                 })

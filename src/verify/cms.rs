@@ -7,6 +7,7 @@
 
 use std::time::SystemTime;
 
+use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
@@ -15,6 +16,7 @@ use der::{Any, Decode, Encode};
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
+use x509_cert::Certificate;
 
 use super::path::{basis, judge, ParsedCert};
 use super::raw::{children, single_tlv, Tlv};
@@ -107,7 +109,7 @@ fn decode_attr<T: for<'a> Decode<'a>>(v: &Any, oid: ObjectIdentifier) -> Result<
     v.to_der()
         .ok()
         .and_then(|d| T::from_der(&d).ok())
-        .ok_or(Failure::BadSignedAttribute { name: oid_name(&oid) })
+        .ok_or_else(|| Failure::BadSignedAttribute { name: oid_name(&oid) })
 }
 
 fn matches_sid(p: &ParsedCert<'_>, sid: &SignerIdentifier) -> bool {
@@ -162,7 +164,7 @@ pub fn verify_cms(
     if ci.content_type != ID_SIGNED_DATA {
         return Err(VerifyError::NotSignedData { content_type: oid_name(&ci.content_type) });
     }
-    let sd: SignedData = ci.content.decode_as().map_err(malformed)?;
+    let mut sd: SignedData = ci.content.decode_as().map_err(malformed)?;
     let raw = walk(cms_der).map_err(malformed)?;
     let signers: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
     let (Some(si), 1, 1) = (signers.first().copied(), signers.len(), raw.signer_count) else {
@@ -198,9 +200,31 @@ pub fn verify_cms(
     if let Some(c) = extra_cert {
         candidates.push((ParsedCert::parse(c)?, "given"));
     }
-    for c in &raw.certificates {
-        if let Ok(p) = ParsedCert::parse(c) {
-            candidates.push((p, "cms"));
+    // One embedded certificate (the usual case): the one the SignedData decoder already
+    // decoded, with its original bytes; otherwise each one decoded from its original bytes.
+    let decoded: Vec<Certificate> = sd
+        .certificates
+        .take()
+        .map(|set| set.0.into_vec())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(c) => Some(c),
+            CertificateChoices::Other(_) => None,
+        })
+        .collect();
+    match (raw.certificates.as_slice(), <[Certificate; 1]>::try_from(decoded)) {
+        ([der], Ok([cert])) => {
+            if let Ok(tbs) = super::raw::tbs_certificate(der) {
+                candidates.push((ParsedCert { der, tbs, cert }, "cms"));
+            }
+        }
+        _ => {
+            for c in &raw.certificates {
+                if let Ok(p) = ParsedCert::parse(c) {
+                    candidates.push((p, "cms"));
+                }
+            }
         }
     }
     let Some((signer, from)) = candidates.into_iter().find(|(p, _)| matches_sid(p, &si.sid)) else {

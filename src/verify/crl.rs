@@ -22,9 +22,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use super::pkcs1::RsaKey;
+use super::signature::HashAlg;
 use der::asn1::ObjectIdentifier;
 use der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagNumber};
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha2::Digest;
 use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
@@ -195,18 +196,18 @@ impl SigAlg {
         }
     }
 
-    fn scheme(self) -> Pkcs1v15Sign {
+    fn hash(self) -> HashAlg {
         match self {
-            Self::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
-            Self::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
-            Self::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
-            Self::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
+            Self::Sha1 => HashAlg::Sha1,
+            Self::Sha256 => HashAlg::Sha256,
+            Self::Sha384 => HashAlg::Sha384,
+            Self::Sha512 => HashAlg::Sha512,
         }
     }
 
     /// Verifies a PKCS#1 v1.5 signature over an already computed digest.
-    pub(crate) fn verify_digest(self, key: &RsaPublicKey, digest: &[u8], sig: &[u8]) -> bool {
-        key.verify(self.scheme(), digest, sig).is_ok()
+    pub(crate) fn verify_digest(self, key: &RsaKey, digest: &[u8], sig: &[u8]) -> bool {
+        key.verify(self.hash(), digest, sig)
     }
 }
 
@@ -275,10 +276,8 @@ pub(crate) fn parse_sig_alg(alg: &[u8]) -> Result<Result<SigAlg, String>, String
 }
 
 /// The RSA public key of a certificate.
-pub(crate) fn rsa_key(cert: &Certificate) -> Result<RsaPublicKey, String> {
-    use rsa::pkcs8::DecodePublicKey;
-    let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| e.to_string())?;
-    RsaPublicKey::from_public_key_der(&spki).map_err(|e| e.to_string())
+pub(crate) fn rsa_key(cert: &Certificate) -> Result<RsaKey, String> {
+    RsaKey::from_spki(&cert.tbs_certificate.subject_public_key_info)
 }
 
 /// Strips redundant leading zero bytes so serials compare by value.
@@ -740,7 +739,7 @@ impl CrlStore {
             .to_der()
             .map_err(|e| CrlError::RootKey { what: e.to_string() })?;
         let root_id: [u8; 32] = sha2::Sha256::digest(&root_spki).into();
-        let mut key: Option<RsaPublicKey> = None;
+        let mut key: Option<RsaKey> = None;
         let mut candidates: Vec<&Crl> = Vec::new();
         for (i, crl) in self.crls.iter().enumerate() {
             if crl.span(crl.issuer) != root_subject.as_slice() || !crl.applies_to(&dps) {

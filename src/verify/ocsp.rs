@@ -273,7 +273,7 @@ fn cert_parts(whole: &[u8]) -> Result<CertParts<'_>, String> {
 }
 
 fn verify_raw(
-    key: &rsa::RsaPublicKey,
+    key: &super::pkcs1::RsaKey,
     alg: &[u8],
     signed: &[u8],
     sig: &[u8],
@@ -290,7 +290,7 @@ fn check_delegate(
     whole: &[u8],
     cert: &Certificate,
     issuer: &Certificate,
-    issuer_key: &rsa::RsaPublicKey,
+    issuer_key: &super::pkcs1::RsaKey,
     at: SystemTime,
 ) -> Result<(), OcspError> {
     let na = |s: &str| OcspError::NotAuthorized(s.to_string());

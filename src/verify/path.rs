@@ -11,10 +11,11 @@ use sha2::Digest;
 use x509_cert::Certificate;
 
 use super::anchors::{AnchorSource, TrustAnchor, TrustStore};
+use super::names::name_text;
 use super::result::{
     AnchorSummary, CertificateSummary, Failure, Role, Timestamp, VerifyError, VerifyReport,
 };
-use super::signature::{oid_name, pkcs1v15_ok, rsa_key, HashAlg};
+use super::signature::{oid_name, pkcs1v15_ok, HashAlg};
 use super::{holder, profile, raw, Judgement, RevocationOutcome, RevocationPolicy, VerifyOptions};
 
 /// A certificate decoded, with its original DER and the original tbsCertificate bytes.
@@ -50,8 +51,8 @@ pub(crate) fn basis(j: Judgement) -> &'static str {
 fn summary(p: &ParsedCert<'_>) -> CertificateSummary {
     let tbs = &p.cert.tbs_certificate;
     CertificateSummary {
-        subject: tbs.subject.to_string(),
-        issuer: tbs.issuer.to_string(),
+        subject: name_text(&tbs.subject),
+        issuer: name_text(&tbs.issuer),
         serial: hex::encode(tbs.serial_number.as_bytes()),
         not_before: Timestamp(tbs.validity.not_before.to_system_time()),
         not_after: Timestamp(tbs.validity.not_after.to_system_time()),
@@ -131,13 +132,15 @@ fn find_issuer<'s>(
     if let Some(hash) = hash {
         let hashed = hash.digest(p.tbs);
         for a in &candidates {
-            match rsa_key(&a.certificate().tbs_certificate.subject_public_key_info, Role::Anchor) {
-                Ok(key) if pkcs1v15_ok(&key, hash, &hashed, sig) => {
+            match a.key() {
+                Ok(key) if pkcs1v15_ok(key, hash, &hashed, sig) => {
                     chosen = Some(*a);
                     break;
                 }
                 Ok(_) => {}
-                Err(f) => key_failure = Some(f),
+                Err(why) => {
+                    key_failure = Some(Failure::UnusableKey { role: Role::Anchor, why: why.into() })
+                }
             }
         }
         let failure = match (chosen, key_failure) {
@@ -150,7 +153,7 @@ fn find_issuer<'s>(
     // With a bad signature, report the anchor the key identifier pointed at.
     let anchor = chosen.or_else(|| candidates.first().copied())?;
     report.anchor = Some(AnchorSummary {
-        subject: anchor.certificate().tbs_certificate.subject.to_string(),
+        subject: anchor.subject_text().to_string(),
         sha256: hex::encode(anchor.sha256()),
         source: anchor.source(),
         label: anchor.label().to_string(),

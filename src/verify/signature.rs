@@ -4,13 +4,11 @@
 //! path and profile.
 
 use const_oid::ObjectIdentifier;
-use der::Encode;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde::Serialize;
 use sha2::Digest;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
+use super::pkcs1::RsaKey;
 use super::result::{Failure, Role, SignatureReport, VerifyError, VerifyReport};
 use super::VerifyOptions;
 
@@ -93,35 +91,18 @@ impl HashAlg {
         .find(|(o, _)| o == oid)
         .map(|(_, h)| h)
     }
-
-    fn scheme(self) -> Pkcs1v15Sign {
-        match self {
-            HashAlg::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
-            HashAlg::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
-            HashAlg::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
-            HashAlg::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
-        }
-    }
 }
 
-/// Name of a known algorithm OID, else its dotted form.
-pub fn oid_name(oid: &ObjectIdentifier) -> String {
-    const_oid::db::DB.by_oid(oid).map(str::to_string).unwrap_or_else(|| oid.to_string())
-}
+pub use super::names::oid_name;
 
 /// The RSA public key of a SubjectPublicKeyInfo.
-pub(crate) fn rsa_key(
-    spki: &SubjectPublicKeyInfoOwned,
-    role: Role,
-) -> Result<RsaPublicKey, Failure> {
-    let der = spki.to_der().map_err(|e| Failure::UnusableKey { role, why: e.to_string() })?;
-    RsaPublicKey::from_public_key_der(&der)
-        .map_err(|e| Failure::UnusableKey { role, why: e.to_string() })
+pub(crate) fn rsa_key(spki: &SubjectPublicKeyInfoOwned, role: Role) -> Result<RsaKey, Failure> {
+    RsaKey::from_spki(spki).map_err(|why| Failure::UnusableKey { role, why })
 }
 
 /// Checks a PKCS#1 v1.5 signature over `hashed` (already hashed with `hash`).
-pub(crate) fn pkcs1v15_ok(key: &RsaPublicKey, hash: HashAlg, hashed: &[u8], sig: &[u8]) -> bool {
-    key.verify(hash.scheme(), hashed, sig).is_ok()
+pub(crate) fn pkcs1v15_ok(key: &RsaKey, hash: HashAlg, hashed: &[u8], sig: &[u8]) -> bool {
+    key.verify(hash, hashed, sig)
 }
 
 /// Verifies a raw PKCS#1 v1.5 signature `sig` over `data` (hashed with `hash`) made with the
