@@ -568,4 +568,31 @@ mod tests {
         short_template.extend_from_slice(&[0, 0x20, 0]);
         assert!(VerifyRequest::parse(&short_template).is_err());
     }
+
+    proptest::proptest! {
+        /// Whatever a reader answers, parsing never panics, and a feature list that parses
+        /// is made of 6-byte entries.
+        #[test]
+        fn reader_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            if let Ok(f) = Features::parse(&bytes) {
+                proptest::prop_assert_eq!(bytes.len() % 6, 0);
+                proptest::prop_assert!(f.all().len() <= bytes.len() / 6);
+            }
+            let _ = PadResult::from_answer(&bytes);
+            if let Ok(req) = VerifyRequest::parse(&bytes) {
+                proptest::prop_assert!(req.min >= 1 && req.min <= req.max);
+                proptest::prop_assert!(req.apdu(&[b'0'; 4]).map_or(true, |a| a.len() == 9));
+            }
+        }
+
+        /// Every structure we build for a valid length range reads back as that range.
+        #[test]
+        fn structures_read_back(min in 1u8..=16, extra in 0u8..=16, timeout in proptest::num::u8::ANY) {
+            let max = min.saturating_add(extra);
+            let params = PinPadParams { timeout, timeout_after_key: timeout, lang_id: 0x0411 };
+            let req = VerifyRequest::parse(&verify_structure(min, max, &params)).unwrap();
+            proptest::prop_assert_eq!((req.min, req.max), (min, max));
+            proptest::prop_assert_eq!(req.template, VERIFY_TEMPLATE.to_vec());
+        }
+    }
 }
