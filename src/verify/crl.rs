@@ -25,7 +25,7 @@ use std::time::SystemTime;
 use super::pkcs1::RsaKey;
 use super::signature::HashAlg;
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagNumber};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber};
 use sha2::Digest;
 use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
@@ -222,10 +222,13 @@ pub(crate) struct Tlv<'a> {
 /// Reads the next TLV without copying. Lengths are checked against the remaining input before
 /// anything is sliced, so a huge announced length is an error, never an allocation.
 pub(crate) fn read_tlv<'a>(r: &mut SliceReader<'a>) -> der::Result<Tlv<'a>> {
-    let whole = r.tlv_bytes()?;
-    let mut inner = SliceReader::new(whole)?;
-    let header = Header::decode(&mut inner)?;
-    let value = inner.read_slice(header.length)?;
+    // One header decode: the header is peeked, then the whole TLV taken in one slice.
+    let header = r.peek_header()?;
+    let header_len = header.encoded_len()?;
+    let whole = r.read_slice((header_len + header.length)?)?;
+    let value = whole
+        .get(usize::try_from(header_len)?..)
+        .ok_or_else(|| r.error(der::ErrorKind::Overlength))?;
     Ok(Tlv { tag: header.tag, value, whole })
 }
 
