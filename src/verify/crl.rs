@@ -178,13 +178,16 @@ pub(crate) enum SigAlg {
 
 impl SigAlg {
     pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        match oid.to_string().as_str() {
-            "1.2.840.113549.1.1.5" => Some(Self::Sha1),
-            "1.2.840.113549.1.1.11" => Some(Self::Sha256),
-            "1.2.840.113549.1.1.12" => Some(Self::Sha384),
-            "1.2.840.113549.1.1.13" => Some(Self::Sha512),
-            _ => None,
-        }
+        const SHA1_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
+        const SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+        const SHA384_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+        const SHA512_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+        // Compared as OIDs: no text formatting (and allocation) per signature.
+        [(SHA1_RSA, Self::Sha1), (SHA256_RSA, Self::Sha256), (SHA384_RSA, Self::Sha384)]
+            .into_iter()
+            .chain([(SHA512_RSA, Self::Sha512)])
+            .find(|(o, _)| o == oid)
+            .map(|(_, alg)| alg)
     }
 
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
