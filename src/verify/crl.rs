@@ -19,13 +19,13 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::pkcs1::RsaKey;
 use super::signature::HashAlg;
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagNumber};
+use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber};
 use sha2::Digest;
 use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
@@ -178,13 +178,16 @@ pub(crate) enum SigAlg {
 
 impl SigAlg {
     pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        match oid.to_string().as_str() {
-            "1.2.840.113549.1.1.5" => Some(Self::Sha1),
-            "1.2.840.113549.1.1.11" => Some(Self::Sha256),
-            "1.2.840.113549.1.1.12" => Some(Self::Sha384),
-            "1.2.840.113549.1.1.13" => Some(Self::Sha512),
-            _ => None,
-        }
+        const SHA1_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
+        const SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+        const SHA384_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+        const SHA512_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+        // Compared as OIDs: no text formatting (and allocation) per signature.
+        [(SHA1_RSA, Self::Sha1), (SHA256_RSA, Self::Sha256), (SHA384_RSA, Self::Sha384)]
+            .into_iter()
+            .chain([(SHA512_RSA, Self::Sha512)])
+            .find(|(o, _)| o == oid)
+            .map(|(_, alg)| alg)
     }
 
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
@@ -222,10 +225,13 @@ pub(crate) struct Tlv<'a> {
 /// Reads the next TLV without copying. Lengths are checked against the remaining input before
 /// anything is sliced, so a huge announced length is an error, never an allocation.
 pub(crate) fn read_tlv<'a>(r: &mut SliceReader<'a>) -> der::Result<Tlv<'a>> {
-    let whole = r.tlv_bytes()?;
-    let mut inner = SliceReader::new(whole)?;
-    let header = Header::decode(&mut inner)?;
-    let value = inner.read_slice(header.length)?;
+    // One header decode: the header is peeked, then the whole TLV taken in one slice.
+    let header = r.peek_header()?;
+    let header_len = header.encoded_len()?;
+    let whole = r.read_slice((header_len + header.length)?)?;
+    let value = whole
+        .get(usize::try_from(header_len)?..)
+        .ok_or_else(|| r.error(der::ErrorKind::Overlength))?;
     Ok(Tlv { tag: header.tag, value, whole })
 }
 
@@ -345,7 +351,7 @@ impl Crl {
         self.this_update <= at && self.next_update.is_some_and(|n| at <= n)
     }
 
-    fn applies_to(&self, cert_dps: &[Vec<u8>]) -> bool {
+    fn applies_to(&self, cert_dps: &CertDps<'_>) -> bool {
         if !self.covers_user_certs {
             return false;
         }
@@ -434,6 +440,126 @@ pub fn certificate_dp_dirnames(cert: &Certificate) -> Result<Vec<Vec<u8>>, CrlEr
         }
     }
     Ok(out)
+}
+
+/// Most DirNames the zero-copy path keeps; more falls back to [`certificate_dp_dirnames`].
+const FAST_DPS: usize = 4;
+
+/// A certificate's distribution-point DirNames: slices of the certificate's own extension
+/// bytes when the extension has the plain shape (see [`fast_dp_dirnames`]), else re-encoded.
+enum CertDps<'a> {
+    Borrowed([&'a [u8]; FAST_DPS], usize),
+    Owned(Vec<Vec<u8>>),
+}
+
+impl CertDps<'_> {
+    fn of(cert: &Certificate) -> Result<CertDps<'_>, CrlError> {
+        match fast_dp_dirnames(cert) {
+            Some((names, n)) => Ok(CertDps::Borrowed(names, n)),
+            None => certificate_dp_dirnames(cert).map(CertDps::Owned),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            CertDps::Borrowed(_, n) => *n == 0,
+            CertDps::Owned(v) => v.is_empty(),
+        }
+    }
+
+    fn contains(&self, name: &[u8]) -> bool {
+        match self {
+            CertDps::Borrowed(names, n) => names.iter().take(*n).any(|d| *d == name),
+            CertDps::Owned(v) => v.iter().any(|d| d.as_slice() == name),
+        }
+    }
+}
+
+/// Zero-copy walk of the cRLDistributionPoints extensions for the shape JPKI certificates
+/// use: every DistributionPoint holds only a `fullName` of `directoryName`s whose RDNs have
+/// one attribute each. For such input the DER slices equal what decoding and re-encoding
+/// gives (a one-element SET needs no sorting, and the `der` reader rejects the same
+/// non-canonical lengths), so comparisons match [`certificate_dp_dirnames`] byte for byte.
+/// Anything else (reasons, cRLIssuer, other GeneralNames, multi-valued RDNs, more than
+/// [`FAST_DPS`] names, any decoding doubt) returns `None` and the full decoder decides.
+fn fast_dp_dirnames(cert: &Certificate) -> Option<([&[u8]; FAST_DPS], usize)> {
+    let mut names: [&[u8]; FAST_DPS] = [&[]; FAST_DPS];
+    let mut n = 0;
+    for ext in cert.tbs_certificate.extensions.iter().flatten() {
+        if ext.extn_id != OID_CRL_DP {
+            continue;
+        }
+        let mut r = SliceReader::new(ext.extn_value.as_bytes()).ok()?;
+        let seq = read_tlv(&mut r).ok()?;
+        if seq.tag != Tag::Sequence || !r.is_finished() || seq.value.is_empty() {
+            return None;
+        }
+        let mut dps = SliceReader::new(seq.value).ok()?;
+        while !dps.is_finished() {
+            let dp = read_tlv(&mut dps).ok()?;
+            if dp.tag != Tag::Sequence {
+                return None;
+            }
+            let mut f = SliceReader::new(dp.value).ok()?;
+            if f.is_finished() {
+                continue; // an empty DistributionPoint names nothing
+            }
+            let dpn = read_tlv(&mut f).ok()?;
+            if dpn.tag != context(0) || !f.is_finished() {
+                return None;
+            }
+            let mut c = SliceReader::new(dpn.value).ok()?;
+            let full = read_tlv(&mut c).ok()?;
+            if full.tag != context(0) || !c.is_finished() || full.value.is_empty() {
+                return None;
+            }
+            let mut g = SliceReader::new(full.value).ok()?;
+            while !g.is_finished() {
+                let gn = read_tlv(&mut g).ok()?;
+                if gn.tag != context(4) {
+                    return None;
+                }
+                let mut nr = SliceReader::new(gn.value).ok()?;
+                let name = read_tlv(&mut nr).ok()?;
+                if name.tag != Tag::Sequence || !nr.is_finished() || !single_valued_name(name.value)
+                {
+                    return None;
+                }
+                *names.get_mut(n)? = name.whole;
+                n += 1;
+            }
+        }
+    }
+    Some((names, n))
+}
+
+fn context(number: u8) -> Tag {
+    Tag::ContextSpecific { constructed: true, number: TagNumber::new(number) }
+}
+
+/// True when `rdns` (RDNSequence content) is well formed and every RDN has one attribute.
+fn single_valued_name(rdns: &[u8]) -> bool {
+    let Ok(mut r) = SliceReader::new(rdns) else { return false };
+    while !r.is_finished() {
+        let Ok(rdn) = read_tlv(&mut r) else { return false };
+        if rdn.tag != Tag::Set {
+            return false;
+        }
+        let Ok(mut s) = SliceReader::new(rdn.value) else { return false };
+        let Ok(atv) = read_tlv(&mut s) else { return false };
+        if atv.tag != Tag::Sequence || !s.is_finished() {
+            return false;
+        }
+        let Ok(mut a) = SliceReader::new(atv.value) else { return false };
+        let Ok(oid) = read_tlv(&mut a) else { return false };
+        if oid.tag != Tag::ObjectIdentifier || ObjectIdentifier::from_bytes(oid.value).is_err() {
+            return false;
+        }
+        if read_tlv(&mut a).is_err() || !a.is_finished() {
+            return false;
+        }
+    }
+    true
 }
 
 fn subject_key_id(cert: &Certificate) -> Option<Vec<u8>> {
@@ -598,6 +724,41 @@ pub struct CrlStore {
     crls: Vec<Crl>,
     /// (CRL index, SHA-256 of the root's SPKI DER) pairs whose signature already verified.
     verified: Mutex<HashSet<(usize, [u8; 32])>>,
+    /// What the CRL match needs of each issuing root seen, computed once per root.
+    roots: Mutex<Vec<Arc<RootData>>>,
+}
+
+/// Most roots whose data [`CrlStore`] keeps; further roots are prepared on every call.
+const MAX_CACHED_ROOTS: usize = 64;
+
+/// Per-root data for CRL matching: the root itself (to recognise it), its subject DER,
+/// subjectKeyIdentifier and the SHA-256 of its SPKI DER.
+struct RootData {
+    cert: Certificate,
+    subject: Vec<u8>,
+    ski: Option<Vec<u8>>,
+    id: [u8; 32],
+}
+
+impl RootData {
+    fn new(root: &Certificate) -> Result<Self, CrlError> {
+        let subject = root
+            .tbs_certificate
+            .subject
+            .to_der()
+            .map_err(|e| CrlError::RootKey { what: format!("subject: {e}") })?;
+        let spki = root
+            .tbs_certificate
+            .subject_public_key_info
+            .to_der()
+            .map_err(|e| CrlError::RootKey { what: e.to_string() })?;
+        Ok(Self {
+            cert: root.clone(),
+            subject,
+            ski: subject_key_id(root),
+            id: sha2::Sha256::digest(&spki).into(),
+        })
+    }
 }
 
 impl fmt::Debug for CrlStore {
@@ -726,21 +887,13 @@ impl CrlStore {
         issuer_root: &Certificate,
         at: SystemTime,
     ) -> Result<CrlStatus, CrlError> {
-        let dps = certificate_dp_dirnames(cert)?;
-        let root_subject = issuer_root
-            .tbs_certificate
-            .subject
-            .to_der()
-            .map_err(|e| CrlError::RootKey { what: format!("subject: {e}") })?;
-        let root_ski = subject_key_id(issuer_root);
-        let root_spki = issuer_root
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
-            .map_err(|e| CrlError::RootKey { what: e.to_string() })?;
-        let root_id: [u8; 32] = sha2::Sha256::digest(&root_spki).into();
+        let dps = CertDps::of(cert)?;
+        let root = self.root_data(issuer_root)?;
+        let (root_subject, root_ski, root_id) = (&root.subject, &root.ski, root.id);
         let mut key: Option<RsaKey> = None;
-        let mut candidates: Vec<&Crl> = Vec::new();
+        // Newest applicable CRL overall and newest fresh one (first of equals wins, as before).
+        let mut newest: Option<&Crl> = None;
+        let mut newest_fresh: Option<&Crl> = None;
         for (i, crl) in self.crls.iter().enumerate() {
             if crl.span(crl.issuer) != root_subject.as_slice() || !crl.applies_to(&dps) {
                 continue;
@@ -765,11 +918,15 @@ impl CrlStore {
                     v.insert((i, root_id));
                 }
             }
-            candidates.push(crl);
+            if newest.is_none_or(|n| crl.this_update >= n.this_update) {
+                newest = Some(crl);
+            }
+            if crl.is_fresh(at) && newest_fresh.is_none_or(|n| crl.this_update >= n.this_update) {
+                newest_fresh = Some(crl);
+            }
         }
-        let fresh = candidates.iter().filter(|c| c.is_fresh(at)).max_by_key(|c| c.this_update);
-        let Some(crl) = fresh else {
-            return Ok(match candidates.iter().max_by_key(|c| c.this_update) {
+        let Some(crl) = newest_fresh else {
+            return Ok(match newest {
                 Some(c) => CrlStatus::Stale {
                     this_update: c.this_update,
                     next_update: c.next_update,
@@ -792,6 +949,27 @@ impl CrlStore {
                 Ok(CrlStatus::Revoked { reason, revocation_time, source: crl.source.clone() })
             }
         }
+    }
+}
+
+impl CrlStore {
+    /// The matching data of `root`, from the cache when this root was seen before.
+    fn root_data(&self, root: &Certificate) -> Result<Arc<RootData>, CrlError> {
+        let sig = root.signature.raw_bytes();
+        if let Ok(roots) = self.roots.lock() {
+            if let Some(r) =
+                roots.iter().find(|r| r.cert.signature.raw_bytes() == sig && r.cert == *root)
+            {
+                return Ok(Arc::clone(r));
+            }
+        }
+        let data = Arc::new(RootData::new(root)?);
+        if let Ok(mut roots) = self.roots.lock() {
+            if roots.len() < MAX_CACHED_ROOTS {
+                roots.push(Arc::clone(&data));
+            }
+        }
+        Ok(data)
     }
 }
 
@@ -818,4 +996,96 @@ fn pem_blocks(source: &str, text: &[u8]) -> Result<Vec<Vec<u8>>, CrlError> {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+    use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+    use x509_cert::name::Name;
+
+    const SIGN_CERT: &[u8] = include_bytes!("../../sim-image/default/pki/sign-cert.der");
+    const AUTH_CERT: &[u8] = include_bytes!("../../sim-image/default/pki/auth-cert.der");
+
+    fn with_dps(cert: &[u8], dps: &CrlDistributionPoints) -> Certificate {
+        let mut c = Certificate::from_der(cert).unwrap();
+        let value = der::asn1::OctetString::new(dps.to_der().unwrap()).unwrap();
+        for ext in c.tbs_certificate.extensions.iter_mut().flatten() {
+            if ext.extn_id == OID_CRL_DP {
+                ext.extn_value = value.clone();
+            }
+        }
+        c
+    }
+
+    fn dir_dp(name: &str) -> DistributionPoint {
+        DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![
+                GeneralName::DirectoryName(Name::from_str(name).unwrap()),
+            ])),
+            reasons: None,
+            crl_issuer: None,
+        }
+    }
+
+    #[test]
+    fn fast_dirnames_are_the_reencoded_ones_for_the_card_certificates() {
+        for der in [SIGN_CERT, AUTH_CERT] {
+            let cert = Certificate::from_der(der).unwrap();
+            let (names, n) = fast_dp_dirnames(&cert).expect("plain JPKI shape");
+            let slow = certificate_dp_dirnames(&cert).unwrap();
+            assert_eq!(n, 1);
+            assert_eq!(names[..n].to_vec(), slow.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn unusual_distribution_points_take_the_full_decoder() {
+        // Multi-valued RDN: decoding sorts the SET, so raw bytes may differ from the DER.
+        let multi = with_dps(SIGN_CERT, &CrlDistributionPoints(vec![dir_dp("CN=b+O=a,C=JP")]));
+        assert!(fast_dp_dirnames(&multi).is_none());
+        let slow = certificate_dp_dirnames(&multi).unwrap();
+        assert!(matches!(CertDps::of(&multi).unwrap(), CertDps::Owned(ref v) if *v == slow));
+
+        // reasons present.
+        let mut dp = dir_dp("CN=x,C=JP");
+        dp.reasons = Some(der::flagset::FlagSet::from(
+            x509_cert::ext::pkix::crl::dp::Reasons::KeyCompromise,
+        ));
+        let reasons = with_dps(SIGN_CERT, &CrlDistributionPoints(vec![dp]));
+        assert!(fast_dp_dirnames(&reasons).is_none());
+
+        // More names than the fast path keeps.
+        let many =
+            CrlDistributionPoints((0..5).map(|i| dir_dp(&format!("CN=n{i},C=JP"))).collect());
+        let many = with_dps(SIGN_CERT, &many);
+        assert!(fast_dp_dirnames(&many).is_none());
+        let dps = CertDps::of(&many).unwrap();
+        let slow = certificate_dp_dirnames(&many).unwrap();
+        assert_eq!(slow.len(), 5);
+        assert!(slow.iter().all(|n| dps.contains(n)));
+
+        // Plain shape with two names: borrowed, same bytes as the decoder's.
+        let two = with_dps(
+            SIGN_CERT,
+            &CrlDistributionPoints(vec![dir_dp("CN=a,C=JP"), dir_dp("CN=b,O=x,C=JP")]),
+        );
+        let (names, n) = fast_dp_dirnames(&two).unwrap();
+        let slow = certificate_dp_dirnames(&two).unwrap();
+        assert_eq!(names[..n].to_vec(), slow.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        assert!(!CertDps::of(&two).unwrap().contains(b"\x30\x00"));
+    }
+
+    #[test]
+    fn malformed_distribution_points_are_still_an_error() {
+        let mut c = Certificate::from_der(SIGN_CERT).unwrap();
+        for ext in c.tbs_certificate.extensions.iter_mut().flatten() {
+            if ext.extn_id == OID_CRL_DP {
+                ext.extn_value = der::asn1::OctetString::new(vec![0x30, 0x03, 0xA0, 0x01]).unwrap();
+            }
+        }
+        assert!(fast_dp_dirnames(&c).is_none());
+        assert!(matches!(CertDps::of(&c), Err(CrlError::CertificateDp { .. })));
+    }
 }
