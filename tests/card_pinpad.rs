@@ -8,15 +8,18 @@ use mynacard::facts;
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
 use mynacard::transport::pinpad::{feature_request_code, PinPadError, PinPadParams};
-use mynacard::transport::virtual_card::{PadInput, SharedCard, SimPinPad, SIM_VERIFY_PIN_DIRECT};
+use mynacard::transport::virtual_card::{
+    PadInput, SharedCard, SimPinPad, SIM_MODIFY_PIN_DIRECT, SIM_VERIFY_PIN_DIRECT,
+};
 use mynacard::transport::TransportError;
 
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
 const SELECT_TEXT: &str = "00A4040C0AD3921000310001010408";
 const SELECT_AUTH_PIN: &str = "00A4020C020018";
 const OK: &str = "9000";
-/// The control code libccid gives FEATURE_VERIFY_PIN_DIRECT.
+/// The control codes libccid gives FEATURE_VERIFY_PIN_DIRECT and FEATURE_MODIFY_PIN_DIRECT.
 const CODE: u32 = 0x4233_0006;
+const MODIFY_CODE: u32 = 0x4233_0007;
 /// A pad reader's feature list: VERIFY_PIN_DIRECT and MODIFY_PIN_DIRECT.
 const FEATURES: &str = "060442330006070442330007";
 /// PIN_VERIFY_STRUCTURE for a 4-digit PIN: 30 s timeouts, ASCII at byte 0, 4..4 digits,
@@ -27,8 +30,12 @@ fn clean(s: &str) -> String {
     s.chars().filter(char::is_ascii_hexdigit).collect()
 }
 
+/// PIN_MODIFY_STRUCTURE for a new 4-digit PIN typed twice, template `00 24 01 80 00`.
+const MODIFY_4: &str = "1E1E82000000000404010302090401020000000005000000 0024018000";
+
+/// The pad of a reader offering both features.
 fn pad() -> PinPad {
-    PinPad { control_code: CODE, params: PinPadParams::default() }
+    PinPad { control_code: CODE, modify_code: Some(MODIFY_CODE), params: PinPadParams::default() }
 }
 
 fn digest_info() -> Vec<u8> {
@@ -66,6 +73,78 @@ fn a_pad_reader_is_found_by_its_feature_list() {
         // One control request, no APDU.
         assert_eq!(log.sent(), Vec::<String>::new());
     }
+}
+
+#[test]
+fn a_pad_that_only_verifies_cannot_change_pins() {
+    let t = ScriptedTransport::new().expect_control(feature_request_code(), "", "060442330006");
+    let found = Client::new(t).pinpad_for(PinKind::Auth, PinPadMode::On).unwrap().unwrap();
+    assert_eq!(found, PinPad { modify_code: None, ..pad() });
+    // Refused before anything is sent: the current PIN would be verified for nothing.
+    let t = ScriptedTransport::new();
+    let log = t.log();
+    let e = Client::new(t).change_pin_on_pinpad::<AuthPin>(found, false).unwrap_err();
+    assert!(matches!(e, CardError::NoPinPadChange), "{e}");
+    assert!(e.to_string().contains("cannot change PINs"), "{e}");
+    assert!(log.events().is_empty());
+}
+
+#[test]
+fn changing_a_pin_on_the_pad_pins_every_byte() {
+    let script = |modify_answer: &str| {
+        ScriptedTransport::new()
+            .expect(SELECT_JPKI, OK)
+            .expect(SELECT_AUTH_PIN, OK)
+            .expect("00200080", "63C3")
+            .expect_control(CODE, &clean(STRUCTURE_4), OK)
+            .expect_control(MODIFY_CODE, &clean(MODIFY_4), modify_answer)
+            .expect(SELECT_JPKI, OK)
+    };
+    let t = script(OK);
+    let log = t.log();
+    Client::new(t).change_pin_on_pinpad::<AuthPin>(pad(), false).unwrap();
+    log.assert_done();
+    // Neither the current nor the new PIN crossed the host.
+    assert!(
+        log.sent().iter().all(|a| a == "00200080" || !a.starts_with("002")),
+        "{:?}",
+        log.sent()
+    );
+    for (answer, check) in [
+        (
+            "6402",
+            (|e| matches!(e, CardError::PinPadMismatch { kind: PinKind::Auth }))
+                as fn(&CardError) -> bool,
+        ),
+        ("6401", |e| matches!(e, CardError::PinPadCancelled)),
+        ("6982", |e| matches!(e, CardError::SecurityStatus { what: "to change the PIN" })),
+        ("6A80", |e| {
+            matches!(
+                e,
+                CardError::Unexpected { command: "CHANGE REFERENCE DATA on the PIN pad", .. }
+            )
+        }),
+    ] {
+        let t = script(answer);
+        let log = t.log();
+        let e = Client::new(t).change_pin_on_pinpad::<AuthPin>(pad(), false).unwrap_err();
+        assert!(check(&e), "{answer}: {e:?}");
+        log.assert_done();
+    }
+    assert!(CardError::PinPadMismatch { kind: PinKind::Auth }
+        .to_string()
+        .contains("nothing was changed"));
+    // A wrong current PIN on the pad: the change is never asked for.
+    let t = ScriptedTransport::new()
+        .expect(SELECT_JPKI, OK)
+        .expect(SELECT_AUTH_PIN, OK)
+        .expect("00200080", "63C3")
+        .expect_control(CODE, &clean(STRUCTURE_4), "63C2")
+        .expect(SELECT_JPKI, OK);
+    let log = t.log();
+    let e = Client::new(t).change_pin_on_pinpad::<AuthPin>(pad(), false).unwrap_err();
+    assert!(matches!(e, CardError::WrongPin { tries_left: 2, .. }), "{e}");
+    log.assert_done();
 }
 
 #[test]
@@ -269,7 +348,14 @@ fn the_simulated_pad_signs_exactly_as_a_host_pin_does() {
     let di = digest_info();
     let mut client = Client::new(card.transport());
     let found = client.pinpad_for(PinKind::Auth, PinPadMode::Auto).unwrap();
-    assert_eq!(found, Some(PinPad { control_code: SIM_VERIFY_PIN_DIRECT, ..pad() }));
+    assert_eq!(
+        found,
+        Some(PinPad {
+            control_code: SIM_VERIFY_PIN_DIRECT,
+            modify_code: Some(SIM_MODIFY_PIN_DIRECT),
+            ..pad()
+        })
+    );
     let mut unlocked = client.unlock_on_pinpad::<AuthPin>(found.unwrap(), false).unwrap();
     let on_pad = unlocked.sign(&di).unwrap();
     unlocked.finish().unwrap();
@@ -320,7 +406,11 @@ fn the_simulated_pad_counts_wrong_pins_and_spends_nothing_on_cancel_or_bad_lengt
 }
 
 fn pad_for_sim() -> PinPad {
-    PinPad { control_code: SIM_VERIFY_PIN_DIRECT, params: PinPadParams::default() }
+    PinPad {
+        control_code: SIM_VERIFY_PIN_DIRECT,
+        modify_code: Some(SIM_MODIFY_PIN_DIRECT),
+        params: PinPadParams::default(),
+    }
 }
 
 #[test]
@@ -332,4 +422,29 @@ fn the_simulated_reader_without_a_pad_takes_no_control_requests() {
     let e = client.unlock_on_pinpad::<AuthPin>(pad_for_sim(), false).err().unwrap();
     assert!(matches!(e, CardError::Transport(TransportError::NoControl)), "{e}");
     assert_eq!(auth_tries(&card), 3);
+}
+
+#[test]
+fn the_simulated_pad_changes_a_pin_and_the_card_takes_the_new_one() {
+    let card = sim_card();
+    card.set_pinpad(Some(SimPinPad::new([
+        // Current PIN, then two different new ones: nothing changes.
+        PadInput::digits("1234"),
+        PadInput::digits("5678"),
+        PadInput::digits("5679"),
+        // Current PIN, new PIN twice.
+        PadInput::digits("1234"),
+        PadInput::digits("5678"),
+        PadInput::digits("5678"),
+    ])))
+    .unwrap();
+    let mut client = Client::new(card.transport());
+    let e = client.change_pin_on_pinpad::<AuthPin>(pad_for_sim(), false).unwrap_err();
+    assert!(matches!(e, CardError::PinPadMismatch { .. }), "{e}");
+    client.change_pin_on_pinpad::<AuthPin>(pad_for_sim(), false).unwrap();
+    let di = digest_info();
+    let e = client.sign(&AuthPin::new("1234").unwrap(), &di, false).unwrap_err();
+    assert!(matches!(e, CardError::WrongPin { tries_left: 2, .. }), "{e}");
+    client.sign(&AuthPin::new("5678").unwrap(), &di, false).unwrap();
+    assert_eq!(card.pinpad().unwrap().unwrap().requests(), 4);
 }

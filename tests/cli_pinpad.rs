@@ -74,10 +74,20 @@ fn on_with_a_pin_source_is_a_contradiction() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--pinpad on takes the PIN on the reader's pad"));
+    sim(&["pin", "change", "auth", "--pinpad", "on", "--pin-stdin"])
+        .write_stdin("1234\n5678\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--pinpad on takes the PIN on the reader's pad"));
+    // Without a source: the reader is asked, and has no pad.
     sim(&["pin", "change", "auth", "--pinpad", "on"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("PIN changes are entered on the computer"));
+        .stderr(predicate::str::contains("this reader has no PIN pad"));
+    sim(&["pin", "change", "sign", "--pinpad", "on"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("signature password contains letters"));
 }
 
 #[test]

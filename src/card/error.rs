@@ -84,6 +84,12 @@ pub enum CardError {
     /// The user typed too few or too many digits; the reader sent nothing to the card.
     #[error("the {kind} typed on the PIN pad has the wrong number of digits: no try was spent")]
     PinPadLength { kind: PinKind },
+    /// The two entries of the new PIN on the pad differ; nothing was changed.
+    #[error("the two entries of the new {kind} on the PIN pad differ: nothing was changed")]
+    PinPadMismatch { kind: PinKind },
+    /// The reader's pad can verify PINs but not change them.
+    #[error("this reader's PIN pad cannot change PINs (no FEATURE_MODIFY_PIN_DIRECT): change it on the computer (--pinpad off)")]
+    NoPinPadChange,
     /// The reader rejected the PIN-entry request (`6B 80`).
     #[error("the reader rejected the PIN-pad request (6B 80): its firmware does not accept this PIN format; use --pinpad off")]
     PinPadRejected,

@@ -105,7 +105,7 @@ fn not_jpki() -> CardError {
 }
 
 /// The error for a card that lacks the application holding this PIN.
-fn missing_app(kind: PinKind) -> fn() -> CardError {
+pub(crate) fn missing_app(kind: PinKind) -> fn() -> CardError {
     match kind {
         PinKind::Text => || CardError::NoTextApp,
         PinKind::Auth | PinKind::Sign => not_jpki,

@@ -1,14 +1,18 @@
 //! PIN entry on the reader's PIN pad: whether to use it ([`PinPadMode`],
 //! [`Client::pinpad_for`]) and the verifications that use it ([`Client::unlock_on_pinpad`],
-//! [`Client::verify_pin_on_pinpad`], [`Client::read_text_on_pinpad`]). The bytes are the
-//! transport's business (`transport::pinpad`); here is what they mean for each PIN.
+//! [`Client::verify_pin_on_pinpad`], [`Client::read_text_on_pinpad`],
+//! [`Client::change_pin_on_pinpad`]). The bytes are the transport's business
+//! (`transport::pinpad`); here is what they mean for each PIN.
 //!
 //! The rules: the pad is used only for PINs a pad can type (the 4-digit authentication and
 //! text PINs, never the signature password); `Auto` uses it when the reader offers
 //! `FEATURE_VERIFY_PIN_DIRECT` and falls back to the host otherwise, `On` refuses to go on
 //! without it, `Off` never asks the reader. The retry counter is checked before the pad is
 //! asked, exactly as for a PIN typed on the host, and a pad verification is never retried.
+//! A change on the pad needs `FEATURE_MODIFY_PIN_DIRECT` too: the current PIN is verified on
+//! the pad, then the new one is typed twice.
 
+use crate::apdu::StatusWord;
 use crate::transport::pinpad::{self, PadResult, PinPadError, PinPadParams};
 use crate::transport::{Transport, TransportError};
 
@@ -31,12 +35,15 @@ pub enum PinPadMode {
     Off,
 }
 
-/// A reader's PIN pad, ready to take a PIN: its `FEATURE_VERIFY_PIN_DIRECT` control code and
-/// the entry's timeouts and language.
+/// A reader's PIN pad, ready to take a PIN: its `FEATURE_VERIFY_PIN_DIRECT` control code (and
+/// `FEATURE_MODIFY_PIN_DIRECT`'s when it can change PINs) and the entry's timeouts and
+/// language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PinPad {
     /// The control code the reader gave for `FEATURE_VERIFY_PIN_DIRECT`.
     pub control_code: u32,
+    /// The control code for `FEATURE_MODIFY_PIN_DIRECT`, if the reader offers it.
+    pub modify_code: Option<u32>,
     /// Timeouts and message language.
     pub params: PinPadParams,
 }
@@ -59,6 +66,29 @@ fn pad_error(e: PinPadError) -> CardError {
     }
 }
 
+/// What a pad operation's answer means for `kind`. `command` names the command the reader
+/// sent and `what` what it was for, for a refusal or an unexpected status.
+fn pad_outcome(
+    result: PadResult,
+    kind: PinKind,
+    (command, what): (&'static str, &'static str),
+) -> Result<(), CardError> {
+    match result {
+        PadResult::Verified => Ok(()),
+        PadResult::WrongPin { tries_left } => Err(CardError::WrongPin { kind, tries_left }),
+        PadResult::Blocked => Err(CardError::PinBlocked { kind }),
+        PadResult::Timeout => Err(CardError::PinPadTimeout),
+        PadResult::Cancelled => Err(CardError::PinPadCancelled),
+        PadResult::LengthOutOfRange => Err(CardError::PinPadLength { kind }),
+        PadResult::Mismatch => Err(CardError::PinPadMismatch { kind }),
+        PadResult::InvalidParameter => Err(CardError::PinPadRejected),
+        PadResult::Other(StatusWord::SecurityStatusNotSatisfied) => {
+            Err(CardError::SecurityStatus { what })
+        }
+        PadResult::Other(sw) => Err(CardError::Unexpected { command, sw }),
+    }
+}
+
 /// Verify on the pad (the PIN EF selected, the counter checked) and say what it came to.
 pub(crate) fn verify_on_pad(
     s: &mut Session<'_>,
@@ -70,16 +100,17 @@ pub(crate) fn verify_on_pad(
             pinpad::verify_on_pinpad(t, pad.control_code, kind.length_range(), &pad.params)
         })
         .map_err(pad_error)?;
-    match result {
-        PadResult::Verified => Ok(()),
-        PadResult::WrongPin { tries_left } => Err(CardError::WrongPin { kind, tries_left }),
-        PadResult::Blocked => Err(CardError::PinBlocked { kind }),
-        PadResult::Timeout => Err(CardError::PinPadTimeout),
-        PadResult::Cancelled => Err(CardError::PinPadCancelled),
-        PadResult::LengthOutOfRange => Err(CardError::PinPadLength { kind }),
-        PadResult::InvalidParameter => Err(CardError::PinPadRejected),
-        PadResult::Other(sw) => Err(CardError::Unexpected { command: "VERIFY on the PIN pad", sw }),
-    }
+    pad_outcome(result, kind, ("VERIFY on the PIN pad", "the PIN typed on the pad"))
+}
+
+/// Change the PIN on the pad (the current one verified just before): the user types the new
+/// one twice.
+fn change_on_pad(s: &mut Session<'_>, kind: PinKind, pad: PinPad) -> Result<(), CardError> {
+    let code = pad.modify_code.ok_or(CardError::NoPinPadChange)?;
+    let result = s
+        .with_transport(|t| pinpad::modify_on_pinpad(t, code, kind.length_range(), &pad.params))
+        .map_err(pad_error)?;
+    pad_outcome(result, kind, ("CHANGE REFERENCE DATA on the PIN pad", "to change the PIN"))
 }
 
 impl<T: Transport> Client<T> {
@@ -115,10 +146,12 @@ impl<T: Transport> Client<T> {
             Err(e) if mode == PinPadMode::On => return Err(CardError::PinPad(e)),
             Err(_) => None,
         };
-        match (features.and_then(|f| f.verify_pin_direct()), mode) {
-            (Some(control_code), _) => {
-                Ok(Some(PinPad { control_code, params: PinPadParams::default() }))
-            }
+        match (features.as_ref().and_then(|f| f.verify_pin_direct()), mode) {
+            (Some(control_code), _) => Ok(Some(PinPad {
+                control_code,
+                modify_code: features.as_ref().and_then(|f| f.modify_pin_direct()),
+                params: PinPadParams::default(),
+            })),
             (None, PinPadMode::On) => Err(CardError::NoPinPad),
             (None, _) => Ok(None),
         }
@@ -140,6 +173,24 @@ impl<T: Transport> Client<T> {
         allow_last_try: bool,
     ) -> Result<(), CardError> {
         self.verify_secret(P::KIND, Secret::Pad(pad), allow_last_try)
+    }
+
+    /// [`Client::change_pin`] on the reader's pad: the current PIN is verified on the pad,
+    /// then the new one is typed twice on it ([`CardError::NoPinPadChange`] when the reader
+    /// cannot change PINs: `pad.modify_code` is `None`; nothing is sent then).
+    pub fn change_pin_on_pinpad<P: CardPin>(
+        &mut self,
+        pad: PinPad,
+        allow_last_try: bool,
+    ) -> Result<(), CardError> {
+        if pad.modify_code.is_none() {
+            return Err(CardError::NoPinPadChange);
+        }
+        let kind = P::KIND;
+        self.in_app_cleared(kind.aid(), super::jpki::missing_app(kind), |s| {
+            super::verify_in(s, kind, Secret::Pad(pad), allow_last_try)?;
+            change_on_pad(s, kind, pad)
+        })
     }
 
     /// [`Client::read_text`] with the text PIN typed on the reader's pad.

@@ -30,8 +30,8 @@ pub enum Exit {
     PinBlocked,
     /// Only one try is left and `--allow-last-try` was not given: nothing was sent.
     LastTryRefused,
-    /// PIN entry on the reader's pad was cancelled, timed out or had the wrong number of
-    /// digits: nothing reached the card.
+    /// PIN entry on the reader's pad was cancelled, timed out, had the wrong number of digits
+    /// or two different new PINs: nothing was verified or changed.
     PinEntry,
     /// A signature or certificate did not verify.
     VerificationFailed,

@@ -174,8 +174,13 @@ fn card_exit(e: &mynacard::card::CardError) -> Exit {
         E::WrongPin { .. } => Exit::WrongPin,
         E::PinBlocked { .. } => Exit::PinBlocked,
         E::LastTry { .. } => Exit::LastTryRefused,
-        E::PinFormat(_) | E::NoPinPad | E::PinPadCannotEnter { .. } => Exit::Usage,
-        E::PinPadTimeout | E::PinPadCancelled | E::PinPadLength { .. } => Exit::PinEntry,
+        E::PinFormat(_) | E::NoPinPad | E::NoPinPadChange | E::PinPadCannotEnter { .. } => {
+            Exit::Usage
+        }
+        E::PinPadTimeout
+        | E::PinPadCancelled
+        | E::PinPadLength { .. }
+        | E::PinPadMismatch { .. } => Exit::PinEntry,
         _ => Exit::CardError,
     }
 }
@@ -283,6 +288,8 @@ mod tests {
             (E::PinPadTimeout, Exit::PinEntry),
             (E::PinPadCancelled, Exit::PinEntry),
             (E::PinPadLength { kind: PinKind::Text }, Exit::PinEntry),
+            (E::PinPadMismatch { kind: PinKind::Auth }, Exit::PinEntry),
+            (E::NoPinPadChange, Exit::Usage),
             (E::PinPadRejected, Exit::CardError),
             (
                 E::PinPad(mynacard::transport::pinpad::PinPadError::BadAnswer { len: 1 }),

@@ -1,19 +1,21 @@
 //! `mynacard pin status|change`: retry counters without spending a try, and PIN changes.
 //! Also owns the rendering of PIN counters (text and JSON) that `mynacard status` shares.
-//! Both PINs of a change are read and validated before the card is opened, so a PIN of the
-//! wrong format never reaches the card.
+//! Both PINs of a change are read and validated before anything is sent (before the card is
+//! opened when a PIN source option is given), so a PIN of the wrong format never reaches the
+//! card; on a PIN-pad reader (`--pinpad`) they are typed on the pad instead.
 
 use clap::{Args, Subcommand, ValueEnum};
 
 use mynacard::card::{
-    AuthPin, CardError, CardPin, PinFormatError, PinKind, PinStatus, SignPassword, TextPin,
+    AuthPin, CardError, CardPin, PinFormatError, PinKind, PinPadMode, PinStatus, SignPassword,
+    TextPin,
 };
 use mynacard::facts;
 use mynacard::transport::pcsc::ShareMode;
 
 use super::connect::{self, CardClient};
 use super::exit::Exit;
-use super::pin_source::{PinOpts, PinPadArg};
+use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
 /// `mynacard pin`.
@@ -166,24 +168,48 @@ fn typed<P>(
     })
 }
 
-/// Read and validate both PINs, then change on an exclusive connection.
+/// Change a PIN: on the reader's PIN pad when `--pinpad` and the reader allow it (the current
+/// PIN, then the new one twice, all typed on the pad), otherwise with both PINs read and
+/// validated from the source, before the card is opened when a source option is given.
 fn change_typed<P: CardPin>(
     g: &GlobalOpts,
     args: &PinChangeArgs,
     make: fn(&str) -> Result<P, PinFormatError>,
 ) -> Result<(), CliError> {
-    let what = P::KIND.to_string();
-    if args.pin.pinpad == PinPadArg::On {
-        return Err(CliError::Usage(
-            "PIN changes are entered on the computer (changing on the PIN pad is not supported): drop --pinpad on".into(),
-        ));
+    let kind = P::KIND;
+    let allow = args.pin.allow_last_try;
+    let mode = args.pin.pinpad_mode()?;
+    if mode == PinPadMode::On && !kind.digits_only() {
+        return Err(CardError::PinPadCannotEnter { kind }.into());
     }
-    let mut secrets = args.pin.reader();
-    let old = typed(&secrets.current(&what)?, false, make)?;
-    let new = typed(&secrets.new_secret(&what)?, true, make)?;
+    let host_pins = || -> Result<(P, P), CliError> {
+        let what = kind.to_string();
+        let mut secrets = args.pin.reader();
+        let old = typed(&secrets.current(&what)?, false, make)?;
+        let new = typed(&secrets.new_secret(&what)?, true, make)?;
+        Ok((old, new))
+    };
+    if mode == PinPadMode::Off || !kind.digits_only() {
+        let (old, new) = host_pins()?;
+        let mut client = connect::open(g, ShareMode::Exclusive)?;
+        return Ok(client.change_pin(&old, &new, allow)?);
+    }
     let mut client = connect::open(g, ShareMode::Exclusive)?;
-    client.change_pin(&old, &new, args.pin.allow_last_try)?;
-    Ok(())
+    match client.pinpad_for(kind, mode)? {
+        Some(pad) if pad.modify_code.is_some() => {
+            if !g.quiet {
+                eprintln!(
+                    "On the reader's PIN pad: enter the current {kind}, then the new one twice."
+                );
+            }
+            Ok(client.change_pin_on_pinpad::<P>(pad, allow)?)
+        }
+        Some(_) if mode == PinPadMode::On => Err(CardError::NoPinPadChange.into()),
+        _ => {
+            let (old, new) = host_pins()?;
+            Ok(client.change_pin(&old, &new, allow)?)
+        }
+    }
 }
 
 fn change(g: &GlobalOpts, args: &PinChangeArgs) -> Result<Exit, CliError> {

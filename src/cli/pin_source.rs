@@ -192,8 +192,8 @@ pub struct PinOpts {
     pub allow_last_try: bool,
     /// Enter a 4-digit PIN on the reader's PIN pad, so it never crosses the computer: `auto`
     /// uses the pad when the reader has one and the PIN would be asked on the terminal;
-    /// `on` requires it; `off` never uses it. The signature password (letters) and PIN
-    /// changes are always entered on the computer.
+    /// `on` requires it; `off` never uses it. The signature password (letters) is always
+    /// entered on the computer.
     #[arg(long, value_enum, env = "MYNACARD_PINPAD", default_value_t = PinPadArg::Auto)]
     pub pinpad: PinPadArg,
 }

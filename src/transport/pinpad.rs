@@ -1,7 +1,7 @@
 //! PIN-pad readers (secure PIN entry, PC/SC v2 part 10), at the byte level: the reader's
 //! feature list (`CM_IOCTL_GET_FEATURE_REQUEST`), the `PIN_VERIFY_STRUCTURE` for
 //! `FEATURE_VERIFY_PIN_DIRECT` (built by [`verify_structure`], read back by
-//! [`VerifyRequest::parse`] as a reader does), the interpretation of the pad's answer
+//! [`PadRequest::parse`] as a reader does), the interpretation of the pad's answer
 //! ([`PadResult`]), and the two requests through [`Transport::control`]: [`read_features`]
 //! and [`verify_on_pinpad`]. Whether to use the pad for which PIN is the card layer's decision
 //! (`card::pinpad`).
@@ -62,6 +62,13 @@ pub mod feature {
 /// The VERIFY header the pad completes: `00 20 00 80`, then an Lc placeholder of `00` that
 /// the reader replaces with the number of digits entered.
 pub const VERIFY_TEMPLATE: [u8; 5] = [0x00, 0x20, 0x00, 0x80, 0x00];
+
+/// The CHANGE REFERENCE DATA header the pad completes for a new PIN alone (`00 24 01 80`; the
+/// current PIN was verified just before), with an Lc placeholder of `00`.
+pub const CHANGE_TEMPLATE: [u8; 5] = [0x00, 0x24, 0x01, 0x80, 0x00];
+
+/// `bConfirmPIN`: the new PIN is typed twice; the current PIN is not asked (bit 1 clear).
+pub const CONFIRM_NEW_PIN: u8 = 0x01;
 
 /// `bmFormatString`: system units are bytes (bit 7), the PIN starts at byte 0 of the data
 /// field (bits 6–3), left justified (bit 2), ASCII (bits 1–0 = `10`).
@@ -224,6 +231,43 @@ pub fn verify_structure(min: u8, max: u8, params: &PinPadParams) -> Vec<u8> {
     out
 }
 
+/// The `PIN_MODIFY_STRUCTURE` for `FEATURE_MODIFY_PIN_DIRECT` (packed, little-endian),
+/// asking for a new PIN of `min`–`max` digits twice and sending it in CHANGE REFERENCE DATA:
+///
+/// | offset | field | value |
+/// |---|---|---|
+/// | 0, 1 | bTimerOut, bTimerOut2 | `params` |
+/// | 2–4 | bmFormatString, bmPINBlockString, bmPINLengthFormat | `82 00 00` as for VERIFY |
+/// | 5, 6 | bInsertionOffsetOld, bInsertionOffsetNew | `00 00`: the new PIN is the whole data field |
+/// | 7–8 | wPINMaxExtraDigit | max, min |
+/// | 9 | bConfirmPIN | `01`: new PIN twice, no current PIN |
+/// | 10 | bEntryValidationCondition | as for VERIFY |
+/// | 11 | bNumberMessage | `02` |
+/// | 12–13 | wLangId | `params.lang_id` |
+/// | 14–16 | bMsgIndex1–3 | `01 02 00`: "enter new PIN", "confirm new PIN" |
+/// | 17–19 | bTeoPrologue | `00 00 00` |
+/// | 20–23 | ulDataLength | `5` |
+/// | 24–28 | abData | `00 24 01 80 00` ([`CHANGE_TEMPLATE`]) |
+///
+/// The caller must have verified the current PIN (on the pad or not) in the same transaction.
+/// (Not verified on hardware: the message indexes and how a pad fills in the Lc.)
+pub fn modify_structure(min: u8, max: u8, params: &PinPadParams) -> Vec<u8> {
+    let condition = if min == max { VALIDATE_MAX_SIZE | VALIDATE_KEY } else { VALIDATE_KEY };
+    let mut out = Vec::with_capacity(MODIFY_FIXED_LEN + CHANGE_TEMPLATE.len());
+    out.extend_from_slice(&[params.timeout, params.timeout_after_key, FORMAT_ASCII_BYTES, 0, 0]);
+    out.extend_from_slice(&[0x00, 0x00]); // insertion offsets
+    out.extend_from_slice(&(u16::from(min) << 8 | u16::from(max)).to_le_bytes());
+    out.push(CONFIRM_NEW_PIN);
+    out.push(condition);
+    out.push(0x02); // bNumberMessage
+    out.extend_from_slice(&params.lang_id.to_le_bytes());
+    out.extend_from_slice(&[0x01, 0x02, 0x00]); // bMsgIndex1-3
+    out.extend_from_slice(&[0x00, 0x00, 0x00]); // bTeoPrologue
+    out.extend_from_slice(&(CHANGE_TEMPLATE.len() as u32).to_le_bytes());
+    out.extend_from_slice(&CHANGE_TEMPLATE);
+    out
+}
+
 /// What the pad's verification came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PadResult {
@@ -240,6 +284,8 @@ pub enum PadResult {
     Timeout,
     /// The user pressed Cancel (`64 01`).
     Cancelled,
+    /// The two entries of a new PIN differ (`64 02`).
+    Mismatch,
     /// The entered length was out of range (`64 03`).
     LengthOutOfRange,
     /// The reader rejected the structure (`6B 80`).
@@ -261,6 +307,7 @@ impl PadResult {
             (StatusWord::TriesLeft(n), ..) => PadResult::WrongPin { tries_left: n },
             (_, 0x64, 0x00) => PadResult::Timeout,
             (_, 0x64, 0x01) => PadResult::Cancelled,
+            (_, 0x64, 0x02) => PadResult::Mismatch,
             (_, 0x64, 0x03) => PadResult::LengthOutOfRange,
             (_, 0x6B, 0x80) => PadResult::InvalidParameter,
             (other, ..) => PadResult::Other(other),
@@ -295,13 +342,27 @@ pub fn verify_on_pinpad(
     PadResult::from_answer(&answer)
 }
 
-/// A `PIN_VERIFY_STRUCTURE` as a reader reads it: what the simulated pad needs to build the
-/// VERIFY. Checks what libccid checks before passing a structure to a reader (the
+/// Change a PIN on the pad: the user types the new one twice, the reader sends CHANGE
+/// REFERENCE DATA and passes back the card's status word (or its own: `64 02` for entries
+/// that differ). The current PIN must have been verified just before, in the same
+/// transaction.
+pub fn modify_on_pinpad(
+    reader: &mut (impl Transport + ?Sized),
+    control_code: u32,
+    (min, max): (u8, u8),
+    params: &PinPadParams,
+) -> Result<PadResult, PinPadError> {
+    let answer = reader.control(control_code, &modify_structure(min, max, params))?;
+    PadResult::from_answer(&answer)
+}
+
+/// A `PIN_VERIFY_STRUCTURE` (or `PIN_MODIFY_STRUCTURE`) as a reader reads it: what the
+/// simulated pad needs to build the command. Checks what libccid checks before passing a structure to a reader (the
 /// `ulDataLength` matches, the template is at least an APDU header, the validation condition
 /// is 1–7) and the one layout this crate uses: ASCII digits inserted at byte 0 of the data
 /// field without padding or length field.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifyRequest {
+pub struct PadRequest {
     /// Fewest digits the pad accepts.
     pub min: u8,
     /// Most digits the pad accepts.
@@ -312,39 +373,37 @@ pub struct VerifyRequest {
 
 /// Size of the fixed part of the `PIN_VERIFY_STRUCTURE` (before `abData`).
 const VERIFY_FIXED_LEN: usize = 19;
+/// Size of the fixed part of the `PIN_MODIFY_STRUCTURE`.
+const MODIFY_FIXED_LEN: usize = 24;
 
-impl VerifyRequest {
-    /// Read a structure.
-    pub fn parse(input: &[u8]) -> Result<VerifyRequest, PinPadError> {
-        let bad = PinPadError::BadStructure;
-        let fixed = input.get(..VERIFY_FIXED_LEN).ok_or(bad("shorter than 19 bytes"))?;
-        let template = input.get(VERIFY_FIXED_LEN..).unwrap_or_default();
-        let declared = fixed
-            .get(15..19)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .map(u32::from_le_bytes)
-            .ok_or(bad("shorter than 19 bytes"))?;
-        if usize::try_from(declared).ok() != Some(template.len()) {
-            return Err(bad("ulDataLength does not match the APDU template"));
-        }
-        if !(4..=5).contains(&template.len()) || template.get(4).is_some_and(|&lc| lc != 0) {
-            return Err(bad("the APDU template must be a header with an optional Lc of 00"));
-        }
-        let byte = |i: usize| fixed.get(i).copied().unwrap_or_default();
-        if byte(2) & 0x03 != 0x02 || byte(2) & 0x78 != 0 || byte(3) != 0 || byte(4) != 0 {
-            return Err(bad("only unpadded ASCII PINs at the start of the data are supported"));
-        }
-        if !(1..=7).contains(&byte(7)) {
-            return Err(bad("bEntryValidationCondition must be 1 to 7"));
-        }
-        let (max, min) = (byte(5), byte(6));
-        if min == 0 || min > max {
-            return Err(bad("wPINMaxExtraDigit: minimum must be 1 to the maximum"));
-        }
-        Ok(VerifyRequest { min, max, template: template.to_vec() })
+impl PadRequest {
+    /// Read a `PIN_VERIFY_STRUCTURE`.
+    pub fn parse(input: &[u8]) -> Result<PadRequest, PinPadError> {
+        // Offsets: format at 2-4, digits at 5-6, validation condition at 7.
+        parse_request(input, VERIFY_FIXED_LEN, 5, 7)
     }
 
-    /// The VERIFY the reader sends once `digits` were typed: the template's header, `Lc` set
+    /// Read a `PIN_MODIFY_STRUCTURE` of the one kind this crate sends: the new PIN alone,
+    /// typed twice, inserted at the start of the data field.
+    pub fn parse_modify(input: &[u8]) -> Result<PadRequest, PinPadError> {
+        let bad = PinPadError::BadStructure;
+        let byte = |i: usize| input.get(i).copied().unwrap_or_default();
+        if input.len() >= MODIFY_FIXED_LEN {
+            if byte(5) != 0 || byte(6) != 0 {
+                return Err(bad("only insertion at the start of the data is supported"));
+            }
+            if byte(9) != CONFIRM_NEW_PIN {
+                return Err(bad("bConfirmPIN must ask the new PIN twice and no current PIN"));
+            }
+            if byte(11) > 3 && byte(11) != 0xFF {
+                return Err(bad("bNumberMessage must be 0 to 3 or FF"));
+            }
+        }
+        // Offsets: format at 2-4, digits at 7-8, validation condition at 10.
+        parse_request(input, MODIFY_FIXED_LEN, 7, 10)
+    }
+
+    /// The command the reader sends once `digits` were typed: the template's header, `Lc` set
     /// to the number of digits, the digits. `None` when their number is out of range (the
     /// reader then answers `64 03` and sends nothing).
     pub fn apdu(&self, digits: &[u8]) -> Option<zeroize::Zeroizing<Vec<u8>>> {
@@ -355,6 +414,43 @@ impl VerifyRequest {
         apdu.extend_from_slice(digits);
         Some(apdu)
     }
+}
+
+/// What the verify and modify structures share: the fixed part of `fixed_len` bytes ending
+/// in `ulDataLength`, the format bytes at 2–4, `wPINMaxExtraDigit` at `digits`, the validation
+/// condition at `condition`, then the APDU template.
+fn parse_request(
+    input: &[u8],
+    fixed_len: usize,
+    digits: usize,
+    condition: usize,
+) -> Result<PadRequest, PinPadError> {
+    let bad = PinPadError::BadStructure;
+    let fixed = input.get(..fixed_len).ok_or(bad("shorter than its fixed part"))?;
+    let template = input.get(fixed_len..).unwrap_or_default();
+    let declared = fixed
+        .get(fixed_len - 4..)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_le_bytes)
+        .ok_or(bad("shorter than its fixed part"))?;
+    if usize::try_from(declared).ok() != Some(template.len()) {
+        return Err(bad("ulDataLength does not match the APDU template"));
+    }
+    if !(4..=5).contains(&template.len()) || template.get(4).is_some_and(|&lc| lc != 0) {
+        return Err(bad("the APDU template must be a header with an optional Lc of 00"));
+    }
+    let byte = |i: usize| fixed.get(i).copied().unwrap_or_default();
+    if byte(2) & 0x03 != 0x02 || byte(2) & 0x78 != 0 || byte(3) != 0 || byte(4) != 0 {
+        return Err(bad("only unpadded ASCII PINs at the start of the data are supported"));
+    }
+    if !(1..=7).contains(&byte(condition)) {
+        return Err(bad("bEntryValidationCondition must be 1 to 7"));
+    }
+    let (max, min) = (byte(digits), byte(digits + 1));
+    if min == 0 || min > max {
+        return Err(bad("wPINMaxExtraDigit: minimum must be 1 to the maximum"));
+    }
+    Ok(PadRequest { min, max, template: template.to_vec() })
 }
 
 #[cfg(test)]
@@ -445,6 +541,7 @@ mod tests {
         assert_eq!(r(&[0x69, 0x84]), PadResult::Blocked);
         assert_eq!(r(&[0x64, 0x00]), PadResult::Timeout);
         assert_eq!(r(&[0x64, 0x01]), PadResult::Cancelled);
+        assert_eq!(r(&[0x64, 0x02]), PadResult::Mismatch);
         assert_eq!(r(&[0x64, 0x03]), PadResult::LengthOutOfRange);
         assert_eq!(r(&[0x6B, 0x80]), PadResult::InvalidParameter);
         assert_eq!(r(&[0x69, 0x82]), PadResult::Other(StatusWord::SecurityStatusNotSatisfied));
@@ -522,19 +619,75 @@ mod tests {
     #[test]
     fn a_reader_reads_back_what_we_build() {
         let s = verify_structure(4, 4, &PinPadParams::default());
-        let req = VerifyRequest::parse(&s).unwrap();
-        assert_eq!(req, VerifyRequest { min: 4, max: 4, template: VERIFY_TEMPLATE.to_vec() });
+        let req = PadRequest::parse(&s).unwrap();
+        assert_eq!(req, PadRequest { min: 4, max: 4, template: VERIFY_TEMPLATE.to_vec() });
         assert_eq!(req.apdu(b"1234").unwrap().as_slice(), b"\x00\x20\x00\x80\x041234");
         assert_eq!(req.apdu(b"123"), None);
         assert_eq!(req.apdu(b"12345"), None);
-        let req = VerifyRequest::parse(&verify_structure(6, 16, &PinPadParams::default())).unwrap();
+        let req = PadRequest::parse(&verify_structure(6, 16, &PinPadParams::default())).unwrap();
         assert_eq!((req.min, req.max), (6, 16));
         assert_eq!(req.apdu(b"123456").unwrap().as_slice(), b"\x00\x20\x00\x80\x06123456");
         // A case-1 template (no Lc placeholder) is read the same way.
         let mut case1 = s[..VERIFY_FIXED_LEN].to_vec();
         case1[15] = 4;
         case1.extend_from_slice(&VERIFY_TEMPLATE[..4]);
-        assert_eq!(VerifyRequest::parse(&case1).unwrap().apdu(b"0000").unwrap()[4], 4);
+        assert_eq!(PadRequest::parse(&case1).unwrap().apdu(b"0000").unwrap()[4], 4);
+    }
+
+    #[test]
+    fn modify_structure_for_a_new_4_digit_pin() {
+        let params = PinPadParams::default();
+        let s = modify_structure(4, 4, &params);
+        assert_eq!(
+            hex::encode_upper(&s),
+            concat!(
+                "1E1E",       // timeouts
+                "820000",     // ASCII bytes at 0, no block or length field
+                "0000",       // insertion offsets old, new
+                "0404",       // max 4, min 4
+                "01",         // bConfirmPIN: new PIN twice, no current PIN
+                "03",         // validation: max size or OK key
+                "02",         // two messages
+                "0904",       // English
+                "010200",     // "enter new PIN", "confirm new PIN"
+                "000000",     // bTeoPrologue
+                "05000000",   // ulDataLength 5
+                "0024018000"  // CHANGE REFERENCE DATA, Lc placeholder
+            )
+        );
+        let req = PadRequest::parse_modify(&s).unwrap();
+        assert_eq!(req, PadRequest { min: 4, max: 4, template: CHANGE_TEMPLATE.to_vec() });
+        assert_eq!(req.apdu(b"5678").unwrap().as_slice(), b"\x00\x24\x01\x80\x045678");
+        // A verify structure is not a modify structure, and the other way round.
+        assert!(PadRequest::parse_modify(&verify_structure(4, 4, &params)).is_err());
+        assert!(PadRequest::parse(&s).is_err());
+        let mut r = reader(vec![Ok(vec![0x64, 0x02])]);
+        let result = modify_on_pinpad(&mut r, 0x4233_0007, (4, 4), &params).unwrap();
+        assert_eq!(result, PadResult::Mismatch);
+        assert_eq!(r.sent, vec![(0x4233_0007, s)]);
+    }
+
+    #[test]
+    fn a_reader_rejects_malformed_modify_structures() {
+        let good = modify_structure(4, 4, &PinPadParams::default());
+        let with = |i: usize, v: u8| {
+            let mut s = good.clone();
+            s[i] = v;
+            s
+        };
+        for (bytes, message) in [
+            (with(5, 1), "insertion at the start"),
+            (with(6, 2), "insertion at the start"),
+            (with(9, 0x03), "bConfirmPIN"),
+            (with(11, 4), "bNumberMessage"),
+            (with(10, 0), "bEntryValidationCondition"),
+            (with(8, 5), "minimum must be 1"),
+            (with(20, 4), "ulDataLength"),
+            (good[..23].to_vec(), "shorter than its fixed part"),
+        ] {
+            let e = PadRequest::parse_modify(&bytes).unwrap_err();
+            assert!(e.to_string().contains(message), "{e} / {message}");
+        }
     }
 
     #[test]
@@ -546,7 +699,7 @@ mod tests {
             s
         };
         let cases: Vec<(Vec<u8>, &str)> = vec![
-            (good[..18].to_vec(), "shorter than 19 bytes"),
+            (good[..18].to_vec(), "shorter than its fixed part"),
             (good[..23].to_vec(), "ulDataLength does not match"),
             (with(15, 6), "ulDataLength does not match"),
             (with(23, 4), "header with an optional Lc of 00"),
@@ -559,14 +712,14 @@ mod tests {
             (with(6, 5), "minimum must be 1"),
         ];
         for (bytes, message) in cases {
-            let e = VerifyRequest::parse(&bytes).unwrap_err();
+            let e = PadRequest::parse(&bytes).unwrap_err();
             assert!(matches!(e, PinPadError::BadStructure(_)));
             assert!(e.to_string().contains(message), "{e} / {message}");
         }
         let mut short_template = good[..VERIFY_FIXED_LEN].to_vec();
         short_template[15] = 3;
         short_template.extend_from_slice(&[0, 0x20, 0]);
-        assert!(VerifyRequest::parse(&short_template).is_err());
+        assert!(PadRequest::parse(&short_template).is_err());
     }
 
     proptest::proptest! {
@@ -579,7 +732,8 @@ mod tests {
                 proptest::prop_assert!(f.all().len() <= bytes.len() / 6);
             }
             let _ = PadResult::from_answer(&bytes);
-            if let Ok(req) = VerifyRequest::parse(&bytes) {
+            let _ = PadRequest::parse_modify(&bytes);
+            if let Ok(req) = PadRequest::parse(&bytes) {
                 proptest::prop_assert!(req.min >= 1 && req.min <= req.max);
                 proptest::prop_assert!(req.apdu(&[b'0'; 4]).map_or(true, |a| a.len() == 9));
             }
@@ -590,9 +744,12 @@ mod tests {
         fn structures_read_back(min in 1u8..=16, extra in 0u8..=16, timeout in proptest::num::u8::ANY) {
             let max = min.saturating_add(extra);
             let params = PinPadParams { timeout, timeout_after_key: timeout, lang_id: 0x0411 };
-            let req = VerifyRequest::parse(&verify_structure(min, max, &params)).unwrap();
+            let req = PadRequest::parse(&verify_structure(min, max, &params)).unwrap();
             proptest::prop_assert_eq!((req.min, req.max), (min, max));
             proptest::prop_assert_eq!(req.template, VERIFY_TEMPLATE.to_vec());
+            let req = PadRequest::parse_modify(&modify_structure(min, max, &params)).unwrap();
+            proptest::prop_assert_eq!((req.min, req.max), (min, max));
+            proptest::prop_assert_eq!(req.template, CHANGE_TEMPLATE.to_vec());
         }
     }
 }

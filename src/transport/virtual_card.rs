@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use zeroize::Zeroizing;
 
-use super::pinpad::{feature, feature_request_code, VerifyRequest};
+use super::pinpad::{feature, feature_request_code, PadRequest};
 use super::{ReaderInfo, Transport, TransportError};
 use crate::sim::card::{Reply, VirtualCard};
 
@@ -29,6 +29,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// The control code the simulated pad gives `FEATURE_VERIFY_PIN_DIRECT` (the value libccid
 /// uses on Linux: `SCARD_CTL_CODE(0x330006)`).
 pub const SIM_VERIFY_PIN_DIRECT: u32 = 0x4233_0006;
+/// The control code the simulated pad gives `FEATURE_MODIFY_PIN_DIRECT`.
+pub const SIM_MODIFY_PIN_DIRECT: u32 = 0x4233_0007;
 
 /// What the simulated user does when the pad asks for a PIN.
 #[derive(Clone, Debug)]
@@ -48,8 +50,9 @@ impl PadInput {
     }
 }
 
-/// A simulated PIN pad on the virtual reader: one queued input per verification; with the
-/// queue empty the pad times out.
+/// A simulated PIN pad on the virtual reader: one queued input per PIN entry (a verification
+/// takes one, a change takes two: the new PIN and its confirmation); with the queue empty
+/// the pad times out.
 #[derive(Clone, Debug, Default)]
 pub struct SimPinPad {
     inputs: VecDeque<PadInput>,
@@ -67,19 +70,42 @@ impl SimPinPad {
         self.requests
     }
 
-    /// The pad's answer to `FEATURE_VERIFY_PIN_DIRECT`: the card's status word, or the
-    /// pad's own (`6B 80` malformed structure, `64 00` timeout, `64 01` cancel, `64 03`
-    /// wrong number of digits).
-    fn verify(&mut self, card: &mut VirtualCard, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+    /// The next entry's digits, or the pad's own answer (`64 00` timeout, `64 01` cancel).
+    fn entry(&mut self) -> Result<Zeroizing<String>, Vec<u8>> {
+        match self.inputs.pop_front() {
+            None | Some(PadInput::Timeout) => Err(vec![0x64, 0x00]),
+            Some(PadInput::Cancel) => Err(vec![0x64, 0x01]),
+            Some(PadInput::Digits(d)) => Ok(d),
+        }
+    }
+
+    /// The pad's answer to `FEATURE_VERIFY_PIN_DIRECT` (`modify` false) or
+    /// `FEATURE_MODIFY_PIN_DIRECT` (true): the card's status word, or the pad's own (`6B 80`
+    /// malformed structure, `64 00` timeout, `64 01` cancel, `64 02` the two entries of a new
+    /// PIN differ, `64 03` wrong number of digits).
+    fn enter(
+        &mut self,
+        card: &mut VirtualCard,
+        input: &[u8],
+        modify: bool,
+    ) -> Result<Vec<u8>, TransportError> {
         self.requests += 1;
-        let Ok(request) = VerifyRequest::parse(input) else {
+        let parsed =
+            if modify { PadRequest::parse_modify(input) } else { PadRequest::parse(input) };
+        let Ok(request) = parsed else {
             return Ok(vec![0x6B, 0x80]);
         };
-        let digits = match self.inputs.pop_front() {
-            None | Some(PadInput::Timeout) => return Ok(vec![0x64, 0x00]),
-            Some(PadInput::Cancel) => return Ok(vec![0x64, 0x01]),
-            Some(PadInput::Digits(d)) => d,
+        let digits = match self.entry() {
+            Ok(d) => d,
+            Err(answer) => return Ok(answer),
         };
+        if modify {
+            match self.entry() {
+                Ok(confirm) if *confirm == *digits => {}
+                Ok(_) => return Ok(vec![0x64, 0x02]),
+                Err(answer) => return Ok(answer),
+            }
+        }
         let Some(apdu) = request.apdu(digits.as_bytes()) else {
             return Ok(vec![0x64, 0x03]);
         };
@@ -180,9 +206,11 @@ impl SharedCard {
         if code == feature_request_code() {
             let mut answer = vec![feature::VERIFY_PIN_DIRECT, 4];
             answer.extend_from_slice(&SIM_VERIFY_PIN_DIRECT.to_be_bytes());
+            answer.extend_from_slice(&[feature::MODIFY_PIN_DIRECT, 4]);
+            answer.extend_from_slice(&SIM_MODIFY_PIN_DIRECT.to_be_bytes());
             Ok(answer)
-        } else if code == SIM_VERIFY_PIN_DIRECT {
-            pad.verify(card, input)
+        } else if code == SIM_VERIFY_PIN_DIRECT || code == SIM_MODIFY_PIN_DIRECT {
+            pad.enter(card, input, code == SIM_MODIFY_PIN_DIRECT)
         } else {
             Err(TransportError::Pcsc(format!(
                 "control code {code:08X} is not supported by the simulated reader"
