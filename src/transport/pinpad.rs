@@ -238,7 +238,7 @@ pub fn verify_structure(min: u8, max: u8, params: &PinPadParams) -> Vec<u8> {
 /// |---|---|---|
 /// | 0, 1 | bTimerOut, bTimerOut2 | `params` |
 /// | 2–4 | bmFormatString, bmPINBlockString, bmPINLengthFormat | `82 00 00` as for VERIFY |
-/// | 5, 6 | bInsertionOffsetOld, bInsertionOffsetNew | `00 00`: the new PIN is the whole data field |
+/// | 5, 6 | bInsertionOffsetOld, bInsertionOffsetNew | `00 00`: the new PIN is the data |
 /// | 7–8 | wPINMaxExtraDigit | max, min |
 /// | 9 | bConfirmPIN | `01`: new PIN twice, no current PIN |
 /// | 10 | bEntryValidationCondition | as for VERIFY |
@@ -357,10 +357,10 @@ pub fn modify_on_pinpad(
 }
 
 /// A `PIN_VERIFY_STRUCTURE` (or `PIN_MODIFY_STRUCTURE`) as a reader reads it: what the
-/// simulated pad needs to build the command. Checks what libccid checks before passing a structure to a reader (the
-/// `ulDataLength` matches, the template is at least an APDU header, the validation condition
-/// is 1–7) and the one layout this crate uses: ASCII digits inserted at byte 0 of the data
-/// field without padding or length field.
+/// simulated pad needs to build the command. Checks what libccid checks before passing a
+/// structure to a reader (the `ulDataLength` matches, the template is at least an APDU
+/// header, the validation condition is 1–7) and the one layout this crate uses: ASCII digits
+/// inserted at byte 0 of the data field without padding or length field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PadRequest {
     /// Fewest digits the pad accepts.
@@ -726,7 +726,9 @@ mod tests {
         /// Whatever a reader answers, parsing never panics, and a feature list that parses
         /// is made of 6-byte entries.
         #[test]
-        fn reader_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+        fn reader_bytes_never_panic(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)
+        ) {
             if let Ok(f) = Features::parse(&bytes) {
                 proptest::prop_assert_eq!(bytes.len() % 6, 0);
                 proptest::prop_assert!(f.all().len() <= bytes.len() / 6);
@@ -741,7 +743,11 @@ mod tests {
 
         /// Every structure we build for a valid length range reads back as that range.
         #[test]
-        fn structures_read_back(min in 1u8..=16, extra in 0u8..=16, timeout in proptest::num::u8::ANY) {
+        fn structures_read_back(
+            min in 1u8..=16,
+            extra in 0u8..=16,
+            timeout in proptest::num::u8::ANY
+        ) {
             let max = min.saturating_add(extra);
             let params = PinPadParams { timeout, timeout_after_key: timeout, lang_id: 0x0411 };
             let req = PadRequest::parse(&verify_structure(min, max, &params)).unwrap();
