@@ -625,8 +625,8 @@ impl CardImage {
 // ---------------------------------------------------------------------------------------------
 // The JPKI card built from a test PKI.
 
-/// Append a BER length (`xx`, `81 xx`, `82 xx xx`, …).
-fn push_ber_len(out: &mut Vec<u8>, len: usize) {
+/// Append a BER (and DER) definite length (`xx`, `81 xx`, `82 xx xx`, …).
+pub(crate) fn push_ber_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(len as u8);
     } else {

@@ -257,14 +257,7 @@ fn serial(n: u64) -> Result<SerialNumber, PkiError> {
 /// Append a DER tag and definite length.
 fn push_tl(out: &mut Vec<u8>, tag: u8, len: usize) {
     out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
+    super::image::push_ber_len(out, len);
 }
 
 fn tl_len(len: usize) -> usize {
