@@ -7,14 +7,14 @@
 use clap::{Args, Subcommand, ValueEnum};
 
 use mynacard::card::{
-    AuthPin, CardError, CardPin, PinFormatError, PinKind, PinPadMode, PinStatus, SignPassword,
-    TextPin,
+    AuthPin, CardError, CardPin, PinFormatError, PinKind, PinStatus, SignPassword, TextPin,
 };
 use mynacard::facts;
 use mynacard::transport::pcsc::ShareMode;
 
 use super::connect::{self, CardClient};
 use super::exit::Exit;
+use super::pin_entry::{open_with, Entry, PadUse};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -178,10 +178,6 @@ fn change_typed<P: CardPin>(
 ) -> Result<(), CliError> {
     let kind = P::KIND;
     let allow = args.pin.allow_last_try;
-    let mode = args.pin.pinpad_mode()?;
-    if mode == PinPadMode::On && !kind.digits_only() {
-        return Err(CardError::PinPadCannotEnter { kind }.into());
-    }
     let host_pins = || -> Result<(P, P), CliError> {
         let what = kind.to_string();
         let mut secrets = args.pin.reader();
@@ -189,26 +185,10 @@ fn change_typed<P: CardPin>(
         let new = typed(&secrets.new_secret(&what)?, true, make)?;
         Ok((old, new))
     };
-    if mode == PinPadMode::Off || !kind.digits_only() {
-        let (old, new) = host_pins()?;
-        let mut client = connect::open(g, ShareMode::Exclusive)?;
-        return Ok(client.change_pin(&old, &new, allow)?);
-    }
-    let mut client = connect::open(g, ShareMode::Exclusive)?;
-    match client.pinpad_for(kind, mode)? {
-        Some(pad) if pad.modify_code.is_some() => {
-            if !g.quiet {
-                eprintln!(
-                    "On the reader's PIN pad: enter the current {kind}, then the new one twice."
-                );
-            }
-            Ok(client.change_pin_on_pinpad::<P>(pad, allow)?)
-        }
-        Some(_) if mode == PinPadMode::On => Err(CardError::NoPinPadChange.into()),
-        _ => {
-            let (old, new) = host_pins()?;
-            Ok(client.change_pin(&old, &new, allow)?)
-        }
+    let (mut client, pins) = open_with(g, &args.pin, kind, PadUse::Change, host_pins)?;
+    match pins {
+        Entry::Host((old, new)) => Ok(client.change_pin(&old, &new, allow)?),
+        Entry::Pad(pad) => Ok(client.change_pin_on_pinpad::<P>(pad, allow)?),
     }
 }
 

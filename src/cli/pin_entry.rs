@@ -3,7 +3,7 @@
 //! source, validated before anything is sent. With a PIN source option or `--pinpad off`
 //! the PIN is read and checked before the card is even opened.
 
-use mynacard::card::{CardError, CardPin, PinFormatError, PinPad, PinPadMode};
+use mynacard::card::{CardError, CardPin, PinFormatError, PinKind, PinPad, PinPadMode};
 use mynacard::transport::pcsc::ShareMode;
 
 use super::connect::{self, CardClient};
@@ -18,6 +18,52 @@ pub enum Entry<P> {
     Pad(PinPad),
 }
 
+/// What the PIN operation needs of a pad.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PadUse {
+    /// Verify a PIN (`FEATURE_VERIFY_PIN_DIRECT`).
+    Verify,
+    /// Verify the current PIN and type a new one (`FEATURE_MODIFY_PIN_DIRECT` too).
+    Change,
+}
+
+/// Open the card exclusively and decide how the `kind` secrets are entered (see the module
+/// docs): on the pad, or from the host through `read_host` (which reads and validates them;
+/// called before the card is opened when the pad is out of the question).
+pub fn open_with<T>(
+    g: &GlobalOpts,
+    opts: &PinOpts,
+    kind: PinKind,
+    need: PadUse,
+    read_host: impl FnOnce() -> Result<T, CliError>,
+) -> Result<(CardClient, Entry<T>), CliError> {
+    let mode = opts.pinpad_mode()?;
+    if mode == PinPadMode::On && !kind.digits_only() {
+        return Err(CardError::PinPadCannotEnter { kind }.into());
+    }
+    if mode == PinPadMode::Off || !kind.digits_only() {
+        let secrets = read_host()?;
+        let client = connect::open(g, ShareMode::Exclusive)?;
+        return Ok((client, Entry::Host(secrets)));
+    }
+    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    match client.pinpad_for(kind, mode)? {
+        Some(pad) if need == PadUse::Verify || pad.modify_code.is_some() => {
+            if !g.quiet {
+                match need {
+                    PadUse::Verify => eprintln!("Enter the {kind} on the reader's PIN pad."),
+                    PadUse::Change => eprintln!(
+                        "On the reader's PIN pad: enter the current {kind}, then the new one twice."
+                    ),
+                }
+            }
+            Ok((client, Entry::Pad(pad)))
+        }
+        Some(_) if mode == PinPadMode::On => Err(CardError::NoPinPadChange.into()),
+        _ => Ok((client, Entry::Host(read_host()?))),
+    }
+}
+
 /// Read the PIN from the configured source and validate it.
 fn host_pin<P: CardPin>(
     opts: &PinOpts,
@@ -27,30 +73,11 @@ fn host_pin<P: CardPin>(
     Ok(make(&secret).map_err(CardError::from)?)
 }
 
-/// Open the card exclusively and decide how its PIN is entered (see the module docs).
+/// Open the card exclusively and decide how its PIN is entered, for a verification.
 pub fn open_with_pin<P: CardPin>(
     g: &GlobalOpts,
     opts: &PinOpts,
     make: fn(&str) -> Result<P, PinFormatError>,
 ) -> Result<(CardClient, Entry<P>), CliError> {
-    let mode = opts.pinpad_mode()?;
-    let kind = P::KIND;
-    if mode == PinPadMode::On && !kind.digits_only() {
-        return Err(CardError::PinPadCannotEnter { kind }.into());
-    }
-    if mode == PinPadMode::Off || !kind.digits_only() {
-        let pin = host_pin(opts, make)?;
-        let client = connect::open(g, ShareMode::Exclusive)?;
-        return Ok((client, Entry::Host(pin)));
-    }
-    let mut client = connect::open(g, ShareMode::Exclusive)?;
-    match client.pinpad_for(kind, mode)? {
-        Some(pad) => {
-            if !g.quiet {
-                eprintln!("Enter the {kind} on the reader's PIN pad.");
-            }
-            Ok((client, Entry::Pad(pad)))
-        }
-        None => Ok((client, Entry::Host(host_pin(opts, make)?))),
-    }
+    open_with(g, opts, P::KIND, PadUse::Verify, || host_pin(opts, make))
 }
