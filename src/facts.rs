@@ -83,3 +83,82 @@ pub const DIGEST_INFO_SHA512: [u8; 19] = [
 
 /// An ATR that announces T=1 and that OpenSC knows for this card.
 pub const SIM_ATR: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
+
+/// Common application (共通AP), single source: its AID ends `…01 00` like the others' tails.
+pub const AID_COMMON: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00];
+
+/// More of the text application (券面事項入力補助AP) than the client needed so far.
+pub mod text_more {
+    /// Integrity record `FF30 { DF31 h1; DF32 h2; DF33 signature }`.
+    pub const EF_INTEGRITY: u16 = 0x0003;
+    /// The application's CVC (issuer `x000033/001`), free read.
+    pub const EF_CVC: u16 = 0x0004;
+    /// Application basic data `FF40 { DF41; DF42 key ID; DF43 }`, free read.
+    pub const EF_BASIC_DATA: u16 = 0x0005;
+    /// Secure-messaging key-transport key `A1 { 90; 91 }`, unsigned.
+    pub const EF_SM_KEY: u16 = 0x0006;
+    /// Card key record `FF50 { DF51 key; DF52 signature }`.
+    pub const EF_CARD_KEY: u16 = 0x0007;
+    /// 16 bytes `FF`, purpose unknown.
+    pub const EF_UNKNOWN_0008: u16 = 0x0008;
+    /// Blocked as issued (single source).
+    pub const EF_PIN_0012: u16 = 0x0012;
+    /// Private key of the card key (single source).
+    pub const EF_CARD_PRIVATE_KEY: u16 = 0x0013;
+    /// 照合番号A: the 12-digit My Number.
+    pub const EF_CODE_A: u16 = 0x0014;
+    /// 照合番号B: 14 digits (birth era YYMMDD, expiry year, security code).
+    pub const EF_CODE_B: u16 = 0x0015;
+}
+
+/// Elementary files of the card-face application (券面事項確認AP, "visual AP").
+pub mod visual {
+    /// Birth record `FF10 { DF11; DF12; DF13 }`, read with the 生年月日 key.
+    pub const EF_BIRTH: u16 = 0x0001;
+    /// The card face `FF20 { DF21 … DF2A }`, read with 照合番号A or B.
+    pub const EF_FACE: u16 = 0x0002;
+    /// Application information `FF30 { DF31 … DF35 }`, free, unsigned.
+    pub const EF_INFO: u16 = 0x0003;
+    /// The application's CVC (issuer `x000023/001`), free read.
+    pub const EF_CVC: u16 = 0x0004;
+    /// My Number image `FF40 { DF41; DF42; DF43 }`, read with 照合番号A only.
+    pub const EF_MY_NUMBER_IMAGE: u16 = 0x0005;
+    /// 16 bytes `FF`.
+    pub const EF_UNKNOWN_0006: u16 = 0x0006;
+    /// 生年月日 key: the birth date as era `YYMMDD` (6 digits).
+    pub const EF_BIRTH_KEY: u16 = 0x0011;
+    /// 照合番号B (14 digits, 10 tries).
+    pub const EF_CODE_B: u16 = 0x0012;
+    /// 照合番号A (the 12-digit My Number).
+    pub const EF_CODE_A: u16 = 0x0013;
+    /// Private key of the card key (challenge key, single source).
+    pub const EF_CARD_PRIVATE_KEY: u16 = 0x001A;
+    /// Tries of 照合番号B (two sources); the others' counts are not established.
+    pub const CODE_B_TRIES: u8 = 10;
+}
+
+/// The common application.
+pub mod common {
+    /// Record `01 1C` serial (15) ‖ municipality (5) ‖ expiry `YYYYMMDD`.
+    pub const EF_CARD_INFO: u16 = 0x0001;
+}
+
+/// GlobalPlatform issuer security domain: selecting it leaves the current application (and
+/// its verified PINs); `00 A4 04 0C 07 A0 00 00 01 51 00 00`.
+pub const AID_ISD: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
+
+/// GET DATA objects of the MF (power-on or ISD state), single source.
+pub mod mf_data {
+    /// The MF-level CVC signed by the root `x000020/001` (GET DATA `00 CA 00 F8`).
+    pub const DO_CVC_ROOT: u16 = 0x00F8;
+    /// The next CVC, issued by the 00F8 subject (`00 CA 7F 21`); absent on older cards.
+    pub const DO_CVC_NEXT: u16 = 0x7F21;
+    /// Intermediate key ID.
+    pub const DO_INTERMEDIATE_ID: u16 = 0x00F7;
+    /// Card number.
+    pub const DO_CARD_NUMBER: u16 = 0x0045;
+    /// Municipality.
+    pub const DO_MUNICIPALITY: u16 = 0x00F0;
+    /// Expiry.
+    pub const DO_EXPIRY: u16 = 0x00F2;
+}

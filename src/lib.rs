@@ -9,9 +9,11 @@
 pub mod apdu;
 pub mod audit;
 pub mod card;
+pub mod carddata;
 pub mod facts;
 pub mod rig;
 pub mod sign;
 pub mod sim;
+pub mod tlv;
 pub mod transport;
 pub mod verify;
