@@ -6,7 +6,7 @@
 //! caller loads them explicitly) → CVC signature → every record signature → the hashes of
 //! the integrity record match the data read. Knows nothing of cards: it takes the bytes.
 //!
-//! Facts (see `src/carddata/` for the formats and their sources): the six CA keys below
+//! Facts (formats in `src/carddata/`, sources in `docs/card-facts.md` §2–§4): the six CA keys below
 //! were transcribed from one source (the myna-card crate); the three test keys were checked
 //! against signatures on a real JPKI test card, the three production keys only against their
 //! transcription (their SHA-256 is pinned in a test). Which key certifies which application
@@ -444,7 +444,7 @@ mod tests {
 
     #[test]
     fn embedded_keys_are_the_transcribed_ones() {
-        // SHA-256 of each modulus as CARD-APPS §7 (the project's facts) gives it.
+        // SHA-256 of each modulus as the transcription gives it (docs/card-facts.md §4).
         let pinned = [
             "318ab4a79346bbd993d36d31a4d766f02a239f36b10bc323458242130f927a97",
             "bb96cc1dc6502005661961f0a45ed843d007c69e3ce167eceb6b1abd5333a932",
