@@ -1,19 +1,32 @@
 //! mynacard: a client for the Japanese Individual Number Card (My Number Card) and its public
 //! personal authentication service (JPKI), with a virtual card for testing without hardware.
 //!
-//! Layers, lowest first (a layer uses only the layers below it): [`facts`] and [`apdu`],
-//! [`transport`], [`card`], [`sign`], [`verify`] (independent of cards), [`sim`] (the virtual
-//! card, using only `facts` and `apdu`), and the command line in `cli`.
+//! Layers, lowest first (a layer uses only the layers below it; `docs/architecture.md`):
+//! [`facts`], the formats [`tlv`] and [`carddata`], `apdu`, `transport`, `card`, `sign`,
+//! [`verify`] (independent of cards), `sim` (the virtual card, using only facts, formats and
+//! apdu), and the command line.
+//!
+//! Cargo features: `verify` (always built: verification and the formats it needs),
+//! `pcsc` (the card client: apdu, transport, card, sign, rig, audit), `sim` (the virtual
+//! card), `cli` (the `mynacard` command); the default is everything. A verifier builds
+//! `--no-default-features --features verify`.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "pcsc")]
 pub mod apdu;
+#[cfg(feature = "pcsc")]
 pub mod audit;
+#[cfg(feature = "pcsc")]
 pub mod card;
 pub mod carddata;
 pub mod facts;
+#[cfg(feature = "pcsc")]
 pub mod rig;
+#[cfg(feature = "pcsc")]
 pub mod sign;
+#[cfg(feature = "sim")]
 pub mod sim;
 pub mod tlv;
+#[cfg(feature = "pcsc")]
 pub mod transport;
 pub mod verify;
