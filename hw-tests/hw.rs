@@ -14,11 +14,11 @@ use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
 use mynacard::card::{
-    AuthPin, CertKind, Client, PinKind, PinPadMode, PinStatus, SignPassword, TokenType,
+    AuthPin, CardPin, CertKind, Client, PinKind, PinPadMode, PinStatus, SignPassword, TokenType,
 };
 use mynacard::sign::HashAlg;
 use mynacard::transport::pcsc::{PcscTransport, ShareMode};
-use mynacard::transport::{ReaderInfo, Transport, TransportError};
+use mynacard::transport::{Disposition, ReaderInfo, Transport, TransportError};
 use mynacard::verify::anchors::{AnchorSource, TrustAnchor, TrustStore};
 use mynacard::verify::{verify_certificate, Hierarchy, RevocationPolicy, VerifyOptions};
 
@@ -53,6 +53,9 @@ impl Transport for Timed<'_> {
     }
     fn reset(&mut self) -> Result<(), TransportError> {
         self.inner.reset()
+    }
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        self.inner.disconnect(disposition)
     }
     fn info(&self) -> ReaderInfo {
         self.inner.info()
@@ -280,4 +283,85 @@ fn hw_sign_with_the_auth_key_on_the_pinpad() {
     unlocked.finish().expect("clear the security state");
     print_timings("auth on the pad: VERIFY (pad) + SIGN", &log);
     check_signature(&cert, &di, &signature);
+}
+
+/// Send hex on a fresh transport; a first answer of `6F 00` (reported after a power-off by a
+/// single source) is answered by sending the same command once more.
+fn hw_tx(t: &mut PcscTransport, apdu: &str, first: bool) -> Vec<u8> {
+    let bytes = hex::decode(apdu.replace(' ', "")).expect("test hex");
+    let answer = t.transmit(&bytes).expect("transmit");
+    if first && answer == [0x6F, 0x00] {
+        return t.transmit(&bytes).expect("transmit");
+    }
+    answer
+}
+
+/// What a second program, connecting afresh without any VERIFY, gets for READ BINARY of the
+/// signature certificate (EF 0001) and for COMPUTE DIGITAL SIGNATURE with the signature key.
+fn second_connection(reader: &str) -> ([u8; 2], [u8; 2]) {
+    let mut t = PcscTransport::connect(reader, ShareMode::Exclusive).expect("second connection");
+    let sw = |r: Vec<u8>| [r[r.len() - 2], r[r.len() - 1]];
+    assert_eq!(hw_tx(&mut t, "00A4040C0AD392F000260100000001", true), [0x90, 0x00]);
+    assert_eq!(hw_tx(&mut t, "00A4020C020001", false), [0x90, 0x00]);
+    let read = sw(hw_tx(&mut t, "00B0000004", false));
+    assert_eq!(hw_tx(&mut t, "00A4020C02001A", false), [0x90, 0x00]);
+    let di = hex::encode(digest_info());
+    let sign = sw(hw_tx(&mut t, &format!("802A008033{di}00"), false));
+    // Whatever it found, leave nothing verified.
+    let _ = hw_tx(&mut t, "00A4040C07A0000001510000", false);
+    let _ = t.disconnect(Disposition::Unpower);
+    println!("second connection: READ EF 0001 -> {read:02X?}, SIGN -> {sign:02X?}");
+    (read, sign)
+}
+
+#[test]
+fn hw_nothing_stays_verified_after_sign() {
+    let Some(reader) = reader("hw_nothing_stays_verified_after_sign") else {
+        return;
+    };
+    let Ok(password) = std::env::var("MYNACARD_SIGN_PASSWORD") else {
+        eprintln!(
+            "SKIPPED hw_nothing_stays_verified_after_sign: MYNACARD_SIGN_PASSWORD not set (no \
+             VERIFY is sent)"
+        );
+        return;
+    };
+    let password = SignPassword::new(&password).expect("MYNACARD_SIGN_PASSWORD format");
+
+    // The control, only when asked: the OLD client (VERIFY, re-select JPKI, disconnect
+    // leaving the card). On a card that keeps the verification across a re-select and a
+    // reconnect (measured by one peer library), a second connection can read and sign.
+    if std::env::var("MYNACARD_HW_STATE_CONTROL").as_deref() == Ok("1") {
+        let mut t = PcscTransport::connect(&reader, ShareMode::Exclusive).expect("connect");
+        assert_eq!(hw_tx(&mut t, "00A4040C0AD392F000260100000001", true), [0x90, 0x00]);
+        assert_eq!(hw_tx(&mut t, "00A4020C02001B", false), [0x90, 0x00]);
+        let mut verify = vec![0x00, 0x20, 0x00, 0x80, password.as_bytes().len() as u8];
+        verify.extend_from_slice(password.as_bytes());
+        assert_eq!(t.transmit(&verify).expect("verify"), [0x90, 0x00], "VERIFY");
+        assert_eq!(hw_tx(&mut t, "00A4040C0AD392F000260100000001", false), [0x90, 0x00]);
+        t.disconnect(Disposition::Leave).expect("disconnect");
+        let (read, sign) = second_connection(&reader);
+        assert_eq!(
+            (read, sign),
+            ([0x90, 0x00], [0x90, 0x00]),
+            "the old client left the card open, as the security-state facts say"
+        );
+    }
+
+    // Our client: sign, leave JPKI (ISD select), disconnect powering the card off.
+    let (mut client, log) = open(&reader);
+    let di = digest_info();
+    let signature = client.sign(&password, &di, false).expect("sign with the sign key");
+    print_timings("sign: VERIFY + SIGN + ISD select", &log);
+    client.transport_mut().disconnect(Disposition::Unpower).expect("disconnect with unpower");
+    let cert = {
+        let (mut c, _) = open(&reader);
+        let cert = c.read_sign_certificate(&password, false).expect("sign certificate");
+        c.transport_mut().disconnect(Disposition::Unpower).expect("disconnect with unpower");
+        cert
+    };
+    check_signature(&cert, &di, &signature);
+    let (read, sign) = second_connection(&reader);
+    assert_ne!(read, [0x90, 0x00], "a second connection read the signature certificate");
+    assert_ne!(sign, [0x90, 0x00], "a second connection signed without a VERIFY");
 }

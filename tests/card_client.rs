@@ -12,6 +12,9 @@ use mynacard::transport::TransportError;
 
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
 const SELECT_TEXT: &str = "00A4040C0AD3921000310001010408";
+/// Leaving the application after a PIN operation: SELECT of the GlobalPlatform ISD (a
+/// verification survives a re-select of its application, measured on real cards, [C]).
+const SELECT_ISD: &str = "00A4040C07A0000001510000";
 const OK: &str = "9000";
 
 /// A fake DER certificate of `total` bytes (30 82 LL LL + filler).
@@ -444,7 +447,7 @@ fn sign_runs_verify_to_signature_in_one_transaction_and_clears_state() {
             &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
             &with_sw(&sig, OK),
         )
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
     assert_eq!(client.sign(&pw, &di, false).unwrap(), sig);
@@ -466,7 +469,7 @@ fn sign_with_auth_key_and_chained_signature() {
         .expect("00A4020C020017", OK)
         .expect(&format!("802A008033{}00", hexs(&di)), "6100")
         .expect_bytes(&hex::decode("00C0000000").unwrap(), &with_sw(&sig, OK))
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     assert_eq!(Client::new(t).sign(&pin, &di, false).unwrap(), sig);
     log.assert_done();
@@ -476,7 +479,7 @@ fn sign_with_auth_key_and_chained_signature() {
 fn wrong_pin_reports_tries_and_still_clears() {
     let pin = AuthPin::new("0000").unwrap();
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "30303030", "63C2")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let err = Client::new(t).sign(&pin, &digest_info(), false).unwrap_err();
     assert!(matches!(err, CardError::WrongPin { kind: PinKind::Auth, tries_left: 2 }), "{err:?}");
@@ -486,18 +489,18 @@ fn wrong_pin_reports_tries_and_still_clears() {
 
     // The try that blocks it.
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "63C0")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
     assert!(matches!(err, CardError::WrongPin { tries_left: 0, .. }));
     assert!(err.to_string().contains("now blocked"));
     // VERIFY answering 69 83.
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "6983")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
     assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Auth }));
     // VERIFY answering something odd.
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "6A80")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
     assert!(matches!(
         err,
@@ -513,7 +516,7 @@ fn blocked_pin_sends_no_verify() {
             .expect(SELECT_JPKI, OK)
             .expect("00A4020C02001B", OK)
             .expect("00200080", blocked)
-            .expect(SELECT_JPKI, OK);
+            .expect(SELECT_ISD, OK);
         let log = t.log();
         let err = Client::new(t).sign(&pw, &digest_info(), true).unwrap_err();
         assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Sign }), "{blocked}: {err:?}");
@@ -530,7 +533,7 @@ fn last_try_is_refused_unless_allowed() {
         .expect(SELECT_JPKI, OK)
         .expect("00A4020C02001B", OK)
         .expect("00200080", "63C1")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let err = Client::new(t).sign(&pw, &digest_info(), false).unwrap_err();
     assert!(matches!(err, CardError::LastTry { kind: PinKind::Sign }), "{err:?}");
@@ -543,7 +546,7 @@ fn last_try_is_refused_unless_allowed() {
             &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
             &with_sw(&[1; 256], OK),
         )
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     assert_eq!(Client::new(t).sign(&pw, &di, true).unwrap(), vec![1; 256]);
     log.assert_done();
@@ -557,7 +560,7 @@ fn signature_errors() {
         let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"PASSWORD1"), OK)
             .expect("00A4020C02001A", OK)
             .expect(&format!("802A008033{}00", hexs(&di)), reply)
-            .expect(SELECT_JPKI, OK);
+            .expect(SELECT_ISD, OK);
         let log = t.log();
         let r = Client::new(t).sign(&pw, &di, false);
         log.assert_done();
@@ -634,14 +637,14 @@ fn pin_status_spends_no_try() {
 #[test]
 fn verify_and_change_pin() {
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "31323334", OK)
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     Client::new(t).verify_pin(&AuthPin::new("1234").unwrap(), false).unwrap();
     log.assert_done();
 
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
         .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), OK)
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let old = SignPassword::new("oldpass1").unwrap();
     let new = SignPassword::new("NewPass12").unwrap();
@@ -650,12 +653,12 @@ fn verify_and_change_pin() {
 
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
         .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6982")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let err = Client::new(t).change_pin(&old, &new, false).unwrap_err();
     assert!(matches!(err, CardError::SecurityStatus { .. }));
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
         .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6A80")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let err = Client::new(t).change_pin(&old, &new, false).unwrap_err();
     assert!(matches!(err, CardError::Unexpected { command: "CHANGE REFERENCE DATA", .. }));
 
@@ -666,7 +669,7 @@ fn verify_and_change_pin() {
         .expect("00200080", "63C3")
         .expect("002000800431313131", OK)
         .expect("002401800432323232", OK)
-        .expect(SELECT_TEXT, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     Client::new(t)
         .change_pin(&TextPin::new("1111").unwrap(), &TextPin::new("2222").unwrap(), false)
@@ -687,7 +690,7 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
             &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
             &with_sw(&[9; 256], OK),
         )
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
     let mut unlocked = client.unlock(&pw, false).unwrap();
@@ -700,7 +703,7 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
 
     // Dropping an Unlocked without finish still clears the state.
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"PASSWORD1"), OK)
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
     drop(client.unlock(&pw, false).unwrap());
@@ -710,7 +713,7 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
     // read_sign_certificate: verify, read, clear.
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"PASSWORD1"), OK)
         .expect("00A4020C020001", OK);
-    let t = script_short_reads(t, &c, 1760).expect(SELECT_JPKI, OK);
+    let t = script_short_reads(t, &c, 1760).expect(SELECT_ISD, OK);
     let log = t.log();
     assert_eq!(Client::new(t).read_sign_certificate(&pw, false).unwrap(), c);
     log.assert_done();
@@ -754,7 +757,7 @@ fn text_application_reads_my_number_and_attributes_with_one_verify() {
         )
         .expect("00A4020C020002", OK)
         .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&attrs, OK))
-        .expect(SELECT_TEXT, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let info = Client::new(t).read_text(&TextPin::new("9876").unwrap(), false).unwrap();
     log.assert_done();
@@ -779,7 +782,7 @@ fn text_application_errors() {
             &hex::decode("00B0000011").unwrap(),
             &with_sw(&my_number_file("123456789017"), OK),
         )
-        .expect(SELECT_TEXT, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let err = Client::new(t).read_my_number(&pin, false).unwrap_err();
     assert!(matches!(err, CardError::BadMyNumber));
@@ -795,7 +798,7 @@ fn text_application_errors() {
         .expect("002000800439383736", OK)
         .expect("00A4020C020002", OK)
         .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&attrs, OK))
-        .expect(SELECT_TEXT, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let a = Client::new(t).read_attributes(&pin, false).unwrap();
     assert_eq!(a.sex, mynacard::card::Sex::Male);
@@ -813,18 +816,117 @@ fn text_application_errors() {
         .expect("00A4020C020011", OK)
         .expect("00200080", "63C3")
         .expect("002000800439383736", "63C2")
-        .expect(SELECT_TEXT, OK);
+        .expect(SELECT_ISD, OK);
     let err = Client::new(t).read_my_number(&pin, false).unwrap_err();
     assert!(matches!(err, CardError::WrongPin { kind: PinKind::Text, tries_left: 2 }));
 }
 
 #[test]
-fn failed_clear_falls_back_to_reset() {
+fn when_the_isd_cannot_be_selected_another_application_is() {
+    // From JPKI: the text application.
     let pin = AuthPin::new("1234").unwrap();
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "31323334", OK)
-        .expect(SELECT_JPKI, "6A82");
+        .expect(SELECT_ISD, "6A82")
+        .expect(SELECT_TEXT, OK);
     let log = t.log();
     Client::new(t).verify_pin(&pin, false).unwrap();
     log.assert_done();
-    assert!(log.events().contains(&Event::Reset));
+    assert!(!log.events().contains(&Event::Reset), "a reset does not clear: {:?}", log.events());
+
+    // From the text application: JPKI (here after an odd status and a transport error).
+    let text_pin = TextPin::new("9876").unwrap();
+    let text_verify = || {
+        ScriptedTransport::new()
+            .expect(SELECT_TEXT, OK)
+            .expect("00A4020C020011", OK)
+            .expect("00200080", "63C3")
+            .expect("002000800439383736", OK)
+            .expect("00A4020C020002", OK)
+            .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&attributes_file(), OK))
+    };
+    let t = text_verify().expect(SELECT_ISD, "6D00").expect(SELECT_JPKI, OK);
+    let log = t.log();
+    Client::new(t).read_attributes(&text_pin, false).unwrap();
+    log.assert_done();
+    let t = text_verify()
+        .expect_error(SELECT_ISD, || TransportError::Pcsc("glitch".into()))
+        .expect(SELECT_JPKI, OK);
+    let log = t.log();
+    Client::new(t).read_attributes(&text_pin, false).unwrap();
+    log.assert_done();
+}
+
+#[test]
+fn when_nothing_leaves_the_application_the_error_says_so() {
+    let pin = AuthPin::new("1234").unwrap();
+    let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "31323334", OK)
+        .expect(SELECT_ISD, "6A82")
+        .expect(SELECT_TEXT, "6A82");
+    let log = t.log();
+    let err = Client::new(t).verify_pin(&pin, false).unwrap_err();
+    log.assert_done();
+    assert_eq!(
+        err.to_string(),
+        "could not leave the application after the PIN was verified (selecting the ISD: 6A 82; \
+         selecting the text application: 6A 82): the PIN may stay verified until the card is \
+         powered off; remove the card from the reader"
+    );
+    assert!(matches!(err, CardError::NotCleared(_)));
+
+    // The operation's own error wins; clearing is still tried (sign: wrong PIN).
+    let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "31323334", "63C2")
+        .expect(SELECT_ISD, "6999")
+        .expect(SELECT_TEXT, "6999");
+    let log = t.log();
+    let err = Client::new(t).sign(&pin, &digest_info(), false).unwrap_err();
+    log.assert_done();
+    assert!(matches!(err, CardError::WrongPin { tries_left: 2, .. }), "{err:?}");
+
+    // After a good signature, a failed clear is an error (the signature is not returned).
+    let di = digest_info();
+    let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "31323334", OK)
+        .expect("00A4020C020017", OK)
+        .expect_bytes(
+            &hex::decode(format!("802A008033{}00", hexs(&di))).unwrap(),
+            &with_sw(&[7; 256], OK),
+        )
+        .expect(SELECT_ISD, "6A82")
+        .expect_error(SELECT_TEXT, || TransportError::CardRemoved);
+    let log = t.log();
+    let err = Client::new(t).sign(&pin, &di, false).unwrap_err();
+    log.assert_done();
+    match err {
+        CardError::NotCleared(detail) => assert_eq!(
+            detail,
+            "selecting the ISD: 6A 82; selecting the text application: the card was removed \
+             during the operation: put it back and try again"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_select_answered_6f00_is_sent_once_more_a_verify_never() {
+    // One source reports 6F 00 to the first command after the card was powered off ([C]).
+    let pin = AuthPin::new("1234").unwrap();
+    let t = ScriptedTransport::new()
+        .expect(SELECT_JPKI, "6F00")
+        .expect(SELECT_JPKI, OK)
+        .expect("00A4020C020018", OK)
+        .expect("00200080", "63C3")
+        .expect("002000800431323334", "6F00")
+        .expect(SELECT_ISD, OK);
+    let log = t.log();
+    let err = Client::new(t).verify_pin(&pin, false).unwrap_err();
+    log.assert_done();
+    assert!(matches!(
+        err,
+        CardError::Unexpected { command: "VERIFY", sw: StatusWord::NoPreciseDiagnosis }
+    ));
+    // Twice 6F 00: not sent a third time.
+    let t = ScriptedTransport::new().expect(SELECT_JPKI, "6F00").expect(SELECT_JPKI, "6F00");
+    let log = t.log();
+    let err = Client::new(t).read_certificate(CertKind::Auth).unwrap_err();
+    log.assert_done();
+    assert!(matches!(err, CardError::Unexpected { command: "SELECT application", .. }));
 }

@@ -15,6 +15,9 @@ use mynacard::transport::TransportError;
 
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
 const SELECT_TEXT: &str = "00A4040C0AD3921000310001010408";
+/// Leaving the application after a PIN operation (a re-select would keep the verification:
+/// measured on real cards, [C]).
+const SELECT_ISD: &str = "00A4040C07A0000001510000";
 const SELECT_AUTH_PIN: &str = "00A4020C020018";
 const OK: &str = "9000";
 /// The control codes libccid gives FEATURE_VERIFY_PIN_DIRECT and FEATURE_MODIFY_PIN_DIRECT.
@@ -98,7 +101,7 @@ fn changing_a_pin_on_the_pad_pins_every_byte() {
             .expect("00200080", "63C3")
             .expect_control(CODE, &clean(STRUCTURE_4), OK)
             .expect_control(MODIFY_CODE, &clean(MODIFY_4), modify_answer)
-            .expect(SELECT_JPKI, OK)
+            .expect(SELECT_ISD, OK)
     };
     let t = script(OK);
     let log = t.log();
@@ -140,7 +143,7 @@ fn changing_a_pin_on_the_pad_pins_every_byte() {
         .expect(SELECT_AUTH_PIN, OK)
         .expect("00200080", "63C3")
         .expect_control(CODE, &clean(STRUCTURE_4), "63C2")
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let e = Client::new(t).change_pin_on_pinpad::<AuthPin>(pad(), false).unwrap_err();
     assert!(matches!(e, CardError::WrongPin { tries_left: 2, .. }), "{e}");
@@ -214,7 +217,7 @@ fn signing_with_the_pin_on_the_pad_pins_every_byte() {
         .expect_control(CODE, &clean(STRUCTURE_4), OK)
         .expect("00A4020C020017", OK)
         .expect_bytes(&sign_cmd, &sig)
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
     let mut unlocked = client.unlock_on_pinpad::<AuthPin>(pad(), false).unwrap();
@@ -239,7 +242,7 @@ fn the_text_application_and_a_plain_verification_take_the_pad_too() {
         .expect("00A4020C020011", OK)
         .expect("00200080", "63C3")
         .expect_control(CODE, &clean(STRUCTURE_4), OK)
-        .expect(SELECT_TEXT, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     Client::new(t).verify_pin_on_pinpad::<TextPin>(pad(), false).unwrap();
     log.assert_done();
@@ -250,14 +253,14 @@ fn the_text_application_and_a_plain_verification_take_the_pad_too() {
         .expect("00A4020C020011", OK)
         .expect("00200080", "63C3")
         .expect_control(CODE, &clean(STRUCTURE_4), "63C2")
-        .expect(SELECT_TEXT, OK);
+        .expect(SELECT_ISD, OK);
     let log = t.log();
     let e = Client::new(t).read_text_on_pinpad(pad(), false).unwrap_err();
     assert!(matches!(e, CardError::WrongPin { kind: PinKind::Text, tries_left: 2 }), "{e}");
     log.assert_done();
 }
 
-/// Every answer of the pad, each followed by the clearing re-select.
+/// Every answer of the pad, each followed by the select of the ISD that leaves JPKI.
 #[test]
 fn every_pad_answer_has_its_error() {
     let cases: Vec<(&str, fn(&CardError) -> bool)> = vec![
@@ -277,7 +280,7 @@ fn every_pad_answer_has_its_error() {
             .expect(SELECT_AUTH_PIN, OK)
             .expect("00200080", "63C3")
             .expect_control(CODE, &clean(STRUCTURE_4), answer)
-            .expect(SELECT_JPKI, OK);
+            .expect(SELECT_ISD, OK);
         let log = t.log();
         let e = Client::new(t).unlock_on_pinpad::<AuthPin>(pad(), false).err().unwrap();
         assert!(check(&e), "{answer}: {e:?}");
@@ -299,7 +302,7 @@ fn every_pad_answer_has_its_error() {
         .expect(SELECT_AUTH_PIN, OK)
         .expect("00200080", "63C3")
         .expect_control_error(CODE, &clean(STRUCTURE_4), || TransportError::CardRemoved)
-        .expect(SELECT_JPKI, OK);
+        .expect(SELECT_ISD, OK);
     let e = Client::new(t).unlock_on_pinpad::<AuthPin>(pad(), false).err().unwrap();
     assert!(matches!(e, CardError::Transport(TransportError::CardRemoved)), "{e}");
 }
@@ -315,7 +318,7 @@ fn the_counter_is_checked_before_the_pad_is_asked() {
             .expect(SELECT_JPKI, OK)
             .expect(SELECT_AUTH_PIN, OK)
             .expect("00200080", counter)
-            .expect(SELECT_JPKI, OK);
+            .expect(SELECT_ISD, OK);
         let log = t.log();
         let e = Client::new(t).unlock_on_pinpad::<AuthPin>(pad(), false).err().unwrap();
         assert!(check(&e), "{counter}: {e}");

@@ -195,16 +195,23 @@ fn sign_cms_verifies_with_openssl_and_tampering_is_caught() {
     assert!(!openssl_cms_verify(&sig, "DER", &tampered, "sign-root.pem"));
     // Not under the other hierarchy.
     assert!(!openssl_cms_verify(&sig, "DER", &doc, "auth-root.pem"));
-    // One VERIFY covers the certificate read and the signature, and the state is cleared.
+    // One VERIFY covers the certificate read and the signature, and the state is cleared: the
+    // last command selects the ISD (a re-select of JPKI would keep the password verified on a
+    // real card, [C]), and the connection ends powering the card off.
     let lines = sent(&trace);
     assert_eq!(verifies_with_data(&lines), 1, "{lines:?}");
     assert_eq!(lines.iter().filter(|l| l.starts_with("> 80 2A 00 80")).count(), 1, "{lines:?}");
     assert_eq!(
         lines.last().map(String::as_str),
-        Some("> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"),
-        "the last command re-selects JPKI: {lines:?}"
+        Some("> 00 A4 04 0C 07 A0 00 00 01 51 00 00"),
+        "the last command selects the ISD: {lines:?}"
     );
     let t = read(&trace);
+    let tail: Vec<&str> = t.lines().rev().take(4).collect();
+    assert!(tail[0] == "# disconnect unpower", "{t}");
+    assert!(tail[1] == "# end exclusive", "{t}");
+    assert!(tail[2].starts_with("< 90 00"), "{t}");
+    assert!(tail[3] == "> 00 A4 04 0C 07 A0 00 00 01 51 00 00", "{t}");
     assert_no_secret(SIGN_PIN, &[&stdout, &String::from_utf8_lossy(&o.stderr), &t]);
 }
 
@@ -485,4 +492,67 @@ fn text_read_wrong_and_malformed_pins() {
         .code(2)
         .stderr(predicate::str::contains("invalid text-application PIN"));
     assert!(sent(&trace).is_empty());
+}
+
+/// The end of a PIN command's trace: the select of the ISD that leaves the application
+/// (answered 90 00), the end of the transaction, and the disconnect powering the card off. A
+/// re-select of the application or a warm reset would leave the PIN verified on a real card
+/// (measured by one peer library, [C]).
+fn assert_left_and_unpowered(trace: &str, what: &str) {
+    // The answer line ends with its timing.
+    let tail: Vec<&str> =
+        trace.lines().rev().take(4).map(|l| l.split(" (").next().unwrap_or(l)).collect();
+    assert_eq!(
+        tail,
+        [
+            "# disconnect unpower",
+            "# end exclusive",
+            "< 90 00",
+            "> 00 A4 04 0C 07 A0 00 00 01 51 00 00"
+        ],
+        "{what}:\n{trace}"
+    );
+}
+
+#[test]
+fn every_pin_command_leaves_the_application_and_powers_the_card_off_also_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("doc.txt");
+    std::fs::write(&doc, b"x").unwrap();
+    let runs: [(&str, Vec<&str>, String, i32); 7] = [
+        ("sign", vec!["sign", s(&doc), "--pin-stdin"], format!("{SIGN_PIN}\n"), 0),
+        (
+            "sign, wrong password",
+            vec!["sign", s(&doc), "--force", "--pin-stdin"],
+            "WRONGPW1\n".into(),
+            8,
+        ),
+        (
+            "sign certificate",
+            vec!["cert", "read", "sign", "--pin-stdin"],
+            format!("{SIGN_PIN}\n"),
+            0,
+        ),
+        ("text read", vec!["text", "read", "--pin-stdin"], format!("{TEXT_PIN}\n"), 0),
+        ("text read, wrong PIN", vec!["text", "read", "--pin-stdin"], "0000\n".into(), 8),
+        (
+            "pin change",
+            vec!["pin", "change", "auth", "--pin-stdin"],
+            format!("{AUTH_PIN}\n9876\n"),
+            0,
+        ),
+        (
+            "pin change, wrong PIN",
+            vec!["pin", "change", "auth", "--pin-stdin"],
+            "0000\n9876\n".into(),
+            8,
+        ),
+    ];
+    for (i, (what, args, stdin, code)) in runs.into_iter().enumerate() {
+        let trace = dir.path().join(format!("{i}.trace"));
+        let mut all = args.clone();
+        all.extend(["--trace", s(&trace)]);
+        sim(&all).write_stdin(stdin).assert().code(code);
+        assert_left_and_unpowered(&read(&trace), what);
+    }
 }

@@ -95,8 +95,13 @@ fn the_signature_certificate_needs_the_password() {
     assert_eq!(send(&mut *g, &Apdu::verify_status()).1, [0x63, 0xC5]);
     assert_eq!(send(&mut *g, &Apdu::verify(SIGN_PIN.as_bytes())).1, [0x90, 0x00]);
     assert_eq!(read_cert(&mut *g, jpki::EF_SIGN_CERT), jpki_file(&image, jpki::EF_SIGN_CERT));
-    // A warm reset clears the security state.
+    // A warm reset keeps the security state (measured on real cards, [C]); selecting the
+    // GlobalPlatform ISD clears it.
     g.reset().expect("reset");
+    assert_eq!(send(&mut *g, &Apdu::select_aid(&AID_JPKI)).1, [0x90, 0x00]);
+    assert_eq!(send(&mut *g, &Apdu::select_ef(jpki::EF_SIGN_CERT)).1, [0x90, 0x00]);
+    assert_eq!(send(&mut *g, &Apdu::read_binary(0, 4)).1, [0x90, 0x00]);
+    assert_eq!(send(&mut *g, &Apdu::select_aid(&mynacard::facts::AID_ISD)).1, [0x90, 0x00]);
     assert_eq!(send(&mut *g, &Apdu::select_aid(&AID_JPKI)).1, [0x90, 0x00]);
     assert_eq!(send(&mut *g, &Apdu::select_ef(jpki::EF_SIGN_CERT)).1, [0x90, 0x00]);
     assert_eq!(send(&mut *g, &Apdu::read_binary(0, 4)).1, [0x69, 0x82]);

@@ -270,13 +270,17 @@ fn exclusive_access_is_held_during_the_run_and_released_after() {
     assert!(holder.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x01, 0x00]).is_ok());
 }
 
+/// A warm reset keeps the security state (measured on real cards by one peer library, [C]);
+/// selecting the GlobalPlatform ISD clears it.
 #[test]
-fn reset_clears_the_security_state() {
+fn reset_keeps_the_security_state_and_the_isd_select_clears_it() {
     let script = Script::parse(
         "reset.apdu",
         "# spends-pin-tries: yes\n00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01 => 90 00\n\
          00 A4 02 0C 02 00 1B\n00 20 00 80 $#env:P $env:P => 90 00\n00 A4 02 0C 02 00 01 => 90 00\n\
          00 B0 00 00 04 => len 4, 90 00\nreset\n\
+         00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n00 A4 02 0C 02 00 01\n00 B0 00 00 04 => len 4, 90 00\n\
+         00 A4 04 0C 07 A0 00 00 01 51 00 00 => 90 00\n\
          00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n00 A4 02 0C 02 00 01\n00 B0 00 00 04 => 69 82\n",
     )
     .unwrap();

@@ -132,6 +132,7 @@ fn tx_data(card: &mut VirtualCard, hex_str: &str) -> (Vec<u8>, String) {
 
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
 const SELECT_TEXT: &str = "00A4040C0AD392100031000101 0408";
+const SELECT_ISD: &str = "00A4040C07A0000001510000";
 
 fn select_ef(fid: u16) -> String {
     format!("00A4020C02{fid:04X}")
@@ -469,7 +470,12 @@ fn change_reference_data() {
     // Not on a PIN EF.
     tx(&mut c, &select_ef(jpki::EF_AUTH_CERT));
     assert_eq!(tx(&mut c, &change(b"5678")), "6986");
-    // A re-select clears the security state.
+    // Re-selecting JPKI keeps the verification (measured on real cards, [C]); selecting the
+    // ISD clears it.
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_AUTH_PIN));
+    assert_eq!(tx(&mut c, &change(b"5678")), "9000");
+    assert_eq!(tx(&mut c, SELECT_ISD), "9000");
     tx(&mut c, SELECT_JPKI);
     tx(&mut c, &select_ef(jpki::EF_AUTH_PIN));
     assert_eq!(tx(&mut c, &change(b"5678")), "6982");
@@ -498,7 +504,12 @@ fn signature_certificate_access_rule() {
     assert_eq!(tx(&mut c, "00B0000004"), "6982");
 
     unlock(&mut c);
-    // Re-selecting the same application clears it.
+    // Re-selecting the same application keeps it (measured on real cards, [C]).
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_SIGN_CERT));
+    assert_eq!(tx(&mut c, "00B0000004"), format!("{}9000", hex::encode_upper(&want[..4])));
+    // Selecting the GlobalPlatform ISD clears it.
+    assert_eq!(tx(&mut c, SELECT_ISD), "9000");
     tx(&mut c, SELECT_JPKI);
     tx(&mut c, &select_ef(jpki::EF_SIGN_CERT));
     assert_eq!(tx(&mut c, "00B0000004"), "6982");
@@ -514,9 +525,14 @@ fn signature_certificate_access_rule() {
     // A failed SELECT of an unknown AID leaves it in force.
     assert_eq!(tx(&mut c, "00A4040C03A00000"), "6A82");
     assert_eq!(tx(&mut c, "00B0000004"), format!("{}9000", hex::encode_upper(&want[..4])));
-    // A warm reset clears the selection and the security state.
+    // A warm reset clears the selection but keeps the security state for JPKI (measured on
+    // real cards, [C]): selecting JPKI again finds the password verified.
     c.reset();
     assert_eq!(tx(&mut c, "00B0000004"), "6986");
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_SIGN_CERT));
+    assert_eq!(tx(&mut c, "00B0000004"), format!("{}9000", hex::encode_upper(&want[..4])));
+    tx(&mut c, SELECT_TEXT);
     tx(&mut c, SELECT_JPKI);
     tx(&mut c, &select_ef(jpki::EF_SIGN_CERT));
     assert_eq!(tx(&mut c, "00B0000004"), "6982");
@@ -592,7 +608,12 @@ fn signatures_verify_with_the_public_key() {
         sig
     );
 
-    // After a re-select the key is locked again.
+    // A re-select keeps the key unlocked (measured on real cards, [C]); selecting the ISD
+    // locks it again.
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_SIGN_KEY));
+    assert_eq!(tx_data(&mut c, &sign_apdu(&di)).1, "9000");
+    tx(&mut c, SELECT_ISD);
     tx(&mut c, SELECT_JPKI);
     tx(&mut c, &select_ef(jpki::EF_SIGN_KEY));
     assert_eq!(tx(&mut c, &sign_apdu(&di)), "6982");

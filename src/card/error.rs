@@ -93,6 +93,11 @@ pub enum CardError {
     /// The reader rejected the PIN-entry request (`6B 80`).
     #[error("the reader rejected the PIN-pad request (6B 80): its firmware does not accept this PIN format; use --pinpad off")]
     PinPadRejected,
+    /// After a PIN operation the application could not be left (neither the ISD nor the
+    /// fallback application could be selected): the PIN may stay verified on the card until
+    /// it is powered off.
+    #[error("could not leave the application after the PIN was verified ({0}): the PIN may stay verified until the card is powered off; remove the card from the reader")]
+    NotCleared(String),
     /// The reader's PIN-pad bytes are malformed (feature list, answer).
     #[error("PIN pad: {0}")]
     PinPad(PinPadError),

@@ -1,7 +1,8 @@
 //! The JPKI application (公的個人認証AP): detection by AID and token label, certificate
 //! reads, PIN retry counters, VERIFY and CHANGE REFERENCE DATA, and PIN-gated signing of a
 //! DigestInfo. VERIFY → COMPUTE DIGITAL SIGNATURE runs inside one exclusive transaction
-//! ([`Unlocked`]), which always ends by re-selecting the application.
+//! ([`Unlocked`]), which always ends by leaving the application
+//! ([`super::leave_application`]).
 
 use crate::apdu::{Command, StatusWord};
 use crate::facts;
@@ -11,7 +12,7 @@ use super::error::CardError;
 use super::pin::{AuthPin, CardPin, PinKind, SignPassword};
 use super::pinpad::Secret;
 use super::session::{Exclusive, FileShape};
-use super::{clear_security_state, pin_status_in, verify_in, Client};
+use super::{leave_application, pin_status_in, verify_in, Client};
 
 /// Length of an RSA-2048 signature.
 pub const SIGNATURE_LEN: usize = 256;
@@ -293,14 +294,14 @@ impl<T: Transport> Client<T> {
             return Err(CardError::NotJpki);
         }
         if let Err(err) = verify_in(&mut s, P::KIND, secret, allow_last_try) {
-            let _ = clear_security_state(&mut s, &facts::AID_JPKI);
+            let _ = leave_application(&mut s, &facts::AID_JPKI);
             return Err(err);
         }
         Ok(Unlocked { ex, key: P::KEY, cleared: false })
     }
 
     /// Sign a DigestInfo with a JPKI key: inside one transaction, check the counter, VERIFY,
-    /// SELECT the key, COMPUTE DIGITAL SIGNATURE, and re-select JPKI to clear the security
+    /// SELECT the key, COMPUTE DIGITAL SIGNATURE, and leave JPKI to clear the security
     /// state. Returns the 256-byte signature.
     pub fn sign<P: KeyPin>(
         &mut self,
@@ -337,7 +338,8 @@ fn read_cert_in(s: &mut super::Session<'_>, kind: CertKind) -> Result<Vec<u8>, C
 }
 
 /// The JPKI application with a key's PIN verified, inside one exclusive transaction.
-/// Dropping it re-selects the application, which clears the security state.
+/// Dropping it (or [`Unlocked::finish`]) leaves the application, which clears the security
+/// state ([`super::leave_application`]).
 pub struct Unlocked<'c> {
     ex: Exclusive<'c>,
     key: KeyKind,
@@ -381,14 +383,14 @@ impl Unlocked<'_> {
     /// Clear the security state and end the transaction, reporting whether clearing worked.
     pub fn finish(mut self) -> Result<(), CardError> {
         self.cleared = true;
-        clear_security_state(&mut self.ex.session(), &facts::AID_JPKI)
+        leave_application(&mut self.ex.session(), &facts::AID_JPKI)
     }
 }
 
 impl Drop for Unlocked<'_> {
     fn drop(&mut self) {
         if !self.cleared {
-            let _ = clear_security_state(&mut self.ex.session(), &facts::AID_JPKI);
+            let _ = leave_application(&mut self.ex.session(), &facts::AID_JPKI);
         }
     }
 }

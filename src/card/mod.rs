@@ -28,8 +28,12 @@ use pinpad::Secret;
 /// A client for one My Number Card (or JPKI phone token) behind a transport.
 ///
 /// Every operation runs inside its own exclusive transaction, starts by selecting its
-/// application, and, when it verified a PIN, ends by re-selecting the application to clear
-/// the security state (also when it failed).
+/// application, and, when it verified a PIN, ends by leaving the application
+/// ([`leave_application`]: select the GlobalPlatform ISD, else another application) to clear
+/// the security state, also when it failed. Re-selecting the same application does not clear
+/// it: real cards keep a verification across a re-select, a warm reset and a reconnect
+/// (measured by one peer library, [C]; README "Security state"). Callers should also
+/// disconnect with [`crate::transport::Disposition::Unpower`] when done.
 pub struct Client<T: Transport> {
     transport: T,
     state: LinkState,
@@ -74,8 +78,8 @@ impl<T: Transport> Client<T> {
     }
 
     /// Run `op` inside one transaction after selecting `aid` (`missing` if the card has no
-    /// such application), then re-select `aid` to clear the security state whatever `op`
-    /// returned.
+    /// such application), then leave the application ([`leave_application`]) to clear the
+    /// security state whatever `op` returned.
     pub(crate) fn in_app_cleared<R>(
         &mut self,
         aid: &[u8],
@@ -88,20 +92,56 @@ impl<T: Transport> Client<T> {
             return Err(missing());
         }
         let result = op(&mut s);
-        let cleared = clear_security_state(&mut s, aid);
+        let cleared = leave_application(&mut s, aid);
         let value = result?;
         cleared?;
         Ok(value)
     }
 }
 
-/// Clear the security state: re-select the application; if that fails, reset the card.
-pub(crate) fn clear_security_state(s: &mut Session<'_>, aid: &[u8]) -> Result<(), CardError> {
-    match s.select_aid(aid) {
-        Ok(true) => Ok(()),
-        Ok(false) => s.reset(),
-        Err(err) => s.reset().map_err(|_| err),
+/// The application selected to leave `aid` when the ISD cannot be selected: the text
+/// application for any other, JPKI for the text application.
+pub fn fallback_application(aid: &[u8]) -> &'static [u8] {
+    if aid == crate::facts::AID_TEXT {
+        &crate::facts::AID_JPKI
+    } else {
+        &crate::facts::AID_TEXT
     }
+}
+
+/// What a SELECT used to leave the application did, for the error message.
+fn select_outcome(r: &Result<bool, CardError>) -> String {
+    match r {
+        Ok(true) => "90 00".to_string(),
+        Ok(false) => "6A 82".to_string(),
+        Err(CardError::Unexpected { sw, .. }) => sw.to_string(),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Clear the security state after a PIN operation in application `aid`: a verification
+/// belongs to the current application and is cleared only by leaving it or by powering the
+/// card off (re-selecting it, a warm reset or a reconnect keep it: measured by one peer
+/// library, [C]). So select the GlobalPlatform ISD (`00 A4 04 0C 07 A0 00 00 01 51 00 00`,
+/// which answers `90 00` and leaves the application); if it does not answer `90 00`, select
+/// another application ([`fallback_application`]); if neither works,
+/// [`CardError::NotCleared`].
+pub fn leave_application(s: &mut Session<'_>, aid: &[u8]) -> Result<(), CardError> {
+    let isd = s.select_aid(&crate::facts::AID_ISD);
+    if matches!(isd, Ok(true)) {
+        return Ok(());
+    }
+    let other = fallback_application(aid);
+    let fallback = s.select_aid(other);
+    if matches!(fallback, Ok(true)) {
+        return Ok(());
+    }
+    let name = if other == crate::facts::AID_TEXT { "text" } else { "JPKI" };
+    Err(CardError::NotCleared(format!(
+        "selecting the ISD: {}; selecting the {name} application: {}",
+        select_outcome(&isd),
+        select_outcome(&fallback)
+    )))
 }
 
 /// Query a PIN's retry counter without spending a try (the PIN EF must be selected).

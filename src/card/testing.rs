@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::transport::{ReaderInfo, Transport, TransportError};
+use crate::transport::{Disposition, ReaderInfo, Transport, TransportError};
 
 /// Something that happened on the scripted transport.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub enum Event {
     Sent { apdu: String, exclusive: bool },
     /// The card was reset.
     Reset,
+    /// The connection was closed with this disposition.
+    Disconnect(Disposition),
     /// A reader control request (`SCardControl`): code, and input in upper-case hex.
     Control { code: u32, input: String },
 }
@@ -288,6 +290,10 @@ impl Transport for ScriptedTransport {
     }
     fn reset(&mut self) -> Result<(), TransportError> {
         lock(&self.log.0).events.push(Event::Reset);
+        Ok(())
+    }
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        lock(&self.log.0).events.push(Event::Disconnect(disposition));
         Ok(())
     }
     fn info(&self) -> ReaderInfo {

@@ -1,7 +1,9 @@
 //! Opening the card the global options name: `--reader sim` (the in-process virtual card
 //! with the default image), a PC/SC reader by name/substring/index, or, with no `--reader`,
 //! the one reader holding a JPKI card. Waits for a card with a spinner on a terminal, up to
-//! `--wait` seconds. Wraps the transport in the APDU trace when `--trace` is given.
+//! `--wait` seconds. Wraps the transport in the APDU trace when `--trace` is given. A command
+//! that verifies a PIN holds its client in a [`PinClient`], which disconnects with
+//! `SCARD_UNPOWER_CARD` when it goes, on success and on every error path.
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -14,7 +16,7 @@ use mynacard::sim::image::CardImage;
 use mynacard::transport::pcsc::{list_readers, wait_for_card, PcscTransport, ShareMode};
 use mynacard::transport::trace::TraceTransport;
 use mynacard::transport::virtual_card::VirtualTransport;
-use mynacard::transport::{Transport, TransportError};
+use mynacard::transport::{Disposition, Transport, TransportError};
 
 use super::{CliError, GlobalOpts};
 
@@ -27,6 +29,49 @@ pub const SIM: &str = "sim";
 /// Open the card: shared for reading, exclusive for PIN work.
 pub fn open(g: &GlobalOpts, mode: ShareMode) -> Result<CardClient, CliError> {
     Ok(Client::new(open_transport(g, mode)?))
+}
+
+/// The client of a command that verifies a PIN: dereferences to the [`CardClient`], and when
+/// dropped disconnects with [`Disposition::Unpower`], which clears everything the card holds
+/// verified. The client already left the application after the PIN operation (select of the
+/// ISD); real cards keep a verification across a re-select, a warm reset and a reconnect
+/// (measured by one peer library, [C]), so powering off is the second, independent measure.
+pub struct PinClient {
+    client: CardClient,
+    quiet: bool,
+}
+
+impl PinClient {
+    /// Hold `client` until the command ends.
+    pub fn new(client: CardClient, quiet: bool) -> Self {
+        PinClient { client, quiet }
+    }
+}
+
+impl std::ops::Deref for PinClient {
+    type Target = CardClient;
+    fn deref(&self) -> &CardClient {
+        &self.client
+    }
+}
+
+impl std::ops::DerefMut for PinClient {
+    fn deref_mut(&mut self) -> &mut CardClient {
+        &mut self.client
+    }
+}
+
+impl Drop for PinClient {
+    fn drop(&mut self) {
+        if let Err(e) = self.client.transport_mut().disconnect(Disposition::Unpower) {
+            if !self.quiet {
+                eprintln!(
+                    "mynacard: warning: could not power the card off when disconnecting ({e}); \
+                     remove the card from the reader to be sure no PIN stays verified"
+                );
+            }
+        }
+    }
 }
 
 /// Open the transport (see the module documentation).
@@ -77,11 +122,18 @@ fn pick_reader(g: &GlobalOpts, wanted: &str) -> Result<String, CliError> {
     }
 }
 
-/// Whether the card in `reader` answers the JPKI application's SELECT with `90 00`.
+/// Whether the card in `reader` answers the JPKI application's SELECT with `90 00` (sent once
+/// more after `6F 00`, which one source reports as the answer to the first command after the
+/// card was powered off, [C]).
 fn holds_jpki(reader: &str) -> bool {
     let Ok(mut t) = PcscTransport::connect(reader, ShareMode::Shared) else { return false };
     let Ok(cmd) = Command::select_aid(&AID_JPKI).to_bytes() else { return false };
-    matches!(t.transmit(&cmd).as_deref(), Ok([.., 0x90, 0x00]))
+    match t.transmit(&cmd) {
+        Ok(answer) if answer == [0x6F, 0x00] => {
+            matches!(t.transmit(&cmd).as_deref(), Ok([.., 0x90, 0x00]))
+        }
+        answer => matches!(answer.as_deref(), Ok([.., 0x90, 0x00])),
+    }
 }
 
 /// Wait for a card in `wanted` (any reader when empty) for `--wait` seconds, with a spinner

@@ -136,7 +136,9 @@ impl From<&TransportError> for Exit {
             | TransportError::Mute
             | TransportError::Malformed(_)
             | TransportError::Pcsc(_)
-            | TransportError::NoControl => Exit::CardError,
+            | TransportError::NoControl
+            | TransportError::Disconnected
+            | TransportError::CannotDisconnect => Exit::CardError,
             TransportError::Io(_) => Exit::Io,
         }
     }
@@ -186,6 +188,8 @@ mod tests {
             (TransportError::Malformed("x".into()), Exit::CardError),
             (TransportError::Pcsc("x".into()), Exit::CardError),
             (TransportError::NoControl, Exit::CardError),
+            (TransportError::Disconnected, Exit::CardError),
+            (TransportError::CannotDisconnect, Exit::CardError),
             (TransportError::Io(std::io::Error::other("x")), Exit::Io),
         ];
         for (err, want) in cases {

@@ -1,12 +1,13 @@
 //! Getting one command's PIN to the card: on the reader's PIN pad when `--pinpad` and the
 //! reader allow it (the PIN then never crosses the computer), otherwise from the configured
 //! source, validated before anything is sent. With a PIN source option or `--pinpad off`
-//! the PIN is read and checked before the card is even opened.
+//! the PIN is read and checked before the card is even opened. The client comes back as a
+//! [`PinClient`]: the command ends by disconnecting with `SCARD_UNPOWER_CARD`, however it ends.
 
 use mynacard::card::{CardError, CardPin, PinFormatError, PinKind, PinPad, PinPadMode};
 use mynacard::transport::pcsc::ShareMode;
 
-use super::connect::{self, CardClient};
+use super::connect::{self, PinClient};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -36,17 +37,17 @@ pub fn open_with<T>(
     kind: PinKind,
     need: PadUse,
     read_host: impl FnOnce() -> Result<T, CliError>,
-) -> Result<(CardClient, Entry<T>), CliError> {
+) -> Result<(PinClient, Entry<T>), CliError> {
     let mode = opts.pinpad_mode()?;
     if mode == PinPadMode::On && !kind.digits_only() {
         return Err(CardError::PinPadCannotEnter { kind }.into());
     }
     if mode == PinPadMode::Off || !kind.digits_only() {
         let secrets = read_host()?;
-        let client = connect::open(g, ShareMode::Exclusive)?;
+        let client = PinClient::new(connect::open(g, ShareMode::Exclusive)?, g.quiet);
         return Ok((client, Entry::Host(secrets)));
     }
-    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive)?, g.quiet);
     match client.pinpad_for(kind, mode)? {
         Some(pad) if need == PadUse::Verify || pad.modify_code.is_some() => {
             if !g.quiet {
@@ -78,6 +79,6 @@ pub fn open_with_pin<P: CardPin>(
     g: &GlobalOpts,
     opts: &PinOpts,
     make: fn(&str) -> Result<P, PinFormatError>,
-) -> Result<(CardClient, Entry<P>), CliError> {
+) -> Result<(PinClient, Entry<P>), CliError> {
     open_with(g, opts, P::KIND, PadUse::Verify, || host_pin(opts, make))
 }

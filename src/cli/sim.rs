@@ -86,10 +86,16 @@ pub struct ServeArgs {
     /// Refuse extended-length APDUs (answer `67 00`), like a short-only card.
     #[arg(long)]
     pub no_extended: bool,
-    /// After every command, write the card's command counts since start (all power cycles
-    /// together) as one JSON object to FILE (replaced atomically; for benchmarks).
+    /// After every command and power event, write the card's command counts since start
+    /// (all power cycles together) and how often vpcd powered the card off, on and reset it
+    /// (`power_off`, `power_on`, `reset`) as one JSON object to FILE (replaced atomically;
+    /// for benchmarks and the security-state tests).
     #[arg(long, value_name = "FILE")]
     pub counts: Option<PathBuf>,
+    /// Answer the first command after the card was powered off and on again with `6F 00`
+    /// (reported of real cards by a single source; off by default).
+    #[arg(long)]
+    pub unpowered_6f00: bool,
     /// Inject a fault on the N-th command since power-on (1-based; each strikes once):
     /// KIND is remove, mute, garbage, truncate or no-precise-diagnosis. Repeatable.
     #[arg(long, value_name = "N:KIND", value_parser = parse_fault)]
@@ -234,13 +240,21 @@ pub struct CountingCard {
     /// Totals of the finished power cycles.
     done: CommandCounts,
     done_commands: u64,
+    /// Power events since start: power off, power on, warm reset.
+    power: [u64; 3],
     path: PathBuf,
 }
 
 impl CountingCard {
     /// Wrap `card`; writes zero counts to `path` at once.
     pub fn new(card: VirtualCard, path: PathBuf) -> Result<Self, CliError> {
-        let c = CountingCard { card, done: CommandCounts::default(), done_commands: 0, path };
+        let c = CountingCard {
+            card,
+            done: CommandCounts::default(),
+            done_commands: 0,
+            power: [0; 3],
+            path,
+        };
         c.write().map_err(|source| CliError::Io {
             context: format!("cannot write the command counts to {}", c.path.display()),
             source,
@@ -255,9 +269,25 @@ impl CountingCard {
 
     fn write(&self) -> std::io::Result<()> {
         let (commands, counts) = self.totals();
+        let mut json = counts_json(commands, &counts);
+        let [off, on, reset] = self.power;
+        if let Some(map) = json.as_object_mut() {
+            map.insert("power_off".into(), off.into());
+            map.insert("power_on".into(), on.into());
+            map.insert("reset".into(), reset.into());
+        }
         let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, format!("{}\n", counts_json(commands, &counts)))?;
+        std::fs::write(&tmp, format!("{json}\n"))?;
         std::fs::rename(&tmp, &self.path)
+    }
+
+    fn write_or_warn(&self) {
+        if let Err(e) = self.write() {
+            eprintln!(
+                "mynacard sim: cannot write the command counts to {}: {e}",
+                self.path.display()
+            );
+        }
     }
 }
 
@@ -269,21 +299,22 @@ impl vpcd::VpcdCard for CountingCard {
         // Power-on restarts the card's counts: keep what this power cycle counted.
         (self.done_commands, self.done) = self.totals();
         self.card.power_on();
+        self.power[1] += 1;
+        self.write_or_warn();
     }
     fn power_off(&mut self) {
         self.card.power_off();
+        self.power[0] += 1;
+        self.write_or_warn();
     }
     fn reset(&mut self) {
         self.card.reset();
+        self.power[2] += 1;
+        self.write_or_warn();
     }
     fn process(&mut self, apdu: &[u8]) -> Reply {
         let reply = self.card.process(apdu);
-        if let Err(e) = self.write() {
-            eprintln!(
-                "mynacard sim: cannot write the command counts to {}: {e}",
-                self.path.display()
-            );
-        }
+        self.write_or_warn();
         reply
     }
 }
@@ -292,6 +323,7 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let image = load_image(args.image.as_deref())?;
     let mut behaviour = profile(args.profile, args.no_extended);
     behaviour.faults = args.fault.clone();
+    behaviour.unpowered_6f00 = args.unpowered_6f00;
     let virtual_card = VirtualCard::new(image, behaviour);
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -423,10 +455,15 @@ mod tests {
         card.power_off();
         card.power_on();
         card.process(&select);
+        card.reset();
         let c = read();
         assert_eq!(c["commands"], 3);
         assert_eq!(c["select_application"], 2);
         assert_eq!(c["read_binary"], 1);
+        assert_eq!(
+            (&c["power_off"], &c["power_on"], &c["reset"]),
+            (&1.into(), &2.into(), &1.into())
+        );
         assert_eq!(card.totals().0, 3);
     }
 

@@ -6,6 +6,13 @@
 //!
 //! Persistent state (file contents, PIN values and retry counters) lives in the image and
 //! survives `reset`/`power_off`; everything else is volatile.
+//!
+//! Security state, as measured on real cards (one source, [C]; README "Security state"): a
+//! successful VERIFY belongs to the current application. It is kept when the same
+//! application is selected again and across a warm reset (after which no application is
+//! current, so an ISO select of the MF answers `6A 86`, but selecting the same application
+//! finds the verification in force again); it is cleared by selecting another application or
+//! the GlobalPlatform ISD, and by power-off. Only logical channel 0 exists.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -101,6 +108,9 @@ pub struct Profile {
     pub signature_latency: Duration,
     /// Injected faults.
     pub faults: Vec<Fault>,
+    /// The first command after the card was powered off and on again answers `6F 00` and is
+    /// not executed (reported of real cards by a single source, [C]; off by default).
+    pub unpowered_6f00: bool,
 }
 
 impl Profile {
@@ -200,7 +210,8 @@ enum CurrentEf {
     Key(u16),
 }
 
-/// Volatile card state: lost on application select (security part), reset and power-off.
+/// Volatile card state: the security part is lost when another application or the ISD is
+/// selected and on power-off; a warm reset parks it (see the module documentation).
 #[derive(Default)]
 struct Volatile {
     /// Index of the current application in the image.
@@ -209,6 +220,9 @@ struct Volatile {
     /// PIN EFs of the current application verified in this session.
     verified: BTreeSet<u16>,
     pending: Option<Pending>,
+    /// After a warm reset: the application that was current and its verified PINs, in force
+    /// again when that application is selected.
+    parked: Option<(usize, BTreeSet<u16>)>,
 }
 
 /// A virtual My Number Card.
@@ -224,6 +238,8 @@ pub struct VirtualCard {
     /// Which entries of `profile.faults` already struck.
     spent_faults: BTreeSet<usize>,
     rng: ChaCha20Rng,
+    /// Powered off and on again, and no command seen since ([`Profile::unpowered_6f00`]).
+    after_unpower: bool,
 }
 
 impl std::fmt::Debug for VirtualCard {
@@ -285,6 +301,7 @@ impl VirtualCard {
             history: Vec::new(),
             spent_faults: BTreeSet::new(),
             rng: ChaCha20Rng::from_entropy(),
+            after_unpower: false,
         }
     }
 
@@ -308,11 +325,21 @@ impl VirtualCard {
     pub fn power_off(&mut self) {
         self.state = Volatile::default();
         self.powered = false;
+        self.after_unpower = true;
     }
 
-    /// Warm reset: volatile state is lost, the card stays powered. The command count goes on.
+    /// Warm reset: the card stays powered and no application is current, but a verification
+    /// is kept (parked) for its application: selecting that application again finds it in
+    /// force. The command count goes on.
     pub fn reset(&mut self) {
-        self.state = Volatile::default();
+        let parked = match (self.state.app, self.state.parked.take()) {
+            (Some(app), _) if !self.state.verified.is_empty() => {
+                Some((app, std::mem::take(&mut self.state.verified)))
+            }
+            (Some(_), _) => None,
+            (None, parked) => parked,
+        };
+        self.state = Volatile { parked, ..Volatile::default() };
     }
 
     /// Whether the card is powered.
@@ -339,6 +366,7 @@ impl VirtualCard {
             std::thread::sleep(self.profile.apdu_latency);
         }
         let number = self.command_count;
+        let unpowered_6f00 = std::mem::take(&mut self.after_unpower) && self.profile.unpowered_6f00;
         let fault = self
             .profile
             .faults
@@ -346,9 +374,18 @@ impl VirtualCard {
             .enumerate()
             .find(|(i, f)| f.at == number && !self.spent_faults.contains(i))
             .map(|(i, f)| (i, f.kind));
+        // The first command after an unpowering answers 6F 00, not executed, like the fault
+        // of that name (which it does not spend).
+        let fault = match fault {
+            _ if unpowered_6f00 => Some((None, FaultKind::NoPreciseDiagnosis)),
+            Some((i, kind)) => Some((Some(i), kind)),
+            None => None,
+        };
         let (reply, status, struck) = match fault {
             Some((index, kind)) => {
-                self.spent_faults.insert(index);
+                if let Some(index) = index {
+                    self.spent_faults.insert(index);
+                }
                 let reply = match kind {
                     FaultKind::Remove => {
                         self.removed = true;
@@ -473,6 +510,11 @@ impl VirtualCard {
         match cla {
             0x00 => {}
             0x80 if ins == Ins::ComputeDigitalSignature => {}
+            // Only logical channel 0: any other channel number answers 68 81.
+            0x40..=0x7F => return sw(StatusWord::ClaFunctionNotSupported(0x81)),
+            c if c != 0xFF && c & 0x80 != 0 && c & 0x03 != 0 => {
+                return sw(StatusWord::ClaFunctionNotSupported(0x81))
+            }
             c if c & 0xE0 == 0 && c & 0x0C != 0 => {
                 return sw(StatusWord::ClaFunctionNotSupported(0x82))
             }
@@ -521,14 +563,35 @@ impl VirtualCard {
                 if cmd.data.is_empty() {
                     return sw(StatusWord::WrongLength);
                 }
+                if *cmd.data == crate::facts::AID_ISD {
+                    // Leaves the application: its security state is cleared.
+                    self.state = Volatile::default();
+                    return sw(StatusWord::Success);
+                }
                 match self.image.apps.iter().position(|a| a.aid == *cmd.data) {
                     Some(index) => {
-                        self.state = Volatile { app: Some(index), ..Volatile::default() };
+                        // The same application again (also after a warm reset) keeps its
+                        // verified PINs; another one starts without.
+                        let verified = match self.state.parked.take() {
+                            _ if self.state.app == Some(index) => {
+                                std::mem::take(&mut self.state.verified)
+                            }
+                            Some((parked, verified)) if parked == index => verified,
+                            _ => BTreeSet::new(),
+                        };
+                        self.state = Volatile { app: Some(index), verified, ..Volatile::default() };
                         sw(StatusWord::Success)
                     }
                     None => sw(StatusWord::FileNotFound),
                 }
             }
+            // ISO select of the MF: refused with no application current, accepted without
+            // any change while one is; by its FID 3F00 (or any FID) it is not found.
+            0x00 if cmd.data.is_empty() && self.current_app_index().is_some() => {
+                sw(StatusWord::Success)
+            }
+            0x00 if cmd.data.is_empty() => sw(StatusWord::IncorrectP1P2),
+            0x00 => sw(StatusWord::FileNotFound),
             0x02 => {
                 let Ok(fid) = <[u8; 2]>::try_from(cmd.data.as_slice()) else {
                     return sw(StatusWord::WrongLength);
@@ -772,6 +835,167 @@ mod tests {
         assert_eq!(redact(&[0x00, 0xB0, 0x00, 0x00, 0x04]), "00B0000004");
         assert_eq!(redact(&[0x00, 0x20]), "0020");
         assert_eq!(redact(&[]), "");
+    }
+
+    /// Security-state facts (measured on real cards by one peer, [C]), each a test.
+    mod security_state {
+        use super::super::*;
+        use crate::facts::{jpki, AID_ISD, AID_JPKI, AID_TEXT};
+        use crate::sim::image::SIM_SIGN_PIN;
+
+        fn tx(c: &mut VirtualCard, bytes: &[u8]) -> Vec<u8> {
+            match c.process(bytes) {
+                Reply::Bytes(b) => b,
+                other => panic!("{}: {other:?}", hex::encode_upper(bytes)),
+            }
+        }
+
+        fn select(c: &mut VirtualCard, aid: &[u8]) -> Vec<u8> {
+            let mut cmd = vec![0x00, 0xA4, 0x04, 0x0C, aid.len() as u8];
+            cmd.extend_from_slice(aid);
+            tx(c, &cmd)
+        }
+
+        fn select_ef(c: &mut VirtualCard, fid: u16) -> Vec<u8> {
+            let [hi, lo] = fid.to_be_bytes();
+            tx(c, &[0x00, 0xA4, 0x02, 0x0C, 0x02, hi, lo])
+        }
+
+        /// The status word of READ BINARY of 4 bytes of the signature certificate (EF 0001),
+        /// after selecting JPKI: 90 00 only while the signature password is verified.
+        fn sign_cert_sw(c: &mut VirtualCard) -> [u8; 2] {
+            assert_eq!(select(c, &AID_JPKI), [0x90, 0x00]);
+            assert_eq!(select_ef(c, jpki::EF_SIGN_CERT), [0x90, 0x00]);
+            let r = tx(c, &[0x00, 0xB0, 0x00, 0x00, 0x04]);
+            [r[r.len() - 2], r[r.len() - 1]]
+        }
+
+        /// A card with JPKI selected and the signature password verified.
+        fn verified() -> VirtualCard {
+            let mut c = VirtualCard::new(CardImage::default_image(), Profile::default());
+            assert_eq!(select(&mut c, &AID_JPKI), [0x90, 0x00]);
+            assert_eq!(select_ef(&mut c, jpki::EF_SIGN_PIN), [0x90, 0x00]);
+            let pin = SIM_SIGN_PIN.as_bytes();
+            let mut cmd = vec![0x00, 0x20, 0x00, 0x80, pin.len() as u8];
+            cmd.extend_from_slice(pin);
+            assert_eq!(tx(&mut c, &cmd), [0x90, 0x00]);
+            assert_eq!(sign_cert_sw(&mut c), [0x90, 0x00]);
+            c
+        }
+
+        #[test]
+        fn a_verify_is_kept_when_the_same_application_is_selected_again() {
+            let mut c = verified();
+            assert_eq!(select(&mut c, &AID_JPKI), [0x90, 0x00]);
+            assert_eq!(sign_cert_sw(&mut c), [0x90, 0x00]);
+        }
+
+        #[test]
+        fn a_verify_is_kept_across_a_warm_reset() {
+            let mut c = verified();
+            c.reset();
+            assert_eq!(sign_cert_sw(&mut c), [0x90, 0x00]);
+            // Twice in a row, and with nothing selected in between.
+            c.reset();
+            c.reset();
+            assert_eq!(sign_cert_sw(&mut c), [0x90, 0x00]);
+        }
+
+        #[test]
+        fn a_verify_is_cleared_by_selecting_another_application() {
+            let mut c = verified();
+            assert_eq!(select(&mut c, &AID_TEXT), [0x90, 0x00]);
+            assert_eq!(sign_cert_sw(&mut c), [0x69, 0x82]);
+            // Also when the warm reset parked it first.
+            let mut c = verified();
+            c.reset();
+            assert_eq!(select(&mut c, &AID_TEXT), [0x90, 0x00]);
+            assert_eq!(sign_cert_sw(&mut c), [0x69, 0x82]);
+        }
+
+        #[test]
+        fn a_failed_select_leaves_the_application_and_its_verify() {
+            let mut c = verified();
+            assert_eq!(select(&mut c, &[0xA0, 0x00, 0x00]), [0x6A, 0x82]);
+            assert_eq!(tx(&mut c, &[0x00, 0xB0, 0x00, 0x00, 0x02]), [0x30, 0x82, 0x90, 0x00]);
+        }
+
+        #[test]
+        fn selecting_the_isd_answers_9000_leaves_the_application_and_clears_the_verify() {
+            let mut c = verified();
+            assert_eq!(select(&mut c, &AID_ISD), [0x90, 0x00]);
+            // No application is current: an EF of JPKI is not found.
+            assert_eq!(select_ef(&mut c, jpki::EF_SIGN_CERT), [0x6A, 0x82]);
+            assert_eq!(sign_cert_sw(&mut c), [0x69, 0x82]);
+            // After a warm reset too.
+            let mut c = verified();
+            c.reset();
+            assert_eq!(select(&mut c, &AID_ISD), [0x90, 0x00]);
+            assert_eq!(sign_cert_sw(&mut c), [0x69, 0x82]);
+        }
+
+        #[test]
+        fn power_off_clears_the_verify() {
+            let mut c = verified();
+            c.power_off();
+            c.power_on();
+            assert_eq!(sign_cert_sw(&mut c), [0x69, 0x82]);
+        }
+
+        #[test]
+        fn iso_select_mf_answers_6a86_with_no_application_and_9000_without_change_in_one() {
+            let mut c = VirtualCard::new(CardImage::default_image(), Profile::default());
+            assert_eq!(tx(&mut c, &[0x00, 0xA4, 0x00, 0x00]), [0x6A, 0x86]);
+            let mut c = verified();
+            c.reset();
+            assert_eq!(tx(&mut c, &[0x00, 0xA4, 0x00, 0x00]), [0x6A, 0x86]);
+            let mut c = verified();
+            assert_eq!(tx(&mut c, &[0x00, 0xA4, 0x00, 0x00]), [0x90, 0x00]);
+            // No change: the EF and the verification are still current.
+            assert_eq!(tx(&mut c, &[0x00, 0xB0, 0x00, 0x00, 0x02]), [0x30, 0x82, 0x90, 0x00]);
+        }
+
+        #[test]
+        fn select_3f00_answers_6a82() {
+            let mut c = verified();
+            assert_eq!(tx(&mut c, &[0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00]), [0x6A, 0x82]);
+            assert_eq!(tx(&mut c, &[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00]), [0x6A, 0x82]);
+            assert_eq!(tx(&mut c, &[0x00, 0xB0, 0x00, 0x00, 0x02]), [0x30, 0x82, 0x90, 0x00]);
+        }
+
+        #[test]
+        fn only_logical_channel_0() {
+            let mut c = verified();
+            for cla in [0x01, 0x02, 0x03, 0x40, 0x4F, 0x60, 0x7F, 0x81, 0x83] {
+                assert_eq!(tx(&mut c, &[cla, 0xB0, 0x00, 0x00, 0x02]), [0x68, 0x81], "{cla:02X}");
+            }
+            assert_eq!(tx(&mut c, &[0x00, 0xB0, 0x00, 0x00, 0x02]), [0x30, 0x82, 0x90, 0x00]);
+        }
+
+        #[test]
+        fn the_first_command_after_unpowering_answers_6f00_only_with_the_profile_option() {
+            // Default: no 6F 00.
+            let mut c = VirtualCard::new(CardImage::default_image(), Profile::default());
+            c.power_off();
+            c.power_on();
+            assert_eq!(select(&mut c, &AID_JPKI), [0x90, 0x00]);
+            // With the option: the first command after power-off/on answers 6F 00 and is not
+            // executed; the next is.
+            let profile = Profile { unpowered_6f00: true, ..Profile::default() };
+            let mut c = VirtualCard::new(CardImage::default_image(), profile);
+            assert_eq!(select(&mut c, &AID_JPKI), [0x90, 0x00], "not after the first power-on");
+            c.power_off();
+            c.power_on();
+            assert_eq!(select(&mut c, &AID_JPKI), [0x6F, 0x00]);
+            assert_eq!(select_ef(&mut c, jpki::EF_SIGN_CERT), [0x6A, 0x82], "select ignored");
+            assert_eq!(select(&mut c, &AID_JPKI), [0x90, 0x00]);
+            assert_eq!(c.history().last().map(|h| h.sw), Some(Some(StatusWord::Success)));
+            let struck = c.history().iter().filter(|h| h.fault.is_some()).count();
+            assert_eq!(struck, 1);
+            // A warm reset is not an unpowering.
+            c.reset();
+            assert_eq!(select(&mut c, &AID_JPKI), [0x90, 0x00]);
+        }
     }
 
     #[test]

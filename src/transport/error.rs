@@ -45,6 +45,13 @@ pub enum TransportError {
     /// without a simulated PIN pad).
     #[error("this reader takes no control requests (SCardControl): it has no PIN pad")]
     NoControl,
+    /// The connection was closed ([`super::Transport::disconnect`]) and used again.
+    #[error("the connection to the card was already closed")]
+    Disconnected,
+    /// A disconnect was asked of a guard of an exclusive transaction (or of a wrapper that
+    /// does not pass it on).
+    #[error("cannot close the connection to the card from inside an exclusive transaction")]
+    CannotDisconnect,
     /// Any other PC/SC failure.
     #[error("PC/SC error: {0}")]
     Pcsc(String),

@@ -1,5 +1,6 @@
 //! The transport layer: moving APDU bytes to a card and back. It owns the [`Transport`]
-//! trait (transmit, exclusive transaction, reset, reader control requests) and its backends:
+//! trait (transmit, exclusive transaction, reset, disconnect with a [`Disposition`], reader
+//! control requests) and its backends:
 //! PC/SC (`pcsc`), the in-process virtual card (`virtual_card`, with an optional simulated PIN
 //! pad), and a tracing wrapper (`trace`) that records every exchange with PIN data redacted;
 //! `pinpad` speaks the PC/SC part 10 secure-PIN-entry structures. It knows nothing of what the
@@ -26,6 +27,33 @@ pub struct ReaderInfo {
     pub extended_length: Option<bool>,
 }
 
+/// What happens to the card when a connection ends (the PC/SC `SCardDisconnect`
+/// disposition).
+///
+/// Only [`Disposition::Unpower`] clears what the card holds verified: real cards keep a
+/// verification across a warm reset and a reconnect (measured by one peer library, [C]; see
+/// README "Security state").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Leave the card as it is (`SCARD_LEAVE_CARD`).
+    Leave,
+    /// Warm-reset the card (`SCARD_RESET_CARD`).
+    Reset,
+    /// Power the card off (`SCARD_UNPOWER_CARD`).
+    Unpower,
+}
+
+impl Disposition {
+    /// The disposition's name in traces and messages: `leave`, `reset`, `unpower`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Disposition::Leave => "leave",
+            Disposition::Reset => "reset",
+            Disposition::Unpower => "unpower",
+        }
+    }
+}
+
 /// A channel to one card.
 ///
 /// `transmit` sends the bytes of one command APDU and returns the response bytes (data then
@@ -38,8 +66,17 @@ pub trait Transport: Send {
     /// the guard is inside the transaction; no other client can talk to the card meanwhile.
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError>;
 
-    /// Warm-reset the card, which clears its security state.
+    /// Warm-reset the card. Real cards keep their security state across it (measured, [C]).
     fn reset(&mut self) -> Result<(), TransportError>;
+
+    /// End the connection, leaving, resetting or powering off the card as `disposition`
+    /// says. Afterwards every request fails with [`TransportError::Disconnected`]; a second
+    /// disconnect does nothing. Guards of an exclusive transaction (and wrappers that do
+    /// not forward it) cannot disconnect: [`TransportError::CannotDisconnect`].
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        let _ = disposition;
+        Err(TransportError::CannotDisconnect)
+    }
 
     /// The reader and card this transport talks to.
     fn info(&self) -> ReaderInfo;
@@ -63,6 +100,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn reset(&mut self) -> Result<(), TransportError> {
         (**self).reset()
+    }
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        (**self).disconnect(disposition)
     }
     fn info(&self) -> ReaderInfo {
         (**self).info()

@@ -6,7 +6,7 @@
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
-use super::{ReaderInfo, Transport, TransportError};
+use super::{Disposition, ReaderInfo, Transport, TransportError};
 
 /// Largest command or response a PC/SC exchange can carry (extended APDUs included).
 pub const RECEIVE_BUFFER_SIZE: usize = pcsc::MAX_BUFFER_SIZE_EXTENDED;
@@ -234,7 +234,8 @@ pub fn wait_for_card(wanted: &str, timeout: Duration) -> Result<ReaderStatus, Tr
 /// A connection to the card in one PC/SC reader.
 pub struct PcscTransport {
     // Declared before `_ctx` so the card is disconnected before the context is released.
-    card: pcsc::Card,
+    // `None` once disconnected.
+    card: Option<pcsc::Card>,
     _ctx: pcsc::Context,
     mode: ShareMode,
     info: ReaderInfo,
@@ -281,7 +282,7 @@ impl PcscTransport {
             .map_err(|e| map_pcsc_error(e, &reader))?;
         let extended_length = extended_support(&card);
         Ok(PcscTransport {
-            card,
+            card: Some(card),
             _ctx: ctx,
             mode,
             info: ReaderInfo { name: reader, atr, extended_length },
@@ -296,6 +297,19 @@ impl PcscTransport {
     /// How this connection shares the card.
     pub fn share_mode(&self) -> ShareMode {
         self.mode
+    }
+
+    fn card(&self) -> Result<&pcsc::Card, TransportError> {
+        self.card.as_ref().ok_or(TransportError::Disconnected)
+    }
+}
+
+/// The PC/SC form of a disposition.
+pub fn pcsc_disposition(disposition: Disposition) -> pcsc::Disposition {
+    match disposition {
+        Disposition::Leave => pcsc::Disposition::LeaveCard,
+        Disposition::Reset => pcsc::Disposition::ResetCard,
+        Disposition::Unpower => pcsc::Disposition::UnpowerCard,
     }
 }
 
@@ -352,19 +366,30 @@ fn reset_on(
 
 impl Transport for PcscTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        transmit_on(&self.card, &self.info.name, command)
+        transmit_on(self.card()?, &self.info.name, command)
     }
 
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
         let info = self.info.clone();
         let mode = self.mode;
-        let tx = self.card.transaction().map_err(|e| map_pcsc_error(e, &info.name))?;
+        let card = self.card.as_mut().ok_or(TransportError::Disconnected)?;
+        let tx = card.transaction().map_err(|e| map_pcsc_error(e, &info.name))?;
         Ok(Box::new(PcscTransaction { tx, info, mode }))
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {
-        let card = &mut self.card;
+        let card = self.card.as_mut().ok_or(TransportError::Disconnected)?;
         reset_on(|s, p, d| card.reconnect(s, p, d), self.mode, &self.info.name)
+    }
+
+    /// `SCardDisconnect` with the disposition. On failure the handle is gone all the same
+    /// (dropping it disconnects leaving the card).
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        let Some(card) = self.card.take() else {
+            return Ok(());
+        };
+        card.disconnect(pcsc_disposition(disposition))
+            .map_err(|(_card, e)| map_pcsc_error(e, &self.info.name))
     }
 
     fn info(&self) -> ReaderInfo {
@@ -372,7 +397,7 @@ impl Transport for PcscTransport {
     }
 
     fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
-        control_on(&self.card, &self.info.name, code, input)
+        control_on(self.card()?, &self.info.name, code, input)
     }
 }
 
@@ -512,6 +537,13 @@ mod tests {
         }
         assert!(matches!(choose_reader("7", &all), Err(TransportError::ReaderNotFound { .. })));
         assert!(matches!(choose_reader("0", &[]), Err(TransportError::NoReaders)));
+    }
+
+    #[test]
+    fn dispositions_map_to_pcsc() {
+        assert_eq!(pcsc_disposition(Disposition::Leave), pcsc::Disposition::LeaveCard);
+        assert_eq!(pcsc_disposition(Disposition::Reset), pcsc::Disposition::ResetCard);
+        assert_eq!(pcsc_disposition(Disposition::Unpower), pcsc::Disposition::UnpowerCard);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! # begin exclusive
 //! # end exclusive
 //! # reset
+//! # disconnect unpower
 //! > CONTROL 42330006 1E 1E 82 00 00 04 04 03 01 09 04 00 00 00 00 05 00 00 00 00 20 00 80 00
 //! < 90 00 (2514.0 ms)
 //! ```
@@ -31,7 +32,7 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{ReaderInfo, Transport, TransportError};
+use super::{Disposition, ReaderInfo, Transport, TransportError};
 use crate::apdu::{Command, Ins, LengthForm};
 
 /// A transport that records every exchange.
@@ -209,6 +210,23 @@ fn traced_reset(inner: &mut dyn Transport, sink: &mut Sink) -> Result<(), Transp
     result
 }
 
+fn traced_disconnect(
+    inner: &mut dyn Transport,
+    sink: &mut Sink,
+    disposition: Disposition,
+) -> Result<(), TransportError> {
+    let result = inner.disconnect(disposition);
+    let name = disposition.name();
+    match &result {
+        Ok(()) => {
+            sink.personal = false;
+            write_line(&mut *sink.out, &format!("# disconnect {name}"))?
+        }
+        Err(e) => write_line(&mut *sink.out, &format!("# disconnect {name} failed: {e}"))?,
+    }
+    result
+}
+
 fn traced_exclusive<'a>(
     inner: &'a mut dyn Transport,
     sink: &'a mut Sink,
@@ -238,6 +256,10 @@ impl<T: Transport> Transport for TraceTransport<T> {
         traced_reset(&mut self.inner, &mut self.sink)
     }
 
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        traced_disconnect(&mut self.inner, &mut self.sink, disposition)
+    }
+
     fn info(&self) -> ReaderInfo {
         self.inner.info()
     }
@@ -264,6 +286,10 @@ impl Transport for TraceGuard<'_> {
 
     fn reset(&mut self) -> Result<(), TransportError> {
         traced_reset(&mut *self.inner, self.sink)
+    }
+
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        traced_disconnect(&mut *self.inner, self.sink, disposition)
     }
 
     fn info(&self) -> ReaderInfo {
@@ -317,6 +343,7 @@ mod tests {
         controls: Vec<(u32, Vec<u8>)>,
         resets: usize,
         fail_exclusive: bool,
+        disconnects: Vec<Disposition>,
     }
 
     impl Transport for Scripted {
@@ -334,6 +361,13 @@ mod tests {
             self.resets += 1;
             if self.resets > 1 {
                 return Err(TransportError::CardRemoved);
+            }
+            Ok(())
+        }
+        fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+            self.disconnects.push(disposition);
+            if self.disconnects.len() > 1 {
+                return Err(TransportError::ReaderGone { reader: "scripted".into() });
             }
             Ok(())
         }
@@ -366,6 +400,31 @@ mod tests {
 
     fn scripted(answers: Vec<Result<Vec<u8>, TransportError>>) -> Scripted {
         Scripted { answers: answers.into(), ..Scripted::default() }
+    }
+
+    #[test]
+    fn records_the_disconnect_and_its_disposition() {
+        let buf = Shared::default();
+        let mut t = TraceTransport::new(scripted(Vec::new()), buf.clone()).without_timing();
+        t.disconnect(Disposition::Unpower).unwrap();
+        assert!(t.disconnect(Disposition::Leave).is_err());
+        {
+            // A guard cannot disconnect; the trace says so.
+            let mut guard = t.exclusive().unwrap();
+            assert!(matches!(
+                guard.disconnect(Disposition::Reset),
+                Err(TransportError::CannotDisconnect)
+            ));
+        }
+        assert_eq!(t.inner.disconnects, [Disposition::Unpower, Disposition::Leave]);
+        assert_eq!(
+            buf.text(),
+            "# disconnect unpower\n\
+             # disconnect leave failed: the reader \"scripted\" is no longer available (unplugged?)\n\
+             # begin exclusive\n\
+             # disconnect reset failed: cannot close the connection to the card from inside an exclusive transaction\n\
+             # end exclusive\n"
+        );
     }
 
     #[test]

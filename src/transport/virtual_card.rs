@@ -2,7 +2,9 @@
 //! so the whole client stack runs against the simulator without PC/SC. Several
 //! [`VirtualTransport`]s may share one card, like several programs sharing a reader; an
 //! exclusive transaction held by one makes the others fail with
-//! [`TransportError::CardInUse`] until its guard is dropped.
+//! [`TransportError::CardInUse`] until its guard is dropped. Disconnecting with
+//! [`Disposition::Unpower`] powers the card off; a new transport to an unpowered card powers
+//! it on again (as pcscd does when a program connects).
 //!
 //! The virtual reader can have a simulated PIN pad ([`SimPinPad`]): it advertises
 //! `FEATURE_VERIFY_PIN_DIRECT` and answers it like a CCID pad reader, building the VERIFY from
@@ -17,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use zeroize::Zeroizing;
 
 use super::pinpad::{feature, feature_request_code, PadRequest};
-use super::{ReaderInfo, Transport, TransportError};
+use super::{Disposition, ReaderInfo, Transport, TransportError};
 use crate::sim::card::{Reply, VirtualCard};
 
 /// Reader name the in-process transport reports.
@@ -145,9 +147,21 @@ impl SharedCard {
         SharedCard { slot: Arc::new(Mutex::new(Slot { card, holder: None, pinpad: None })) }
     }
 
-    /// A new transport (a new "client") to this card.
+    /// A new transport (a new "client") to this card; an unpowered card is powered on.
     pub fn transport(&self) -> VirtualTransport {
-        VirtualTransport { card: self.clone(), id: NEXT_ID.fetch_add(1, Ordering::Relaxed) }
+        {
+            // A poisoned lock stays poisoned: the transport's first request reports it.
+            if let Ok(mut slot) = self.slot.lock() {
+                if !slot.card.is_powered() {
+                    slot.card.power_on();
+                }
+            }
+        }
+        VirtualTransport {
+            card: self.clone(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            closed: false,
+        }
     }
 
     /// Run `f` on the card directly (inspect counters, power-cycle, change the image),
@@ -192,6 +206,16 @@ impl SharedCard {
 
     fn reset(&self, id: u64) -> Result<(), TransportError> {
         self.lock_for(id)?.card.reset();
+        Ok(())
+    }
+
+    fn disconnect(&self, id: u64, disposition: Disposition) -> Result<(), TransportError> {
+        let mut slot = self.lock_for(id)?;
+        match disposition {
+            Disposition::Leave => {}
+            Disposition::Reset => slot.card.reset(),
+            Disposition::Unpower => slot.card.power_off(),
+        }
         Ok(())
     }
 
@@ -253,6 +277,8 @@ impl SharedCard {
 pub struct VirtualTransport {
     card: SharedCard,
     id: u64,
+    /// Disconnected: every request fails.
+    closed: bool,
 }
 
 impl VirtualTransport {
@@ -267,18 +293,39 @@ impl VirtualTransport {
     }
 }
 
+impl VirtualTransport {
+    fn open(&self) -> Result<(), TransportError> {
+        if self.closed {
+            Err(TransportError::Disconnected)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 impl Transport for VirtualTransport {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.open()?;
         self.card.transmit(self.id, command)
     }
 
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError> {
+        self.open()?;
         self.card.acquire(self.id)?;
         Ok(Box::new(Exclusive { card: &self.card, id: self.id }))
     }
 
     fn reset(&mut self) -> Result<(), TransportError> {
+        self.open()?;
         self.card.reset(self.id)
+    }
+
+    fn disconnect(&mut self, disposition: Disposition) -> Result<(), TransportError> {
+        if self.closed {
+            return Ok(());
+        }
+        self.closed = true;
+        self.card.disconnect(self.id, disposition)
     }
 
     fn info(&self) -> ReaderInfo {
@@ -286,6 +333,7 @@ impl Transport for VirtualTransport {
     }
 
     fn control(&mut self, code: u32, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.open()?;
         self.card.control(self.id, code, input)
     }
 }
@@ -322,5 +370,84 @@ impl Transport for Exclusive<'_> {
 impl Drop for Exclusive<'_> {
     fn drop(&mut self) {
         self.card.release(self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{jpki, AID_JPKI};
+    use crate::sim::card::Profile;
+    use crate::sim::image::{CardImage, SIM_SIGN_PIN};
+
+    const SELECT_JPKI: [u8; 15] =
+        [0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+
+    /// A transport that verified the signature password; and a way to ask whether a new
+    /// client can read the signature certificate without it.
+    fn verified() -> (SharedCard, VirtualTransport) {
+        let card =
+            SharedCard::new(VirtualCard::new(CardImage::default_image(), Profile::default()));
+        let mut t = card.transport();
+        assert_eq!(t.transmit(&SELECT_JPKI).unwrap(), [0x90, 0x00]);
+        let [hi, lo] = jpki::EF_SIGN_PIN.to_be_bytes();
+        assert_eq!(t.transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, hi, lo]).unwrap(), [0x90, 0x00]);
+        let pin = SIM_SIGN_PIN.as_bytes();
+        let mut verify = vec![0x00, 0x20, 0x00, 0x80, pin.len() as u8];
+        verify.extend_from_slice(pin);
+        assert_eq!(t.transmit(&verify).unwrap(), [0x90, 0x00]);
+        assert_eq!(AID_JPKI.len(), 10);
+        (card, t)
+    }
+
+    fn can_read_sign_cert(card: &SharedCard) -> bool {
+        let mut t = card.transport();
+        let [hi, lo] = jpki::EF_SIGN_CERT.to_be_bytes();
+        t.transmit(&SELECT_JPKI).unwrap();
+        t.transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, hi, lo]).unwrap();
+        let answer = t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x02]).unwrap();
+        answer.ends_with(&[0x90, 0x00])
+    }
+
+    #[test]
+    fn disconnecting_with_unpower_powers_the_card_off_and_clears_the_verify() {
+        let (card, mut t) = verified();
+        t.disconnect(Disposition::Unpower).unwrap();
+        assert!(!card.with_card(|c| c.is_powered()).unwrap());
+        // The next client powers it on, and finds nothing verified.
+        assert!(!can_read_sign_cert(&card));
+    }
+
+    #[test]
+    fn leave_and_reset_keep_the_verify_as_real_cards_do() {
+        for disposition in [Disposition::Leave, Disposition::Reset] {
+            let (card, mut t) = verified();
+            t.disconnect(disposition).unwrap();
+            assert!(card.with_card(|c| c.is_powered()).unwrap());
+            assert!(can_read_sign_cert(&card), "{disposition:?}");
+        }
+    }
+
+    #[test]
+    fn a_closed_transport_refuses_everything_and_a_guard_cannot_disconnect() {
+        let (_card, mut t) = verified();
+        {
+            let mut guard = t.exclusive().unwrap();
+            assert!(matches!(
+                guard.disconnect(Disposition::Unpower),
+                Err(TransportError::CannotDisconnect)
+            ));
+        }
+        t.disconnect(Disposition::Leave).unwrap();
+        assert!(matches!(t.transmit(&SELECT_JPKI), Err(TransportError::Disconnected)));
+        assert!(matches!(t.reset(), Err(TransportError::Disconnected)));
+        assert!(matches!(t.exclusive().err(), Some(TransportError::Disconnected)));
+        assert!(matches!(t.control(1, &[]), Err(TransportError::Disconnected)));
+        // A second disconnect does nothing.
+        t.disconnect(Disposition::Unpower).unwrap();
+        let msg = TransportError::Disconnected.to_string();
+        assert!(msg.contains("already closed"), "{msg}");
+        let msg = TransportError::CannotDisconnect.to_string();
+        assert!(msg.contains("inside an exclusive transaction"), "{msg}");
     }
 }
