@@ -147,9 +147,6 @@ pub mod common {
     pub const EF_CARD_INFO: u16 = 0x0001;
 }
 
-/// GlobalPlatform issuer security domain: selecting it leaves the current application (and
-/// its verified PINs); `00 A4 04 0C 07 A0 00 00 01 51 00 00`.
-pub const AID_ISD: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
 
 /// GET DATA objects of the MF (power-on or ISD state), single source.
 pub mod mf_data {
