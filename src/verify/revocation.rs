@@ -17,6 +17,7 @@ use x509_cert::Certificate;
 
 use super::crl::{CrlStatus, CrlStore, Reason};
 use super::ocsp::{OcspClient, OcspOutcome};
+use super::result::{bounded, Timestamp};
 use super::{RevocationChecker, RevocationOutcome, RevocationPolicy};
 
 impl RevocationPolicy {
@@ -134,9 +135,19 @@ impl RevocationChecker for Revocation {
                         next_update: Some(crl_next_update.into()),
                     })
                 }
-                Ok(CrlStatus::Stale { source, .. }) => {
-                    why.push(format!("CRL {source} is not current"))
-                }
+                Ok(CrlStatus::Stale { source, this_update, next_update }) => why.push(format!(
+                    "CRL {} is not current at {} (thisUpdate {}, nextUpdate {})",
+                    bounded(&source),
+                    Timestamp(at),
+                    Timestamp(this_update),
+                    next_update.map_or("none".to_string(), |n| Timestamp(n).to_string())
+                )),
+                Ok(CrlStatus::Conflicting { listed, not_listed }) => why.push(format!(
+                    "CRL {} lists the certificate on certificateHold and CRL {} does not; \
+                     their cRLNumbers do not say which is newer",
+                    bounded(&listed),
+                    bounded(&not_listed)
+                )),
                 Ok(CrlStatus::NoMatchingCrl) => why.push("no applicable CRL".into()),
                 Err(e) => why.push(e.to_string()),
             }
