@@ -962,3 +962,85 @@ fn anchor_error_converts_into_verify_error() {
     assert!(matches!(v, VerifyError::Anchor(_)));
     assert!(v.to_string().contains("/nonexistent/root.der"));
 }
+
+// ---- issue 11: certificates whose key identifier names a trusted root but whose structure
+// is wrong, re-signed with that root's key so that only the structure checks can catch them ----
+
+/// `cert` with its tbsCertificate changed by `change`, signed again with `root`'s key.
+fn resigned(
+    pki: &Pki,
+    root: &str,
+    der: &[u8],
+    change: impl FnOnce(&mut x509_cert::TbsCertificate),
+) -> Vec<u8> {
+    use der::{Decode, Encode};
+    use rsa::pkcs8::DecodePrivateKey;
+    use signature::{SignatureEncoding, Signer};
+    let mut cert = Certificate::from_der(der).unwrap();
+    change(&mut cert.tbs_certificate);
+    let key = std::fs::read_to_string(pki.path(&format!("{root}.key"))).unwrap();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&key).unwrap();
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+    let sig = signer.sign(&cert.tbs_certificate.to_der().unwrap());
+    cert.signature = der::asn1::BitString::from_bytes(&sig.to_bytes()).unwrap();
+    cert.to_der().unwrap()
+}
+
+#[test]
+fn the_path_check_looks_at_more_than_the_key_identifier() {
+    use der::Decode;
+    use std::str::FromStr;
+    let pki = Pki::new();
+    let sign = pki.issue("sign", "root1", "20", "365", "sha256");
+    let der = pki.read(&format!("{sign}.der"));
+    let check = |der: &[u8]| {
+        verify::verify_certificate(der, &opts(vec![pki.anchor("root1")], Judgement::Now)).unwrap()
+    };
+    // Re-signed unchanged: valid (the re-signing itself is sound).
+    let r = check(&resigned(&pki, "root1", &der, |_| {}));
+    assert_eq!(r.verdict, Verdict::Valid, "{r}");
+
+    // Issuer name that is not the root's subject.
+    let r = check(&resigned(&pki, "root1", &der, |t| {
+        t.issuer = x509_cert::name::Name::from_str("CN=Not The Root,O=JPKI-SIM,C=JP").unwrap()
+    }));
+    assert_eq!(r.verdict, Verdict::Invalid, "{r}");
+    assert!(
+        r.to_string().contains(
+            "issuer name CN=Not The Root,O=JPKI-SIM,C=JP is not the subject of the trust anchor"
+        ),
+        "{r}"
+    );
+
+    // Version 1 with extensions.
+    let r =
+        check(&resigned(&pki, "root1", &der, |t| t.version = x509_cert::certificate::Version::V1));
+    assert_eq!(r.verdict, Verdict::Invalid, "{r}");
+    assert!(
+        r.to_string()
+            .contains("certificate version v1: carries extensions, which only v3 certificates may"),
+        "{r}"
+    );
+
+    // Negative serial number.
+    let r = check(&resigned(&pki, "root1", &der, |t| {
+        t.serial_number =
+            x509_cert::serial_number::SerialNumber::from_der(&[0x02, 0x02, 0x80, 0x01]).unwrap()
+    }));
+    assert_eq!(r.verdict, Verdict::Invalid, "{r}");
+    assert!(r.to_string().contains("negative serial number 8001"), "{r}");
+
+    // An EC P-256 key instead of RSA.
+    ok(
+        &pki.dir,
+        &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.key"],
+    );
+    ok(&pki.dir, &["pkey", "-in", "ec.key", "-pubout", "-outform", "DER", "-out", "ec.spki"]);
+    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(&pki.read("ec.spki")).unwrap();
+    let r = check(&resigned(&pki, "root1", &der, |t| t.subject_public_key_info = spki));
+    assert_eq!(r.verdict, Verdict::Invalid, "{r}");
+    assert!(
+        r.to_string().contains("unusable public key of the end-entity certificate: key algorithm id-ecPublicKey is not rsaEncryption"),
+        "{r}"
+    );
+}
