@@ -74,6 +74,7 @@ pub struct VerifyOpts {
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Vec<PathBuf>,
     /// Time of judgement: RFC 3339 (`2026-01-02T03:04:05Z`), `now`, or `signing-time`.
+    /// Revocation is judged at that time too: only CRLs and OCSP answers current then count.
     #[arg(long, value_name = "TIME", default_value = "now")]
     pub at: String,
     /// Revocation policy.

@@ -1155,6 +1155,36 @@ mod tests {
     }
 
     #[test]
+    fn revocations_take_effect_at_their_date_except_compromises() {
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let (before, after) = (t - std::time::Duration::from_secs(1), t);
+        for reason in [
+            None,
+            Some(Reason::Unspecified),
+            Some(Reason::Superseded),
+            Some(Reason::AffiliationChanged),
+            Some(Reason::CessationOfOperation),
+            Some(Reason::CertificateHold),
+            Some(Reason::PrivilegeWithdrawn),
+        ] {
+            assert!(!revokes_at(reason.as_ref(), t, before), "{reason:?}");
+            assert!(revokes_at(reason.as_ref(), t, after), "{reason:?}");
+        }
+        for reason in [Reason::KeyCompromise, Reason::CaCompromise, Reason::AaCompromise] {
+            assert!(revokes_at(Some(&reason), t, before), "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn crl_numbers_order_as_unsigned_integers() {
+        use std::cmp::Ordering::*;
+        assert_eq!(cmp_crl_number(&[0x02], &[0x01]), Greater);
+        assert_eq!(cmp_crl_number(&[0x01, 0x00], &[0xFF]), Greater);
+        assert_eq!(cmp_crl_number(&[0x7F], &[0x01, 0x00]), Less);
+        assert_eq!(cmp_crl_number(&[0x05], &[0x05]), Equal);
+    }
+
+    #[test]
     fn fast_dirnames_are_the_reencoded_ones_for_the_card_certificates() {
         for der in [SIGN_CERT, AUTH_CERT] {
             let cert = Certificate::from_der(der).unwrap();

@@ -637,3 +637,17 @@ pub fn request_nonce(request: &[u8]) -> Option<Vec<u8>> {
     let req = x509_ocsp::OcspRequest::from_der(request).ok()?;
     req.nonce().map(|n: Nonce| n.0.as_bytes().to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_urls_are_taken() {
+        assert!(is_http_url("http://127.0.0.1/"));
+        assert!(is_http_url("HTTP://ocsp.example/"));
+        for url in ["https://ocsp.example/", "ftp://x/", "http:/x", "", "http", "ｈttp://x/"] {
+            assert!(!is_http_url(url), "{url}");
+        }
+    }
+}

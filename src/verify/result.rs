@@ -578,6 +578,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn echoed_input_is_bounded_on_a_character_boundary() {
+        assert_eq!(bounded("short"), "short");
+        let exact = "x".repeat(MAX_ECHO);
+        assert_eq!(bounded(&exact), exact);
+        let long = "番".repeat(10_000);
+        let b = bounded(&long);
+        assert_eq!(b.chars().count(), MAX_ECHO + 1);
+        assert!(b.ends_with("番…"));
+    }
+
+    #[test]
     fn timestamps_render_as_rfc3339_utc() {
         let t = Timestamp::from_unix(1_884_092_399); // 2029-09-14T14:59:59Z
         assert_eq!(t.to_string(), "2029-09-14T14:59:59Z");

@@ -9,6 +9,12 @@
 //! Order: CRLs first (local files, no traffic); a CRL "revoked" is final. Then OCSP, if
 //! configured: its verified good/revoked answer decides. Otherwise a CRL "good" stands. Revoked
 //! always fails, whatever the policy. No network traffic except to the configured OCSP URL.
+//!
+//! Everything is judged at the time of judgement `at` (README.md, "Revocation rules"): a CRL
+//! or OCSP answer counts only when it was current at `at`, a revocation dated after `at`
+//! revokes only for a compromise ([`super::crl::revokes_at`]), several CRLs of one scope are
+//! combined so that none hides another ([`CrlStore::status`]), and duplicate OCSP answers
+//! let any revocation win ([`super::ocsp::evaluate_response`]).
 
 use std::fmt;
 use std::time::SystemTime;
