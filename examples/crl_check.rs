@@ -56,6 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             CrlStatus::Good { .. } => "good",
             CrlStatus::Revoked { .. } => "revoked",
             CrlStatus::Stale { .. } => "stale",
+            CrlStatus::Conflicting { .. } => "conflicting",
             CrlStatus::NoMatchingCrl => "no-matching-crl",
         },
         lookups as f64 / look.as_secs_f64()

@@ -511,3 +511,145 @@ fn unreachable_ocsp_responder_is_revocation_unknown() {
     assert_eq!(v["revocation"]["outcome"]["status"], "unknown");
     assert!(v["revocation"]["outcome"]["why"].as_str().unwrap().contains(&url));
 }
+
+// ---- issue 11: hostile inputs that used to give wrong verdicts or hang ----
+
+/// Two current CRLs of the card's municipality, one revoking (keyCompromise, cRLNumber 2) and
+/// one empty (cRLNumber 1), with the same thisUpdate: revoked whatever the order of `--crl`.
+/// (It used to be the last one given.) The same for the hold CRL (cRLNumber 3): the empty CRL
+/// is older by cRLNumber, so it does not lift the hold.
+#[test]
+fn no_crl_hides_a_revocation_whatever_the_order() {
+    let (empty, revoked, hold) =
+        (pki("sign-crl-empty.der"), pki("sign-crl-revoked.der"), pki("sign-crl-hold.der"));
+    for (a, b) in [(&empty, &revoked), (&revoked, &empty)] {
+        cert_verify(&["--crl", a, "--crl", b])
+            .assert()
+            .code(11)
+            .stdout(predicate::str::contains("revocation reason: keyCompromise"));
+    }
+    for (a, b) in [(&empty, &hold), (&hold, &empty)] {
+        cert_verify(&["--crl", a, "--crl", b])
+            .assert()
+            .code(11)
+            .stdout(predicate::str::contains("revocation reason: certificateHold"));
+    }
+}
+
+/// `verify --cert` with a CMS made by the card's signature key but the authentication
+/// certificate given: refused, naming both certificates (it used to be ignored: VALID).
+#[test]
+fn a_given_certificate_that_is_not_the_signer_is_refused() {
+    let s = Signed::new();
+    let mut c = verify();
+    c.args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")])
+        .args(["--cert".into(), pki("auth-cert.pem")])
+        .args(trust());
+    let out = c.assert().code(10).get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("verdict: INVALID\n"), "{text}");
+    assert!(text.contains("failure: the given certificate (issuer "), "{text}");
+    assert!(text.contains("is not the CMS signer (issuer "), "{text}");
+    let mut c = verify();
+    c.args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")])
+        .args(["--cert".into(), pki("auth-cert.pem"), "--json".into()])
+        .args(trust());
+    let v = json_of(&mut c, 10);
+    assert_eq!(v["failures"][0]["failure"], "given_certificate_not_signer");
+    // The signer's own certificate given: valid as before.
+    verify()
+        .args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")])
+        .args(["--cert".into(), pki("sign-cert.pem")])
+        .args(trust())
+        .assert()
+        .success();
+}
+
+/// A responder trickling one byte every 100 ms (at most 150 bytes, so the server's loop ends
+/// by itself): `--net-timeout 1` ends the exchange at the deadline with revocation unknown.
+/// (With only a per-read timeout it read on until the server stopped.)
+#[test]
+fn a_trickling_responder_is_cut_at_the_deadline() {
+    let server = revocation_support::trickling_server(std::time::Duration::from_millis(100), 150);
+    let v =
+        json_of(&mut cert_verify(&["--json", "--ocsp", &server.url(), "--net-timeout", "1"]), 12);
+    let why = v["revocation"]["outcome"]["why"].as_str().unwrap().to_string();
+    assert!(
+        why.contains(&format!(
+            "OCSP responder {}: no complete answer within the 1 s deadline",
+            server.url()
+        )),
+        "{why}"
+    );
+    drop(server);
+    cert_verify(&["--ocsp", "http://127.0.0.1:1/", "--net-timeout", "0"]).assert().code(2);
+}
+
+/// A 302 from the responder is reported as a redirect that is not followed, with its Location.
+#[test]
+fn an_ocsp_redirect_is_reported_as_such() {
+    let server = revocation_support::redirecting_server(302, "http://elsewhere.example/ocsp");
+    let v = json_of(&mut cert_verify(&["--json", "--ocsp", &server.url()]), 12);
+    let why = v["revocation"]["outcome"]["why"].as_str().unwrap().to_string();
+    assert!(
+        why.contains(
+            "HTTP redirect 302 to http://elsewhere.example/ocsp (redirects are not followed)"
+        ),
+        "{why}"
+    );
+    assert!(!why.contains("malformed"), "{why}");
+}
+
+/// https is refused before any traffic, saying why; echoed input stays bounded.
+#[test]
+fn https_ocsp_is_refused_and_echoes_are_bounded() {
+    cert_verify(&["--ocsp", "https://127.0.0.1:1/ocsp"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("https is not supported (no TLS in this build"));
+    let long = format!("ftp://{}", "x".repeat(100_000));
+    let out = cert_verify(&["--ocsp", &long]).assert().code(2).get_output().stderr.clone();
+    assert!(out.len() < 1000, "{} bytes of stderr", out.len());
+    let long_at = "9".repeat(100_000);
+    let out = cert_verify(&["--at", &long_at]).assert().code(2).get_output().stderr.clone();
+    assert!(out.len() < 1000, "{} bytes of stderr", out.len());
+}
+
+/// Revocation is judged at the time of judgement: the sim CRLs are current from
+/// 2025-06-01, so before that they say nothing (unknown, naming the window), and from then on
+/// the empty one says good.
+#[test]
+fn revocation_is_judged_at_the_given_time() {
+    let v = json_of(
+        &mut cert_verify(&[
+            "--json",
+            "--crl",
+            &pki("sign-crl-empty.der"),
+            "--at",
+            "2025-05-01T00:00:00Z",
+        ]),
+        12,
+    );
+    let why = v["revocation"]["outcome"]["why"].as_str().unwrap().to_string();
+    assert!(
+        why.contains("is not current at 2025-05-01T00:00:00Z (thisUpdate 2025-06-01T00:00:00Z, nextUpdate 2043-12-31T00:00:00Z)"),
+        "{why}"
+    );
+    cert_verify(&["--crl", &pki("sign-crl-empty.der"), "--at", "2025-07-01T00:00:00Z"])
+        .assert()
+        .success();
+    // Revoked on 2025-05-20 for keyCompromise: revoked at any time the CRL answers for.
+    cert_verify(&["--crl", &pki("sign-crl-revoked.der"), "--at", "2025-07-01T00:00:00Z"])
+        .assert()
+        .code(11);
+    // A signature judged at its signing time with a live responder: the answer (thisUpdate
+    // now) is current at a signing time within the skew.
+    let s = Signed::new();
+    let r = responder("sign-index.txt");
+    verify()
+        .args([s.path("data.txt"), "--signature".into(), s.path("detached.p7s")])
+        .args(["--trust-anchor".into(), pki("sign-root.der"), "--ocsp".into(), r.url()])
+        .args(["--at", "signing-time"])
+        .assert()
+        .success();
+}

@@ -381,3 +381,176 @@ fn generated_crl_with_many_entries_is_indexed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("verify OK"), "{out:?}");
     let _ = pem;
 }
+
+// ---- issue 11: several CRLs of one scope, and the time of judgement ----
+
+/// Puts every revoked entry of `cn` in the city's CA database back to valid (as a CA does when
+/// it releases a hold), so the next CRL does not list it.
+fn release(city: &revocation_support::City, cn: &str) {
+    let index = std::fs::read_to_string(&city.index).unwrap();
+    let out: String = index
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            if f[0] == "R" && f[5].ends_with(&format!("/CN={cn}")) {
+                format!("V\t{}\t\t{}\t{}\t{}\n", f[1], f[3], f[4], f[5])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&city.index, out).unwrap();
+}
+
+/// `openssl ca -gencrl` from a copy of the city's configuration without `crlnumber`: a CRL
+/// with no cRLNumber.
+fn gencrl_unnumbered(pki: &Pki, city: &revocation_support::City, out: &str) -> std::path::PathBuf {
+    let cnf = std::fs::read_to_string(&city.cnf).unwrap();
+    let cnf: String =
+        cnf.lines().filter(|l| !l.starts_with("crlnumber")).map(|l| format!("{l}\n")).collect();
+    let path = pki.p(&format!("{out}.cnf"));
+    std::fs::write(&path, cnf).unwrap();
+    let args = [
+        "ca",
+        "-config",
+        path.to_str().unwrap(),
+        "-gencrl",
+        "-crlexts",
+        "crl_ext",
+        "-crlhours",
+        "24",
+        "-out",
+        out,
+    ];
+    openssl(pki.path(), &args);
+    pki.p(out)
+}
+
+fn status_both_orders(
+    a: &Path,
+    b: &Path,
+    cert: &Path,
+    root: &x509_cert::Certificate,
+) -> [CrlStatus; 2] {
+    let now = SystemTime::now();
+    let c = load_cert(cert);
+    [store(&[a, b]).status(&c, root, now).unwrap(), store(&[b, a]).status(&c, root, now).unwrap()]
+}
+
+#[test]
+fn crls_of_one_scope_are_combined_whatever_their_order() {
+    let pki = Pki::new();
+    let city = pki.city("Chuo", "Tokyo", None);
+    let held = pki.issue(&city, "held", "ee_ext", "ee.key");
+    let gone = pki.issue(&city, "gone", "ee_ext", "ee.key");
+    let root = pki.root();
+
+    // cRLNumber 1 lists the hold, 2 (the hold released) does not: 2 lifts it.
+    pki.revoke(&city, &held, "hold");
+    let n1 = pki.gencrl(&city, "n1.crl.pem", 24);
+    release(&city, "held");
+    let n2 = pki.gencrl(&city, "n2.crl.pem", 24);
+    for s in status_both_orders(&n1, &n2, &held, &root) {
+        assert!(
+            matches!(&s, CrlStatus::Good { source, .. } if source.ends_with("n2.crl.pem")),
+            "{s:?}"
+        );
+    }
+    // Held again in cRLNumber 3: newer than 2, the hold stands.
+    pki.revoke(&city, &held, "hold");
+    let n3 = pki.gencrl(&city, "n3.crl.pem", 24);
+    for s in status_both_orders(&n2, &n3, &held, &root) {
+        assert!(
+            matches!(&s, CrlStatus::Revoked { reason: Some(Reason::CertificateHold), .. }),
+            "{s:?}"
+        );
+    }
+    // Without cRLNumbers nothing orders a hold against a CRL without it: fail closed.
+    let u_held = gencrl_unnumbered(&pki, &city, "u-held.crl.pem");
+    release(&city, "held");
+    let u_clear = gencrl_unnumbered(&pki, &city, "u-clear.crl.pem");
+    for (a, b) in [(&u_held, &u_clear), (&n1, &u_clear), (&u_held, &n2)] {
+        for s in status_both_orders(a, b, &held, &root) {
+            assert!(format!("{s:?}").starts_with("Conflicting"), "{a:?} {b:?}: {s:?}");
+        }
+    }
+    // A permanent revocation is never undone by a CRL without it, even a newer one.
+    pki.revoke(&city, &gone, "keyCompromise");
+    let n4 = pki.gencrl(&city, "n4.crl.pem", 24);
+    release(&city, "gone");
+    let n5 = pki.gencrl(&city, "n5.crl.pem", 24);
+    for s in status_both_orders(&n4, &n5, &gone, &root) {
+        assert!(
+            matches!(&s, CrlStatus::Revoked { reason: Some(Reason::KeyCompromise), source, .. } if source.ends_with("n4.crl.pem")),
+            "{s:?}"
+        );
+    }
+    // OpenSSL agrees on the plain cases (it reads one CRL per scope).
+    let rootp = pki.p("root.pem");
+    assert!(openssl_verify(&rootp, &[&n2], &held, None).0);
+    assert!(!openssl_verify(&rootp, &[&n3], &held, None).0);
+}
+
+/// `YYYYMMDDHHMMSSZ` of a time, for `openssl ca -crl_lastupdate/-crl_nextupdate`.
+fn generalized(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A CRL current two days ago (thisUpdate three days ago, nextUpdate one day ago) that lists
+/// two revocations made today: judged two days ago, the superseded one does not revoke yet,
+/// the keyCompromise one does (a compromise reaches back); judged now the CRL is stale.
+#[test]
+fn a_crl_current_at_a_past_time_answers_for_that_time() {
+    let pki = Pki::new();
+    let city = pki.city("Taito", "Tokyo", None);
+    let superseded = pki.issue(&city, "superseded", "ee_ext", "ee.key");
+    let compromised = pki.issue(&city, "compromised", "ee_ext", "ee.key");
+    let good = pki.issue(&city, "good", "ee_ext", "ee.key");
+    pki.revoke(&city, &superseded, "superseded");
+    pki.revoke(&city, &compromised, "keyCompromise");
+    let now = SystemTime::now();
+    let day = Duration::from_secs(86_400);
+    let (last, next) = (generalized(now - 3 * day), generalized(now - day));
+    let args = [
+        "ca",
+        "-config",
+        city.cnf.to_str().unwrap(),
+        "-gencrl",
+        "-crlexts",
+        "crl_ext",
+        "-crl_lastupdate",
+        &last,
+        "-crl_nextupdate",
+        &next,
+        "-out",
+        "past.crl.pem",
+    ];
+    openssl(pki.path(), &args);
+    let crl = pki.p("past.crl.pem");
+    let s = store(&[&crl]);
+    let root = pki.root();
+    let at = now - 2 * day;
+    let status = |c: &Path, t| s.status(&load_cert(c), &root, t).unwrap();
+    assert!(matches!(status(&good, at), CrlStatus::Good { .. }), "{:?}", status(&good, at));
+    assert!(
+        matches!(status(&superseded, at), CrlStatus::Good { .. }),
+        "{:?}",
+        status(&superseded, at)
+    );
+    assert!(matches!(
+        status(&compromised, at),
+        CrlStatus::Revoked { reason: Some(Reason::KeyCompromise), .. }
+    ));
+    for c in [&good, &superseded, &compromised] {
+        assert!(matches!(status(c, now), CrlStatus::Stale { .. }));
+    }
+}

@@ -301,3 +301,135 @@ fn aia_mode_uses_the_certificate_url_only_when_asked() {
         other => panic!("{other:?}"),
     }
 }
+
+// ---- issue 11: hostile answers ----
+
+/// A response signed by the root carrying `statuses` for the certificate asked about, in that
+/// order, each current now.
+fn response_with(s: &Setup, id: &x509_ocsp::CertId, statuses: &[x509_ocsp::CertStatus]) -> Vec<u8> {
+    use der::Encode;
+    use rsa::pkcs8::DecodePrivateKey;
+    use x509_ocsp::{builder::OcspResponseBuilder, OcspGeneralizedTime, SingleResponse};
+    let secs = |t: SystemTime| {
+        let s = t.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+        OcspGeneralizedTime::try_from(SystemTime::UNIX_EPOCH + Duration::from_secs(s)).unwrap()
+    };
+    let now = SystemTime::now();
+    let mut b = OcspResponseBuilder::new(s.pki.root().tbs_certificate.subject.clone());
+    for st in statuses {
+        b = b.with_single_response(
+            SingleResponse::new(id.clone(), st.clone(), secs(now - Duration::from_secs(60)))
+                .with_next_update(secs(now + Duration::from_secs(3600))),
+        );
+    }
+    let key = std::fs::read_to_string(s.pki.p("root.key")).unwrap();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&key).unwrap();
+    let mut signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+    b.sign(&mut signer, None, secs(now)).unwrap().to_der().unwrap()
+}
+
+/// The same certificate answered twice with different statuses: a revocation wins in either
+/// order (it used to be the first answer); good and unknown together fail closed.
+#[test]
+fn duplicate_answers_cannot_hide_a_revocation() {
+    use x509_ocsp::{CertStatus, OcspGeneralizedTime, RevokedInfo};
+    let s = setup(None);
+    let root = s.pki.root();
+    let good = load_cert(&s.good);
+    let now = SystemTime::now();
+    let (_, id) = build_request(&good, &root, CertIdHash::Sha1, None).unwrap();
+    let revoked = CertStatus::revoked(RevokedInfo {
+        revocation_time: OcspGeneralizedTime::try_from(
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        )
+        .unwrap(),
+        revocation_reason: Some(Reason::KeyCompromise),
+    });
+    let skew = Duration::from_secs(300);
+    for order in [
+        [CertStatus::good(), revoked.clone()],
+        [revoked.clone(), CertStatus::good()],
+        [CertStatus::unknown(), revoked.clone()],
+    ] {
+        let der = response_with(&s, &id, &order);
+        match evaluate_response(&der, &id, None, &root, now, skew) {
+            Ok(OcspAnswer::Revoked { reason, .. }) => {
+                assert_eq!(reason, Some(Reason::KeyCompromise))
+            }
+            other => panic!("{order:?}: {other:?}"),
+        }
+    }
+    for order in
+        [[CertStatus::good(), CertStatus::unknown()], [CertStatus::unknown(), CertStatus::good()]]
+    {
+        let der = response_with(&s, &id, &order);
+        match evaluate_response(&der, &id, None, &root, now, skew) {
+            Err(e) => assert_eq!(
+                e.to_string(),
+                "OCSP response answers more than once for the certificate, with different statuses"
+            ),
+            other => panic!("{order:?}: {other:?}"),
+        }
+    }
+    // Agreeing duplicates are fine.
+    let der = response_with(&s, &id, &[CertStatus::good(), CertStatus::good()]);
+    assert!(matches!(
+        evaluate_response(&der, &id, None, &root, now, skew),
+        Ok(OcspAnswer::Good { .. })
+    ));
+}
+
+/// Judged a minute before the revocations (the responder's answer, made now, is current then
+/// within the 5-minute skew): superseded does not revoke at that time, keyCompromise does;
+/// judged now both revoke.
+#[test]
+fn a_revocation_after_the_time_of_judgement_revokes_only_for_a_compromise() {
+    let pki = Pki::new();
+    let city = pki.city("Bunkyo", "Tokyo", None);
+    let superseded = pki.issue(&city, "superseded", "ee_ext", "ee.key");
+    let compromised = pki.issue(&city, "compromised", "ee_ext", "ee.key");
+    pki.revoke(&city, &superseded, "superseded");
+    pki.revoke(&city, &compromised, "keyCompromise");
+    let r = city_responder(&city, &pki.p("root.pem"), &pki.p("root.key"), &pki.p("root.pem"));
+    let root = pki.root();
+    let before = SystemTime::now() - Duration::from_secs(60);
+    assert!(matches!(
+        client(r.url()).check(&load_cert(&superseded), &root, before),
+        OcspOutcome::Good { .. }
+    ));
+    match client(r.url()).check(&load_cert(&compromised), &root, before) {
+        OcspOutcome::Revoked { reason, .. } => assert_eq!(reason, Some(Reason::KeyCompromise)),
+        other => panic!("{other:?}"),
+    }
+    match client(r.url()).check(&load_cert(&superseded), &root, SystemTime::now()) {
+        OcspOutcome::Revoked { reason, .. } => assert_eq!(reason, Some(Reason::Superseded)),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// https is refused without traffic (no TLS in this build); a redirect is named as one.
+#[test]
+fn https_urls_and_redirects() {
+    let s = setup(None);
+    let root = s.pki.root();
+    let good = load_cert(&s.good);
+    let now = SystemTime::now();
+    match client("https://127.0.0.1:1/".into()).check(&good, &root, now) {
+        OcspOutcome::Error(e) => assert_eq!(
+            e.to_string(),
+            "OCSP URL https://127.0.0.1:1/: only http:// URLs are supported (no TLS in this build)"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let r = redirecting_server(301, "http://elsewhere.example/");
+    match client(r.url()).check(&good, &root, now) {
+        OcspOutcome::Error(e) => assert_eq!(
+            e.to_string(),
+            format!(
+                "OCSP responder {}: HTTP redirect 301 to http://elsewhere.example/ (redirects are not followed)",
+                r.url()
+            )
+        ),
+        other => panic!("{other:?}"),
+    }
+}

@@ -962,3 +962,91 @@ fn anchor_error_converts_into_verify_error() {
     assert!(matches!(v, VerifyError::Anchor(_)));
     assert!(v.to_string().contains("/nonexistent/root.der"));
 }
+
+// ---- issue 11: certificates whose key identifier names a trusted root but whose structure
+// is wrong, re-signed with that root's key so that only the structure checks can catch them ----
+
+/// `cert` with its tbsCertificate changed by `change`, signed again with `root`'s key.
+fn resigned(
+    pki: &Pki,
+    root: &str,
+    der: &[u8],
+    change: impl FnOnce(&mut x509_cert::TbsCertificate),
+) -> Vec<u8> {
+    use der::{Decode, Encode};
+    use rsa::pkcs8::DecodePrivateKey;
+    use signature::{SignatureEncoding, Signer};
+    let mut cert = Certificate::from_der(der).unwrap();
+    change(&mut cert.tbs_certificate);
+    let key = std::fs::read_to_string(pki.path(&format!("{root}.key"))).unwrap();
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(&key).unwrap();
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+    let sig = signer.sign(&cert.tbs_certificate.to_der().unwrap());
+    cert.signature = der::asn1::BitString::from_bytes(&sig.to_bytes()).unwrap();
+    cert.to_der().unwrap()
+}
+
+#[test]
+fn the_path_check_looks_at_more_than_the_key_identifier() {
+    use der::Decode;
+    use std::str::FromStr;
+    let pki = Pki::new();
+    let sign = pki.issue("sign", "root1", "20", "365", "sha256");
+    let der = pki.read(&format!("{sign}.der"));
+    let check = |der: &[u8]| {
+        verify::verify_certificate(der, &opts(vec![pki.anchor("root1")], Judgement::Now)).unwrap()
+    };
+    // Re-signed unchanged: valid (the re-signing itself is sound).
+    let r = check(&resigned(&pki, "root1", &der, |_| {}));
+    assert_eq!(r.verdict, Verdict::Valid, "{r}");
+    // Each case is judged, then all are asserted together, so that a run against a verifier
+    // lacking the checks lists every case it let through.
+    let mut let_through = Vec::new();
+    let mut expect = |case: &str, r: &verify::VerifyReport, message: &str| {
+        if r.verdict != Verdict::Invalid || !r.to_string().contains(message) {
+            let_through.push(format!("{case}: {r}"));
+        }
+    };
+
+    // Issuer name that is not the root's subject.
+    let r = check(&resigned(&pki, "root1", &der, |t| {
+        t.issuer = x509_cert::name::Name::from_str("CN=Not The Root,O=JPKI-SIM,C=JP").unwrap()
+    }));
+    expect(
+        "issuer name",
+        &r,
+        "issuer name CN=Not The Root,O=JPKI-SIM,C=JP is not the subject of the trust anchor",
+    );
+
+    // Version 1 with extensions.
+    let r =
+        check(&resigned(&pki, "root1", &der, |t| t.version = x509_cert::certificate::Version::V1));
+    expect(
+        "v1 with extensions",
+        &r,
+        "certificate version v1: carries extensions, which only v3 certificates may",
+    );
+
+    // Negative serial number.
+    let r = check(&resigned(&pki, "root1", &der, |t| {
+        t.serial_number =
+            x509_cert::serial_number::SerialNumber::from_der(&[0x02, 0x02, 0x80, 0x01]).unwrap()
+    }));
+    expect("negative serial", &r, "negative serial number 8001");
+
+    // An EC P-256 key instead of RSA.
+    ok(
+        &pki.dir,
+        &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.key"],
+    );
+    ok(&pki.dir, &["pkey", "-in", "ec.key", "-pubout", "-outform", "DER", "-out", "ec.spki"]);
+    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(&pki.read("ec.spki")).unwrap();
+    let r = check(&resigned(&pki, "root1", &der, |t| t.subject_public_key_info = spki));
+    expect(
+        "EC key",
+        &r,
+        "unusable public key of the end-entity certificate: key algorithm id-ecPublicKey is not \
+         rsaEncryption",
+    );
+    assert!(let_through.is_empty(), "let through:\n{}", let_through.join("\n"));
+}

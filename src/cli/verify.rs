@@ -8,7 +8,8 @@ use std::time::SystemTime;
 use clap::{Args, ValueEnum};
 use der::Decode;
 use mynacard::verify::crl::{CrlError, CrlStore};
-use mynacard::verify::ocsp::{CertIdHash, OcspClient, OcspConfig};
+use mynacard::verify::ocsp::{is_http_url, CertIdHash, OcspClient, OcspConfig};
+use mynacard::verify::result::bounded;
 use mynacard::verify::revocation::Revocation;
 use mynacard::verify::{
     AnchorError, HashAlg, Hierarchy, Judgement, RevocationOutcome, RevocationPolicy, TrustAnchor,
@@ -55,10 +56,14 @@ pub struct VerifyOpts {
     /// CRL file or directory (DER or PEM); repeatable.
     #[arg(long, value_name = "PATH")]
     pub crl: Vec<PathBuf>,
-    /// OCSP responder URL, or `aia` to use the certificate's own OCSP URL. Nothing else is
-    /// ever contacted.
+    /// OCSP responder `http://` URL, or `aia` to use the certificate's own OCSP URL. Nothing
+    /// else is ever contacted. `https://` is refused (no TLS; OCSP answers are signed).
     #[arg(long, value_name = "URL|aia")]
     pub ocsp: Option<String>,
+    /// Overall deadline in seconds of each network exchange (connect, send, receive).
+    #[arg(long, value_name = "SECONDS", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub net_timeout: u64,
     /// CertID hash for OCSP requests.
     #[arg(long, value_enum, default_value_t = OcspHashArg::Sha1)]
     pub ocsp_hash: OcspHashArg,
@@ -69,6 +74,7 @@ pub struct VerifyOpts {
     #[arg(long, value_name = "FILE")]
     pub trust_anchor: Vec<PathBuf>,
     /// Time of judgement: RFC 3339 (`2026-01-02T03:04:05Z`), `now`, or `signing-time`.
+    /// Revocation is judged at that time too: only CRLs and OCSP answers current then count.
     #[arg(long, value_name = "TIME", default_value = "now")]
     pub at: String,
     /// Revocation policy.
@@ -264,15 +270,22 @@ impl Setup {
         }
         let mut revocation = Revocation::new(policy).with_crls(crls);
         if let Some(target) = &o.ocsp {
+            let shown = bounded(target);
             let mut config = if target == "aia" {
                 OcspConfig::from_aia()
-            } else if target.starts_with("http://") || target.starts_with("https://") {
+            } else if is_http_url(target) {
                 OcspConfig::new(target.clone())
+            } else if target.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+                return Err(CliError::Usage(format!(
+                    "--ocsp {shown}: https is not supported (no TLS in this build; OCSP answers \
+                     are signed, so give the responder's http:// URL)"
+                )));
             } else {
                 return Err(CliError::Usage(format!(
-                    "--ocsp {target}: expected an http:// URL or `aia`"
+                    "--ocsp {shown}: expected an http:// URL or `aia`"
                 )));
             };
+            config.timeout = std::time::Duration::from_secs(o.net_timeout);
             config.hash = match o.ocsp_hash {
                 OcspHashArg::Sha1 => CertIdHash::Sha1,
                 OcspHashArg::Sha256 => CertIdHash::Sha256,
@@ -310,7 +323,8 @@ fn parse_at(s: &str, cms: bool) -> Result<Judgement, CliError> {
             .map(|t| Judgement::At(SystemTime::from(t)))
             .map_err(|e| {
                 CliError::Usage(format!(
-                    "--at {other}: not `now`, `signing-time` or an RFC 3339 time such as 2026-01-02T03:04:05Z ({e})"
+                    "--at {}: not `now`, `signing-time` or an RFC 3339 time such as 2026-01-02T03:04:05Z ({e})",
+                    bounded(other)
                 ))
             }),
     }

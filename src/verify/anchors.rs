@@ -15,7 +15,7 @@ use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
 use x509_cert::Certificate;
 
 use super::pkcs1::RsaKey;
-use super::result::Failure;
+use super::result::{bounded, Failure};
 use super::Hierarchy;
 
 /// Where an anchor came from; decides which policy OIDs the profile expects.
@@ -364,8 +364,10 @@ impl TrustStore {
             })?
             .map(|(_, aki)| aki);
         let issuer = &ee.tbs_certificate.issuer;
-        let untrusted =
-            |key_id: String| Failure::UntrustedIssuer { issuer: issuer.to_string(), key_id };
+        let untrusted = |key_id: String| Failure::UntrustedIssuer {
+            issuer: bounded(&issuer.to_string()),
+            key_id,
+        };
         let Some(key_id) = aki.as_ref().and_then(|a| a.key_identifier.as_ref()) else {
             let by_name: Vec<&TrustAnchor> = self
                 .anchors
@@ -380,7 +382,7 @@ impl TrustStore {
         let by_key: Vec<&TrustAnchor> =
             self.anchors.iter().filter(|a| a.0.key_id == key_id.as_bytes()).collect();
         if by_key.is_empty() {
-            return Err(untrusted(hex::encode(key_id.as_bytes())));
+            return Err(untrusted(bounded(&hex::encode(key_id.as_bytes()))));
         }
         if by_key.len() > 1 {
             if let Some(aki) = &aki {

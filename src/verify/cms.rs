@@ -18,9 +18,10 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 use x509_cert::Certificate;
 
+use super::names::name_text;
 use super::path::{basis, judge, ParsedCert};
 use super::raw::{children, single_tlv, Tlv};
-use super::result::{Failure, Role, SignatureReport, VerifyError, VerifyReport};
+use super::result::{bounded, Failure, Role, SignatureReport, VerifyError, VerifyReport};
 use super::signature::{oid_name, pkcs1v15_ok, rsa_key, HashAlg, RSA_ENCRYPTION, SHA256_WITH_RSA};
 use super::VerifyOptions;
 
@@ -125,6 +126,20 @@ fn matches_sid(p: &ParsedCert<'_>, sid: &SignerIdentifier) -> bool {
     }
 }
 
+/// The signer identifier as text: issuer and serial, or subject key identifier.
+fn sid_text(sid: &SignerIdentifier) -> String {
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => format!(
+            "issuer {}, serial {}",
+            name_text(&ias.issuer),
+            hex::encode(ias.serial_number.as_bytes())
+        ),
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            format!("subject key identifier {}", hex::encode(ski.0.as_bytes()))
+        }
+    }
+}
+
 /// Checks signingCertificateV2 against the signer certificate's DER.
 fn signing_certificate_v2(v: &Any, cert_der: &[u8]) -> Result<(), Failure> {
     let bad = || Failure::BadSignedAttribute { name: "signingCertificateV2".into() };
@@ -196,9 +211,29 @@ pub fn verify_cms(
     };
 
     // Signer certificate: the one given out of band first, then those in the CMS.
+    // A certificate given out of band must be the one the signer identifier names: verifying
+    // with an embedded certificate instead would silently ignore what the caller asked for.
     let mut candidates = Vec::new();
     if let Some(c) = extra_cert {
-        candidates.push((ParsedCert::parse(c)?, "given"));
+        let given = ParsedCert::parse(c)?;
+        if !matches_sid(&given, &si.sid) {
+            let tbs = &given.cert.tbs_certificate;
+            report.check(
+                "signer_certificate",
+                Some(Failure::GivenCertificateNotSigner {
+                    given: bounded(&format!(
+                        "issuer {}, serial {}",
+                        name_text(&tbs.issuer),
+                        hex::encode(tbs.serial_number.as_bytes())
+                    )),
+                    signer: bounded(&sid_text(&si.sid)),
+                }),
+            );
+            report.signature = Some(sig_report);
+            report.finish();
+            return Ok(report);
+        }
+        candidates.push((given, "given"));
     }
     // One embedded certificate (the usual case): the one the SignedData decoder already
     // decoded, with its original bytes; otherwise each one decoded from its original bytes.

@@ -10,7 +10,15 @@
 //! - a CRL applies to a certificate only if its issuer is that root's subject, it is signed by
 //!   that root, and its issuingDistributionPoint DirName equals one of the certificate's
 //!   cRLDistributionPoints DirNames (DER comparison);
-//! - a CRL outside `thisUpdate..=nextUpdate` is stale (never good); any entry means revoked.
+//! - a CRL outside `thisUpdate..=nextUpdate` at the time of judgement is stale (never good);
+//! - several applicable current CRLs are combined so that no CRL can hide what another says
+//!   ([`CrlStore::status`]): a permanent revocation in any of them revokes; a certificateHold
+//!   is lifted only by a CRL whose cRLNumber is higher than that of every CRL listing the hold;
+//!   when the cRLNumbers cannot order them (absent or equal) the answer is
+//!   [`CrlStatus::Conflicting`], which revocation reports as unknown (fail closed);
+//! - an entry takes effect at its revocationDate: judged at an earlier time it does not revoke,
+//!   except for keyCompromise, cACompromise and aACompromise, which revoke whatever the time
+//!   ([`revokes_at`]).
 //!
 //! Files are read into memory (one allocation of the file's size, checked against a cap
 //! first). The crate forbids `unsafe`, which rules out `memmap2` here; callers that may map
@@ -151,8 +159,41 @@ pub enum CrlStatus {
         /// Where that CRL came from.
         source: String,
     },
+    /// Current applicable CRLs disagree and nothing orders them: one lists the certificate on
+    /// certificateHold, another (not older by cRLNumber) does not list it, and their
+    /// cRLNumbers are absent or equal. Status unknown (fail closed).
+    Conflicting {
+        /// The CRL listing the hold.
+        listed: String,
+        /// The CRL not listing the certificate.
+        not_listed: String,
+    },
     /// No loaded CRL applies to this certificate.
     NoMatchingCrl,
+}
+
+/// Whether a revocation dated `time` with `reason` (CRL entry or OCSP answer) revokes the
+/// certificate at the time of judgement `at`.
+///
+/// A revocation takes effect at its date: before it the certificate was good (judging a
+/// signature at its signing time, a revocation for superseded, affiliationChanged,
+/// cessationOfOperation, privilegeWithdrawn, certificateHold, an unspecified or an absent
+/// reason made after that time does not make it invalid). A compromise (keyCompromise,
+/// cACompromise, aACompromise) revokes whatever the time: the revocation date is when the
+/// compromise was reported, the key may have been misused before, and a signing time is
+/// written by whoever holds the key, so an attacker can date a signature before the
+/// revocation at will.
+pub fn revokes_at(reason: Option<&Reason>, time: SystemTime, at: SystemTime) -> bool {
+    time <= at
+        || matches!(
+            reason,
+            Some(Reason::KeyCompromise | Reason::CaCompromise | Reason::AaCompromise)
+        )
+}
+
+/// Orders two cRLNumbers (unsigned big-endian, no leading zero bytes).
+fn cmp_crl_number(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// Summary of one loaded CRL.
@@ -320,6 +361,8 @@ struct Crl {
     /// False when the IDP restricts the scope (CA-only, attribute-only, some reasons, indirect).
     covers_user_certs: bool,
     aki_key_id: Option<Vec<u8>>,
+    /// cRLNumber (unsigned big-endian, minimal), when the CRL has one.
+    crl_number: Option<Vec<u8>>,
     alg: SigAlg,
     tbs_digest: Vec<u8>,
     signature: (usize, usize),
@@ -637,6 +680,7 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
     let mut idp_names = None;
     let mut covers_user_certs = true;
     let mut aki_key_id = None;
+    let mut crl_number = None;
     let mut unsupported = None;
     if let Some(exts) = exts_value {
         walk_extensions(exts, |oid, critical, value| {
@@ -652,6 +696,11 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
                 let aki = AuthorityKeyIdentifier::from_der(value)
                     .map_err(|e| format!("authorityKeyIdentifier: {e}"))?;
                 aki_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
+            } else if oid == OID_CRL_NUMBER {
+                // INTEGER (0..MAX); a negative value does not decode as unsigned.
+                let n =
+                    der::asn1::UintRef::from_der(value).map_err(|e| format!("cRLNumber: {e}"))?;
+                crl_number = Some(n.as_bytes().to_vec());
             } else if oid == OID_DELTA_CRL
                 || (critical
                     && ![OID_CRL_NUMBER, OID_ISSUER_ALT_NAME, OID_FRESHEST_CRL].contains(&oid))
@@ -687,6 +736,7 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
         idp_names,
         covers_user_certs,
         aki_key_id,
+        crl_number,
         alg: alg_kind,
         tbs_digest: alg_kind.digest(tbs.whole),
         signature: (sig_start, sig_start + sig_bytes.len()),
@@ -879,8 +929,21 @@ impl CrlStore {
 
     /// Revocation status of `cert` at time `at` according to the loaded CRLs that apply to it:
     /// issuer equal to `issuer_root`'s subject, distribution point matching, signature by
-    /// `issuer_root`'s key (checked here over the raw tbsCertList bytes). Among applicable
-    /// CRLs the newest current one decides; if none is current the answer is [`CrlStatus::Stale`].
+    /// `issuer_root`'s key (checked here over the raw tbsCertList bytes). Only CRLs current at
+    /// `at` (thisUpdate ≤ `at` ≤ nextUpdate) answer; if none is, the answer is
+    /// [`CrlStatus::Stale`]. Among the current ones, whatever the order they were loaded in:
+    /// 1. an entry that revokes at `at` ([`revokes_at`]) for any reason but certificateHold
+    ///    revokes (RFC 5280 §3.3: such a revocation is permanent, so a CRL that no longer
+    ///    lists it does not undo it);
+    /// 2. a certificateHold entry revokes unless a CRL not listing the certificate has a
+    ///    higher cRLNumber than every CRL listing the hold (the hold was released); if the
+    ///    cRLNumbers do not order them (one is absent, or they are equal) the answer is
+    ///    [`CrlStatus::Conflicting`];
+    /// 3. otherwise the certificate is good, reported from the current CRL with the highest
+    ///    cRLNumber (then the latest thisUpdate).
+    ///
+    /// thisUpdate never orders CRLs against each other here: it is not a sequence number, and
+    /// two CRLs can carry the same one.
     pub fn status(
         &self,
         cert: &Certificate,
@@ -890,10 +953,19 @@ impl CrlStore {
         let dps = CertDps::of(cert)?;
         let root = self.root_data(issuer_root)?;
         let (root_subject, root_ski, root_id) = (&root.subject, &root.ski, root.id);
+        let serial = normalize_serial(cert.tbs_certificate.serial_number.as_bytes());
         let mut key: Option<RsaKey> = None;
-        // Newest applicable CRL overall and newest fresh one (first of equals wins, as before).
+        // Newest applicable CRL overall (for the stale answer).
         let mut newest: Option<&Crl> = None;
-        let mut newest_fresh: Option<&Crl> = None;
+        // A current CRL revoking for good, the first one met.
+        let mut revoked: Option<(&Crl, SystemTime, Option<Reason>)> = None;
+        // The current CRL listing a hold with the highest cRLNumber; whether any has none.
+        let mut hold: Option<(&Crl, SystemTime, Option<Reason>)> = None;
+        let mut hold_unnumbered = false;
+        // The current CRL not listing the certificate that ranks highest; whether any has no
+        // cRLNumber.
+        let mut clear: Option<&Crl> = None;
+        let mut clear_unnumbered = false;
         for (i, crl) in self.crls.iter().enumerate() {
             if crl.span(crl.issuer) != root_subject.as_slice() || !crl.applies_to(&dps) {
                 continue;
@@ -921,35 +993,88 @@ impl CrlStore {
             if newest.is_none_or(|n| crl.this_update >= n.this_update) {
                 newest = Some(crl);
             }
-            if crl.is_fresh(at) && newest_fresh.is_none_or(|n| crl.this_update >= n.this_update) {
-                newest_fresh = Some(crl);
+            if !crl.is_fresh(at) {
+                continue;
+            }
+            let listed = match crl.find(serial) {
+                Some(e) => {
+                    let (time, reason) = crl
+                        .decode_entry(e)
+                        .map_err(|what| CrlError::Malformed { file: crl.source.clone(), what })?;
+                    revokes_at(reason.as_ref(), time, at).then_some((time, reason))
+                }
+                None => None,
+            };
+            match listed {
+                Some((time, reason)) if reason != Some(Reason::CertificateHold) => {
+                    revoked.get_or_insert((crl, time, reason));
+                }
+                Some((time, reason)) => {
+                    hold_unnumbered |= crl.crl_number.is_none();
+                    if hold.is_none_or(|(h, ..)| ranks_above(crl, h)) {
+                        hold = Some((crl, time, reason));
+                    }
+                }
+                None => {
+                    clear_unnumbered |= crl.crl_number.is_none();
+                    if clear.is_none_or(|c| ranks_above(crl, c)) {
+                        clear = Some(crl);
+                    }
+                }
             }
         }
-        let Some(crl) = newest_fresh else {
-            return Ok(match newest {
+        let revoked_by = |(crl, revocation_time, reason): (&Crl, SystemTime, Option<Reason>)| {
+            CrlStatus::Revoked { reason, revocation_time, source: crl.source.clone() }
+        };
+        let good = |crl: &Crl| CrlStatus::Good {
+            crl_this_update: crl.this_update,
+            crl_next_update: crl.next_update.unwrap_or(crl.this_update),
+            source: crl.source.clone(),
+        };
+        if let Some(r) = revoked {
+            return Ok(revoked_by(r));
+        }
+        Ok(match (hold, clear) {
+            (Some(h), None) => revoked_by(h),
+            (None, Some(c)) => good(c),
+            (Some(h), Some(c)) => {
+                let order = match (&h.0.crl_number, &c.crl_number) {
+                    (Some(hn), Some(cn)) if !hold_unnumbered && !clear_unnumbered => {
+                        Some(cmp_crl_number(cn, hn))
+                    }
+                    _ => None,
+                };
+                match order {
+                    Some(std::cmp::Ordering::Greater) => good(c),
+                    Some(std::cmp::Ordering::Less) => revoked_by(h),
+                    _ => CrlStatus::Conflicting {
+                        listed: h.0.source.clone(),
+                        not_listed: c.source.clone(),
+                    },
+                }
+            }
+            (None, None) => match newest {
                 Some(c) => CrlStatus::Stale {
                     this_update: c.this_update,
                     next_update: c.next_update,
                     source: c.source.clone(),
                 },
                 None => CrlStatus::NoMatchingCrl,
-            });
-        };
-        let serial = normalize_serial(cert.tbs_certificate.serial_number.as_bytes());
-        match crl.find(serial) {
-            None => Ok(CrlStatus::Good {
-                crl_this_update: crl.this_update,
-                crl_next_update: crl.next_update.unwrap_or(crl.this_update),
-                source: crl.source.clone(),
-            }),
-            Some(e) => {
-                let (revocation_time, reason) = crl
-                    .decode_entry(e)
-                    .map_err(|what| CrlError::Malformed { file: crl.source.clone(), what })?;
-                Ok(CrlStatus::Revoked { reason, revocation_time, source: crl.source.clone() })
-            }
-        }
+            },
+        })
     }
+}
+
+/// Whether `a` ranks above `b` among CRLs of one scope: higher cRLNumber (a numbered CRL above
+/// an unnumbered one), then later thisUpdate.
+fn ranks_above(a: &Crl, b: &Crl) -> bool {
+    let by_number = match (&a.crl_number, &b.crl_number) {
+        (Some(x), Some(y)) => cmp_crl_number(x, y),
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (None, None) => std::cmp::Ordering::Equal,
+    };
+    by_number.then_with(|| a.this_update.cmp(&b.this_update)) == std::cmp::Ordering::Greater
 }
 
 impl CrlStore {
@@ -1027,6 +1152,36 @@ mod tests {
             reasons: None,
             crl_issuer: None,
         }
+    }
+
+    #[test]
+    fn revocations_take_effect_at_their_date_except_compromises() {
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        let (before, after) = (t - std::time::Duration::from_secs(1), t);
+        for reason in [
+            None,
+            Some(Reason::Unspecified),
+            Some(Reason::Superseded),
+            Some(Reason::AffiliationChanged),
+            Some(Reason::CessationOfOperation),
+            Some(Reason::CertificateHold),
+            Some(Reason::PrivilegeWithdrawn),
+        ] {
+            assert!(!revokes_at(reason.as_ref(), t, before), "{reason:?}");
+            assert!(revokes_at(reason.as_ref(), t, after), "{reason:?}");
+        }
+        for reason in [Reason::KeyCompromise, Reason::CaCompromise, Reason::AaCompromise] {
+            assert!(revokes_at(Some(&reason), t, before), "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn crl_numbers_order_as_unsigned_integers() {
+        use std::cmp::Ordering::*;
+        assert_eq!(cmp_crl_number(&[0x02], &[0x01]), Greater);
+        assert_eq!(cmp_crl_number(&[0x01, 0x00], &[0xFF]), Greater);
+        assert_eq!(cmp_crl_number(&[0x7F], &[0x01, 0x00]), Less);
+        assert_eq!(cmp_crl_number(&[0x05], &[0x05]), Equal);
     }
 
     #[test]

@@ -5,7 +5,19 @@
 //! CertID, the nonce and the thisUpdate/nextUpdate window.
 //!
 //! No network traffic except to the configured URL; the certificate's AIA URL is used only in
-//! [`OcspTarget::Aia`] mode, which the caller must choose explicitly. Redirects are not followed.
+//! [`OcspTarget::Aia`] mode, which the caller must choose explicitly. Only `http://` URLs are
+//! supported (OCSP answers are signed, so TLS adds no integrity; this build has no TLS), an
+//! `https://` URL is refused as such. Redirects are not followed: a 3xx answer is reported
+//! with its status and Location. One overall deadline ([`OcspConfig::timeout`]) bounds the
+//! whole exchange (connect, send, every read), so a responder trickling bytes cannot hold the
+//! caller longer than that.
+//!
+//! Time of judgement: a response answers only for `thisUpdate ..= nextUpdate` (thisUpdate up
+//! to `max_skew` after the time asked about); a live responder answers for now, so judging a
+//! past time needs a time within that window. A revocation dated after the time of
+//! judgement does not revoke at that time, except for a compromise ([`revokes_at`]). When the
+//! response lists the certificate more than once, any revocation wins; otherwise differing
+//! answers (good and unknown) are [`OcspError::ConflictingAnswers`] (fail closed).
 
 use std::fmt;
 use std::io::Read;
@@ -23,7 +35,11 @@ use x509_ocsp::{
     BasicOcspResponse, CertId, CertStatus, OcspResponse, OcspResponseStatus, Request, Version,
 };
 
-use super::crl::{expect_tlv, parse_sig_alg, reader, rsa_key, Reason};
+use super::crl::{expect_tlv, parse_sig_alg, reader, revokes_at, rsa_key, Reason};
+use super::result::bounded;
+
+/// Default overall deadline of one OCSP exchange (connect, send, receive).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Default cap on the size of a response body.
 pub const DEFAULT_MAX_RESPONSE: usize = 1024 * 1024;
@@ -60,10 +76,12 @@ pub struct OcspConfig {
     pub target: OcspTarget,
     /// CertID hash.
     pub hash: CertIdHash,
-    /// TCP connect timeout.
+    /// TCP connect timeout (capped by `timeout`).
     pub connect_timeout: Duration,
-    /// Read/write timeout.
+    /// Timeout of each read and write (capped by `timeout`).
     pub read_timeout: Duration,
+    /// Overall deadline of one exchange: connect, send the request, read the whole answer.
+    pub timeout: Duration,
     /// Largest response body accepted.
     pub max_response: usize,
     /// Tolerated clock skew for thisUpdate in the future.
@@ -73,14 +91,15 @@ pub struct OcspConfig {
 }
 
 impl OcspConfig {
-    /// Settings for a responder at `url`: SHA-1 CertID, nonce, 5 s connect, 10 s read, 1 MiB
-    /// cap, 5 min skew.
+    /// Settings for a responder at `url`: SHA-1 CertID, nonce, 5 s connect, 10 s read,
+    /// [`DEFAULT_TIMEOUT`] overall, 1 MiB cap, 5 min skew.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             target: OcspTarget::Url(url.into()),
             hash: CertIdHash::Sha1,
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
             max_response: DEFAULT_MAX_RESPONSE,
             max_skew: Duration::from_secs(300),
             send_nonce: true,
@@ -109,6 +128,32 @@ pub enum OcspError {
         url: String,
         /// What failed.
         why: String,
+    },
+    /// The URL is not an `http://` URL (this client has no TLS; `https://` is refused).
+    #[error("OCSP URL {url}: only http:// URLs are supported (no TLS in this build)")]
+    UnsupportedUrl {
+        /// The URL (bounded).
+        url: String,
+    },
+    /// The exchange did not finish within the overall deadline.
+    #[error("OCSP responder {url}: no complete answer within the {seconds} s deadline")]
+    Timeout {
+        /// Responder URL.
+        url: String,
+        /// The deadline in seconds.
+        seconds: u64,
+    },
+    /// The responder answered with a redirect, which is not followed.
+    #[error(
+        "OCSP responder {url}: HTTP redirect {code} to {location} (redirects are not followed)"
+    )]
+    Redirect {
+        /// Responder URL.
+        url: String,
+        /// HTTP status code (3xx).
+        code: u16,
+        /// The Location header (bounded), or "no Location".
+        location: String,
     },
     /// The responder answered with a non-200 HTTP status.
     #[error("OCSP responder {url}: HTTP status {code}")]
@@ -145,6 +190,10 @@ pub enum OcspError {
     /// The issuing root's key is unusable.
     #[error("issuing root: {0}")]
     IssuerKey(String),
+    /// The response answers more than once for the certificate, with different statuses and
+    /// none of them revoked.
+    #[error("OCSP response answers more than once for the certificate, with different statuses")]
+    ConflictingAnswers,
     /// No SingleResponse carries the CertID we asked about.
     #[error("OCSP response does not answer for the certificate asked about")]
     CertIdMismatch,
@@ -155,10 +204,10 @@ pub enum OcspError {
     #[error("OCSP response nonce differs from the request's (replayed response?)")]
     NonceMismatch,
     /// thisUpdate lies in the future beyond the skew.
-    #[error("OCSP response thisUpdate is in the future")]
+    #[error("OCSP response thisUpdate is later than the time of judgement (an answer says nothing about earlier times)")]
     NotYetValid,
     /// nextUpdate has passed.
-    #[error("OCSP response is stale (nextUpdate has passed)")]
+    #[error("OCSP response is stale (nextUpdate is before the time of judgement)")]
     Stale,
 }
 
@@ -405,30 +454,55 @@ pub fn evaluate_response(
             Some(_) => {}
         }
     }
-    let single = data
-        .responses
-        .iter()
-        .find(|s| same_cert_id(&s.cert_id, expected))
-        .ok_or(OcspError::CertIdMismatch)?;
-    let this_update = single.this_update.0.to_system_time();
-    if this_update > at + max_skew {
-        return Err(OcspError::NotYetValid);
+    // Every SingleResponse for our CertID counts: a revocation in any of them wins; other
+    // differing answers are a conflict (fail closed). Each must be current at `at`.
+    let mut answer: Option<OcspAnswer> = None;
+    let mut revoked: Option<OcspAnswer> = None;
+    let mut conflict = false;
+    for single in data.responses.iter().filter(|s| same_cert_id(&s.cert_id, expected)) {
+        let this_update = single.this_update.0.to_system_time();
+        if this_update > at + max_skew {
+            return Err(OcspError::NotYetValid);
+        }
+        let next_update = single.next_update.map(|n| n.0.to_system_time());
+        if next_update.is_some_and(|n| n < at) {
+            return Err(OcspError::Stale);
+        }
+        let this = match &single.cert_status {
+            CertStatus::Revoked(info) => {
+                let time = info.revocation_time.0.to_system_time();
+                if revokes_at(info.revocation_reason.as_ref(), time, at) {
+                    revoked.get_or_insert(OcspAnswer::Revoked {
+                        reason: info.revocation_reason,
+                        time,
+                    });
+                    continue;
+                }
+                // Revoked after `at` for a reason that does not reach back: good at `at`.
+                OcspAnswer::Good { this_update, next_update }
+            }
+            CertStatus::Good(_) => OcspAnswer::Good { this_update, next_update },
+            CertStatus::Unknown(_) => OcspAnswer::Unknown,
+        };
+        match &answer {
+            None => answer = Some(this),
+            Some(a) if std::mem::discriminant(a) != std::mem::discriminant(&this) => {
+                conflict = true
+            }
+            Some(_) => {}
+        }
     }
-    let next_update = single.next_update.map(|n| n.0.to_system_time());
-    if next_update.is_some_and(|n| n < at) {
-        return Err(OcspError::Stale);
+    if let Some(r) = revoked {
+        return Ok(r);
     }
-    Ok(match single.cert_status {
-        CertStatus::Good(_) => OcspAnswer::Good { this_update, next_update },
-        CertStatus::Revoked(info) => OcspAnswer::Revoked {
-            reason: info.revocation_reason,
-            time: info.revocation_time.0.to_system_time(),
-        },
-        CertStatus::Unknown(_) => OcspAnswer::Unknown,
-    })
+    if conflict {
+        return Err(OcspError::ConflictingAnswers);
+    }
+    answer.ok_or(OcspError::CertIdMismatch)
 }
 
-/// The http(s) OCSP URLs of a certificate's authorityInfoAccess extension.
+/// The OCSP URLs of a certificate's authorityInfoAccess extension (any scheme; the client
+/// refuses all but `http://`).
 pub fn aia_ocsp_urls(cert: &Certificate) -> Vec<String> {
     let mut out = Vec::new();
     for ext in cert.tbs_certificate.extensions.iter().flatten() {
@@ -452,9 +526,10 @@ impl OcspClient {
     /// A client with these settings.
     pub fn new(config: OcspConfig) -> Self {
         let agent = ureq::AgentBuilder::new()
-            .timeout_connect(config.connect_timeout)
-            .timeout_read(config.read_timeout)
-            .timeout_write(config.read_timeout)
+            .timeout_connect(config.connect_timeout.min(config.timeout))
+            .timeout_read(config.read_timeout.min(config.timeout))
+            .timeout_write(config.read_timeout.min(config.timeout))
+            .timeout(config.timeout)
             .redirects(0)
             .build();
         Self { config, agent }
@@ -475,6 +550,9 @@ impl OcspClient {
                 None => return OcspOutcome::Error(OcspError::NoAiaUrl),
             },
         };
+        if !is_http_url(&url) {
+            return OcspOutcome::Error(OcspError::UnsupportedUrl { url: bounded(&url) });
+        }
         let nonce = self.config.send_nonce.then(|| {
             let mut n = [0u8; 16];
             rand::rngs::OsRng.fill_bytes(&mut n);
@@ -503,7 +581,18 @@ impl OcspClient {
     }
 
     fn post(&self, url: &str, req: &[u8]) -> Result<Vec<u8>, OcspError> {
-        let transport = |why: String| OcspError::Transport { url: url.to_string(), why };
+        let shown = bounded(url);
+        let started = std::time::Instant::now();
+        let deadline = self.config.timeout;
+        // Any failure once the deadline has passed is the deadline (ureq reports it as an
+        // I/O timeout of whichever step was running).
+        let failed = |why: String| {
+            if started.elapsed() >= deadline {
+                OcspError::Timeout { url: shown.clone(), seconds: deadline.as_secs() }
+            } else {
+                OcspError::Transport { url: shown.clone(), why: bounded(&why) }
+            }
+        };
         let resp = match self
             .agent
             .post(url)
@@ -512,16 +601,25 @@ impl OcspClient {
         {
             Ok(r) => r,
             Err(ureq::Error::Status(code, _)) => {
-                return Err(OcspError::HttpStatus { url: url.to_string(), code })
+                return Err(OcspError::HttpStatus { url: shown, code })
             }
-            Err(e) => return Err(transport(e.to_string())),
+            Err(e) => return Err(failed(e.to_string())),
         };
+        let code = resp.status();
+        if (300..400).contains(&code) {
+            let location =
+                resp.header("location").map_or_else(|| "no Location".to_string(), bounded);
+            return Err(OcspError::Redirect { url: shown, code, location });
+        }
+        if code != 200 {
+            return Err(OcspError::HttpStatus { url: shown, code });
+        }
         let limit = self.config.max_response;
         let mut body = Vec::new();
         resp.into_reader()
             .take(limit as u64 + 1)
             .read_to_end(&mut body)
-            .map_err(|e| transport(e.to_string()))?;
+            .map_err(|e| failed(e.to_string()))?;
         if body.len() > limit {
             return Err(OcspError::TooLarge { limit });
         }
@@ -529,8 +627,27 @@ impl OcspClient {
     }
 }
 
+/// True for an `http://` URL (scheme compared without regard to case).
+pub fn is_http_url(url: &str) -> bool {
+    url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+}
+
 /// The nonce bytes of a DER OCSPRequest, if any (used by tests and diagnostics).
 pub fn request_nonce(request: &[u8]) -> Option<Vec<u8>> {
     let req = x509_ocsp::OcspRequest::from_der(request).ok()?;
     req.nonce().map(|n: Nonce| n.0.as_bytes().to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_http_urls_are_taken() {
+        assert!(is_http_url("http://127.0.0.1/"));
+        assert!(is_http_url("HTTP://ocsp.example/"));
+        for url in ["https://ocsp.example/", "ftp://x/", "http:/x", "", "http", "ｈttp://x/"] {
+            assert!(!is_http_url(url), "{url}");
+        }
+    }
 }

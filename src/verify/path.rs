@@ -13,9 +13,9 @@ use x509_cert::Certificate;
 use super::anchors::{AnchorSource, TrustAnchor, TrustStore};
 use super::names::name_text;
 use super::result::{
-    AnchorSummary, CertificateSummary, Failure, Role, Timestamp, VerifyError, VerifyReport,
+    bounded, AnchorSummary, CertificateSummary, Failure, Role, Timestamp, VerifyError, VerifyReport,
 };
-use super::signature::{oid_name, pkcs1v15_ok, HashAlg};
+use super::signature::{oid_name, pkcs1v15_ok, rsa_key, HashAlg};
 use super::{holder, profile, raw, Judgement, RevocationOutcome, RevocationPolicy, VerifyOptions};
 
 /// A certificate decoded, with its original DER and the original tbsCertificate bytes.
@@ -111,6 +111,42 @@ fn certificate_hash(p: &ParsedCert<'_>, report: &mut VerifyReport) -> Option<Has
     }
 }
 
+/// The structure RFC 5280 and the JPKI profile require of the end entity, whatever its
+/// signature says: version 3 (only v3 may carry extensions; JPKI certificates always have
+/// them), a positive serial number (RFC 5280 §4.1.2.2), an RSA public key (every JPKI key is
+/// RSA-2048; a key we could not use to check a signature made with it is refused here).
+fn structure(cert: &Certificate, report: &mut VerifyReport) {
+    let tbs = &cert.tbs_certificate;
+    let unique_ids = tbs.issuer_unique_id.is_some() || tbs.subject_unique_id.is_some();
+    let version = |v: &str, why: &str| {
+        Some(Failure::WrongVersion { version: v.to_string(), why: why.to_string() })
+    };
+    let failure = match tbs.version {
+        x509_cert::certificate::Version::V3 => None,
+        x509_cert::certificate::Version::V1 if tbs.extensions.is_some() => {
+            version("v1", "carries extensions, which only v3 certificates may")
+        }
+        x509_cert::certificate::Version::V1 if unique_ids => {
+            version("v1", "carries unique identifiers, which only v2 and v3 certificates may")
+        }
+        x509_cert::certificate::Version::V2 if tbs.extensions.is_some() => {
+            version("v2", "carries extensions, which only v3 certificates may")
+        }
+        x509_cert::certificate::Version::V1 => version("v1", "JPKI certificates are v3"),
+        x509_cert::certificate::Version::V2 => version("v2", "JPKI certificates are v3"),
+    };
+    report.check("version", failure);
+    let serial = tbs.serial_number.as_bytes();
+    report.check(
+        "serial_number",
+        serial
+            .first()
+            .is_some_and(|b| b & 0x80 != 0)
+            .then(|| Failure::NegativeSerial { serial: bounded(&hex::encode(serial)) }),
+    );
+    report.check("public_key", rsa_key(&tbs.subject_public_key_info, Role::EndEntity).err());
+}
+
 /// Chooses the anchor and checks the certificate signature over the original TBS bytes.
 fn find_issuer<'s>(
     p: &ParsedCert<'_>,
@@ -126,6 +162,24 @@ fn find_issuer<'s>(
         }
     };
     report.check("issuer", None);
+    // The key identifier chose the candidates; the names must agree too (RFC 5280 §6.1.3
+    // (a)(4): the issuer name is the working issuer name, here the anchor's subject).
+    if let Some(a) = candidates.first() {
+        if !candidates
+            .iter()
+            .any(|a| a.certificate().tbs_certificate.subject == p.cert.tbs_certificate.issuer)
+        {
+            report.check(
+                "issuer_name",
+                Some(Failure::IssuerNameMismatch {
+                    issuer: bounded(&name_text(&p.cert.tbs_certificate.issuer)),
+                    anchor: bounded(a.subject_text()),
+                }),
+            );
+        } else {
+            report.check("issuer_name", None);
+        }
+    }
     let sig = p.cert.signature.raw_bytes();
     let mut chosen = None;
     let mut key_failure = None;
@@ -185,6 +239,7 @@ pub(crate) fn judge(
         report.check("judgement_time", Some(Failure::NoSigningTime));
     }
 
+    structure(&p.cert, report);
     let hash = certificate_hash(p, report);
     let anchor = find_issuer(p, &store, hash, report);
     if let Some(a) = anchor {

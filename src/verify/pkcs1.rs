@@ -119,6 +119,12 @@ impl RsaKey {
                 }
             }
         }
+        if spki.algorithm.oid != RSA_ENCRYPTION {
+            return Err(format!(
+                "key algorithm {} is not rsaEncryption (1.2.840.113549.1.1.1)",
+                super::names::oid_name(&spki.algorithm.oid)
+            ));
+        }
         let der = spki.to_der().map_err(|e| e.to_string())?;
         RsaPublicKey::from_public_key_der(&der)
             .map(|k| RsaKey(Backend::Rsa(k)))

@@ -13,6 +13,18 @@ use super::holder::HolderData;
 use super::profile::CertKind;
 use super::{RevocationOutcome, RevocationPolicy};
 
+/// Longest piece of outside input (a name, a serial, a URL) echoed in a message.
+pub const MAX_ECHO: usize = 160;
+
+/// `s` cut to at most [`MAX_ECHO`] characters (on a character boundary), with `…` when cut:
+/// messages that echo input stay bounded whatever the input.
+pub fn bounded(s: &str) -> String {
+    match s.char_indices().nth(MAX_ECHO) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or("")),
+    }
+}
+
 /// A point in time, rendered as RFC 3339 UTC (`2029-09-14T14:59:59Z`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(pub SystemTime);
@@ -265,6 +277,38 @@ pub enum Failure {
     /// signingCertificateV2 names a different certificate.
     #[error("signingCertificateV2 does not match the signer certificate")]
     SigningCertificateMismatch,
+    /// The certificate's issuer name is not the subject of the anchor whose key identifier
+    /// (or key) it names.
+    #[error("issuer name {issuer} is not the subject of the trust anchor {anchor}")]
+    IssuerNameMismatch {
+        /// Issuer DN of the certificate (bounded).
+        issuer: String,
+        /// Subject DN of the anchor (bounded).
+        anchor: String,
+    },
+    /// The certificate's version does not fit what it carries (JPKI certificates are v3).
+    #[error("certificate version {version}: {why}")]
+    WrongVersion {
+        /// `v1`, `v2` or `v3`.
+        version: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The serial number is negative (RFC 5280 §4.1.2.2: a positive integer).
+    #[error("negative serial number {serial} (RFC 5280 requires a positive integer)")]
+    NegativeSerial {
+        /// The serial's DER content in hex (bounded).
+        serial: String,
+    },
+    /// A certificate was given out of band (`--cert`) but the CMS signer identifier names
+    /// another certificate: the given certificate is not the signer's.
+    #[error("the given certificate ({given}) is not the CMS signer ({signer})")]
+    GivenCertificateNotSigner {
+        /// The given certificate: issuer and serial (bounded).
+        given: String,
+        /// The signer identifier of the CMS (bounded).
+        signer: String,
+    },
     /// Content given on the command line differs from the one embedded in the CMS.
     #[error("given content differs from the content embedded in the signature")]
     AttachedContentDiffers,
@@ -532,6 +576,17 @@ impl fmt::Display for VerifyReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoed_input_is_bounded_on_a_character_boundary() {
+        assert_eq!(bounded("short"), "short");
+        let exact = "x".repeat(MAX_ECHO);
+        assert_eq!(bounded(&exact), exact);
+        let long = "番".repeat(10_000);
+        let b = bounded(&long);
+        assert_eq!(b.chars().count(), MAX_ECHO + 1);
+        assert!(b.ends_with("番…"));
+    }
 
     #[test]
     fn timestamps_render_as_rfc3339_utc() {

@@ -9,6 +9,12 @@
 //! Order: CRLs first (local files, no traffic); a CRL "revoked" is final. Then OCSP, if
 //! configured: its verified good/revoked answer decides. Otherwise a CRL "good" stands. Revoked
 //! always fails, whatever the policy. No network traffic except to the configured OCSP URL.
+//!
+//! Everything is judged at the time of judgement `at` (README.md, "Revocation rules"): a CRL
+//! or OCSP answer counts only when it was current at `at`, a revocation dated after `at`
+//! revokes only for a compromise ([`super::crl::revokes_at`]), several CRLs of one scope are
+//! combined so that none hides another ([`CrlStore::status`]), and duplicate OCSP answers
+//! let any revocation win ([`super::ocsp::evaluate_response`]).
 
 use std::fmt;
 use std::time::SystemTime;
@@ -17,6 +23,7 @@ use x509_cert::Certificate;
 
 use super::crl::{CrlStatus, CrlStore, Reason};
 use super::ocsp::{OcspClient, OcspOutcome};
+use super::result::{bounded, Timestamp};
 use super::{RevocationChecker, RevocationOutcome, RevocationPolicy};
 
 impl RevocationPolicy {
@@ -134,9 +141,19 @@ impl RevocationChecker for Revocation {
                         next_update: Some(crl_next_update.into()),
                     })
                 }
-                Ok(CrlStatus::Stale { source, .. }) => {
-                    why.push(format!("CRL {source} is not current"))
-                }
+                Ok(CrlStatus::Stale { source, this_update, next_update }) => why.push(format!(
+                    "CRL {} is not current at {} (thisUpdate {}, nextUpdate {})",
+                    bounded(&source),
+                    Timestamp(at),
+                    Timestamp(this_update),
+                    next_update.map_or("none".to_string(), |n| Timestamp(n).to_string())
+                )),
+                Ok(CrlStatus::Conflicting { listed, not_listed }) => why.push(format!(
+                    "CRL {} lists the certificate on certificateHold and CRL {} does not; \
+                     their cRLNumbers do not say which is newer",
+                    bounded(&listed),
+                    bounded(&not_listed)
+                )),
                 Ok(CrlStatus::NoMatchingCrl) => why.push("no applicable CRL".into()),
                 Err(e) => why.push(e.to_string()),
             }

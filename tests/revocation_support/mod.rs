@@ -463,3 +463,80 @@ pub fn post(url: &str, req: &[u8]) -> Vec<u8> {
     resp.into_reader().read_to_end(&mut body).unwrap();
     body
 }
+
+/// A server on 127.0.0.1 that reads each request and lets `talk` write the answer as raw
+/// bytes at any pace (a redirect with its Location, a responder trickling bytes). `talk` gets
+/// the stop flag and must return soon after it is set; on drop the flag is set, the accept
+/// loop is woken and its thread joined.
+pub struct RawServer {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl RawServer {
+    pub fn serve(talk: impl Fn(&mut TcpStream, &AtomicBool) + Send + 'static) -> RawServer {
+        let listener = loopback();
+        let port = listener.local_addr().unwrap().port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if flag.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut stream) = conn else { continue };
+                if read_request(&mut stream).is_ok() {
+                    talk(&mut stream, &flag);
+                }
+            }
+        });
+        RawServer { port, stop, thread: Some(thread) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A responder that answers 200 with a 64-byte body, sending the whole answer one byte every
+/// `pace` (at most `max_bytes` bytes, so the loop is bounded), stopping early on the stop flag
+/// or when the client has gone.
+pub fn trickling_server(pace: Duration, max_bytes: usize) -> RawServer {
+    RawServer::serve(move |stream, stop| {
+        let answer = [
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/ocsp-response\r\nContent-Length: 64\r\n\r\n"
+                .as_slice(),
+            &[0x30; 64],
+        ]
+        .concat();
+        for b in answer.iter().take(max_bytes) {
+            if stop.load(Ordering::SeqCst) || stream.write_all(&[*b]).is_err() {
+                return;
+            }
+            let _ = stream.flush();
+            std::thread::sleep(pace);
+        }
+    })
+}
+
+/// A responder that answers every request with HTTP `code` and `Location: location`.
+pub fn redirecting_server(code: u16, location: &'static str) -> RawServer {
+    RawServer::serve(move |stream, _| {
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {code} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
+        let _ = stream.flush();
+    })
+}
