@@ -56,6 +56,12 @@ pub struct SendArgs {
     pub command: Vec<String>,
 }
 
+/// Why `apdu send` refuses a PIN written in its arguments, and what to do instead.
+const PIN_ON_COMMAND_LINE: &str = "apdu send takes no PIN on the command line (other users \
+can read command lines, and shells keep them): put the PIN in an environment variable and \
+write it as $env:NAME, e.g. '00 20 00 80 $#env:PIN $env:PIN' (the empty VERIFY 00 20 00 80 \
+needs none)";
+
 /// Run the command.
 pub fn run(g: &GlobalOpts, args: &ApduArgs) -> Result<Exit, CliError> {
     match &args.command {
@@ -107,13 +113,21 @@ fn send(g: &GlobalOpts, args: &SendArgs) -> Result<Exit, CliError> {
     let line = args.command.join(" ");
     // Parse before opening anything, so a typo sends nothing. The header stands for "the
     // user typed this VERIFY", as `send_one` itself assumes.
-    Script::parse("command line", &format!("# spends-pin-tries: yes\n{line}")).map_err(
-        |mut e| {
+    let script = Script::parse("command line", &format!("# spends-pin-tries: yes\n{line}"))
+        .map_err(|mut e| {
             // Line 1 is the header added above.
             e.line = e.line.saturating_sub(1);
             run_error(e.into())
-        },
-    )?;
+        })?;
+    // PINs are never taken from the command line (README): a PIN-carrying command's data
+    // must come from the environment, as in scripts.
+    let literal = script.actions.iter().any(|a| match a {
+        rig::script::Action::Exchange(x) => rig::script::writes_literal_secret(&x.command),
+        rig::script::Action::Reset { .. } => false,
+    });
+    if literal {
+        return Err(CliError::Usage(PIN_ON_COMMAND_LINE.to_string()));
+    }
     let mut transport = connect::open_transport(g, ShareMode::Exclusive)?;
     let step =
         rig::send_one(&line, transport.as_mut(), &RunOptions::default()).map_err(run_error)?;

@@ -319,6 +319,64 @@ fn may_spend_pin_tries(parts: &[Part]) -> bool {
     secret_ins && body_len > 1
 }
 
+/// Whether a command writes secret data (a PIN) literally: an instruction that carries
+/// reference data ([`crate::apdu::Ins::carries_secret`]) whose data field holds bytes written
+/// in the script or on the command line rather than `$env:` values. The length bytes around
+/// the secret may be literal (Lc of one byte, or `00 hi lo`; a final Le of `00`). The empty
+/// VERIFY (retry counter, no data) and a lone Le write no secret. A header not known before
+/// the run counts as secret-carrying.
+pub fn writes_literal_secret(parts: &[Part]) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Item {
+        Literal(u8),
+        Secret,
+        Length,
+    }
+    let mut items = Vec::new();
+    for part in parts {
+        match part {
+            Part::Bytes(b) => items.extend(b.iter().map(|&x| Item::Literal(x))),
+            Part::Env(_) => items.push(Item::Secret),
+            Part::LenOf(_) => items.push(Item::Length),
+        }
+    }
+    let header: Vec<u8> = items
+        .iter()
+        .take(4)
+        .filter_map(|i| match i {
+            Item::Literal(b) => Some(*b),
+            _ => None,
+        })
+        .collect();
+    let [_, ins, _, _] = header[..] else {
+        // Part of the header comes from the environment.
+        return true;
+    };
+    if !crate::apdu::Ins::from(ins).carries_secret() {
+        return false;
+    }
+    let mut body = items.get(4..).unwrap_or(&[]);
+    if body.len() <= 1 && body.iter().all(|i| matches!(i, Item::Literal(_))) {
+        return false;
+    }
+    // Leading Lc: `$#env:…`, one byte, or `00 hi lo`.
+    body = match body {
+        [Item::Length, rest @ ..] => rest,
+        [Item::Literal(0), Item::Literal(_), Item::Literal(_), rest @ ..]
+            if rest.first() == Some(&Item::Secret) =>
+        {
+            rest
+        }
+        [Item::Literal(_), rest @ ..] => rest,
+        other => other,
+    };
+    // Trailing Le of 00.
+    if let [.., Item::Secret, Item::Literal(0)] = body {
+        body = body.get(..body.len() - 1).unwrap_or(&[]);
+    }
+    body.iter().any(|i| matches!(i, Item::Literal(_)))
+}
+
 /// A script that cannot be parsed: where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {problem}")]
@@ -924,6 +982,37 @@ mod tests {
         assert!(!text.contains("31 32") && !text.contains("31323334"), "{text}");
         let e = parse("00 20 00 80 04 31 32 33 3X").unwrap_err();
         assert_eq!(e.to_string(), "t.apdu:1: unexpected character 'X' at column 26: commands are hex digits, spaces and $VARIABLES");
+    }
+
+    #[test]
+    fn literal_secrets_are_told_from_environment_ones() {
+        let literal = |line: &str| {
+            let s = Script::parse_with("t", line, true).unwrap();
+            writes_literal_secret(&exchange(&s, 0).command)
+        };
+        for written in [
+            "00 20 00 80 04 31 32 33 34",
+            "00 24 01 80 04 31 32 33 34",
+            "00 2C 00 80 02 31 32",
+            "00 20 00 80 $#env:P 31 $env:P",
+            "00 20 00 80 $#env:P $env:P 31",
+            "00 20 00 80 00 00 04 31 32 33 34",
+            "$env:H 00 00 00",
+        ] {
+            assert!(literal(written), "{written}");
+        }
+        for allowed in [
+            "00 20 00 80",
+            "00 20 00 80 00",
+            "00 20 00 80 $#env:P $env:P",
+            "00 20 00 80 04 $env:P",
+            "00 20 00 80 00 00 04 $env:P",
+            "00 24 01 80 $#env:P $env:P 00",
+            "00 B0 00 00 04 31 32 33 34",
+            "00 A4 04 0C 02 31 32",
+        ] {
+            assert!(!literal(allowed), "{allowed}");
+        }
     }
 
     #[test]
