@@ -96,14 +96,14 @@ fn run_script(g: &GlobalOpts, args: &RunArgs) -> Result<Exit, CliError> {
     let options = RunOptions { allow_pin_tries: args.allow_pin_tries, ..RunOptions::default() };
     let report = rig::run(&script, transport.as_mut(), &options).map_err(run_error)?;
     if g.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json())?;
     } else if !g.quiet || !report.passed {
-        println!("{report}");
+        outln!("{report}")?;
     }
     match report.failure() {
         None => Ok(Exit::Success),
         Some(step) => {
-            eprintln!("mynacard: {}: failed at line {}: {step}", report.script, step.line);
+            errln!("mynacard: {}: failed at line {}: {step}", report.script, step.line);
             Ok(Exit::CardError)
         }
     }
@@ -132,20 +132,20 @@ fn send(g: &GlobalOpts, args: &SendArgs) -> Result<Exit, CliError> {
     let step =
         rig::send_one(&line, transport.as_mut(), &RunOptions::default()).map_err(run_error)?;
     if g.json {
-        println!("{}", serde_json::to_string(&step).unwrap_or_default());
+        outln!("{}", serde_json::to_string(&step).unwrap_or_default())?;
     } else if let Some(sw) = &step.sw {
-        println!("> {}", step.command);
+        outln!("> {}", step.command)?;
         match &step.data {
-            Some(data) => println!("< {data} {sw}"),
-            None => println!("< {sw}"),
+            Some(data) => outln!("< {data} {sw}")?,
+            None => outln!("< {sw}")?,
         }
     }
     if let Some(error) = &step.error {
-        eprintln!("mynacard: {}: {error}", step.command);
+        errln!("mynacard: {}: {error}", step.command);
         return Ok(Exit::CardError);
     }
     if !step.ok {
-        eprintln!(
+        errln!(
             "mynacard: expected {}, received {}",
             step.expected.as_deref().unwrap_or("-"),
             step.received.as_deref().unwrap_or("-")

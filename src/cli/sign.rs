@@ -263,20 +263,20 @@ pub fn run(g: &GlobalOpts, args: &SignArgs) -> Result<Exit, CliError> {
             "signature_bytes": signed.signature_len,
             "output_bytes": bytes.len(),
         });
-        println!("{doc}");
+        outln!("{doc}")?;
     } else if !g.quiet {
         let key = match args.key {
             KeyArg::Sign => "signature key",
             KeyArg::Auth => "authentication key",
         };
-        println!(
+        outln!(
             "signed {} with the {key} ({}, {}): wrote {} ({} bytes); signer certificate SHA-256 {cert_sha256}",
             args.file.display(),
             hash.name(),
             args.format.name(),
             out.display(),
             bytes.len()
-        );
+        )?;
     }
     Ok(Exit::Success)
 }

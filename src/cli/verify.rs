@@ -155,7 +155,7 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
         (_, None) => args.data.as_path(),
     };
     let report = result.map_err(|e| verify_error(name, e))?;
-    Ok(print_report(g, &report))
+    print_report(g, &report)
 }
 
 /// Length of a raw RSA-2048 PKCS#1 v1.5 signature.
@@ -333,18 +333,18 @@ pub(super) fn report_exit(report: &VerifyReport) -> Exit {
 }
 
 /// Print a report (text, or JSON with `--json`) and return its exit code.
-pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Exit {
+pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Result<Exit, CliError> {
     if g.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json())?;
     } else {
-        print!("{report}");
+        out!("{report}")?;
         if let RevocationOutcome::Revoked { reason: Some(reason), .. } = &report.revocation.outcome
         {
-            println!("revocation reason: {reason}");
+            outln!("revocation reason: {reason}")?;
         }
         if report.revocation.policy == RevocationPolicy::Off {
-            println!("note: revocation was not checked (--revocation off)");
+            outln!("note: revocation was not checked (--revocation off)")?;
         }
     }
-    report_exit(report)
+    Ok(report_exit(report))
 }

@@ -1,0 +1,135 @@
+//! Robustness of the command line against its surroundings: standard output that is a closed
+//! pipe or a full device (no panic: exit 13 `io`, quiet for a closed pipe, one line on stderr
+//! otherwise), inputs that are devices or endless FIFOs (refused or read with a bound, never
+//! hanging), hostile APDU scripts (bounded variables) and card images whose files are symbolic
+//! links leaving the image directory (refused).
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::cli::*;
+#[allow(unused_imports)]
+use common::{SIGN_PIN, TEXT_PIN};
+use predicates::prelude::*;
+
+/// How long any one command may take before the test calls it hung (not a speed assertion:
+/// every command here finishes in well under a second when it does not hang).
+const HANG: Duration = Duration::from_secs(60);
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("mynacard")
+}
+
+/// Commands that print on stdout, with what they read on stdin.
+fn printing_commands(doc: &str, cert: &str) -> Vec<(Vec<String>, String)> {
+    let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    vec![
+        (v(&["status"]), String::new()),
+        (v(&["status", "--json"]), String::new()),
+        (v(&["pin", "status"]), String::new()),
+        (v(&["cert", "read", "auth"]), String::new()),
+        (v(&["cert", "read", "auth", "--format", "pem"]), String::new()),
+        (v(&["cert", "read", "auth-ca", "--format", "der"]), String::new()),
+        (v(&["cert", "show", cert]), String::new()),
+        (v(&["text", "read", "--pin-stdin"]), format!("{TEXT_PIN}\n")),
+        (v(&["apdu", "send", "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"]), String::new()),
+        (v(&["demo"]), String::new()),
+        (v(&["sign", doc, "--pin-stdin", "--json", "--force"]), format!("{SIGN_PIN}\n")),
+        (v(&["doctor"]), String::new()),
+    ]
+}
+
+fn inputs() -> (tempfile::TempDir, String, String) {
+    let (dir, doc) = workdir();
+    let cert = image("jpki/000A.der");
+    (dir, s(&doc).to_string(), s(&cert).to_string())
+}
+
+/// The write end of a pipe whose read end is already closed: the read end belonged to a
+/// `true` process that has exited, so every write meets EPIPE.
+fn broken_pipe() -> Stdio {
+    let mut reader = Command::new("true").stdin(Stdio::piped()).spawn().unwrap();
+    let write_end = reader.stdin.take().unwrap();
+    reader.wait().unwrap();
+    Stdio::from(write_end)
+}
+
+/// Run `mynacard --reader sim ARGS` with the given stdout and stderr, feeding `stdin`.
+fn run_with(args: &[String], stdin: &str, stdout: Stdio, stderr: Stdio) -> std::process::Output {
+    let mut child = Command::new(bin())
+        .args(["--reader", "sim"])
+        .args(args)
+        .env_remove("MYNACARD_READER")
+        .env_remove("MYNACARD_PINPAD")
+        .stdin(Stdio::piped())
+        .stdout(stdout)
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    wait_bounded(child)
+}
+
+/// Wait for a child, killing it (by its PID) if it hangs.
+fn wait_bounded(mut child: std::process::Child) -> std::process::Output {
+    let deadline = std::time::Instant::now() + HANG;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command hung");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_closed_stdout_pipe_exits_13_quietly_without_panicking() {
+    let (_dir, doc, cert) = inputs();
+    for (args, stdin) in printing_commands(&doc, &cert) {
+        let out = run_with(&args, &stdin, broken_pipe(), Stdio::piped());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(13), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: a closed pipe is not reported: {stderr}");
+    }
+}
+
+#[test]
+fn a_full_stdout_exits_13_with_one_line() {
+    let (_dir, doc, cert) = inputs();
+    for (args, stdin) in printing_commands(&doc, &cert) {
+        let out = run_with(&args, &stdin, dev_full(), Stdio::piped());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(13), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert_eq!(
+            last,
+            "mynacard: cannot write to standard output: No space left on device (os error 28)",
+            "{args:?}: {stderr}"
+        );
+    }
+    // A full standard error is not a panic either: the exit code still tells what happened.
+    let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    for (args, code) in [
+        (v(&["cert", "show", "/nonexistent/x.der"]), 13),
+        (v(&["apdu", "send", "00 A4 02 0C 02 77 77", "=>", "90 00"]), 7),
+        (v(&["pin", "change", "auth", "--pin-stdin"]), 2),
+    ] {
+        let out = run_with(&args, "", Stdio::null(), dev_full());
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {:?}", out.status);
+    }
+}
+
+fn dev_full() -> Stdio {
+    Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+}
