@@ -133,3 +133,40 @@ fn a_full_stdout_exits_13_with_one_line() {
 fn dev_full() -> Stdio {
     Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
 }
+
+// ---------------------------------------------------------------------------------------
+// APDU scripts
+
+/// Run a command under `sh -c 'ulimit -v …'`, so that an unbounded allocation fails fast
+/// instead of taking the machine's memory.
+fn with_memory_limit(args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -v 2000000; exec \"$0\" \"$@\"")
+        .arg(bin())
+        .args(["--reader", "sim"])
+        .args(args)
+        .env_remove("MYNACARD_READER")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    wait_bounded(cmd.spawn().unwrap())
+}
+
+#[test]
+fn a_short_script_doubling_a_variable_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("bomb.apdu");
+    let mut text = String::from("set A 00 01 02 03 04 05 06 07\n");
+    for _ in 0..60 {
+        text.push_str("set A $A $A\n");
+    }
+    text.push_str("00 D6 00 00 $A\n");
+    assert!(text.len() < 800, "a few hundred bytes");
+    std::fs::write(&script, text).unwrap();
+    let out = with_memory_limit(&["apdu", "run", s(&script)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{:?}: {stderr}", out.status);
+    assert!(stderr.contains("bomb.apdu:15: $A would be longer than 65544 bytes"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}

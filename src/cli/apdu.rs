@@ -74,10 +74,12 @@ pub fn run(g: &GlobalOpts, args: &ApduArgs) -> Result<Exit, CliError> {
 fn run_error(e: RunError) -> CliError {
     match e {
         RunError::Script(s) => match &s.problem {
-            rig::Problem::Io(_) => CliError::Io {
-                context: format!("reading the script {}", s.file),
-                source: std::io::Error::other(s.problem.to_string()),
-            },
+            rig::Problem::Io(_) | rig::Problem::NotRegularFile | rig::Problem::FileTooLarge => {
+                CliError::Io {
+                    context: format!("reading the script {}", s.file),
+                    source: std::io::Error::other(s.problem.to_string()),
+                }
+            }
             _ => CliError::Usage(s.to_string()),
         },
         RunError::Transport(t) => CliError::Transport(t),
