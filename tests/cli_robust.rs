@@ -170,3 +170,46 @@ fn a_short_script_doubling_a_variable_is_refused_with_a_clear_error() {
     assert!(stderr.contains("bomb.apdu:15: $A would be longer than 65544 bytes"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
+
+// ---------------------------------------------------------------------------------------
+// Card images
+
+#[test]
+fn image_files_leading_outside_the_image_directory_are_refused() {
+    use mynacard::sim::image::{write_default_image, CardImage, ImageError};
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("not-for-the-card.der");
+    std::fs::write(&secret, b"\x30\x03\x02\x01\x07").unwrap();
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("img");
+    write_default_image(&dir).unwrap();
+    CardImage::load(&dir).expect("the default image loads");
+    // A symbolic link inside the directory that stays inside is fine.
+    let cert = dir.join("jpki/000A.der");
+    std::fs::rename(&cert, dir.join("jpki/000A.real")).unwrap();
+    std::os::unix::fs::symlink("000A.real", &cert).unwrap();
+    CardImage::load(&dir).expect("a link staying inside loads");
+    // One leading out is refused, naming the file and who referenced it.
+    std::fs::remove_file(&cert).unwrap();
+    std::os::unix::fs::symlink(&secret, &cert).unwrap();
+    let err = CardImage::load(&dir).unwrap_err();
+    assert!(matches!(err, ImageError::OutsideImage { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("jpki/000A.der: leads outside the image directory"), "{text}");
+    // So is a linked card.json, a device and a FIFO (refused before opening: no hang).
+    std::fs::remove_file(&cert).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &cert).unwrap();
+    assert!(matches!(CardImage::load(&dir), Err(ImageError::OutsideImage { .. })));
+    std::fs::remove_file(&cert).unwrap();
+    let fifo = dir.join("jpki/fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    std::os::unix::fs::symlink("fifo", &cert).unwrap();
+    assert!(matches!(CardImage::load(&dir), Err(ImageError::NotRegularFile { .. })));
+    std::fs::remove_file(&cert).unwrap();
+    std::fs::write(&cert, vec![0u8; 4 * 1024 * 1024 + 1]).unwrap();
+    assert!(matches!(CardImage::load(&dir), Err(ImageError::TooLarge { .. })));
+    let json = dir.join("card.json");
+    std::fs::rename(&json, outside.path().join("card.json")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("card.json"), &json).unwrap();
+    assert!(matches!(CardImage::load(&dir), Err(ImageError::OutsideImage { .. })));
+}
