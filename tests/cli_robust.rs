@@ -213,3 +213,42 @@ fn image_files_leading_outside_the_image_directory_are_refused() {
     std::os::unix::fs::symlink(outside.path().join("card.json"), &json).unwrap();
     assert!(matches!(CardImage::load(&dir), Err(ImageError::OutsideImage { .. })));
 }
+
+// ---------------------------------------------------------------------------------------
+// Inputs that are devices or FIFOs
+
+#[test]
+fn devices_and_fifos_are_refused_or_bounded_never_hanging() {
+    let (dir, doc) = workdir();
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (doc, fifo) = (s(&doc).to_string(), s(&fifo).to_string());
+    let cert = s(&image("jpki/000A.der")).to_string();
+    for special in ["/dev/zero", fifo.as_str()] {
+        let runs: Vec<Vec<&str>> = vec![
+            vec!["cert", "show", special],
+            vec!["cert", "verify", special],
+            vec!["verify", &doc, "--signature", special, "--cert", &cert],
+            vec!["verify", &doc, "--signature", &doc, "--cert", special],
+            vec!["cert", "verify", &cert, "--trust-anchor", special],
+            vec!["cert", "verify", &cert, "--crl", special],
+            vec!["apdu", "run", special],
+        ];
+        for args in runs {
+            let out = sim(&args).timeout(HANG).assert().code(13).get_output().clone();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("a regular file") || stderr.contains("not a regular file"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    // Data to verify or sign may come from a FIFO, but never from a device.
+    sim(&["verify", "/dev/zero", "--signature", &doc]).timeout(HANG).assert().code(13);
+    sim(&["sign", "/dev/zero", "--pin-stdin", "-o", &format!("{doc}.p7s")])
+        .write_stdin(format!("{SIGN_PIN}\n"))
+        .timeout(HANG)
+        .assert()
+        .code(13)
+        .stderr(predicate::str::contains("a device"));
+}

@@ -215,6 +215,8 @@ fn sign_on_card<P: KeyPin>(
 /// Hash the file, streaming.
 fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
     let io = |source| CliError::Io { context: format!("cannot read {}", path.display()), source };
+    // A regular file or a FIFO (streamed); a device such as /dev/zero never ends.
+    super::verify::check_input(path, "data", true)?;
     let file = std::fs::File::open(path).map_err(io)?;
     hash.digest_reader(file).map_err(io)
 }
