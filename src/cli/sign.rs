@@ -216,7 +216,7 @@ fn sign_on_card<P: KeyPin>(
 fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
     let io = |source| CliError::Io { context: format!("cannot read {}", path.display()), source };
     // A regular file or a FIFO (streamed); a device such as /dev/zero never ends.
-    super::verify::check_input(path, "data", true)?;
+    super::verify::check_input_in(path, &format!("cannot read {}", path.display()), true)?;
     let file = std::fs::File::open(path).map_err(io)?;
     hash.digest_reader(file).map_err(io)
 }

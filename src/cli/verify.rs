@@ -204,11 +204,14 @@ pub(super) const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
 /// read, with the size bound; else only a regular file, checked before it is opened (opening
 /// a FIFO blocks until someone writes).
 pub(super) fn check_input(path: &Path, what: &str, fifo_ok: bool) -> Result<(), CliError> {
+    check_input_in(path, &format!("cannot read the {what} file {}", path.display()), fifo_ok)
+}
+
+/// [`check_input`] with the error context given whole.
+pub(super) fn check_input_in(path: &Path, context: &str, fifo_ok: bool) -> Result<(), CliError> {
     use std::os::unix::fs::FileTypeExt;
-    let meta = std::fs::metadata(path).map_err(|source| CliError::Io {
-        context: format!("cannot read the {what} file {}", path.display()),
-        source,
-    })?;
+    let meta = std::fs::metadata(path)
+        .map_err(|source| CliError::Io { context: context.to_string(), source })?;
     let t = meta.file_type();
     if t.is_file() || (fifo_ok && t.is_fifo()) {
         return Ok(());
@@ -223,7 +226,7 @@ pub(super) fn check_input(path: &Path, what: &str, fifo_ok: bool) -> Result<(), 
         "not a regular file"
     };
     Err(CliError::Io {
-        context: format!("cannot read the {what} file {}", path.display()),
+        context: context.to_string(),
         source: std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!("it is {kind}; a regular file is needed"),
