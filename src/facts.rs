@@ -147,7 +147,6 @@ pub mod common {
     pub const EF_CARD_INFO: u16 = 0x0001;
 }
 
-
 /// GET DATA objects of the MF (power-on or ISD state), single source.
 pub mod mf_data {
     /// The MF-level CVC signed by the root `x000020/001` (GET DATA `00 CA 00 F8`).

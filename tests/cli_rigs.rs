@@ -220,8 +220,11 @@ fn send_json_and_expectations() {
 
 #[test]
 fn send_redacts_a_verify_body() {
+    // The PIN comes from the environment: `apdu send` refuses one on its command line
+    // (tests/cli_privacy.rs).
     let out = sim(&[])
-        .args(["apdu", "send", "00 20 00 80 04 31 32 33 34"])
+        .env("P", AUTH_PIN)
+        .args(["apdu", "send", "00 20 00 80 04 $env:P"])
         .assert()
         .success()
         .get_output()

@@ -303,10 +303,7 @@ fn personal_data_is_hidden_while_the_text_application_is_selected() {
     assert!(report.passed, "{report}");
     let my_number_step = &report.steps[4];
     assert_eq!(my_number_step.len, Some(17));
-    assert_eq!(
-        my_number_step.data.as_deref(),
-        Some("(hidden: personal-data application selected)")
-    );
+    assert_eq!(my_number_step.data.as_deref(), Some("(hidden: personal data)"));
     let text = format!("{report}\n{}", report.to_json());
     assert_no_secret(&text, "123456789018");
     assert!(!text.contains("FF 10 0C 31"));

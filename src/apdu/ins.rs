@@ -40,9 +40,16 @@ impl Ins {
     }
 
     /// Whether the command data of this instruction carries a secret (PIN or password)
-    /// and must be redacted in traces and logs.
+    /// and must be redacted in traces and logs: the ISO 7816-4 instructions that take
+    /// reference data — VERIFY (20, 21), CHANGE REFERENCE DATA (24, 25), DISABLE (26) and
+    /// ENABLE (28) VERIFICATION REQUIREMENT, RESET RETRY COUNTER (2C, 2D).
     pub fn carries_secret(self) -> bool {
-        matches!(self, Ins::Verify | Ins::ChangeReferenceData)
+        matches!(
+            self,
+            Ins::Verify
+                | Ins::ChangeReferenceData
+                | Ins::Other(0x21 | 0x25 | 0x26 | 0x28 | 0x2C | 0x2D)
+        )
     }
 }
 
@@ -75,6 +82,8 @@ mod tests {
         assert!(Ins::Verify.carries_secret());
         assert!(Ins::ChangeReferenceData.carries_secret());
         assert!(!Ins::ReadBinary.carries_secret());
+        let secret: Vec<u8> = (0..=255u8).filter(|&b| Ins::from(b).carries_secret()).collect();
+        assert_eq!(secret, vec![0x20, 0x21, 0x24, 0x25, 0x26, 0x28, 0x2C, 0x2D]);
         assert_eq!(Ins::from(0x42), Ins::Other(0x42));
     }
 }

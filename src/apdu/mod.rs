@@ -270,24 +270,35 @@ impl Command {
     }
 }
 
-/// A response APDU: data and status word.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A response APDU: data and status word. The data may be personal (the My Number, the
+/// signature certificate), so it lives in a zeroizing buffer, and `Debug` shows only its
+/// length.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Response {
-    /// Response data.
-    pub data: Vec<u8>,
+    /// Response data (zeroized on drop).
+    pub data: Zeroizing<Vec<u8>>,
     /// Status word.
     pub sw: StatusWord,
 }
 
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("data", &format_args!("{} bytes", self.data.len()))
+            .field("sw", &self.sw)
+            .finish()
+    }
+}
+
 impl Response {
     /// A response with data.
-    pub fn new(data: Vec<u8>, sw: StatusWord) -> Self {
-        Response { data, sw }
+    pub fn new(data: impl Into<Zeroizing<Vec<u8>>>, sw: StatusWord) -> Self {
+        Response { data: data.into(), sw }
     }
 
     /// A response with only a status word.
     pub fn status(sw: StatusWord) -> Self {
-        Response { data: Vec::new(), sw }
+        Response { data: Zeroizing::new(Vec::new()), sw }
     }
 
     /// Parse the bytes a card answered: data, then SW1 SW2.
@@ -296,7 +307,10 @@ impl Response {
             return Err(ApduError::ResponseTooShort(bytes.len()));
         }
         let (data, sw) = bytes.split_at(bytes.len() - 2);
-        Ok(Response { data: data.to_vec(), sw: StatusWord::from_bytes(sw[0], sw[1]) })
+        Ok(Response {
+            data: Zeroizing::new(data.to_vec()),
+            sw: StatusWord::from_bytes(sw[0], sw[1]),
+        })
     }
 
     /// Encode as data followed by SW1 SW2.
@@ -384,9 +398,21 @@ mod tests {
     #[test]
     fn response_round_trip() {
         let r = Response::parse(&[1, 2, 3, 0x63, 0xC1]).unwrap();
-        assert_eq!(r.data, vec![1, 2, 3]);
+        assert_eq!(*r.data, vec![1, 2, 3]);
         assert_eq!(r.sw, StatusWord::TriesLeft(1));
         assert_eq!(r.to_bytes(), vec![1, 2, 3, 0x63, 0xC1]);
+        // Clone and equality still work on the zeroizing buffer.
+        assert_eq!(r.clone(), Response::new(vec![1, 2, 3], StatusWord::TriesLeft(1)));
+        assert_ne!(r, Response::status(StatusWord::TriesLeft(1)));
+    }
+
+    #[test]
+    fn response_data_is_zeroizing_and_not_in_debug() {
+        fn zeroizing(_: &Zeroizing<Vec<u8>>) {}
+        let r = Response::parse(b"123456789018\x90\x00").unwrap();
+        zeroizing(&r.data);
+        let dbg = format!("{r:?}");
+        assert_eq!(dbg, "Response { data: 12 bytes, sw: Success }");
     }
 
     proptest! {

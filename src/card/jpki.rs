@@ -368,7 +368,7 @@ impl Unlocked<'_> {
         s.select_ef(self.key.ef())?;
         let resp = s.apdu(&Command::compute_signature(digest_info, SIGNATURE_LEN))?;
         match resp.sw {
-            StatusWord::Success if resp.data.len() == SIGNATURE_LEN => Ok(resp.data),
+            StatusWord::Success if resp.data.len() == SIGNATURE_LEN => Ok(resp.data.to_vec()),
             StatusWord::Success => Err(CardError::Malformed(format!(
                 "signature of {} bytes, {SIGNATURE_LEN} expected",
                 resp.data.len()

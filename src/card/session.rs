@@ -429,9 +429,9 @@ impl<'s> Session<'s> {
         match resp.sw {
             StatusWord::Success => {
                 let end = open_ended && resp.data.len() < le;
-                Ok(Chunk { data: resp.data, end })
+                Ok(Chunk { data: resp.data.to_vec(), end })
             }
-            StatusWord::EndOfFile => Ok(Chunk { data: resp.data, end: true }),
+            StatusWord::EndOfFile => Ok(Chunk { data: resp.data.to_vec(), end: true }),
             // Offset at or past the end of the file.
             StatusWord::WrongP1P2 | StatusWord::IncorrectP1P2
                 if offset > 0 && resp.data.is_empty() =>

@@ -73,8 +73,8 @@ impl std::fmt::Debug for MyNumber {
     }
 }
 
-/// Sex as the text application records it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Sex as the text application records it. Its `Debug` output is `Sex(**)`.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Sex {
     /// `1`.
     Male,
@@ -84,8 +84,9 @@ pub enum Sex {
     NotApplicable,
 }
 
-/// The basic four facts (基本4情報) of the text application.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The basic four facts (基本4情報) of the text application. Its `Debug` output shows the
+/// lengths of the fields, never their contents (like the PIN types).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Attributes {
     /// The `DF 21` header, raw.
     pub header: Vec<u8>,
@@ -97,6 +98,25 @@ pub struct Attributes {
     pub birth_date: String,
     /// Sex.
     pub sex: Sex,
+}
+
+impl std::fmt::Debug for Sex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sex(**)")
+    }
+}
+
+impl std::fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = |s: &str| format!("** {} bytes", s.len());
+        f.debug_struct("Attributes")
+            .field("header", &format_args!("{} bytes", self.header.len()))
+            .field("name", &format_args!("{}", len(&self.name)))
+            .field("address", &format_args!("{}", len(&self.address)))
+            .field("birth_date", &format_args!("{}", len(&self.birth_date)))
+            .field("sex", &self.sex)
+            .finish()
+    }
 }
 
 /// Both parts of the text application.
@@ -300,6 +320,27 @@ impl<T: Transport> Client<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_personal_data() {
+        let info = TextInfo {
+            my_number: MyNumber::new("123456789018").unwrap(),
+            attributes: Attributes {
+                header: vec![0xDF, 0x21],
+                name: "番号　花子".to_string(),
+                address: "虹色県夢見市".to_string(),
+                birth_date: "19900515".to_string(),
+                sex: Sex::Female,
+            },
+        };
+        let dbg = format!("{info:?} {:#?}", info.attributes);
+        for personal in ["番号", "花子", "虹色県", "19900515", "Female", "12345678"] {
+            assert!(!dbg.contains(personal), "{personal} in {dbg}");
+        }
+        assert!(dbg.contains("name: ** 15 bytes"), "{dbg}");
+        assert!(dbg.contains("sex: Sex(**)"), "{dbg}");
+        assert_eq!(format!("{:?}", Sex::Male), "Sex(**)");
+    }
 
     #[test]
     fn check_digits() {

@@ -56,6 +56,12 @@ pub struct SendArgs {
     pub command: Vec<String>,
 }
 
+/// Why `apdu send` refuses a PIN written in its arguments, and what to do instead.
+const PIN_ON_COMMAND_LINE: &str = "apdu send takes no PIN on the command line (other users \
+can read command lines, and shells keep them): put the PIN in an environment variable and \
+write it as $env:NAME, e.g. '00 20 00 80 $#env:PIN $env:PIN' (the empty VERIFY 00 20 00 80 \
+needs none)";
+
 /// Run the command.
 pub fn run(g: &GlobalOpts, args: &ApduArgs) -> Result<Exit, CliError> {
     match &args.command {
@@ -68,10 +74,12 @@ pub fn run(g: &GlobalOpts, args: &ApduArgs) -> Result<Exit, CliError> {
 fn run_error(e: RunError) -> CliError {
     match e {
         RunError::Script(s) => match &s.problem {
-            rig::Problem::Io(_) => CliError::Io {
-                context: format!("reading the script {}", s.file),
-                source: std::io::Error::other(s.problem.to_string()),
-            },
+            rig::Problem::Io(_) | rig::Problem::NotRegularFile | rig::Problem::FileTooLarge => {
+                CliError::Io {
+                    context: format!("reading the script {}", s.file),
+                    source: std::io::Error::other(s.problem.to_string()),
+                }
+            }
             _ => CliError::Usage(s.to_string()),
         },
         RunError::Transport(t) => CliError::Transport(t),
@@ -90,14 +98,14 @@ fn run_script(g: &GlobalOpts, args: &RunArgs) -> Result<Exit, CliError> {
     let options = RunOptions { allow_pin_tries: args.allow_pin_tries, ..RunOptions::default() };
     let report = rig::run(&script, transport.as_mut(), &options).map_err(run_error)?;
     if g.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json())?;
     } else if !g.quiet || !report.passed {
-        println!("{report}");
+        outln!("{report}")?;
     }
     match report.failure() {
         None => Ok(Exit::Success),
         Some(step) => {
-            eprintln!("mynacard: {}: failed at line {}: {step}", report.script, step.line);
+            errln!("mynacard: {}: failed at line {}: {step}", report.script, step.line);
             Ok(Exit::CardError)
         }
     }
@@ -107,31 +115,39 @@ fn send(g: &GlobalOpts, args: &SendArgs) -> Result<Exit, CliError> {
     let line = args.command.join(" ");
     // Parse before opening anything, so a typo sends nothing. The header stands for "the
     // user typed this VERIFY", as `send_one` itself assumes.
-    Script::parse("command line", &format!("# spends-pin-tries: yes\n{line}")).map_err(
-        |mut e| {
+    let script = Script::parse("command line", &format!("# spends-pin-tries: yes\n{line}"))
+        .map_err(|mut e| {
             // Line 1 is the header added above.
             e.line = e.line.saturating_sub(1);
             run_error(e.into())
-        },
-    )?;
+        })?;
+    // PINs are never taken from the command line (README): a PIN-carrying command's data
+    // must come from the environment, as in scripts.
+    let literal = script.actions.iter().any(|a| match a {
+        rig::script::Action::Exchange(x) => rig::script::writes_literal_secret(&x.command),
+        rig::script::Action::Reset { .. } => false,
+    });
+    if literal {
+        return Err(CliError::Usage(PIN_ON_COMMAND_LINE.to_string()));
+    }
     let mut transport = connect::open_transport(g, ShareMode::Exclusive)?;
     let step =
         rig::send_one(&line, transport.as_mut(), &RunOptions::default()).map_err(run_error)?;
     if g.json {
-        println!("{}", serde_json::to_string(&step).unwrap_or_default());
+        outln!("{}", serde_json::to_string(&step).unwrap_or_default())?;
     } else if let Some(sw) = &step.sw {
-        println!("> {}", step.command);
+        outln!("> {}", step.command)?;
         match &step.data {
-            Some(data) => println!("< {data} {sw}"),
-            None => println!("< {sw}"),
+            Some(data) => outln!("< {data} {sw}")?,
+            None => outln!("< {sw}")?,
         }
     }
     if let Some(error) = &step.error {
-        eprintln!("mynacard: {}: {error}", step.command);
+        errln!("mynacard: {}: {error}", step.command);
         return Ok(Exit::CardError);
     }
     if !step.ok {
-        eprintln!(
+        errln!(
             "mynacard: expected {}, received {}",
             step.expected.as_deref().unwrap_or("-"),
             step.received.as_deref().unwrap_or("-")

@@ -1,7 +1,7 @@
 //! `mynacard cert read|show|verify`: certificates from the card or a file, rendered as text,
 //! PEM, DER or JSON; `cert verify` runs the verification layer on a certificate file.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -163,8 +163,6 @@ fn emit(
     name: &str,
 ) -> Result<(), CliError> {
     let bytes = render(der, format, name)?;
-    let stdout_err =
-        |source| CliError::Io { context: "cannot write to standard output".into(), source };
     match out {
         Some(path) => {
             output::write_atomic(path, &bytes).map_err(|source| CliError::Io {
@@ -178,21 +176,12 @@ fn emit(
                     "bytes": bytes.len(),
                     "certificate": summary(der, name)?,
                 });
-                println!("{doc:#}");
+                outln!("{doc:#}")?;
             } else if !g.quiet {
-                eprintln!(
-                    "wrote {} ({} bytes, {})",
-                    path.display(),
-                    bytes.len(),
-                    format_name(format)
-                );
+                errln!("wrote {} ({} bytes, {})", path.display(), bytes.len(), format_name(format));
             }
         }
-        None => {
-            let mut so = std::io::stdout().lock();
-            so.write_all(&bytes).map_err(stdout_err)?;
-            so.flush().map_err(stdout_err)?;
-        }
+        None => output::stdout_bytes(&bytes)?,
     }
     Ok(())
 }
@@ -245,5 +234,5 @@ fn verify(g: &GlobalOpts, a: &CertVerifyArgs) -> Result<Exit, CliError> {
     let setup = Setup::new(&a.verify, false)?;
     let report = mynacard::verify::verify_certificate(&der, &setup.options())
         .map_err(|e| verify_cmd::verify_error(&a.cert, e))?;
-    Ok(verify_cmd::print_report(g, &report))
+    verify_cmd::print_report(g, &report)
 }

@@ -55,10 +55,11 @@ struct Transcript {
 }
 
 impl Transcript {
-    fn say(&self, line: &str) {
+    fn say(&self, line: &str) -> Result<(), CliError> {
         if !self.json && !self.quiet {
-            println!("{line}");
+            outln!("{line}")?;
         }
+        Ok(())
     }
     fn step(&mut self, name: &str, value: serde_json::Value) {
         self.steps.push(json!({ "step": name, "result": value }));
@@ -86,16 +87,16 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     let mut client = Client::new(transport);
     let count = |shared: &SharedCard| shared.with_card(|c| c.counts().clone()).ok();
 
-    t.say("== mynacard demo on the built-in virtual card (reader \"sim\") ==");
+    t.say("== mynacard demo on the built-in virtual card (reader \"sim\") ==")?;
     let token = client.detect()?;
     let token_name = match token {
         TokenType::Card => "My Number Card (JPKIAPICCTOKEN2)",
         TokenType::Phone => "smartphone (JPKIAPGPSETOKEN)",
     };
-    t.say(&format!("1. card detected by selecting the JPKI application: {token_name}"));
+    t.say(&format!("1. card detected by selecting the JPKI application: {token_name}"))?;
     t.step("detect", json!({ "token": format!("{token:?}").to_lowercase() }));
 
-    t.say("2. public certificates:");
+    t.say("2. public certificates:")?;
     let mut certs = Vec::new();
     for (name, kind) in
         [("auth", CertKind::Auth), ("auth-ca", CertKind::AuthCa), ("sign-ca", CertKind::SignCa)]
@@ -104,12 +105,12 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         let der = client.read_certificate(kind)?;
         let reads = count(&shared).map(|c| c.read_binary).unwrap_or(0) - before;
         let subject = subject_of(&der);
-        t.say(&format!("   {name:<8} {:>5} bytes in {reads} READ BINARY  {subject}", der.len()));
+        t.say(&format!("   {name:<8} {:>5} bytes in {reads} READ BINARY  {subject}", der.len()))?;
         t.step("read_certificate", json!({ "which": name, "bytes": der.len(), "read_binary_commands": reads, "subject": subject }));
         certs.push((name, der));
     }
 
-    t.say("3. PIN counters (read without spending a try):");
+    t.say("3. PIN counters (read without spending a try):")?;
     let mut pins = serde_json::Map::new();
     for (kind, status) in client.pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text])? {
         let status = status?;
@@ -117,14 +118,14 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
             PinStatus::Remaining(n) => (format!("{n} tries left"), json!(n)),
             PinStatus::Blocked => ("blocked".to_string(), json!("blocked")),
         };
-        t.say(&format!("   {kind}: {text}"));
+        t.say(&format!("   {kind}: {text}"))?;
         pins.insert(pin_key(kind).into(), value);
     }
     let verifies = count(&shared).map(|c| c.verify_with_data).unwrap_or(0);
-    t.say(&format!("   VERIFY commands carrying a PIN so far: {verifies}"));
+    t.say(&format!("   VERIFY commands carrying a PIN so far: {verifies}"))?;
     t.step("pin_status", serde_json::Value::Object(pins));
 
-    t.say("4. signing a sample document as CMS (CAdES-BES) with the signature key:");
+    t.say("4. signing a sample document as CMS (CAdES-BES) with the signature key:")?;
     let password = SignPassword::new(SIM_SIGN_PASSWORD)?;
     let (sign_cert, cms) = {
         let mut unlocked = client.unlock(&password, false)?;
@@ -138,25 +139,25 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     t.say(&format!(
         "   {} bytes of CMS; the card computed {signatures} signature(s) after one VERIFY; security state cleared",
         cms.len()
-    ));
+    ))?;
     t.step("sign", json!({ "format": "cms", "bytes": cms.len(), "card_signatures": signatures }));
 
-    t.say("5. verifying the signature (trust: the virtual card's root; revocation required):");
+    t.say("5. verifying the signature (trust: the virtual card's root; revocation required):")?;
     let anchor =
         TrustAnchor::from_der(SIM_SIGN_ROOT, AnchorSource::Extra, "virtual card signature root")
             .map_err(|e| CliError::Input(e.to_string()))?;
     let good = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_EMPTY, "sign-crl-empty.der")?;
-    t.say(&format!("   with the municipality's current CRL: {}", verdict_text(&good.verdict)));
-    t.say(&format!("   revocation: {}", good.revocation.outcome));
+    t.say(&format!("   with the municipality's current CRL: {}", verdict_text(&good.verdict)))?;
+    t.say(&format!("   revocation: {}", good.revocation.outcome))?;
     if let Some(h) = &good.holder {
-        t.say(&format!("   signer: {}", h.name.as_deref().unwrap_or("(no name)")));
+        t.say(&format!("   signer: {}", h.name.as_deref().unwrap_or("(no name)")))?;
     }
     let revoked = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_REVOKED, "sign-crl-revoked.der")?;
     t.say(&format!(
         "   with a CRL that revokes the card:   {} ({})",
         verdict_text(&revoked.verdict),
         revoked.revocation.outcome
-    ));
+    ))?;
     t.step("verify", json!({ "with_current_crl": good, "with_revoking_crl": revoked }));
 
     if let Some(dir) = &args.out {
@@ -176,14 +177,14 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
             write_atomic(&dir.join(format!("{name}.pem")), pem("CERTIFICATE", der).as_bytes())
                 .map_err(|e| io(name, e))?;
         }
-        t.say(&format!("6. files written to {}", dir.display()));
+        t.say(&format!("6. files written to {}", dir.display()))?;
     }
 
     let ok = good.verdict == Verdict::Valid && revoked.verdict == Verdict::Invalid;
     if g.json {
-        println!("{}", json!({ "ok": ok, "reader": "sim", "steps": t.steps }));
+        outln!("{}", json!({ "ok": ok, "reader": "sim", "steps": t.steps }))?;
     } else {
-        t.say(if ok { "demo complete: everything behaved as expected" } else { "demo FAILED" });
+        t.say(if ok { "demo complete: everything behaved as expected" } else { "demo FAILED" })?;
     }
     Ok(if ok { Exit::Success } else { Exit::VerificationFailed })
 }

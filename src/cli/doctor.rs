@@ -289,14 +289,14 @@ pub fn run(g: &GlobalOpts, _args: &DoctorArgs) -> Result<Exit, CliError> {
         other => diagnose_pcsc(other.filter(|w| !w.is_empty())),
     };
     if g.json {
-        println!("{}", d.to_json());
+        outln!("{}", d.to_json())?;
     } else {
-        print!("{}", d.to_text());
+        out!("{}", d.to_text())?;
     }
     let exit = d.exit();
     if exit != Exit::Success && !g.quiet {
         if let Some(c) = d.checks.iter().find(|c| !c.ok) {
-            eprintln!("mynacard: {}: {}", c.check, c.detail);
+            errln!("mynacard: {}: {}", c.check, c.detail);
         }
     }
     Ok(exit)

@@ -3,6 +3,8 @@
 //! rendering of errors as text or JSON. The library decides; this layer parses, asks,
 //! renders and picks the exit code (see [`exit::Exit`]).
 
+#[macro_use]
+mod output;
 mod apdu;
 mod audit_log;
 mod cert;
@@ -10,7 +12,6 @@ mod connect;
 mod demo;
 mod doctor;
 pub mod exit;
-mod output;
 mod pin;
 mod pin_entry;
 mod pin_source;
@@ -135,6 +136,9 @@ pub enum CliError {
     /// Input that cannot be verified at all (not a certificate, not a CMS, …).
     #[error("{0}")]
     Input(String),
+    /// Standard output cannot be written (a closed pipe, a full device).
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
     /// A file or system call failed.
     #[error("{context}: {source}")]
     Io {
@@ -152,7 +156,7 @@ impl CliError {
             CliError::Transport(e) => Exit::from(e),
             CliError::Vpcd(VpcdError::Connect { .. }) => Exit::NoService,
             CliError::Vpcd(VpcdError::CardPoisoned) => Exit::Failure,
-            CliError::Image(_) | CliError::Io { .. } => Exit::Io,
+            CliError::Image(_) | CliError::Io { .. } | CliError::Stdout(_) => Exit::Io,
             CliError::Usage(_) | CliError::PinSource(_) => Exit::Usage,
             CliError::Card(e) => card_exit(e),
             CliError::Input(_) => Exit::VerificationFailed,
@@ -186,9 +190,17 @@ fn card_exit(e: &mynacard::card::CardError) -> Exit {
 }
 
 /// Print a failure: one line on stderr, and a JSON error object on stdout with `--json`.
+/// Standard output that cannot be written gets nothing more; a closed pipe (its reader went
+/// away) is not reported at all.
 fn report(g: &GlobalOpts, err: &CliError) -> Exit {
     let exit = err.exit();
-    eprintln!("mynacard: {err}");
+    if let CliError::Stdout(e) = err {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            errln!("mynacard: {err}");
+        }
+        return exit;
+    }
+    errln!("mynacard: {err}");
     if g.json {
         let obj = serde_json::json!({
             "error": { "code": exit.code(), "kind": exit.name(), "message": err.to_string() }
@@ -237,6 +249,11 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(&cli.global, args),
     };
     let logged = audit.as_ref().map(|log| audit_log::write(log, &operations, &result));
+    // What is still buffered must reach standard output, or fail here (not in a panic).
+    let result = result.and_then(|exit| {
+        std::io::stdout().lock().flush().map_err(CliError::Stdout)?;
+        Ok(exit)
+    });
     match (result, logged) {
         (Ok(_), Some(Err(e))) => report(&cli.global, &e).into(),
         (Ok(exit), _) => exit.into(),
@@ -270,6 +287,7 @@ mod tests {
             (CliError::Vpcd(VpcdError::CardPoisoned), Exit::Failure),
             (CliError::Image("x".into()), Exit::Io),
             (CliError::Io { context: "x".into(), source: std::io::Error::other("y") }, Exit::Io),
+            (CliError::Stdout(std::io::ErrorKind::BrokenPipe.into()), Exit::Io),
         ];
         for (err, want) in cases {
             assert_eq!(err.exit(), want, "{err}");

@@ -1,9 +1,62 @@
 //! Writing results: atomically (temporary file in the target directory, then rename), so an
 //! interrupted run never leaves a half-written file, and never over an existing file the
-//! user did not name.
+//! user did not name; and to standard output and error without ever panicking.
+//!
+//! Standard output may be a closed pipe (`mynacard status | head -0`) or a full device: every
+//! command prints through [`outln!`]/[`out!`], which return [`CliError::Stdout`] instead of
+//! panicking as `println!` does. The exit code is then 13 (`io`); a closed pipe (EPIPE) exits
+//! quietly, as Unix tools do when their reader goes away (they die of SIGPIPE, which this
+//! program, forbidding `unsafe`, does not restore), any other failure prints one line on
+//! standard error. Messages for a person go through [`errln!`], which ignores a standard
+//! error that cannot be written (there is nowhere left to report it).
 
 use std::io::Write;
 use std::path::Path;
+
+use super::CliError;
+
+/// `println!` that returns `Result<(), CliError>` (use with `?`).
+macro_rules! outln {
+    () => {
+        $crate::cli::output::stdout_write(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout_write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that returns `Result<(), CliError>` (use with `?`).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::output::stdout_write(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics: a standard error that cannot be written is ignored.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::stderr_write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// Write to standard output and flush, so a closed pipe or a full device shows now, as an
+/// error.
+pub fn stdout_write(args: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args).and_then(|()| out.flush()).map_err(CliError::Stdout)
+}
+
+/// Write bytes to standard output and flush.
+pub fn stdout_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|()| out.flush()).map_err(CliError::Stdout)
+}
+
+/// Write to standard error; failures are ignored (nowhere is left to report them).
+pub fn stderr_write(args: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(args).and_then(|()| err.flush());
+}
 
 /// Write `bytes` to `path` atomically: a temporary file beside it, flushed and synced, then
 /// renamed over the target.

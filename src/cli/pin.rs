@@ -144,10 +144,10 @@ fn status(g: &GlobalOpts) -> Result<Exit, CliError> {
     let counters = counters(&mut client)?;
     if g.json {
         let pins: Vec<_> = counters.iter().map(Counter::json).collect();
-        println!("{}", serde_json::json!({ "pins": pins }));
+        outln!("{}", serde_json::json!({ "pins": pins }))?;
     } else {
         for c in &counters {
-            println!("{}", c.text());
+            outln!("{}", c.text())?;
         }
     }
     Ok(Exit::Success)
@@ -200,9 +200,9 @@ fn change(g: &GlobalOpts, args: &PinChangeArgs) -> Result<Exit, CliError> {
         WhichPin::Text => change_typed(g, args, TextPin::new)?,
     }
     if g.json {
-        println!("{}", serde_json::json!({ "pin": pin_name(kind), "changed": true }));
+        outln!("{}", serde_json::json!({ "pin": pin_name(kind), "changed": true }))?;
     } else if !g.quiet {
-        println!("{kind} changed");
+        outln!("{kind} changed")?;
     }
     Ok(Exit::Success)
 }

@@ -52,8 +52,8 @@ pub fn open_with<T>(
         Some(pad) if need == PadUse::Verify || pad.modify_code.is_some() => {
             if !g.quiet {
                 match need {
-                    PadUse::Verify => eprintln!("Enter the {kind} on the reader's PIN pad."),
-                    PadUse::Change => eprintln!(
+                    PadUse::Verify => errln!("Enter the {kind} on the reader's PIN pad."),
+                    PadUse::Change => errln!(
                         "On the reader's PIN pad: enter the current {kind}, then the new one twice."
                     ),
                 }

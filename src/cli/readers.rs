@@ -50,13 +50,13 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
         shown.retain(|(_, s)| s.name == chosen);
     }
     if g.json {
-        println!("{}", to_json(&shown));
+        outln!("{}", to_json(&shown))?;
     } else if shown.is_empty() {
         if !g.quiet {
-            eprintln!("no smart-card readers found");
+            errln!("no smart-card readers found");
         }
     } else {
-        print!("{}", to_text(&shown));
+        out!("{}", to_text(&shown))?;
     }
     Ok(if shown.is_empty() { Exit::NoReader } else { Exit::Success })
 }

@@ -215,6 +215,8 @@ fn sign_on_card<P: KeyPin>(
 /// Hash the file, streaming.
 fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
     let io = |source| CliError::Io { context: format!("cannot read {}", path.display()), source };
+    // A regular file or a FIFO (streamed); a device such as /dev/zero never ends.
+    super::verify::check_input_in(path, &format!("cannot read {}", path.display()), true)?;
     let file = std::fs::File::open(path).map_err(io)?;
     hash.digest_reader(file).map_err(io)
 }
@@ -263,20 +265,20 @@ pub fn run(g: &GlobalOpts, args: &SignArgs) -> Result<Exit, CliError> {
             "signature_bytes": signed.signature_len,
             "output_bytes": bytes.len(),
         });
-        println!("{doc}");
+        outln!("{doc}")?;
     } else if !g.quiet {
         let key = match args.key {
             KeyArg::Sign => "signature key",
             KeyArg::Auth => "authentication key",
         };
-        println!(
+        outln!(
             "signed {} with the {key} ({}, {}): wrote {} ({} bytes); signer certificate SHA-256 {cert_sha256}",
             args.file.display(),
             hash.name(),
             args.format.name(),
             out.display(),
             bytes.len()
-        );
+        )?;
     }
     Ok(Exit::Success)
 }

@@ -53,9 +53,9 @@ fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
     mynacard::sim::image::write_default_image(&a.out)
         .map_err(|e| CliError::Image(e.to_string()))?;
     if g.json {
-        println!("{}", serde_json::json!({ "image": a.out.display().to_string() }));
+        outln!("{}", serde_json::json!({ "image": a.out.display().to_string() }))?;
     } else if !g.quiet {
-        println!("wrote the default card image and its PKI to {}", a.out.display());
+        outln!("wrote the default card image and its PKI to {}", a.out.display())?;
     }
     Ok(Exit::Success)
 }
@@ -283,10 +283,7 @@ impl CountingCard {
 
     fn write_or_warn(&self) {
         if let Err(e) = self.write() {
-            eprintln!(
-                "mynacard sim: cannot write the command counts to {}: {e}",
-                self.path.display()
-            );
+            errln!("mynacard sim: cannot write the command counts to {}: {e}", self.path.display());
         }
     }
 }
@@ -341,14 +338,14 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
             let _ = out.flush();
         } else if !quiet {
             if let Some(line) = event_text(e, verbose) {
-                eprintln!("mynacard sim: {line}");
+                errln!("mynacard sim: {line}");
             }
         }
     });
     if !quiet && !json {
         let reader =
             reader_name(&args.vpcd).map(|r| format!(" (reader \"{r}\")")).unwrap_or_default();
-        eprintln!(
+        errln!(
             "mynacard sim: serving the virtual card to vpcd at {}{reader}; stop with Ctrl-C",
             args.vpcd
         );
@@ -362,7 +359,7 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         None => vpcd::serve(args.vpcd, Arc::new(Mutex::new(virtual_card)), stop, opts)?,
     }
     if !quiet && !json {
-        eprintln!("mynacard sim: stopped");
+        errln!("mynacard sim: stopped");
     }
     Ok(Exit::Success)
 }

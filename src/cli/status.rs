@@ -48,7 +48,7 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
             },
             "pins": pins,
         });
-        println!("{doc}");
+        outln!("{doc}")?;
         return Ok(Exit::Success);
     }
     let token_text = match token {
@@ -60,12 +60,12 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
         (false, true) => "not in use (the card or reader refused it; short APDUs)",
         (false, false) => "not in use (short APDUs)",
     };
-    println!("reader: {}", info.name);
-    println!("ATR: {atr}");
-    println!("token: {token_text}");
-    println!("extended length: {ext}; {}", reader_extended_text(info.extended_length));
+    outln!("reader: {}", info.name)?;
+    outln!("ATR: {atr}")?;
+    outln!("token: {token_text}")?;
+    outln!("extended length: {ext}; {}", reader_extended_text(info.extended_length))?;
     for c in &pins {
-        println!("{}", c.text());
+        outln!("{}", c.text())?;
     }
     Ok(Exit::Success)
 }

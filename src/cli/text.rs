@@ -88,7 +88,7 @@ fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
         Entry::Pad(pad) => client.read_text_on_pinpad(pad, args.pin.allow_last_try)?,
     };
     drop(client);
-    println!("{}", render(&info, args.reveal, g.json));
+    outln!("{}", render(&info, args.reveal, g.json))?;
     Ok(Exit::Success)
 }
 

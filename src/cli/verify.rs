@@ -161,7 +161,7 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
         (_, None) => args.data.as_path(),
     };
     let report = result.map_err(|e| verify_error(name, e))?;
-    Ok(print_report(g, &report))
+    print_report(g, &report)
 }
 
 /// Length of a raw RSA-2048 PKCS#1 v1.5 signature.
@@ -198,12 +198,71 @@ fn hash_alg(h: HashArg) -> HashAlg {
     }
 }
 
-/// Read an input file; `what` says which ("data", "signature", "certificate").
+/// Largest data file `verify` reads (it is held in memory).
+pub(super) const MAX_DATA_FILE: u64 = 256 * 1024 * 1024;
+/// Largest signature file (a detached CMS or a raw signature, with its certificates).
+pub(super) const MAX_SIGNATURE_FILE: u64 = 16 * 1024 * 1024;
+/// Largest certificate file (DER or PEM).
+pub(super) const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
+
+/// What kind of file an input path names, refusing what no input can be: a device (reading
+/// `/dev/zero` never ends), a socket, a directory. `fifo_ok`: a FIFO (a pipe, `<(…)`) may be
+/// read, with the size bound; else only a regular file, checked before it is opened (opening
+/// a FIFO blocks until someone writes).
+pub(super) fn check_input(path: &Path, what: &str, fifo_ok: bool) -> Result<(), CliError> {
+    check_input_in(path, &format!("cannot read the {what} file {}", path.display()), fifo_ok)
+}
+
+/// [`check_input`] with the error context given whole.
+pub(super) fn check_input_in(path: &Path, context: &str, fifo_ok: bool) -> Result<(), CliError> {
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata(path)
+        .map_err(|source| CliError::Io { context: context.to_string(), source })?;
+    let t = meta.file_type();
+    if t.is_file() || (fifo_ok && t.is_fifo()) {
+        return Ok(());
+    }
+    let kind = if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    Err(CliError::Io {
+        context: context.to_string(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("it is {kind}; a regular file is needed"),
+        ),
+    })
+}
+
+/// Read an input file; `what` says which ("data", "signature", "certificate"), and sets the
+/// size bound. A device is refused; data may come from a FIFO (read up to the bound).
 pub(super) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|source| CliError::Io {
+    use std::io::Read;
+    let (max, fifo_ok) = match what {
+        "data" => (MAX_DATA_FILE, true),
+        "signature" => (MAX_SIGNATURE_FILE, false),
+        _ => (MAX_CERTIFICATE_FILE, false),
+    };
+    check_input(path, what, fifo_ok)?;
+    let io = |source| CliError::Io {
         context: format!("cannot read the {what} file {}", path.display()),
         source,
-    })
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)).map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes, the limit for a {what} file"),
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Read a certificate file (DER or PEM) and return its DER; a file that is not a
@@ -257,7 +316,10 @@ impl Setup {
         let anchors = o
             .trust_anchor
             .iter()
-            .map(|p| TrustAnchor::from_file(p).map_err(anchor_error))
+            .map(|p| {
+                check_input(p, "trust anchor", false)?;
+                TrustAnchor::from_file(p).map_err(anchor_error)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let policy = match o.revocation {
             RevocationArg::Require => RevocationPolicy::Require,
@@ -266,6 +328,11 @@ impl Setup {
         };
         let mut crls = CrlStore::new();
         for path in &o.crl {
+            // A CRL is a regular file (its size is checked before it is read) or a directory
+            // of them; a device or a FIFO has no size to check.
+            if !std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+                check_input(path, "CRL", false)?;
+            }
             crls.add_path(path).map_err(crl_error)?;
         }
         let mut revocation = Revocation::new(policy).with_crls(crls);
@@ -347,18 +414,18 @@ pub(super) fn report_exit(report: &VerifyReport) -> Exit {
 }
 
 /// Print a report (text, or JSON with `--json`) and return its exit code.
-pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Exit {
+pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Result<Exit, CliError> {
     if g.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json())?;
     } else {
-        print!("{report}");
+        out!("{report}")?;
         if let RevocationOutcome::Revoked { reason: Some(reason), .. } = &report.revocation.outcome
         {
-            println!("revocation reason: {reason}");
+            outln!("revocation reason: {reason}")?;
         }
         if report.revocation.policy == RevocationPolicy::Off {
-            println!("note: revocation was not checked (--revocation off)");
+            outln!("note: revocation was not checked (--revocation off)")?;
         }
     }
-    report_exit(report)
+    Ok(report_exit(report))
 }

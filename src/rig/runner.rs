@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use super::script::{Action, Exchange, Expectation, Part, Script, ScriptError};
 use crate::apdu::Ins;
-use crate::facts::{AID_TEXT, AID_VISUAL};
+use crate::transport::trace::PersonalData;
 use crate::transport::virtual_card::SIM_READER_NAME;
 use crate::transport::{ReaderInfo, Transport, TransportError};
 
@@ -308,10 +308,11 @@ pub fn run(
 /// Send one command written in script syntax (hex, `$env:` references, an optional
 /// `=> expectation`), e.g. for `mynacard apdu send`.
 ///
-/// Decision: VERIFY and CHANGE REFERENCE DATA with data are allowed here (the user typed
-/// them and spends the try knowingly), and their body is redacted as `**` in the report like
-/// everywhere else. Prefer `$env:NAME` to a literal PIN: a command line is visible to other
-/// local users and lands in shell history.
+/// VERIFY and CHANGE REFERENCE DATA with data are allowed here (the user spends the try
+/// knowingly), and their body is redacted as `**` in the report like everywhere else. The
+/// CLI (`mynacard apdu send`) refuses a PIN written literally
+/// ([`super::script::writes_literal_secret`]): a command line is visible to other local
+/// users and lands in shell history, so the PIN must come as `$env:NAME`.
 pub fn send_one(
     line: &str,
     transport: &mut dyn Transport,
@@ -339,8 +340,8 @@ fn micros(d: Duration) -> u64 {
 /// What the run knows about the card's state.
 #[derive(Default)]
 struct Session {
-    /// Response data is hidden: an application holding personal data is selected.
-    hide_data: bool,
+    /// What is selected, to hide answers holding personal data (the same rules as traces).
+    personal: PersonalData,
 }
 
 /// Send one exchange and judge it. `Err` only for problems found before sending.
@@ -366,12 +367,14 @@ fn exchange(
         error: None,
         micros: 0,
     };
+    let hide = state.personal.hides(&command);
     let t = Instant::now();
     let result = transport.transmit(&command);
     step.micros = micros(t.elapsed());
     let response = match result {
         Ok(r) => r,
         Err(e) => {
+            state.personal.answered(&command, hide, None);
             step.error = Some(e.to_string());
             return Ok(step);
         }
@@ -385,14 +388,11 @@ fn exchange(
         sw_bytes.first().copied().unwrap_or(0),
         sw_bytes.get(1).copied().unwrap_or(0),
     ]);
-    // A successful SELECT by AID changes what data may be shown.
-    if sw == 0x9000 && command.get(1) == Some(&0xA4) && command.get(2) == Some(&0x04) {
-        let aid = command.get(5..).unwrap_or(&[]);
-        state.hide_data = aid.starts_with(&AID_TEXT) || aid.starts_with(&AID_VISUAL);
-    }
+    // A SELECT changes what data may be shown.
+    state.personal.answered(&command, hide, Some(sw.to_be_bytes()));
     step.sw = Some(format!("{:02X} {:02X}", sw >> 8, sw & 0xFF));
     step.len = Some(data.len());
-    step.data = show_data(data, state.hide_data);
+    step.data = show_data(data, hide);
     match &x.expect {
         None => step.ok = true,
         Some(expect) => match judge(expect, data, sw) {
@@ -408,7 +408,7 @@ fn show_data(data: &[u8], hidden: bool) -> Option<String> {
         return None;
     }
     if hidden {
-        return Some("(hidden: personal-data application selected)".to_string());
+        return Some("(hidden: personal data)".to_string());
     }
     let shown = data.get(..SHOWN_DATA_BYTES).unwrap_or(data);
     let mut text = spaced_hex(shown);
@@ -583,9 +583,6 @@ mod tests {
         assert_eq!(show_data(&[], false), None);
         assert_eq!(show_data(&[1, 2], false).as_deref(), Some("01 02"));
         assert_eq!(show_data(&[0; 9], false).as_deref(), Some("00 00 00 00 00 00 00 00 …"));
-        assert_eq!(
-            show_data(b"123", true).as_deref(),
-            Some("(hidden: personal-data application selected)")
-        );
+        assert_eq!(show_data(b"123", true).as_deref(), Some("(hidden: personal data)"));
     }
 }

@@ -16,6 +16,18 @@ use std::path::Path;
 /// Longest command the parser accepts: an extended case-4 APDU with 65535 data bytes.
 pub const MAX_COMMAND_LEN: usize = 4 + 3 + 65_535 + 2;
 
+/// Largest value of one variable (`set`), counting each secret as one byte: no command can
+/// use more.
+pub const MAX_VARIABLE_LEN: usize = MAX_COMMAND_LEN;
+
+/// Largest total of all variable values and commands of one script after `$NAME`
+/// substitution: a short script doubling a variable line after line would otherwise fill
+/// memory.
+pub const MAX_EXPANDED_LEN: usize = 4 * 1024 * 1024;
+
+/// Largest script file [`Script::load`] reads.
+pub const MAX_SCRIPT_FILE: u64 = 1024 * 1024;
+
 /// Longest step name.
 pub const MAX_STEP_NAME: usize = 80;
 
@@ -217,13 +229,24 @@ pub struct Script {
 
 impl Script {
     /// Read and parse a script file. The script's name is the file name.
+    /// Only a regular file of at most [`MAX_SCRIPT_FILE`] bytes is read (a device or a FIFO
+    /// is refused before it is opened, so nothing blocks or reads without end).
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
+        use std::io::Read;
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| ScriptError {
-            file: name.clone(),
-            line: 0,
-            problem: Problem::Io(e.to_string()),
-        })?;
+        let fail = |problem| ScriptError { file: name.clone(), line: 0, problem };
+        let io = |e: std::io::Error| fail(Problem::Io(e.to_string()));
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if !meta.is_file() {
+            return Err(fail(Problem::NotRegularFile));
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_SCRIPT_FILE + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_SCRIPT_FILE {
+            return Err(fail(Problem::FileTooLarge));
+        }
         match std::str::from_utf8(&bytes) {
             Ok(text) => Script::parse(&name, text),
             Err(e) => {
@@ -253,6 +276,7 @@ impl Script {
             step: None,
             seen_command: false,
             spends_pin_tries: None,
+            expanded: 0,
         };
         let mut actions = Vec::new();
         for (index, raw) in text.lines().enumerate() {
@@ -319,6 +343,64 @@ fn may_spend_pin_tries(parts: &[Part]) -> bool {
     secret_ins && body_len > 1
 }
 
+/// Whether a command writes secret data (a PIN) literally: an instruction that carries
+/// reference data ([`crate::apdu::Ins::carries_secret`]) whose data field holds bytes written
+/// in the script or on the command line rather than `$env:` values. The length bytes around
+/// the secret may be literal (Lc of one byte, or `00 hi lo`; a final Le of `00`). The empty
+/// VERIFY (retry counter, no data) and a lone Le write no secret. A header not known before
+/// the run counts as secret-carrying.
+pub fn writes_literal_secret(parts: &[Part]) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Item {
+        Literal(u8),
+        Secret,
+        Length,
+    }
+    let mut items = Vec::new();
+    for part in parts {
+        match part {
+            Part::Bytes(b) => items.extend(b.iter().map(|&x| Item::Literal(x))),
+            Part::Env(_) => items.push(Item::Secret),
+            Part::LenOf(_) => items.push(Item::Length),
+        }
+    }
+    let header: Vec<u8> = items
+        .iter()
+        .take(4)
+        .filter_map(|i| match i {
+            Item::Literal(b) => Some(*b),
+            _ => None,
+        })
+        .collect();
+    let [_, ins, _, _] = header[..] else {
+        // Part of the header comes from the environment.
+        return true;
+    };
+    if !crate::apdu::Ins::from(ins).carries_secret() {
+        return false;
+    }
+    let mut body = items.get(4..).unwrap_or(&[]);
+    if body.len() <= 1 && body.iter().all(|i| matches!(i, Item::Literal(_))) {
+        return false;
+    }
+    // Leading Lc: `$#env:…`, one byte, or `00 hi lo`.
+    body = match body {
+        [Item::Length, rest @ ..] => rest,
+        [Item::Literal(0), Item::Literal(_), Item::Literal(_), rest @ ..]
+            if rest.first() == Some(&Item::Secret) =>
+        {
+            rest
+        }
+        [Item::Literal(_), rest @ ..] => rest,
+        other => other,
+    };
+    // Trailing Le of 00.
+    if let [.., Item::Secret, Item::Literal(0)] = body {
+        body = body.get(..body.len() - 1).unwrap_or(&[]);
+    }
+    body.iter().any(|i| matches!(i, Item::Literal(_)))
+}
+
 /// A script that cannot be parsed: where and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {problem}")]
@@ -337,6 +419,23 @@ pub enum Problem {
     /// The file could not be read.
     #[error("cannot read the script: {0}")]
     Io(String),
+    /// The file is a device, a FIFO or a directory.
+    #[error("the script is not a regular file")]
+    NotRegularFile,
+    /// The file is larger than [`MAX_SCRIPT_FILE`].
+    #[error("the script is larger than {MAX_SCRIPT_FILE} bytes")]
+    FileTooLarge,
+    /// A variable whose value would exceed [`MAX_VARIABLE_LEN`] bytes.
+    #[error(
+        "${name} would be longer than {MAX_VARIABLE_LEN} bytes, more than any command can hold"
+    )]
+    VariableTooLong {
+        /// The variable (at most 32 characters).
+        name: String,
+    },
+    /// Variables and commands together exceed [`MAX_EXPANDED_LEN`] bytes after substitution.
+    #[error("the script's variables and commands exceed {MAX_EXPANDED_LEN} bytes once $variables are substituted")]
+    ScriptTooLarge,
     /// The file is not UTF-8 text.
     #[error("the script is not UTF-8 text")]
     NotUtf8,
@@ -442,6 +541,20 @@ struct Parser {
     step: Option<String>,
     seen_command: bool,
     spends_pin_tries: Option<bool>,
+    /// Bytes held by every variable and command so far (see [`MAX_EXPANDED_LEN`]).
+    expanded: usize,
+}
+
+/// Bytes `parts` hold in memory: like [`measure`], plus what `$#` lengths keep to measure.
+fn weight(parts: &[Part]) -> usize {
+    parts
+        .iter()
+        .map(|p| match p {
+            Part::Bytes(b) => b.len(),
+            Part::Env(_) => 1,
+            Part::LenOf(inner) => 1 + weight(inner),
+        })
+        .fold(0, usize::saturating_add)
 }
 
 impl Parser {
@@ -481,7 +594,10 @@ impl Parser {
                 }
                 check_var_name(name)?;
                 let offset = raw.len() - raw.trim_start().len() + text.len() - value.len();
-                let parts = self.parse_bytes(value, raw_column(raw, offset))?;
+                let too_long = |_| Problem::VariableTooLong { name: clip(name) };
+                let parts =
+                    self.parse_bytes(value, raw_column(raw, offset), MAX_VARIABLE_LEN, too_long)?;
+                self.account(weight(&parts))?;
                 self.vars.insert(name.to_string(), parts);
                 Ok(None)
             }
@@ -492,7 +608,9 @@ impl Parser {
                     None => (text, None),
                 };
                 let start = raw_column(raw, raw.len() - raw.trim_start().len());
-                let command = self.parse_bytes(command_text, start)?;
+                let too_long = |len| Problem::CommandTooLong { len };
+                let command = self.parse_bytes(command_text, start, MAX_COMMAND_LEN, too_long)?;
+                self.account(weight(&command))?;
                 let len = measure(&command);
                 if len < 4 {
                     return Err(Problem::CommandTooShort { len });
@@ -511,8 +629,27 @@ impl Parser {
         }
     }
 
+    /// Count `len` more bytes held by the script.
+    fn account(&mut self, len: usize) -> Result<(), Problem> {
+        self.expanded = self.expanded.saturating_add(len);
+        if self.expanded > MAX_EXPANDED_LEN {
+            return Err(Problem::ScriptTooLarge);
+        }
+        Ok(())
+    }
+
     /// Hex digits, spaces and `$` references. `column` is where `text` starts (1-based).
-    fn parse_bytes(&self, text: &str, column: usize) -> Result<Vec<Part>, Problem> {
+    /// More than `limit` bytes (after substitution) is the error `too_long` makes, found
+    /// before more memory is taken.
+    fn parse_bytes(
+        &self,
+        text: &str,
+        column: usize,
+        limit: usize,
+        too_long: impl Fn(usize) -> Problem,
+    ) -> Result<Vec<Part>, Problem> {
+        // Bytes taken by references so far (literal digits are bounded by the line).
+        let mut held = 0usize;
         let mut parts: Vec<Part> = Vec::new();
         let mut nibbles: Vec<u8> = Vec::new();
         let flush = |nibbles: &mut Vec<u8>, parts: &mut Vec<Part>, col: usize| {
@@ -549,7 +686,12 @@ impl Parser {
                     .position(|c| c.is_whitespace())
                     .map_or(chars.len(), |n| i + n);
                 let reference: String = chars.get(i + 1..end).unwrap_or(&[]).iter().collect();
-                for part in self.reference(&reference)? {
+                let referenced = self.reference(&reference)?;
+                held = held.saturating_add(weight(&referenced));
+                if held > limit {
+                    return Err(too_long(weight(&parts).saturating_add(weight(&referenced))));
+                }
+                for part in referenced {
                     match part {
                         Part::Bytes(b) => push_bytes(&mut parts, b),
                         other => parts.push(other),
@@ -561,6 +703,10 @@ impl Parser {
             }
         }
         flush(&mut nibbles, &mut parts, column + chars.len())?;
+        let total = weight(&parts);
+        if total > limit {
+            return Err(too_long(total));
+        }
         Ok(parts)
     }
 
@@ -924,6 +1070,79 @@ mod tests {
         assert!(!text.contains("31 32") && !text.contains("31323334"), "{text}");
         let e = parse("00 20 00 80 04 31 32 33 3X").unwrap_err();
         assert_eq!(e.to_string(), "t.apdu:1: unexpected character 'X' at column 26: commands are hex digits, spaces and $VARIABLES");
+    }
+
+    #[test]
+    fn variables_are_bounded() {
+        // Each line doubles the variable: 20 lines would make 2^20 × 64 KiB.
+        let mut hostile = format!("set A {}\n", "00".repeat(64));
+        for _ in 0..40 {
+            hostile.push_str("set A $A $A\n");
+        }
+        assert!(hostile.len() < 1000);
+        let (line, found) = problem(&hostile);
+        assert_eq!(found, Problem::VariableTooLong { name: "A".into() });
+        assert_eq!(line, 12, "64 × 2^10 = 65536 bytes still fit; the next doubling does not");
+        // Many variables of the largest size together.
+        let mut wide = format!("set A {}\nset B $A\n", "00".repeat(60_000));
+        for i in 0..100 {
+            wide.push_str(&format!("set V{i} $B\n"));
+        }
+        assert_eq!(problem(&wide).1, Problem::ScriptTooLarge);
+        // A command repeating a variable.
+        let long = format!("set A {}\n00 D6 00 00 $A $A $A", "00".repeat(30_000));
+        assert_eq!(problem(&long), (2, Problem::CommandTooLong { len: 90_004 }));
+        // A literal value too long for any command.
+        let literal = format!("set A {}", "00".repeat(MAX_VARIABLE_LEN + 1));
+        assert_eq!(problem(&literal), (1, Problem::VariableTooLong { name: "A".into() }));
+        // $# lengths keep what they measure: bounded too.
+        let mut nested = format!("set A $env:P {}\n", "00".repeat(64));
+        for _ in 0..20 {
+            nested.push_str("set A $#A $A $A\n");
+        }
+        assert!(matches!(problem(&nested).1, Problem::VariableTooLong { .. }));
+    }
+
+    #[test]
+    fn load_refuses_devices_fifos_and_huge_files() {
+        let e = Script::load(Path::new("/dev/zero")).unwrap_err();
+        assert_eq!(e.problem, Problem::NotRegularFile);
+        assert_eq!(e.to_string(), "/dev/zero:0: the script is not a regular file");
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.apdu");
+        std::fs::write(&big, vec![b'#'; MAX_SCRIPT_FILE as usize + 1]).unwrap();
+        assert_eq!(Script::load(&big).unwrap_err().problem, Problem::FileTooLarge);
+    }
+
+    #[test]
+    fn literal_secrets_are_told_from_environment_ones() {
+        let literal = |line: &str| {
+            let s = Script::parse_with("t", line, true).unwrap();
+            writes_literal_secret(&exchange(&s, 0).command)
+        };
+        for written in [
+            "00 20 00 80 04 31 32 33 34",
+            "00 24 01 80 04 31 32 33 34",
+            "00 2C 00 80 02 31 32",
+            "00 20 00 80 $#env:P 31 $env:P",
+            "00 20 00 80 $#env:P $env:P 31",
+            "00 20 00 80 00 00 04 31 32 33 34",
+            "$env:H 00 00 00",
+        ] {
+            assert!(literal(written), "{written}");
+        }
+        for allowed in [
+            "00 20 00 80",
+            "00 20 00 80 00",
+            "00 20 00 80 $#env:P $env:P",
+            "00 20 00 80 04 $env:P",
+            "00 20 00 80 00 00 04 $env:P",
+            "00 24 01 80 $#env:P $env:P 00",
+            "00 B0 00 00 04 31 32 33 34",
+            "00 A4 04 0C 02 31 32",
+        ] {
+            assert!(!literal(allowed), "{allowed}");
+        }
     }
 
     #[test]

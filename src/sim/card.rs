@@ -491,7 +491,8 @@ impl VirtualCard {
         let response = self.execute(bytes, pending);
         if self.profile.chain_responses && !is_get_response && !response.data.is_empty() {
             let announce = Self::remaining_sw(response.data.len());
-            self.state.pending = Some(Pending { data: response.data, final_sw: response.sw });
+            self.state.pending =
+                Some(Pending { data: response.data.to_vec(), final_sw: response.sw });
             return sw(announce);
         }
         response

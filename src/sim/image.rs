@@ -116,6 +116,9 @@ impl fmt::Debug for KeyImage {
     }
 }
 
+/// Largest file of an image directory the loader reads (`card.json` or a file it names).
+pub const MAX_IMAGE_FILE: u64 = 4 * 1024 * 1024;
+
 /// Name of the image description file inside an image directory.
 pub const CARD_JSON: &str = "card.json";
 /// Value of the `format` field.
@@ -134,6 +137,31 @@ pub enum ImageError {
         path: PathBuf,
         /// The I/O error.
         source: io::Error,
+    },
+    /// A file named in `card.json` (or `card.json` itself) is a symbolic link leading out of
+    /// the image directory.
+    #[error("{path}: leads outside the image directory (referenced by {field}); image files must stay inside it")]
+    OutsideImage {
+        /// The file as named.
+        path: PathBuf,
+        /// Who referenced it.
+        field: String,
+    },
+    /// A file of the image is a device, a FIFO or a directory.
+    #[error("{path}: not a regular file (referenced by {field})")]
+    NotRegularFile {
+        /// The file.
+        path: PathBuf,
+        /// Who referenced it.
+        field: String,
+    },
+    /// A file of the image is larger than [`MAX_IMAGE_FILE`].
+    #[error("{path}: larger than {MAX_IMAGE_FILE} bytes (referenced by {field})")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Who referenced it.
+        field: String,
     },
     /// A file named in `card.json` (or `card.json` itself) does not exist.
     #[error("{path}: file does not exist (referenced by {field})")]
@@ -343,15 +371,36 @@ impl Source for DirSource<'_> {
         self.0.join(rel)
     }
 
+    /// Only a regular file inside the image directory (after following symbolic links) of at
+    /// most [`MAX_IMAGE_FILE`] bytes is read: an image must not serve files from elsewhere on
+    /// the machine, nor read a device or a FIFO without end.
     fn read(&self, field: &str, rel: &str) -> Result<Vec<u8>, ImageError> {
+        use std::io::Read;
         let path = self.0.join(rel);
-        fs::read(&path).map_err(|source| {
+        let io_err = |path: &Path, source: io::Error| {
             if source.kind() == io::ErrorKind::NotFound {
-                ImageError::MissingFile { path, field: field.to_string() }
+                ImageError::MissingFile { path: path.to_path_buf(), field: field.to_string() }
             } else {
-                ImageError::Io { path, source }
+                ImageError::Io { path: path.to_path_buf(), source }
             }
-        })
+        };
+        let real = fs::canonicalize(&path).map_err(|e| io_err(&path, e))?;
+        let root = fs::canonicalize(self.0).map_err(|e| io_err(self.0, e))?;
+        if !real.starts_with(&root) {
+            return Err(ImageError::OutsideImage { path, field: field.to_string() });
+        }
+        let meta = fs::metadata(&real).map_err(|e| io_err(&path, e))?;
+        if !meta.is_file() {
+            return Err(ImageError::NotRegularFile { path, field: field.to_string() });
+        }
+        let mut bytes = Vec::new();
+        fs::File::open(&real)
+            .and_then(|f| f.take(MAX_IMAGE_FILE + 1).read_to_end(&mut bytes))
+            .map_err(|e| io_err(&path, e))?;
+        if bytes.len() as u64 > MAX_IMAGE_FILE {
+            return Err(ImageError::TooLarge { path, field: field.to_string() });
+        }
+        Ok(bytes)
     }
 }
 

@@ -1,6 +1,19 @@
 //! The tracing wrapper: [`TraceTransport`] wraps any [`Transport`] and writes one line per
 //! direction of every exchange to a file or any `Write`, with the data of VERIFY and CHANGE
-//! REFERENCE DATA replaced by `**`, so a trace can be shared without leaking a PIN.
+//! REFERENCE DATA replaced by `**`, so a trace can be shared without leaking a PIN, and the
+//! answers that hold personal data replaced by their length, so it can be shared without
+//! leaking the holder's My Number, name, address, birth date or sex.
+//!
+//! Personal data ([`PersonalData`] follows the card's selection to know): every answer of
+//! the text application (`D3 92 10 00 31 00 01 01 04 08`: My Number and the four facts) and
+//! of the card-face application (`… 04 02`: the same facts, photo and images); in the JPKI
+//! application, the answers to READ BINARY of EF 0001, the signature certificate, whose
+//! subjectAltName holds the name, address, birth date and sex (the AIDs and file identifiers
+//! are named in `src/facts.rs`). GET RESPONSE answers
+//! continuing a hidden answer are hidden too. Where the selection is not known — before the
+//! first SELECT (a previous process may have left any application selected: a warm reset or
+//! a reconnect keeps it), after a reset, after a SELECT whose effect cannot be told —
+//! every answer with data is hidden until a SELECT by AID settles it.
 //!
 //! Format (one line each, flushed as written):
 //!
@@ -45,10 +58,129 @@ pub struct TraceTransport<T: Transport> {
 struct Sink {
     out: Box<dyn Write + Send>,
     timing: bool,
-    /// An application holding personal data (the text or card-face application) is
-    /// selected: response data is replaced by its length, so the My Number, name and address
-    /// never reach a trace file.
-    personal: bool,
+    /// What is selected on the card, to know which answers hold personal data.
+    personal: PersonalData,
+}
+
+/// The application selected on the card, as far as the commands seen tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum App {
+    /// Not known: every answer with data is personal.
+    Unknown,
+    /// The text or card-face application: every answer is personal.
+    Personal,
+    /// The JPKI application, with the current EF if known (`None`: none selected yet, or
+    /// not known).
+    Jpki(Option<u16>),
+    /// Another application (the GlobalPlatform ISD, an unknown AID): nothing personal.
+    Other,
+}
+
+/// Follows SELECTs through a stream of commands and answers to tell which answers hold
+/// personal data (see the module documentation). Call [`PersonalData::hides`] before
+/// sending a command and [`PersonalData::answered`] with its status word afterwards.
+#[derive(Clone, Debug)]
+pub struct PersonalData {
+    app: App,
+    /// The last answer was hidden (a GET RESPONSE continues it).
+    last_hidden: bool,
+}
+
+impl Default for PersonalData {
+    fn default() -> Self {
+        PersonalData { app: App::Unknown, last_hidden: false }
+    }
+}
+
+/// Whether `a` and `b` could name the same application: one is a prefix of the other (a
+/// card may select by a partial AID).
+fn aid_overlaps(a: &[u8], b: &[u8]) -> bool {
+    !a.is_empty() && (a.starts_with(b) || b.starts_with(a))
+}
+
+impl PersonalData {
+    /// A tracker that knows nothing yet (every answer with data hidden until a SELECT by
+    /// AID).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the answer to `command` must be hidden (given what is selected now).
+    pub fn hides(&self, command: &[u8]) -> bool {
+        let (cla, ins, p1) = match command {
+            [cla, ins, p1, ..] => (*cla, *ins, *p1),
+            _ => return !matches!(self.app, App::Other | App::Jpki(_)),
+        };
+        if ins == Ins::GetResponse.code() && self.last_hidden {
+            return true;
+        }
+        // Interindustry READ BINARY (B0, or B1 with an offset object).
+        let read_binary = cla & 0x80 == 0 && (ins == 0xB0 || ins == 0xB1);
+        match self.app {
+            App::Unknown | App::Personal => true,
+            App::Other => false,
+            // B0 with bit 8 of P1 set names the file by short identifier, whose mapping is
+            // not known here: hide it.
+            App::Jpki(ef) => {
+                let by_short_id = ins == 0xB0 && p1 & 0x80 != 0;
+                read_binary
+                    && (by_short_id || ef.map_or(true, |f| f == crate::facts::jpki::EF_SIGN_CERT))
+            }
+        }
+    }
+
+    /// Record the answer to `command` (its status word, or `None` when the exchange failed).
+    pub fn answered(&mut self, command: &[u8], hidden: bool, sw: Option<[u8; 2]>) {
+        self.last_hidden = hidden;
+        let Some(sw) = sw else {
+            // The card may or may not have acted on it.
+            if command.get(1) == Some(&Ins::Select.code()) {
+                self.app = App::Unknown;
+            }
+            return;
+        };
+        let ok = sw == [0x90, 0x00] || sw[0] == 0x61;
+        let is_select = command.get(1) == Some(&Ins::Select.code()) && command.len() >= 4;
+        if is_select && ok {
+            self.app = self.after_select(command);
+        } else if let (App::Jpki(_), Some(&ins), Some(&p1)) =
+            (self.app, command.get(1), command.get(2))
+        {
+            // READ BINARY by short identifier makes that file current.
+            if ins == 0xB0 && p1 & 0x80 != 0 && ok {
+                self.app = App::Jpki(None);
+            }
+        }
+    }
+
+    /// The application after a successful SELECT.
+    fn after_select(&self, command: &[u8]) -> App {
+        let Ok((cmd, _)) = Command::parse(command) else {
+            return App::Unknown;
+        };
+        let data: &[u8] = &cmd.data;
+        match cmd.p1 {
+            0x04 => {
+                let personal = [crate::facts::AID_TEXT, crate::facts::AID_VISUAL];
+                if personal.iter().any(|aid| aid_overlaps(data, aid)) {
+                    App::Personal
+                } else if aid_overlaps(data, &crate::facts::AID_JPKI) {
+                    App::Jpki(None)
+                } else {
+                    App::Other
+                }
+            }
+            // An EF of the current DF by identifier (P1 02; or 00 with a file identifier
+            // other than the MF's 3F00).
+            0x00 | 0x02 if data.len() == 2 && data != [0x3F, 0x00] => match self.app {
+                App::Jpki(_) => App::Jpki(Some(u16::from_be_bytes([data[0], data[1]]))),
+                other => other,
+            },
+            // The MF, a DF by identifier, a path, the parent: where that leaves the card is
+            // not known here.
+            _ => App::Unknown,
+        }
+    }
 }
 
 impl<T: Transport> std::fmt::Debug for TraceTransport<T> {
@@ -60,7 +192,10 @@ impl<T: Transport> std::fmt::Debug for TraceTransport<T> {
 impl<T: Transport> TraceTransport<T> {
     /// Trace `inner` to `out`.
     pub fn new(inner: T, out: impl Write + Send + 'static) -> Self {
-        TraceTransport { inner, sink: Sink { out: Box::new(out), timing: true, personal: false } }
+        TraceTransport {
+            inner,
+            sink: Sink { out: Box::new(out), timing: true, personal: PersonalData::new() },
+        }
     }
 
     /// Trace `inner` to a new file at `path` (truncated if it exists).
@@ -143,12 +278,6 @@ fn write_line(out: &mut (dyn Write + Send), line: &str) -> Result<(), TransportE
     Ok(())
 }
 
-/// The application a successful `SELECT` by AID made current, if `command` is one.
-fn selected_aid(command: &[u8]) -> Option<Vec<u8>> {
-    let (cmd, _) = Command::parse(command).ok()?;
-    (cmd.ins == Ins::Select && cmd.p1 == 0x04).then(|| cmd.data.to_vec())
-}
-
 fn traced_transmit(
     inner: &mut dyn Transport,
     sink: &mut Sink,
@@ -158,8 +287,15 @@ fn traced_transmit(
     let start = Instant::now();
     let result = inner.transmit(command);
     let took = elapsed_suffix(sink.timing, start.elapsed());
+    let hide = sink.personal.hides(command);
+    let sw = match &result {
+        Ok(bytes) => bytes.len().checked_sub(2).and_then(|at| bytes.get(at..)),
+        Err(_) => None,
+    };
+    let sw = sw.and_then(|s| <[u8; 2]>::try_from(s).ok());
+    sink.personal.answered(command, hide, sw);
     match &result {
-        Ok(bytes) if sink.personal && bytes.len() > 2 => {
+        Ok(bytes) if hide && bytes.len() > 2 => {
             let (data, sw) = bytes.split_at(bytes.len() - 2);
             let line =
                 format!("< ** ({} bytes of personal data) {}{took}", data.len(), spaced_hex(sw));
@@ -167,11 +303,6 @@ fn traced_transmit(
         }
         Ok(bytes) => write_line(&mut *sink.out, &format!("< {}{took}", spaced_hex(bytes)))?,
         Err(e) => write_line(&mut *sink.out, &format!("< error: {e}{took}"))?,
-    }
-    if let (Ok(bytes), Some(aid)) = (&result, selected_aid(command)) {
-        if bytes.ends_with(&[0x90, 0x00]) {
-            sink.personal = aid == crate::facts::AID_TEXT || aid == crate::facts::AID_VISUAL;
-        }
     }
     result
 }
@@ -202,7 +333,8 @@ fn traced_reset(inner: &mut dyn Transport, sink: &mut Sink) -> Result<(), Transp
     let result = inner.reset();
     match &result {
         Ok(()) => {
-            sink.personal = false;
+            // A warm reset may keep the application selected: start over.
+            sink.personal = PersonalData::new();
             write_line(&mut *sink.out, "# reset")?
         }
         Err(e) => write_line(&mut *sink.out, &format!("# reset failed: {e}"))?,
@@ -219,7 +351,7 @@ fn traced_disconnect(
     let name = disposition.name();
     match &result {
         Ok(()) => {
-            sink.personal = false;
+            sink.personal = PersonalData::new();
             write_line(&mut *sink.out, &format!("# disconnect {name}"))?
         }
         Err(e) => write_line(&mut *sink.out, &format!("# disconnect {name} failed: {e}"))?,
@@ -432,12 +564,14 @@ mod tests {
         let buf = Shared::default();
         let card = scripted(vec![
             Ok(vec![0x90, 0x00]),
+            Ok(vec![0x90, 0x00]),
             Ok(vec![0x30, 0x82, 0x06, 0xDE, 0x90, 0x00]),
             Err(TransportError::CardRemoved),
         ]);
         let mut t = TraceTransport::new(card, buf.clone()).without_timing();
         let select = Command::select_aid(&crate::facts::AID_JPKI).to_bytes().unwrap();
         assert_eq!(t.transmit(&select).unwrap(), vec![0x90, 0x00]);
+        t.transmit(&Command::select_ef(0x000A).to_bytes().unwrap()).unwrap();
         t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x04]).unwrap();
         assert!(matches!(
             t.transmit(&[0x00, 0xB0, 0x00, 0x04, 0x00]),
@@ -446,6 +580,8 @@ mod tests {
         assert_eq!(
             buf.text(),
             "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n\
+             < 90 00\n\
+             > 00 A4 02 0C 02 00 0A\n\
              < 90 00\n\
              > 00 B0 00 00 04\n\
              < 30 82 06 DE 90 00\n\
@@ -467,6 +603,7 @@ mod tests {
             Ok(vec![0x90, 0x00]),
             Ok(answer),
             Ok(vec![0x90, 0x00]),
+            Ok(vec![0x90, 0x00]),
             Ok(vec![0x30, 0x82, 0x90, 0x00]),
         ]);
         let mut t = TraceTransport::new(card, buf.clone()).without_timing();
@@ -476,6 +613,7 @@ mod tests {
         assert_eq!(t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x11]).unwrap()[..15], my_number[..]);
         let jpki = Command::select_aid(&crate::facts::AID_JPKI).to_bytes().unwrap();
         t.transmit(&jpki).unwrap();
+        t.transmit(&Command::select_ef(0x000A).to_bytes().unwrap()).unwrap();
         t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x02]).unwrap();
         let text = buf.text();
         assert!(!text.contains("31 32 33 34 35 36"), "{text}");
@@ -645,6 +783,135 @@ mod tests {
         assert_eq!(
             inner.controls,
             vec![(0x4200_0D48, vec![]), (0x4233_0006, vec![0x1E, 0x00, 0x20]), (1, vec![])]
+        );
+    }
+    /// The trace of `exchanges` (command, answer) through a fresh tracing transport.
+    fn trace_of(exchanges: &[(Vec<u8>, Vec<u8>)]) -> String {
+        let buf = Shared::default();
+        let card = scripted(exchanges.iter().map(|(_, a)| Ok(a.clone())).collect());
+        let mut t = TraceTransport::new(card, buf.clone()).without_timing();
+        for (c, _) in exchanges {
+            t.transmit(c).unwrap();
+        }
+        buf.text()
+    }
+
+    fn ok() -> Vec<u8> {
+        vec![0x90, 0x00]
+    }
+
+    fn with_sw(data: &[u8], sw: [u8; 2]) -> Vec<u8> {
+        let mut v = data.to_vec();
+        v.extend_from_slice(&sw);
+        v
+    }
+
+    #[test]
+    fn the_signature_certificate_is_personal_data() {
+        let name = "番号　花子".as_bytes();
+        let select = |aid: &[u8]| Command::select_aid(aid).to_bytes().unwrap();
+        let ef = |fid| Command::select_ef(fid).to_bytes().unwrap();
+        let text = trace_of(&[
+            (select(&crate::facts::AID_JPKI), ok()),
+            (ef(0x0001), ok()),
+            (vec![0x00, 0xB0, 0x00, 0x00, 0x00], with_sw(name, [0x90, 0x00])),
+            // Chained: the data comes in GET RESPONSE, which continues the hidden answer.
+            (vec![0x00, 0xB0, 0x01, 0x00, 0x00], vec![0x61, 0x0F]),
+            (vec![0x00, 0xC0, 0x00, 0x00, 0x0F], with_sw(name, [0x90, 0x00])),
+            // The CA certificate next to it is public.
+            (ef(0x0002), ok()),
+            (vec![0x00, 0xB0, 0x00, 0x00, 0x02], with_sw(&[0x30, 0x82], [0x90, 0x00])),
+            (vec![0x00, 0xB0, 0x00, 0x02, 0x00], vec![0x61, 0x02]),
+            (vec![0x00, 0xC0, 0x00, 0x00, 0x02], with_sw(&[0x06, 0x34], [0x90, 0x00])),
+            // A read by short file identifier could be EF 0001.
+            (vec![0x00, 0xB0, 0x81, 0x00, 0x00], with_sw(name, [0x90, 0x00])),
+        ]);
+        assert_eq!(
+            text,
+            "> 00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01\n< 90 00\n\
+             > 00 A4 02 0C 02 00 01\n< 90 00\n\
+             > 00 B0 00 00 00\n< ** (15 bytes of personal data) 90 00\n\
+             > 00 B0 01 00 00\n< 61 0F\n\
+             > 00 C0 00 00 0F\n< ** (15 bytes of personal data) 90 00\n\
+             > 00 A4 02 0C 02 00 02\n< 90 00\n\
+             > 00 B0 00 00 02\n< 30 82 90 00\n\
+             > 00 B0 00 02 00\n< 61 02\n\
+             > 00 C0 00 00 02\n< 06 34 90 00\n\
+             > 00 B0 81 00 00\n< ** (15 bytes of personal data) 90 00\n"
+        );
+    }
+
+    #[test]
+    fn the_card_face_application_is_personal_data_and_a_failed_select_changes_nothing() {
+        let select = |aid: &[u8]| Command::select_aid(aid).to_bytes().unwrap();
+        let text = trace_of(&[
+            (select(&crate::facts::AID_VISUAL), ok()),
+            (vec![0x00, 0xB0, 0x00, 0x00, 0x03], with_sw(b"199", [0x90, 0x00])),
+            // An unknown AID is refused: the card-face application stays selected.
+            (select(&[0xA0, 0x00, 0x00, 0x00, 0x01]), vec![0x6A, 0x82]),
+            (vec![0x00, 0xCA, 0x01, 0x00, 0x02], with_sw(b"05", [0x90, 0x00])),
+            // A partial AID may select the text application.
+            (select(&crate::facts::AID_TEXT[..6]), ok()),
+            (vec![0x00, 0xB0, 0x00, 0x00, 0x02], with_sw(b"12", [0x90, 0x00])),
+            // The GlobalPlatform ISD holds nothing personal.
+            (select(&[0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00]), ok()),
+            (vec![0x00, 0xCA, 0x00, 0x66, 0x02], with_sw(b"ab", [0x90, 0x00])),
+        ]);
+        let answers: Vec<&str> = text.lines().filter(|l| l.starts_with("< ")).collect();
+        assert_eq!(
+            answers,
+            vec![
+                "< 90 00",
+                "< ** (3 bytes of personal data) 90 00",
+                "< 6A 82",
+                "< ** (2 bytes of personal data) 90 00",
+                "< 90 00",
+                "< ** (2 bytes of personal data) 90 00",
+                "< 90 00",
+                "< 61 62 90 00",
+            ]
+        );
+    }
+
+    #[test]
+    fn before_any_select_and_after_a_reset_everything_is_hidden() {
+        // A previous process may have left the text application selected.
+        let text = trace_of(&[
+            (vec![0x00, 0xB0, 0x00, 0x00, 0x02], with_sw(b"12", [0x90, 0x00])),
+            // The MF, or a path: where the card ends up is not known.
+            (Command::select_aid(&crate::facts::AID_JPKI).to_bytes().unwrap(), ok()),
+            (vec![0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00], ok()),
+            (vec![0x00, 0xB0, 0x00, 0x00, 0x02], with_sw(b"34", [0x90, 0x00])),
+        ]);
+        let answers: Vec<&str> = text.lines().filter(|l| l.starts_with("< ")).collect();
+        assert_eq!(
+            answers,
+            vec![
+                "< ** (2 bytes of personal data) 90 00",
+                "< 90 00",
+                "< 90 00",
+                "< ** (2 bytes of personal data) 90 00"
+            ]
+        );
+        let buf = Shared::default();
+        let card = scripted(vec![
+            Ok(ok()),
+            Ok(ok()),
+            Ok(with_sw(b"30", [0x90, 0x00])),
+            Ok(with_sw(b"30", [0x90, 0x00])),
+        ]);
+        let mut t = TraceTransport::new(card, buf.clone()).without_timing();
+        t.transmit(&Command::select_aid(&crate::facts::AID_JPKI).to_bytes().unwrap()).unwrap();
+        t.transmit(&Command::select_ef(0x000A).to_bytes().unwrap()).unwrap();
+        t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x02]).unwrap();
+        t.reset().unwrap();
+        t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x02]).unwrap();
+        assert!(
+            buf.text().ends_with(
+                "< 33 30 90 00\n# reset\n> 00 B0 00 00 02\n< ** (2 bytes of personal data) 90 00\n"
+            ),
+            "{}",
+            buf.text()
         );
     }
 }

@@ -96,8 +96,9 @@ impl Era {
     }
 }
 
-/// Birth date as recorded, with what could be understood of it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Birth date as recorded, with what could be understood of it. Its `Debug` output shows
+/// no part of the date.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct BirthDate {
     /// The recorded value (`EYYYYMMDD`).
     pub raw: String,
@@ -136,8 +137,8 @@ impl BirthDate {
     }
 }
 
-/// Sex as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Sex as recorded. Its `Debug` output is `Sex(**)`.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     /// "1".
@@ -150,8 +151,9 @@ pub enum Sex {
     Other(String),
 }
 
-/// An otherName that is not one of the six known ones.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// An otherName that is not one of the six known ones (a former surname, kana: personal
+/// data too). Its `Debug` output shows the OID and the value's length only.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct RawOtherName {
     /// Its type OID.
     pub oid: String,
@@ -161,8 +163,9 @@ pub struct RawOtherName {
     pub text: Option<String>,
 }
 
-/// Holder data of a signature certificate.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// Holder data of a signature certificate. Its `Debug` output says which fields are present
+/// and how long they are, never what they hold (like the PIN types).
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
 pub struct HolderData {
     /// Name (surname U+3000 given name).
     pub name: Option<String>,
@@ -178,6 +181,56 @@ pub struct HolderData {
     pub address_substitute_flags: Option<String>,
     /// Other otherNames, raw.
     pub other: Vec<RawOtherName>,
+}
+
+/// `Some(** N chars)` or `None`: presence and length of personal text, for `Debug`.
+fn redacted(value: Option<&str>) -> String {
+    match value {
+        Some(v) => format!("Some(** {} chars)", v.chars().count()),
+        None => "None".to_string(),
+    }
+}
+
+impl fmt::Debug for BirthDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BirthDate(**)")
+    }
+}
+
+impl fmt::Debug for Sex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sex(**)")
+    }
+}
+
+impl fmt::Debug for RawOtherName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawOtherName")
+            .field("oid", &self.oid)
+            .field("value", &format_args!("** {} hex digits", self.value_hex.len()))
+            .finish()
+    }
+}
+
+impl fmt::Debug for HolderData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let present = |b: bool| if b { "Some(**)" } else { "None" };
+        f.debug_struct("HolderData")
+            .field("name", &format_args!("{}", redacted(self.name.as_deref())))
+            .field(
+                "name_substitute_flags",
+                &format_args!("{}", redacted(self.name_substitute_flags.as_deref())),
+            )
+            .field("sex", &format_args!("{}", present(self.sex.is_some())))
+            .field("birth_date", &format_args!("{}", present(self.birth_date.is_some())))
+            .field("address", &format_args!("{}", redacted(self.address.as_deref())))
+            .field(
+                "address_substitute_flags",
+                &format_args!("{}", redacted(self.address_substitute_flags.as_deref())),
+            )
+            .field("other", &self.other)
+            .finish()
+    }
 }
 
 impl fmt::Display for HolderData {
@@ -286,6 +339,33 @@ pub fn decode_der(cert_der: &[u8]) -> Result<Option<HolderData>, HolderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_personal_data() {
+        let holder = HolderData {
+            name: Some("番号　花子".to_string()),
+            name_substitute_flags: Some("00000".to_string()),
+            sex: Some(Sex::Female),
+            birth_date: Some(BirthDate::parse("419900515")),
+            address: Some("虹色県夢見市".to_string()),
+            address_substitute_flags: None,
+            other: vec![RawOtherName {
+                oid: "1.2.392.200149.8.5.5.7".to_string(),
+                value_hex: "0C06E795AAE58FB7".to_string(),
+                text: Some("旧姓".to_string()),
+            }],
+        };
+        let dbg = format!("{holder:?} {holder:#?}");
+        for personal in ["番号", "花子", "虹色県", "1990", "0515", "Female", "E795AA", "旧姓"]
+        {
+            assert!(!dbg.contains(personal), "{personal} in {dbg}");
+        }
+        assert!(dbg.contains("name: Some(** 5 chars)"), "{dbg}");
+        assert!(dbg.contains("address_substitute_flags: None"), "{dbg}");
+        assert!(dbg.contains("1.2.392.200149.8.5.5.7"), "{dbg}");
+        assert_eq!(format!("{:?}", BirthDate::parse("419900515")), "BirthDate(**)");
+        assert_eq!(format!("{:?}", Sex::Other("7".into())), "Sex(**)");
+    }
 
     #[test]
     fn birth_dates_with_eras() {
