@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword, TokenType};
+use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword};
 use mynacard::sign::cms::{sign_detached, CmsOptions};
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
@@ -88,10 +88,7 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
 
     t.say("== mynacard demo on the built-in virtual card (reader \"sim\") ==");
     let token = client.detect()?;
-    let token_name = match token {
-        TokenType::Card => "My Number Card (JPKIAPICCTOKEN2)",
-        TokenType::Phone => "smartphone (JPKIAPGPSETOKEN)",
-    };
+    let token_name = token.description();
     t.say(&format!("1. card detected by selecting the JPKI application: {token_name}"));
     t.step("detect", json!({ "token": format!("{token:?}").to_lowercase() }));
 
@@ -218,7 +215,7 @@ fn pin_key(kind: PinKind) -> &'static str {
     match kind {
         PinKind::Auth => "auth",
         PinKind::Sign => "sign",
-        PinKind::Text => "text",
+        other => super::pin::pin_name(other),
     }
 }
 
