@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn era_years_by_exact_date() {
-        // CARD-APPS §3 (facts file of the project): 1980-02-17 is 昭和55.
+        // docs/card-facts.md §3: 1980-02-17 is 昭和55.
         assert_eq!(era_yymmdd(date!(1980 - 02 - 17)).as_deref(), Some("550217"));
         // 令和2年2月24日 → 020224 (independent nfcpy script).
         assert_eq!(era_yymmdd(date!(2020 - 02 - 24)).as_deref(), Some("020224"));

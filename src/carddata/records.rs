@@ -768,7 +768,7 @@ mod tests {
 
     #[test]
     fn code_b_and_birth_key() {
-        // CARD-APPS §3: 1980-02-17 (昭和55), expiry 2035, code 2285 → 55021720352285.
+        // docs/card-facts.md §3: 1980-02-17 (昭和55), expiry 2035, code 2285 → 55021720352285.
         assert_eq!(*code_b("19800217", "2035", "2285").unwrap(), "55021720352285");
         assert_eq!(*birth_key("20200224").unwrap(), "020224");
         assert_eq!(code_b("19800230", "2035", "2285").unwrap_err(), CodeError::BirthDate);

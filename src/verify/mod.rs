@@ -9,6 +9,7 @@
 //! failures are [`Failure`] values naming the check and why.
 
 pub mod anchors;
+pub mod authenticity;
 pub mod cms;
 pub mod crl;
 pub mod holder;
