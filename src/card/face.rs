@@ -109,6 +109,16 @@ impl FaceData {
     pub fn cvc(&self) -> &[u8] {
         &self.cvc
     }
+
+    /// EF 0002 exactly as read (what the signature check hashes).
+    pub fn face_raw(&self) -> &[u8] {
+        &self.face
+    }
+
+    /// EF 0005 exactly as read, when read.
+    pub fn my_number_image_raw(&self) -> Option<&[u8]> {
+        self.my_number_image.as_ref().map(|m| m.as_slice())
+    }
 }
 
 /// What `face age` got from the card: the signed birth record (EF 0001) and the CVC.
@@ -129,6 +139,11 @@ impl BirthProof {
         let p = BirthProof { record: Zeroizing::new(record), cvc };
         p.record()?;
         Ok(p)
+    }
+
+    /// EF 0001 exactly as read.
+    pub fn raw(&self) -> &[u8] {
+        &self.record
     }
 
     /// The birth record (EF 0001).
