@@ -255,10 +255,10 @@ pub struct TextEvidence {
     pub my_number_file: Zeroizing<Vec<u8>>,
     /// EF 0002 as read.
     pub attributes_file: Zeroizing<Vec<u8>>,
-    /// EF 0003 as read.
-    pub integrity: Vec<u8>,
-    /// EF 0004 as read.
-    pub cvc: Vec<u8>,
+    /// EF 0003 as read; `None` when the card has no such file (`6A 82`).
+    pub integrity: Option<Vec<u8>>,
+    /// EF 0004 as read; `None` when the card has no such file (`6A 82`).
+    pub cvc: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for TextEvidence {
@@ -268,9 +268,18 @@ impl std::fmt::Debug for TextEvidence {
             "TextEvidence(<{}>, <{}>, <{}>, <{}> bytes)",
             self.my_number_file.len(),
             self.attributes_file.len(),
-            self.integrity.len(),
-            self.cvc.len()
+            self.integrity.as_ref().map_or(0, Vec::len),
+            self.cvc.as_ref().map_or(0, Vec::len)
         )
+    }
+}
+
+/// A file that may be missing on cards (or virtual cards) without it.
+fn optional(read: Result<Vec<u8>, CardError>) -> Result<Option<Vec<u8>>, CardError> {
+    match read {
+        Ok(v) => Ok(Some(v)),
+        Err(CardError::FileNotFound(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -353,14 +362,14 @@ impl<T: Transport> Client<T> {
         allow_last_try: bool,
     ) -> Result<(TextInfo, TextEvidence), CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
-            let cvc = s.read_file(facts::text_more::EF_CVC, FileShape::Tlv)?;
+            let cvc = optional(s.read_file(facts::text_more::EF_CVC, FileShape::Tlv))?;
             verify_in(s, PinKind::Text, secret, allow_last_try)?;
             let my_number_file = read_my_number_file_in(s)?;
             let my_number = parse_my_number(&my_number_file)?;
             let attributes_file =
                 Zeroizing::new(s.read_file(facts::text::EF_ATTRIBUTES, FileShape::Tlv)?);
             let attributes = parse_attributes(&attributes_file)?;
-            let integrity = s.read_file(facts::text_more::EF_INTEGRITY, FileShape::Tlv)?;
+            let integrity = optional(s.read_file(facts::text_more::EF_INTEGRITY, FileShape::Tlv))?;
             let evidence = TextEvidence { my_number_file, attributes_file, integrity, cvc };
             Ok((TextInfo { my_number, attributes }, evidence))
         })

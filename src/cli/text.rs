@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 
 use mynacard::card::{Sex, TextInfo, TextPin};
 
-use mynacard::verify::authenticity::{self, Authenticity};
+use mynacard::verify::authenticity::{self, App, Authenticity, Verdict};
 
 use super::exit::Exit;
 use super::face::{authenticity_exit, authenticity_json, authenticity_text, TrustOpts};
@@ -98,14 +98,32 @@ fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
         Entry::Pad(pad) => client.read_text_checked_on_pinpad(pad, args.pin.allow_last_try)?,
     };
     drop(client);
-    let auth = authenticity::check_text(
-        &ev.cvc,
-        &ev.integrity,
-        Some(&ev.my_number_file),
-        Some(&ev.attributes_file),
-        None,
-        &trust,
-    );
+    let auth = match (&ev.cvc, &ev.integrity) {
+        (Some(cvc), Some(integrity)) => authenticity::check_text(
+            cvc,
+            integrity,
+            Some(&ev.my_number_file),
+            Some(&ev.attributes_file),
+            None,
+            &trust,
+        ),
+        (cvc, _) => Authenticity {
+            verdict: Verdict::Unknown,
+            app: App::Text,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: Vec::new(),
+            detail: format!(
+                "the card has no {} (file not found): nothing can be checked",
+                if cvc.is_none() {
+                    "application certificate (EF 0004)"
+                } else {
+                    "integrity record (EF 0003)"
+                }
+            ),
+        },
+    };
     println!("{}", render(&info, &auth, args.reveal, g.json));
     Ok(authenticity_exit(&auth))
 }
@@ -121,7 +139,6 @@ pub fn run(g: &GlobalOpts, args: &TextArgs) -> Result<Exit, CliError> {
 mod tests {
     use super::*;
     use mynacard::card::{Attributes, MyNumber};
-    use mynacard::verify::authenticity::{App, Verdict};
 
     fn auth() -> Authenticity {
         Authenticity {
