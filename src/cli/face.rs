@@ -16,9 +16,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
 use mynacard::card::{BirthProof, CodeA, CodeB, FaceBirthKey, FaceCode, FaceData, PinFormatError};
+use mynacard::carddata::cvc::{Cvc, RsaKeyRecord};
 use mynacard::carddata::era;
 use mynacard::transport::pcsc::ShareMode;
-use mynacard::verify::authenticity::{self, Authenticity, CvcTrust, Verdict};
+use mynacard::verify::authenticity::{self, Authenticity, CaKey, CaSource, CvcTrust, Verdict};
 
 use super::connect;
 use super::exit::Exit;
@@ -73,19 +74,89 @@ pub struct TrustOpts {
     pub cvc_ca: Vec<PathBuf>,
 }
 
+/// The trusted CA keys: the embedded ones and key files with their IDs, plus PEM public keys
+/// (SubjectPublicKeyInfo, as `sim-image/default/pki/cvc-ca-*.pem`), which carry no key ID.
+pub struct Trust {
+    base: CvcTrust,
+    pem: Vec<(String, RsaKeyRecord)>,
+}
+
+impl Trust {
+    /// The keys to check `cvc` (an application's EF 0004) with: a PEM key the user named is
+    /// trusted under the ID the certificate names as its issuer, only when that key's
+    /// signature over the certificate body verifies (so a PEM key stands for itself, not
+    /// for an ID; the role check on the ID still applies).
+    pub fn for_cvc(&self, cvc: &[u8]) -> CvcTrust {
+        use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+        use sha2::{Digest, Sha256};
+        let mut t = self.base.clone();
+        let Ok(c) = Cvc::parse(cvc) else { return t };
+        for (path, key) in &self.pem {
+            let public = RsaPublicKey::new(
+                BigUint::from_bytes_be(&key.modulus),
+                BigUint::from_bytes_be(&key.exponent),
+            );
+            let signed = public.is_ok_and(|k| {
+                k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&c.body), &c.signature)
+                    .is_ok()
+            });
+            if signed {
+                t.add(CaKey {
+                    id: c.issuer,
+                    key: key.clone(),
+                    source: CaSource::File(path.clone()),
+                });
+            }
+        }
+        t
+    }
+}
+
+/// Largest CA key file read here (a PEM RSA-2048 public key is about 450 bytes).
+const MAX_KEY_FILE: u64 = 16 * 1024;
+
+fn pem_public_key(path: &Path, text: &str) -> Result<RsaKeyRecord, CliError> {
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+    let key = rsa::RsaPublicKey::from_public_key_pem(text).map_err(|e| {
+        CliError::Usage(format!(
+            "{} is not a CVC CA key: not an RSA public key ({e})",
+            path.display()
+        ))
+    })?;
+    Ok(RsaKeyRecord { exponent: key.e().to_bytes_be(), modulus: key.n().to_bytes_be() })
+}
+
 impl TrustOpts {
-    /// The trusted keys.
-    pub fn trust(&self) -> Result<CvcTrust, CliError> {
-        let mut t = CvcTrust::new(self.hierarchy == HierarchyArg::Test);
+    /// The trusted keys (key files are read and checked now, before the card is opened).
+    pub fn trust(&self) -> Result<Trust, CliError> {
+        let mut base = CvcTrust::new(self.hierarchy == HierarchyArg::Test);
+        let mut pem = Vec::new();
         for path in &self.cvc_ca {
-            t.add_file(path).map_err(|e| match e {
+            let io =
+                |source| CliError::Io { context: format!("CVC CA key {}", path.display()), source };
+            let mut head = Vec::new();
+            {
+                use std::io::Read;
+                std::fs::File::open(path)
+                    .map_err(io)?
+                    .take(MAX_KEY_FILE)
+                    .read_to_end(&mut head)
+                    .map_err(io)?;
+            }
+            if head.starts_with(b"-----BEGIN PUBLIC KEY-----") {
+                let text = String::from_utf8_lossy(&head);
+                pem.push((path.display().to_string(), pem_public_key(path, &text)?));
+                continue;
+            }
+            base.add_file(path).map_err(|e| match e {
                 authenticity::CaKeyError::Read { source, path } => {
                     CliError::Io { context: format!("CVC CA key {path}"), source }
                 }
                 e @ authenticity::CaKeyError::Format { .. } => CliError::Usage(e.to_string()),
             })?;
         }
-        Ok(t)
+        Ok(Trust { base, pem })
     }
 }
 
@@ -349,7 +420,7 @@ fn challenge(
     rand::rngs::OsRng.fill_bytes(&mut nonce);
     let sig = client.face_challenge(&nonce)?;
     let face = data.face()?;
-    let key = mynacard::carddata::cvc::RsaKeyRecord::parse(face.card_key)
+    let key = RsaKeyRecord::parse(face.card_key)
         .ok()
         .and_then(|k| {
             RsaPublicKey::new(
@@ -379,8 +450,12 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs) -> Result<Exit, CliError> {
     let mut client = connect::open(g, ShareMode::Exclusive)?;
     let data = client.read_face(&code, args.pin.allow_last_try)?;
     drop(code);
-    let a =
-        authenticity::check_face(data.cvc(), data.face_raw(), data.my_number_image_raw(), &trust);
+    let a = authenticity::check_face(
+        data.cvc(),
+        data.face_raw(),
+        data.my_number_image_raw(),
+        &trust.for_cvc(data.cvc()),
+    );
     let ch = if args.challenge { Some(challenge(&mut client, &data, a.verdict)?) } else { None };
     drop(client);
     let out = outputs(&data, args)?;
@@ -471,7 +546,7 @@ fn face_age(g: &GlobalOpts, args: &FaceAgeArgs) -> Result<Exit, CliError> {
     let proof: BirthProof = client.read_birth_record(&key, args.pin.allow_last_try)?;
     drop(client);
     drop(key);
-    let a = authenticity::check_age(proof.cvc(), proof.raw(), &trust);
+    let a = authenticity::check_age(proof.cvc(), proof.raw(), &trust.for_cvc(proof.cvc()));
     let record = proof.record()?;
     let birth =
         std::str::from_utf8(record.birth).ok().and_then(era::parse_yyyymmdd).ok_or_else(|| {

@@ -105,7 +105,7 @@ fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
             Some(&ev.my_number_file),
             Some(&ev.attributes_file),
             None,
-            &trust,
+            &trust.for_cvc(cvc),
         ),
         (cvc, _) => Authenticity {
             verdict: Verdict::Unknown,
