@@ -82,6 +82,13 @@ pub struct Trust {
 }
 
 impl Trust {
+    /// The embedded production keys and one PEM public key given as text (the demo's
+    /// explicit trust in the virtual card's CA key).
+    pub fn production_and_pem(name: &str, pem_text: &str) -> Result<Trust, CliError> {
+        let key = pem_public_key(Path::new(name), pem_text)?;
+        Ok(Trust { base: CvcTrust::new(false), pem: vec![(name.to_string(), key)] })
+    }
+
     /// The keys to check `cvc` (an application's EF 0004) with: a PEM key the user named is
     /// trusted under the ID the certificate names as its issuer, only when that key's
     /// signature over the certificate body verifies (so a PEM key stands for itself, not
