@@ -112,12 +112,12 @@ fn header(buf: &[u8]) -> Result<(u32, usize, usize), TlvError> {
 /// Split the first object off `buf`; the rest follows it.
 pub fn next(buf: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
     let (tag, hlen, len) = header(buf)?;
-    let available = buf.len() - hlen;
-    if len > available {
-        return Err(TlvError::Truncated { tag: TagHex(tag), len, available });
-    }
-    let (raw, rest) = buf.split_at(hlen + len);
-    Ok((Tlv { tag, value: &raw[hlen..], raw }, rest))
+    let truncated =
+        || TlvError::Truncated { tag: TagHex(tag), len, available: buf.len().saturating_sub(hlen) };
+    let (raw, rest) =
+        hlen.checked_add(len).and_then(|n| buf.split_at_checked(n)).ok_or_else(truncated)?;
+    let (_, value) = raw.split_at_checked(hlen).ok_or_else(truncated)?;
+    Ok((Tlv { tag, value, raw }, rest))
 }
 
 /// The first object of `buf`; whatever follows it (a file's filler) is ignored.
@@ -203,7 +203,7 @@ pub fn push_len(out: &mut Vec<u8>, len: usize) {
 pub fn push_tag(out: &mut Vec<u8>, tag: u32) {
     let bytes = tag.to_be_bytes();
     let skip = bytes.iter().take(3).take_while(|&&b| b == 0).count();
-    out.extend_from_slice(&bytes[skip..]);
+    out.extend(bytes.iter().skip(skip));
 }
 
 /// Append one object.

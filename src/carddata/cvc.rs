@@ -77,13 +77,14 @@ impl std::fmt::Display for KeyId {
     /// `NNNNNNN/GGG` when the ID has the usual shape, else its hex.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let b = &self.0;
-        let printable =
-            b[..7].iter().chain(&b[9..12]).all(u8::is_ascii_digit) && b[7..9] == [0x08, 0x05];
-        if printable {
-            let s = |r: std::ops::Range<usize>| String::from_utf8_lossy(&b[r]).into_owned();
-            write!(f, "{}/{}", s(0..7), s(9..12))
-        } else {
-            f.write_str(&hex::encode_upper(b))
+        let digits = |r: std::ops::Range<usize>| {
+            b.get(r).filter(|d| d.iter().all(u8::is_ascii_digit)).map(String::from_utf8_lossy)
+        };
+        match (digits(0..7), b.get(7..9), digits(9..12)) {
+            (Some(number), Some([0x08, 0x05]), Some(generation)) => {
+                write!(f, "{number}/{generation}")
+            }
+            _ => f.write_str(&hex::encode_upper(b)),
         }
     }
 }
@@ -166,7 +167,8 @@ impl RsaKeyRecord {
         let e = expect(e, TAG_EXPONENT, "key record exponent")?;
         let (n, _) = tlv::next(rest).map_err(tlv_err("key record modulus"))?;
         let n = expect(n, TAG_MODULUS, "key record modulus")?;
-        let strip = |v: &[u8]| v.iter().position(|&b| b != 0).map(|i| v[i..].to_vec());
+        let strip =
+            |v: &[u8]| v.iter().position(|&b| b != 0).and_then(|i| v.get(i..)).map(<[u8]>::to_vec);
         let exponent = strip(e.value).ok_or(CvcError::BadKey("exponent is zero or empty"))?;
         let modulus = strip(n.value).ok_or(CvcError::BadKey("modulus is zero or empty"))?;
         Ok(RsaKeyRecord { exponent, modulus })

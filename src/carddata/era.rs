@@ -59,9 +59,10 @@ impl Era {
 
     /// The first day of the era.
     pub fn start(self) -> Date {
-        let (_, y, m, d) = ERAS[self as usize];
-        // The table holds valid dates; a test checks each.
-        Date::from_calendar_date(y, m, d).unwrap_or(Date::MIN)
+        // The table holds a valid date for every era; a test checks each.
+        ERAS.get(self as usize)
+            .and_then(|&(_, y, m, d)| Date::from_calendar_date(y, m, d).ok())
+            .unwrap_or(Date::MIN)
     }
 
     /// The era of a date and the year within it (1 = 元年); `None` before 明治.

@@ -477,7 +477,7 @@ impl<'a> FaceRecord<'a> {
         let g2 = sha256(&[&f.concat(&[0xDF25, 0xDF26])?]);
         let g3 = sha256(&[f.get(0xDF27)?.raw]);
         let sex = f.get(0xDF23)?.value;
-        if sex.len() != 1 || !sex[0].is_ascii_digit() {
+        if !matches!(sex, [d] if d.is_ascii_digit()) {
             return Err(RecordError::BadField { record: FACE, tag: 0xDF23, expected: "one digit" });
         }
         Ok(FaceRecord {
