@@ -3,8 +3,7 @@
 //! CVC (free read), and the card-key challenge. Reading only: the records' formats are
 //! `carddata::records`, their signatures are checked by `verify::authenticity`.
 //!
-//! Facts (the myna-card crate, jpki/myna, jsapdu; see docs/card-image.md for the virtual
-//! card's copy): EF 0001 birth record (生年月日 key EF 0011), EF 0002 the card face (照合番号A
+//! Facts (docs/card-facts.md §3 and §5; the virtual card's copy in docs/card-image.md): EF 0001 birth record (生年月日 key EF 0011), EF 0002 the card face (照合番号A
 //! EF 0013 or 照合番号B EF 0012), EF 0004 the CVC (free), EF 0005 the My Number image
 //! (照合番号A only). 照合番号A opens EF 0002 too. The codes travel in clear (the application
 //! has no secure messaging). An empty VERIFY answers `63 Cx` (tries left), `63 C0` / `69 84`
@@ -243,11 +242,11 @@ impl<T: Transport> Client<T> {
         })
     }
 
-    /// The card-key challenge (no credential): in the card-face application, INTERNAL
-    /// AUTHENTICATE-like `80 2A 00 00 33 <DigestInfo(SHA-256(nonce))> 00` asks the card key
+    /// The card-key challenge (no credential, docs/card-facts.md §5): in the card-face
+    /// application `80 2A 00 00 33 <DigestInfo(SHA-256(nonce))> 00` asks the card key
     /// (private key EF 001A) for a PKCS#1 v1.5 signature over the host's nonce. Single
-    /// source (the myna-card crate; PocketSign's documentation describes the same): the
-    /// caller checks it against the card key of a record whose signature verified.
+    /// source: the caller checks it against the card key of a record whose signature
+    /// verified, and reports it as single-source.
     pub fn face_challenge(&mut self, nonce: &[u8]) -> Result<Vec<u8>, CardError> {
         use sha2::{Digest, Sha256};
         let mut di = facts::DIGEST_INFO_SHA256.to_vec();

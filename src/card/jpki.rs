@@ -178,8 +178,8 @@ pub struct PinObject {
     pub max_tries: Option<u8>,
 }
 
-/// Every PIN object this library knows of, in display order. The facts (the myna-card
-/// crate, jpki/myna, jsapdu): JPKI 0018 authentication PIN and 001B signature password;
+/// Every PIN object this library knows of, in display order (docs/card-facts.md §2, §3):
+/// JPKI 0018 authentication PIN and 001B signature password;
 /// text 0011 PIN, 0012 (blocked as issued, single source), 0014 照合番号A, 0015 照合番号B;
 /// card-face 0011 生年月日 key, 0012 照合番号B (10 tries), 0013 照合番号A. No PIN object of the
 /// common application is known, so none is queried.
