@@ -305,3 +305,21 @@ fn pin_status_sees_the_card_face_codes_after_a_wrong_entry() {
     assert_eq!(v["pins"][7]["pin"], "face-code-b");
     assert_eq!(v["pins"][7]["tries_left"], 10);
 }
+
+#[test]
+fn the_audit_log_gets_nothing_from_the_card_face() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    sim(&["face", "read", "--pin-stdin", "--audit-log", s(&log)])
+        .write_stdin(format!("{CODE_B_LINE}\n"))
+        .assert()
+        .success();
+    sim(&["face", "age", "--at-least", "20", "--pin-stdin", "--audit-log", s(&log)])
+        .write_stdin(format!("{BIRTH}\n"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    for secret in ["1990", "19900515", "7251", CODE_B_DIGITS, "9322"] {
+        assert!(!text.contains(secret), "{secret} in the audit log:\n{text}");
+    }
+}

@@ -635,6 +635,31 @@ mod tests {
     }
 
     #[test]
+    fn only_forged_has_its_own_exit_code() {
+        use mynacard::verify::authenticity::App;
+        let a = |verdict| Authenticity {
+            verdict,
+            app: App::Face,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: vec![],
+            detail: "d".into(),
+        };
+        assert_eq!(authenticity_exit(&a(Verdict::Forged)), Exit::Forged);
+        assert_eq!(authenticity_exit(&a(Verdict::Genuine)), Exit::Success);
+        assert_eq!(authenticity_exit(&a(Verdict::Unknown)), Exit::Success);
+        assert_eq!(authenticity_text(&a(Verdict::Forged)), "authenticity: FORGED (d)");
+        assert_eq!(authenticity_json(&a(Verdict::Unknown))["verdict"], "unknown");
+        let age = age_authenticity_json(&a(Verdict::Genuine));
+        assert_eq!(
+            age,
+            serde_json::json!({"verdict": "genuine", "ca_key": null, "ca_source": null})
+        );
+        assert_eq!(Exit::Forged.code(), 16);
+    }
+
+    #[test]
     fn sexes_and_dates() {
         assert_eq!(sex_name(b"1"), "male");
         assert_eq!(sex_name(b"2"), "female");
