@@ -53,6 +53,8 @@ pub mod token {
     pub const CARD: &str = "JPKIAPICCTOKEN2";
     /// A smartphone carrying JPKI (Android).
     pub const PHONE: &str = "JPKIAPGPSETOKEN";
+    /// An iPhone carrying JPKI (one source).
+    pub const IPHONE: &str = "JPKIAPIOSTOKEN";
     /// The old resident-registry card: refused.
     pub const OLD_RESIDENT_CARD: &str = "JPKIAPICCTOKEN";
     /// Length of the label field.

@@ -74,15 +74,48 @@ fn status_json_fields_are_pinned_and_no_try_is_spent() {
 
 #[test]
 fn pin_status_text_and_json() {
-    sim(&["pin", "status"]).assert().success().stdout(
-        "authentication PIN: 3 tries left\n\
-         signature password: 5 tries left\n\
-         text-application PIN: 3 tries left\n",
-    );
-    let out = sim(&["--json", "pin", "status"]).assert().success();
+    sim(&["pin", "status"]).assert().success().stdout(predicate::str::starts_with(
+        "authentication PIN [jpki 0018]: 3 tries left\n\
+         signature password [jpki 001B]: 5 tries left\n\
+         text-application PIN [text 0011]: 3 tries left\n\
+         text-application key 0012 (blocked as issued) [text 0012]: ",
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.trace");
+    let out = sim(&["--json", "pin", "status", "--trace", s(&trace)]).assert().success();
     let v = json(&out.get_output().stdout);
     assert_eq!(keys(&v), set(&["pins"]));
+    let pins = v["pins"].as_array().unwrap();
+    let names: Vec<_> = pins.iter().map(|p| p["pin"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "auth",
+            "sign",
+            "text",
+            "text-0012",
+            "text-code-a",
+            "text-code-b",
+            "face-birth",
+            "face-code-b",
+            "face-code-a"
+        ]
+    );
+    for p in pins {
+        assert_eq!(
+            keys(p),
+            set(&["app", "description", "ef", "max_tries", "pin", "status", "tries_left"])
+        );
+    }
     assert_eq!(v["pins"][1]["description"], "signature password");
+    assert_eq!(
+        (v["pins"][1]["app"].as_str(), v["pins"][1]["ef"].as_str()),
+        (Some("jpki"), Some("001B"))
+    );
+    assert_eq!(v["pins"][7]["max_tries"], 10);
+    // Only VERIFY without data: no try is spent.
+    let lines = sent(&trace);
+    assert!(!lines.iter().any(|l| is_verify_with_data(l)), "{lines:?}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -422,13 +455,14 @@ fn text_read_masks_the_my_number_by_default() {
         .write_stdin(format!("{TEXT_PIN}\n"))
         .assert()
         .success()
-        .stdout(
+        .stdout(predicate::str::starts_with(
             "My Number: ********9018\n\
              name: 番号\u{3000}花子\n\
              address: 虹色県夢見市星空町一丁目２番３号\n\
              birth date: 1990-05-15\n\
-             sex: female\n",
-        );
+             sex: female\n\
+             authenticity: UNKNOWN (",
+        ));
     let o = out.get_output();
     let (stdout, stderr) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     assert!(!stdout.contains(MY_NUMBER));
@@ -461,8 +495,18 @@ fn text_read_reveal_and_json() {
     let v = json(&out.get_output().stdout);
     assert_eq!(
         keys(&v),
-        set(&["address", "birth_date", "my_number", "my_number_masked", "name", "sex"])
+        set(&[
+            "address",
+            "authenticity",
+            "birth_date",
+            "my_number",
+            "my_number_masked",
+            "name",
+            "sex"
+        ])
     );
+    // The virtual card's CA key is not trusted unless named with --cvc-ca.
+    assert_eq!(v["authenticity"]["verdict"], "unknown");
     assert_eq!(v["my_number"], "********9018");
     assert_eq!(v["my_number_masked"], true);
     assert_eq!(v["birth_date"], "1990-05-15");

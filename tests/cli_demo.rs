@@ -20,9 +20,15 @@ fn demo_transcript_reads_signs_and_verifies_with_revocation() {
         .stdout(predicate::str::contains("VERIFY commands carrying a PIN so far: 0"))
         .stdout(predicate::str::contains("with the municipality's current CRL: VALID"))
         .stdout(predicate::str::contains("NOT VALID (revoked: keyCompromise"))
+        .stdout(predicate::str::contains(
+            "authenticity: GENUINE (signed by 9322100/000 under CA key 9000023/001)",
+        ))
+        .stdout(predicate::str::contains("trusting the J-LIS production keys only: unknown"))
         .stdout(predicate::str::contains("demo complete"))
         // The demo enters the virtual card's password itself; it must never print it.
-        .stdout(predicate::str::contains("MYNACARD1").not());
+        .stdout(predicate::str::contains("MYNACARD1").not())
+        // Nor the whole My Number it opens the card face with.
+        .stdout(predicate::str::contains("123456789018").not());
 }
 
 #[test]
@@ -42,9 +48,13 @@ fn demo_json_is_one_document_with_every_step() {
             "read_certificate",
             "pin_status",
             "sign",
-            "verify"
+            "verify",
+            "face"
         ]
     );
+    let face = &doc["steps"][7]["result"];
+    assert_eq!(face["authenticity"]["verdict"], "genuine");
+    assert_eq!(face["authenticity_production_only"], "unknown");
     let verify = &doc["steps"][6]["result"];
     assert_eq!(verify["with_current_crl"]["verdict"], "valid");
     assert_eq!(verify["with_revoking_crl"]["verdict"], "invalid");

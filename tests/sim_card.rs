@@ -80,6 +80,7 @@ fn image() -> CardImage {
             (jpki::EF_AUTH_KEY, KeyImage { key: key().clone(), pin: jpki::EF_AUTH_PIN }),
             (jpki::EF_SIGN_KEY, KeyImage { key: key().clone(), pin: jpki::EF_SIGN_PIN }),
         ]),
+        challenge_key: None,
     };
     let mut my_number = vec![0xFF, 0x10, 0x0C];
     my_number.extend_from_slice(b"123456789018");
@@ -92,6 +93,7 @@ fn image() -> CardImage {
         )]),
         pins: BTreeMap::from([(text::EF_PIN, pin(TEXT_PIN, facts::tries::TEXT))]),
         keys: BTreeMap::new(),
+        challenge_key: None,
     };
     let visual_app = AppImage {
         name: "visual".into(),
@@ -99,8 +101,13 @@ fn image() -> CardImage {
         files: BTreeMap::new(),
         pins: BTreeMap::new(),
         keys: BTreeMap::new(),
+        challenge_key: None,
     };
-    CardImage { atr: SIM_ATR.to_vec(), apps: vec![jpki_app, text_app, visual_app] }
+    CardImage {
+        atr: SIM_ATR.to_vec(),
+        apps: vec![jpki_app, text_app, visual_app],
+        mf_data: BTreeMap::new(),
+    }
 }
 
 fn card(profile: Profile) -> VirtualCard {
@@ -200,9 +207,10 @@ fn foreign_probes_never_succeed() {
         let apdu = format!("00A4040C{:02X}{aid}", aid.len() / 2);
         assert_eq!(tx(&mut c, &apdu), "6A82", "{apdu}");
     }
-    // GET DATA and other instructions this card does not know.
-    assert_eq!(tx(&mut c, "00CA010000"), "6D00");
-    assert_eq!(tx(&mut c, "00CA7F6800"), "6D00");
+    // GET DATA of objects this card does not hold (it answers only the MF's own objects),
+    // and instructions it does not know.
+    assert_eq!(tx(&mut c, "00CA010000"), "6A88");
+    assert_eq!(tx(&mut c, "00CA7F6800"), "6A88");
     assert_eq!(tx(&mut c, "00FF000000"), "6D00");
     assert_eq!(tx(&mut c, "00870000"), "6D00");
     // Unknown classes.

@@ -23,6 +23,9 @@ pub enum CardError {
     /// The card has no card-info-input support (text) application.
     #[error("the card has no card-info-input support (text) application")]
     NoTextApp,
+    /// The card has no card-face confirmation (券面事項確認) application.
+    #[error("the card has no card-face confirmation application (券面事項確認AP)")]
+    NoFaceApp,
     /// The token is an old resident-registry card (住基カード), which this library refuses.
     #[error("this is an old resident-registry card (JPKIAPICCTOKEN), not a My Number Card; it is not supported")]
     OldResidentCard,

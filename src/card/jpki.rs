@@ -22,8 +22,40 @@ pub const SIGNATURE_LEN: usize = 256;
 pub enum TokenType {
     /// A My Number Card (`JPKIAPICCTOKEN2`).
     Card,
-    /// A smartphone carrying JPKI (`JPKIAPGPSETOKEN`).
+    /// A smartphone carrying JPKI (`JPKIAPGPSETOKEN`, Android).
     Phone,
+    /// An iPhone carrying JPKI (`JPKIAPIOSTOKEN`; the label has a single source).
+    Iphone,
+}
+
+impl TokenType {
+    /// The token-info label that names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenType::Card => facts::token::CARD,
+            TokenType::Phone => facts::token::PHONE,
+            TokenType::Iphone => facts::token::IPHONE,
+        }
+    }
+
+    /// What it is, in words with its label: "My Number Card (JPKIAPICCTOKEN2)".
+    pub fn description(self) -> String {
+        let what = match self {
+            TokenType::Card => "My Number Card",
+            TokenType::Phone => "Android smartphone JPKI token",
+            TokenType::Iphone => "iPhone JPKI token",
+        };
+        format!("{what} ({})", self.label())
+    }
+
+    /// The stable machine-readable name: `card`, `android`, `iphone`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenType::Card => "card",
+            TokenType::Phone => "android",
+            TokenType::Iphone => "iphone",
+        }
+    }
 }
 
 /// The certificates of the JPKI application.
@@ -101,6 +133,154 @@ pub enum PinStatus {
     Blocked,
 }
 
+/// The applications that hold PIN objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PinApp {
+    /// JPKI (公的個人認証AP).
+    Jpki,
+    /// The card-info-input support (text) application.
+    Text,
+    /// The card-face confirmation application.
+    Face,
+}
+
+impl PinApp {
+    /// The application's AID.
+    pub fn aid(self) -> &'static [u8] {
+        match self {
+            PinApp::Jpki => &facts::AID_JPKI,
+            PinApp::Text => &facts::AID_TEXT,
+            PinApp::Face => &facts::AID_VISUAL,
+        }
+    }
+
+    /// The stable machine-readable name: `jpki`, `text`, `face`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PinApp::Jpki => "jpki",
+            PinApp::Text => "text",
+            PinApp::Face => "face",
+        }
+    }
+}
+
+/// One PIN object (a key the card verifies) of one application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PinObject {
+    /// The application.
+    pub app: PinApp,
+    /// Its elementary file.
+    pub ef: u16,
+    /// Stable machine-readable name, unique over all objects (`auth`, `text-code-a`, …).
+    pub name: &'static str,
+    /// What it is, in words.
+    pub description: &'static str,
+    /// Tries of a fresh card, where established.
+    pub max_tries: Option<u8>,
+}
+
+/// Every PIN object this library knows of, in display order (docs/card-facts.md §2, §3):
+/// JPKI 0018 authentication PIN and 001B signature password;
+/// text 0011 PIN, 0012 (blocked as issued, single source), 0014 照合番号A, 0015 照合番号B;
+/// card-face 0011 生年月日 key, 0012 照合番号B (10 tries), 0013 照合番号A. No PIN object of the
+/// common application is known, so none is queried.
+pub const PIN_OBJECTS: [PinObject; 9] = [
+    PinObject {
+        app: PinApp::Jpki,
+        ef: facts::jpki::EF_AUTH_PIN,
+        name: "auth",
+        description: "authentication PIN",
+        max_tries: Some(facts::tries::AUTH),
+    },
+    PinObject {
+        app: PinApp::Jpki,
+        ef: facts::jpki::EF_SIGN_PIN,
+        name: "sign",
+        description: "signature password",
+        max_tries: Some(facts::tries::SIGN),
+    },
+    PinObject {
+        app: PinApp::Text,
+        ef: facts::text::EF_PIN,
+        name: "text",
+        description: "text-application PIN",
+        max_tries: Some(facts::tries::TEXT),
+    },
+    PinObject {
+        app: PinApp::Text,
+        ef: facts::text_more::EF_PIN_0012,
+        name: "text-0012",
+        description: "text-application key 0012 (blocked as issued)",
+        max_tries: None,
+    },
+    PinObject {
+        app: PinApp::Text,
+        ef: facts::text_more::EF_CODE_A,
+        name: "text-code-a",
+        description: "text-application 照合番号A (My Number)",
+        max_tries: None,
+    },
+    PinObject {
+        app: PinApp::Text,
+        ef: facts::text_more::EF_CODE_B,
+        name: "text-code-b",
+        description: "text-application 照合番号B",
+        max_tries: None,
+    },
+    PinObject {
+        app: PinApp::Face,
+        ef: facts::visual::EF_BIRTH_KEY,
+        name: "face-birth",
+        description: "card-face birth-date key (生年月日)",
+        max_tries: None,
+    },
+    PinObject {
+        app: PinApp::Face,
+        ef: facts::visual::EF_CODE_B,
+        name: "face-code-b",
+        description: "card-face 照合番号B",
+        max_tries: Some(facts::visual::CODE_B_TRIES),
+    },
+    PinObject {
+        app: PinApp::Face,
+        ef: facts::visual::EF_CODE_A,
+        name: "face-code-a",
+        description: "card-face 照合番号A (My Number)",
+        max_tries: None,
+    },
+];
+
+/// What an empty VERIFY (or the SELECT before it) says about one PIN object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinObjectState {
+    /// `63 Cx`, x > 0: this many tries left.
+    Remaining(u8),
+    /// `63 C0`, `69 83` or `69 84`.
+    Blocked,
+    /// `63 00`: no retry counter (unlimited tries).
+    Unlimited,
+    /// `90 00`: already verified in the current application (some cards answer so).
+    Verified,
+    /// SELECT of the EF answered `6A 82`.
+    Absent,
+    /// The card has no such application.
+    AppAbsent,
+    /// Any other answer, reported as it is.
+    Other(StatusWord),
+}
+
+/// The state of the selected PIN EF, by an empty VERIFY (spends no try).
+pub(crate) fn pin_state_in(s: &mut super::Session<'_>) -> Result<PinObjectState, CardError> {
+    let resp = s.apdu(&Command::verify_status())?;
+    Ok(match resp.sw {
+        sw if sw.is_blocked() => PinObjectState::Blocked,
+        StatusWord::TriesLeft(n) => PinObjectState::Remaining(n),
+        StatusWord::Other(0x6300) => PinObjectState::Unlimited,
+        StatusWord::Success => PinObjectState::Verified,
+        sw => PinObjectState::Other(sw),
+    })
+}
+
 fn not_jpki() -> CardError {
     CardError::NotJpki
 }
@@ -110,6 +290,7 @@ pub(crate) fn missing_app(kind: PinKind) -> fn() -> CardError {
     match kind {
         PinKind::Text => || CardError::NoTextApp,
         PinKind::Auth | PinKind::Sign => not_jpki,
+        PinKind::FaceBirth | PinKind::FaceCodeA | PinKind::FaceCodeB => || CardError::NoFaceApp,
     }
 }
 
@@ -133,6 +314,7 @@ fn token_from_label(raw: &[u8]) -> Result<TokenType, CardError> {
     match label.as_ref() {
         facts::token::CARD => Ok(TokenType::Card),
         facts::token::PHONE => Ok(TokenType::Phone),
+        facts::token::IPHONE => Ok(TokenType::Iphone),
         facts::token::OLD_RESIDENT_CARD => Err(CardError::OldResidentCard),
         other => Err(CardError::UnknownToken(other.escape_default().to_string())),
     }
@@ -221,6 +403,38 @@ impl<T: Transport> Client<T> {
                 return status.map(|_| Vec::new());
             }
             out.push((kind, status));
+        }
+        Ok(out)
+    }
+
+    /// The state of every PIN object of [`PIN_OBJECTS`], in one exclusive transaction,
+    /// selecting each application once; only VERIFY without data is sent, so no try is
+    /// spent. A transport failure ends the whole call; anything else is that object's state.
+    pub fn pin_objects(&mut self) -> Result<Vec<(PinObject, PinObjectState)>, CardError> {
+        let mut ex = self.exclusive()?;
+        let mut s = ex.session();
+        let mut out = Vec::with_capacity(PIN_OBJECTS.len());
+        let mut current: Option<(PinApp, bool)> = None;
+        for obj in PIN_OBJECTS {
+            let present = match current {
+                Some((app, present)) if app == obj.app => present,
+                _ => {
+                    let present = s.select_aid(obj.app.aid())?;
+                    current = Some((obj.app, present));
+                    present
+                }
+            };
+            let state = if !present {
+                PinObjectState::AppAbsent
+            } else {
+                match s.select_ef(obj.ef) {
+                    Ok(()) => pin_state_in(&mut s)?,
+                    Err(CardError::FileNotFound(_)) => PinObjectState::Absent,
+                    Err(CardError::Unexpected { sw, .. }) => PinObjectState::Other(sw),
+                    Err(e) => return Err(e),
+                }
+            };
+            out.push((obj, state));
         }
         Ok(out)
     }
@@ -408,6 +622,7 @@ mod tests {
         };
         assert_eq!(token_from_label(&pad("JPKIAPICCTOKEN2")).unwrap(), TokenType::Card);
         assert_eq!(token_from_label(&pad("JPKIAPGPSETOKEN")).unwrap(), TokenType::Phone);
+        assert_eq!(token_from_label(&pad("JPKIAPIOSTOKEN")).unwrap(), TokenType::Iphone);
         assert!(matches!(
             token_from_label(&pad("JPKIAPICCTOKEN")),
             Err(CardError::OldResidentCard)

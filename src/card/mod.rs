@@ -1,11 +1,13 @@
 //! The card layer: what the bytes mean. It owns the [`Client`] over a [`Transport`], the
 //! JPKI application (detection, certificates, PINs, signing: [`jpki`]), the text
-//! application (My Number and the basic four facts: [`text`]), the PIN types ([`pin`]),
+//! application (My Number and the basic four facts: [`text`]), the card-face application
+//! ([`face`]), the PIN types ([`pin`]),
 //! PIN entry on a reader's PIN pad ([`pinpad`]),
 //! `61 xx` / `6C xx` handling and minimal-round-trip file reads ([`session`]), its errors
 //! ([`error`]), and a scripted mock transport for tests ([`testing`]).
 
 pub mod error;
+pub mod face;
 pub mod jpki;
 pub mod pin;
 pub mod pinpad;
@@ -14,11 +16,16 @@ pub mod testing;
 pub mod text;
 
 pub use error::CardError;
-pub use jpki::{CertKind, KeyKind, KeyPin, PinStatus, TokenType, Unlocked};
-pub use pin::{AuthPin, CardPin, PinFormatError, PinKind, SignPassword, TextPin};
+pub use face::{BirthProof, FaceCode, FaceData};
+pub use jpki::{
+    CertKind, KeyKind, KeyPin, PinApp, PinObject, PinObjectState, PinStatus, TokenType, Unlocked,
+};
+pub use pin::{
+    AuthPin, CardPin, CodeA, CodeB, FaceBirthKey, PinFormatError, PinKind, SignPassword, TextPin,
+};
 pub use pinpad::{PinPad, PinPadMode};
 pub use session::{Exclusive, FileShape, LengthMode, LinkState, Session};
-pub use text::{Attributes, MyNumber, Sex, TextInfo};
+pub use text::{Attributes, MyNumber, Sex, TextEvidence, TextInfo};
 
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transport;

@@ -15,6 +15,13 @@ pub enum PinKind {
     Sign,
     /// Text-application PIN (4 digits, EF 0011).
     Text,
+    /// Card-face application 生年月日 key: the birth date as era `YYMMDD` (6 digits, EF 0011).
+    FaceBirth,
+    /// Card-face application 照合番号A: the 12-digit My Number (EF 0013).
+    FaceCodeA,
+    /// Card-face application 照合番号B: 14 digits, birth era `YYMMDD` ‖ expiry year ‖ security
+    /// code (EF 0012).
+    FaceCodeB,
 }
 
 impl PinKind {
@@ -23,6 +30,7 @@ impl PinKind {
         match self {
             PinKind::Auth | PinKind::Sign => &facts::AID_JPKI,
             PinKind::Text => &facts::AID_TEXT,
+            PinKind::FaceBirth | PinKind::FaceCodeA | PinKind::FaceCodeB => &facts::AID_VISUAL,
         }
     }
 
@@ -32,6 +40,9 @@ impl PinKind {
             PinKind::Auth => facts::jpki::EF_AUTH_PIN,
             PinKind::Sign => facts::jpki::EF_SIGN_PIN,
             PinKind::Text => facts::text::EF_PIN,
+            PinKind::FaceBirth => facts::visual::EF_BIRTH_KEY,
+            PinKind::FaceCodeA => facts::visual::EF_CODE_A,
+            PinKind::FaceCodeB => facts::visual::EF_CODE_B,
         }
     }
 
@@ -40,6 +51,9 @@ impl PinKind {
         match self {
             PinKind::Auth | PinKind::Text => (4, 4),
             PinKind::Sign => (6, 16),
+            PinKind::FaceBirth => (6, 6),
+            PinKind::FaceCodeA => (12, 12),
+            PinKind::FaceCodeB => (14, 14),
         }
     }
 
@@ -57,6 +71,15 @@ impl PinKind {
                 "the signature password must be 6 to 16 characters, each a letter A-Z or a digit 0-9"
             }
             PinKind::Text => "the text-application PIN must be exactly 4 digits (0-9)",
+            PinKind::FaceBirth => {
+                "the birth-date key must be a real birth date (YYYYMMDD, 明治 or later)"
+            }
+            PinKind::FaceCodeA => {
+                "照合番号A must be the 12-digit My Number with a valid check digit"
+            }
+            PinKind::FaceCodeB => {
+                "照合番号B must be 14 digits: birth date in era digits (YYMMDD), the card's expiry year (YYYY) and its 4-digit security code"
+            }
         }
     }
 }
@@ -67,6 +90,9 @@ impl std::fmt::Display for PinKind {
             PinKind::Auth => "authentication PIN",
             PinKind::Sign => "signature password",
             PinKind::Text => "text-application PIN",
+            PinKind::FaceBirth => "card-face birth-date key (生年月日)",
+            PinKind::FaceCodeA => "card-face 照合番号A (My Number)",
+            PinKind::FaceCodeB => "card-face 照合番号B",
         })
     }
 }
@@ -102,6 +128,9 @@ mod sealed {
     impl Sealed for super::AuthPin {}
     impl Sealed for super::SignPassword {}
     impl Sealed for super::TextPin {}
+    impl Sealed for super::FaceBirthKey {}
+    impl Sealed for super::CodeA {}
+    impl Sealed for super::CodeB {}
 }
 
 macro_rules! secret_type {
@@ -164,6 +193,75 @@ impl SignPassword {
     }
 }
 
+/// The card-face application's 生年月日 key: the holder's birth date as era `YYMMDD`.
+#[derive(Clone)]
+pub struct FaceBirthKey(Zeroizing<Vec<u8>>);
+secret_type!(FaceBirthKey, PinKind::FaceBirth);
+
+impl FaceBirthKey {
+    /// The key for a Gregorian birth date `YYYYMMDD` (era arithmetic of
+    /// [`crate::carddata::records::birth_key`]).
+    pub fn from_birth_date(yyyymmdd: &str) -> Result<Self, PinFormatError> {
+        let key = crate::carddata::records::birth_key(yyyymmdd)
+            .map_err(|_| PinFormatError { kind: PinKind::FaceBirth })?;
+        Ok(FaceBirthKey(Zeroizing::new(key.as_bytes().to_vec())))
+    }
+}
+
+/// 照合番号A: the 12-digit My Number, check digit validated before anything is sent.
+#[derive(Clone)]
+pub struct CodeA(Zeroizing<Vec<u8>>);
+secret_type!(CodeA, PinKind::FaceCodeA);
+
+impl CodeA {
+    /// Validate and wrap 12 digits.
+    pub fn new(value: &str) -> Result<Self, PinFormatError> {
+        let b = value.as_bytes();
+        let ok = b.len() == 12
+            && b.iter().all(u8::is_ascii_digit)
+            && super::text::check_digit(&b[..11]) == Some(b[11] - b'0');
+        if !ok {
+            return Err(PinFormatError { kind: PinKind::FaceCodeA });
+        }
+        Ok(CodeA(Zeroizing::new(b.to_vec())))
+    }
+}
+
+/// 照合番号B: 14 digits (birth era `YYMMDD` ‖ expiry year ‖ security code).
+#[derive(Clone)]
+pub struct CodeB(Zeroizing<Vec<u8>>);
+secret_type!(CodeB, PinKind::FaceCodeB);
+
+impl CodeB {
+    /// Validate and wrap 14 composed digits (the birth part must be a real era date).
+    pub fn new(value: &str) -> Result<Self, PinFormatError> {
+        let b = value.as_bytes();
+        let bad = PinFormatError { kind: PinKind::FaceCodeB };
+        if b.len() != 14 || !b.iter().all(u8::is_ascii_digit) {
+            return Err(bad);
+        }
+        let (mm, dd) = (&value[2..4], &value[4..6]);
+        let month_ok = matches!(mm.parse::<u8>(), Ok(1..=12));
+        let day_ok = matches!(dd.parse::<u8>(), Ok(1..=31));
+        if !month_ok || !day_ok {
+            return Err(bad);
+        }
+        Ok(CodeB(Zeroizing::new(b.to_vec())))
+    }
+
+    /// Compose from the birth date (`YYYYMMDD`, Gregorian), the card's expiry year and its
+    /// security code ([`crate::carddata::records::code_b`]).
+    pub fn compose(
+        birth_yyyymmdd: &str,
+        expiry_year: &str,
+        security_code: &str,
+    ) -> Result<Self, PinFormatError> {
+        let digits = crate::carddata::records::code_b(birth_yyyymmdd, expiry_year, security_code)
+            .map_err(|_| PinFormatError { kind: PinKind::FaceCodeB })?;
+        Ok(CodeB(Zeroizing::new(digits.as_bytes().to_vec())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +283,31 @@ mod tests {
         for bad in ["ABC12", "ABCDEFGHIJ1234567", "ABC-123", "ABC 123", "ÄBC123", ""] {
             assert_eq!(SignPassword::new(bad).unwrap_err(), PinFormatError { kind: PinKind::Sign });
         }
+    }
+
+    #[test]
+    fn card_face_codes() {
+        assert_eq!(CodeA::new("123456789018").unwrap().as_bytes(), b"123456789018");
+        for bad in ["123456789017", "12345678901", "1234567890188", "12345678901x", ""] {
+            assert_eq!(CodeA::new(bad).unwrap_err(), PinFormatError { kind: PinKind::FaceCodeA });
+        }
+        assert_eq!(CodeB::new("55021720352285").unwrap().as_bytes(), b"55021720352285");
+        assert_eq!(
+            CodeB::compose("19800217", "2035", "2285").unwrap().as_bytes(),
+            b"55021720352285"
+        );
+        for bad in ["5502172035228", "550217203522855", "55021720352x85", "55131720352285"] {
+            assert_eq!(CodeB::new(bad).unwrap_err(), PinFormatError { kind: PinKind::FaceCodeB });
+        }
+        assert!(CodeB::compose("19800217", "35", "2285").is_err());
+        assert_eq!(FaceBirthKey::from_birth_date("19800217").unwrap().as_bytes(), b"550217");
+        assert_eq!(
+            FaceBirthKey::from_birth_date("19800230").unwrap_err(),
+            PinFormatError { kind: PinKind::FaceBirth }
+        );
+        assert_eq!(format!("{:?}", CodeB::new("55021720352285").unwrap()), "CodeB(***)");
+        assert_eq!(format!("{:?}", CodeA::new("123456789018").unwrap()), "CodeA(***)");
+        assert!(!PinFormatError { kind: PinKind::FaceCodeA }.to_string().contains("1234"));
     }
 
     #[test]

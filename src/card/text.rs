@@ -251,16 +251,56 @@ pub fn parse_attributes(file: &[u8]) -> Result<Attributes, CardError> {
     })
 }
 
-fn read_my_number_in(s: &mut Session<'_>) -> Result<MyNumber, CardError> {
+fn read_my_number_file_in(s: &mut Session<'_>) -> Result<Zeroizing<Vec<u8>>, CardError> {
     let file =
         s.read_file(facts::text::EF_MY_NUMBER, FileShape::UpTo(facts::text::MY_NUMBER_FILE_LEN))?;
-    let file = Zeroizing::new(file);
-    parse_my_number(&file)
+    Ok(Zeroizing::new(file))
+}
+
+fn read_my_number_in(s: &mut Session<'_>) -> Result<MyNumber, CardError> {
+    parse_my_number(&read_my_number_file_in(s)?)
 }
 
 fn read_attributes_in(s: &mut Session<'_>) -> Result<Attributes, CardError> {
     let file = s.read_file(facts::text::EF_ATTRIBUTES, FileShape::Tlv)?;
     parse_attributes(&file)
+}
+
+/// What the text application's J-LIS signature is checked over: the My Number file as
+/// stored (all 17 physical bytes, filler included, since the integrity record's h1 covers
+/// them), the attributes file, the integrity record (EF 0003) and the application's CVC (EF
+/// 0004). Personal data: zeroizing buffers, `Debug` prints lengths only.
+pub struct TextEvidence {
+    /// EF 0001 as read.
+    pub my_number_file: Zeroizing<Vec<u8>>,
+    /// EF 0002 as read.
+    pub attributes_file: Zeroizing<Vec<u8>>,
+    /// EF 0003 as read; `None` when the card has no such file (`6A 82`).
+    pub integrity: Option<Vec<u8>>,
+    /// EF 0004 as read; `None` when the card has no such file (`6A 82`).
+    pub cvc: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for TextEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TextEvidence(<{}>, <{}>, <{}>, <{}> bytes)",
+            self.my_number_file.len(),
+            self.attributes_file.len(),
+            self.integrity.as_ref().map_or(0, Vec::len),
+            self.cvc.as_ref().map_or(0, Vec::len)
+        )
+    }
+}
+
+/// A file that may be missing on cards (or virtual cards) without it.
+fn optional(read: Result<Vec<u8>, CardError>) -> Result<Option<Vec<u8>>, CardError> {
+    match read {
+        Ok(v) => Ok(Some(v)),
+        Err(CardError::FileNotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 fn no_text_app() -> CardError {
@@ -313,6 +353,45 @@ impl<T: Transport> Client<T> {
             let my_number = read_my_number_in(s)?;
             let attributes = read_attributes_in(s)?;
             Ok(TextInfo { my_number, attributes })
+        })
+    }
+
+    /// Verify the text PIN once and read the My Number, the basic four facts and what their
+    /// signature is checked over (integrity record EF 0003, CVC EF 0004), then clear the
+    /// security state.
+    pub fn read_text_checked(
+        &mut self,
+        pin: &TextPin,
+        allow_last_try: bool,
+    ) -> Result<(TextInfo, TextEvidence), CardError> {
+        self.read_text_checked_secret(Secret::Host(pin.as_bytes()), allow_last_try)
+    }
+
+    /// [`Client::read_text_checked`] with the PIN typed on the reader's pad.
+    pub fn read_text_checked_on_pinpad(
+        &mut self,
+        pad: super::PinPad,
+        allow_last_try: bool,
+    ) -> Result<(TextInfo, TextEvidence), CardError> {
+        self.read_text_checked_secret(Secret::Pad(pad), allow_last_try)
+    }
+
+    fn read_text_checked_secret(
+        &mut self,
+        secret: Secret<'_>,
+        allow_last_try: bool,
+    ) -> Result<(TextInfo, TextEvidence), CardError> {
+        self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
+            let cvc = optional(s.read_file(facts::text_more::EF_CVC, FileShape::Tlv))?;
+            verify_in(s, PinKind::Text, secret, allow_last_try)?;
+            let my_number_file = read_my_number_file_in(s)?;
+            let my_number = parse_my_number(&my_number_file)?;
+            let attributes_file =
+                Zeroizing::new(s.read_file(facts::text::EF_ATTRIBUTES, FileShape::Tlv)?);
+            let attributes = parse_attributes(&attributes_file)?;
+            let integrity = optional(s.read_file(facts::text_more::EF_INTEGRITY, FileShape::Tlv))?;
+            let evidence = TextEvidence { my_number_file, attributes_file, integrity, cvc };
+            Ok((TextInfo { my_number, attributes }, evidence))
         })
     }
 }

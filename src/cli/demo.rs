@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword, TokenType};
+use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword};
 use mynacard::sign::cms::{sign_detached, CmsOptions};
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
@@ -35,6 +35,9 @@ const SIM_SIGN_CRL_REVOKED: &[u8] =
     include_bytes!("../../sim-image/default/pki/sign-crl-revoked.der");
 /// The default image's signature password (README: "The virtual card").
 const SIM_SIGN_PASSWORD: &str = "MYNACARD1";
+/// The virtual card's own CVC CA key for the card-face application (key ID `9000023/001`):
+/// trusted here explicitly, as `--cvc-ca` does for `face read`.
+const SIM_FACE_CA_PEM: &str = include_str!("../../sim-image/default/pki/cvc-ca-9000023.pem");
 /// The sample document.
 const SAMPLE: &str =
     "mynacard demo: 署名のテスト文書 / a sample document signed on the virtual card.\n";
@@ -89,10 +92,7 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
 
     t.say("== mynacard demo on the built-in virtual card (reader \"sim\") ==")?;
     let token = client.detect()?;
-    let token_name = match token {
-        TokenType::Card => "My Number Card (JPKIAPICCTOKEN2)",
-        TokenType::Phone => "smartphone (JPKIAPGPSETOKEN)",
-    };
+    let token_name = token.description();
     t.say(&format!("1. card detected by selecting the JPKI application: {token_name}"))?;
     t.step("detect", json!({ "token": format!("{token:?}").to_lowercase() }));
 
@@ -160,6 +160,50 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     ))?;
     t.step("verify", json!({ "with_current_crl": good, "with_revoking_crl": revoked }));
 
+    let my_number = mynacard::sim::pki::Holder::default().my_number;
+    t.say(&format!(
+        "6. the card face, opened with 照合番号A (the virtual card's published test My Number {}):",
+        mynacard::card::MyNumber::new(&my_number).map(|m| m.masked()).unwrap_or_default()
+    ))?;
+    let code = mynacard::card::FaceCode::A(mynacard::card::CodeA::new(&my_number)?);
+    let face = client.read_face(&code, false)?;
+    let trust =
+        super::face::Trust::production_and_pem("virtual card CVC CA 9000023/001", SIM_FACE_CA_PEM)?;
+    let auth = mynacard::verify::authenticity::check_face(
+        face.cvc(),
+        face.face_raw(),
+        face.my_number_image_raw(),
+        &trust.for_cvc(face.cvc()),
+    );
+    let rec = face.face()?;
+    t.say(&format!(
+        "   photo {} bytes (JPEG 2000), name/address images {}/{} bytes (PNG); nothing written",
+        rec.photo.len(),
+        rec.name_png.len(),
+        rec.address_png.len()
+    ))?;
+    t.say(&format!("   {}", super::face::authenticity_text(&auth)))?;
+    let unknown = mynacard::verify::authenticity::check_face(
+        face.cvc(),
+        face.face_raw(),
+        face.my_number_image_raw(),
+        &mynacard::verify::authenticity::CvcTrust::new(false),
+    );
+    t.say(&format!("   trusting the J-LIS production keys only: {}", unknown.verdict.name()))?;
+    t.step(
+        "face",
+        json!({
+            "code": "a",
+            "photo_bytes": rec.photo.len(),
+            "authenticity": super::face::authenticity_json(&auth),
+            "authenticity_production_only": unknown.verdict.name(),
+        }),
+    );
+    let face_ok = auth.verdict == mynacard::verify::authenticity::Verdict::Genuine
+        && unknown.verdict == mynacard::verify::authenticity::Verdict::Unknown;
+    drop(rec);
+    drop(face);
+
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
             context: format!("creating {}", dir.display()),
@@ -177,10 +221,10 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
             write_atomic(&dir.join(format!("{name}.pem")), pem("CERTIFICATE", der).as_bytes())
                 .map_err(|e| io(name, e))?;
         }
-        t.say(&format!("6. files written to {}", dir.display()))?;
+        t.say(&format!("7. files written to {}", dir.display()))?;
     }
 
-    let ok = good.verdict == Verdict::Valid && revoked.verdict == Verdict::Invalid;
+    let ok = good.verdict == Verdict::Valid && revoked.verdict == Verdict::Invalid && face_ok;
     if g.json {
         outln!("{}", json!({ "ok": ok, "reader": "sim", "steps": t.steps }))?;
     } else {
@@ -219,7 +263,7 @@ fn pin_key(kind: PinKind) -> &'static str {
     match kind {
         PinKind::Auth => "auth",
         PinKind::Sign => "sign",
-        PinKind::Text => "text",
+        other => super::pin::pin_name(other),
     }
 }
 

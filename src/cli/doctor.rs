@@ -9,7 +9,7 @@
 use clap::Args;
 use serde::Serialize;
 
-use mynacard::card::{CardError, Client, TokenType};
+use mynacard::card::{CardError, Client};
 use mynacard::transport::pcsc::{list_readers, PcscTransport, ShareMode};
 use mynacard::transport::{Transport, TransportError};
 
@@ -140,12 +140,8 @@ fn check_card(d: &mut Diagnosis, reader: &str, transport: Box<dyn Transport>) ->
     let r = Some(reader);
     let mut client = Client::new(transport);
     let usable = match client.detect() {
-        Ok(TokenType::Card) => {
-            d.pass("jpki", r, "JPKI application found: My Number Card (JPKIAPICCTOKEN2)");
-            true
-        }
-        Ok(TokenType::Phone) => {
-            d.pass("jpki", r, "JPKI application found: smartphone (JPKIAPGPSETOKEN)");
+        Ok(token) => {
+            d.pass("jpki", r, format!("JPKI application found: {}", token.description()));
             true
         }
         Err(CardError::Transport(TransportError::CardInUse)) => {

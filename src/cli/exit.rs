@@ -37,6 +37,9 @@ pub enum Exit {
     VerificationFailed,
     /// A certificate is revoked.
     Revoked,
+    /// Card data failed its J-LIS signature check (authenticity `forged`), or the card failed
+    /// the card-key challenge.
+    Forged,
     /// Revocation status could not be established (fail-closed).
     RevocationUnknown,
     /// Reading or writing a file or socket failed.
@@ -47,7 +50,7 @@ pub enum Exit {
 
 impl Exit {
     /// Every exit code, in table order.
-    pub const ALL: [Exit; 17] = [
+    pub const ALL: [Exit; 18] = [
         Exit::Success,
         Exit::Failure,
         Exit::Usage,
@@ -61,6 +64,7 @@ impl Exit {
         Exit::LastTryRefused,
         Exit::PinEntry,
         Exit::VerificationFailed,
+        Exit::Forged,
         Exit::Revoked,
         Exit::RevocationUnknown,
         Exit::Io,
@@ -86,6 +90,7 @@ impl Exit {
             Exit::Io => 13,
             Exit::LastTryRefused => 14,
             Exit::PinEntry => 15,
+            Exit::Forged => 16,
             Exit::Interrupted => 130,
         }
     }
@@ -109,6 +114,7 @@ impl Exit {
             Exit::Io => "io",
             Exit::LastTryRefused => "last-try-refused",
             Exit::PinEntry => "pin-entry",
+            Exit::Forged => "forged",
             Exit::Interrupted => "interrupted",
         }
     }

@@ -12,6 +12,7 @@ mod connect;
 mod demo;
 mod doctor;
 pub mod exit;
+mod face;
 mod pin;
 mod pin_entry;
 mod pin_source;
@@ -98,6 +99,8 @@ pub enum Command {
     Sign(sign::SignArgs),
     /// The card-info-input application (My Number and the four basic facts).
     Text(text::TextArgs),
+    /// The card-face application: the card face, or an age check that reveals nothing else.
+    Face(face::FaceArgs),
     /// Verify a signature: certificate path to the pinned roots, JPKI profile, revocation.
     Verify(verify::VerifyArgs),
     /// The main job end to end on the virtual card, with a transcript.
@@ -241,6 +244,7 @@ pub fn main() -> ExitCode {
         Command::Pin(args) => pin::run(&cli.global, args),
         Command::Sign(args) => sign::run(&cli.global, args),
         Command::Text(args) => text::run(&cli.global, args),
+        Command::Face(args) => face::run(&cli.global, args),
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
         Command::Sim(args) => sim::run(&cli.global, args),

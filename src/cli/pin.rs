@@ -6,6 +6,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use mynacard::card::jpki::{PinObject, PinObjectState};
 use mynacard::card::{
     AuthPin, CardError, CardPin, PinFormatError, PinKind, PinStatus, SignPassword, TextPin,
 };
@@ -72,15 +73,20 @@ pub fn pin_name(kind: PinKind) -> &'static str {
         PinKind::Auth => "auth",
         PinKind::Sign => "sign",
         PinKind::Text => "text",
+        PinKind::FaceBirth => "face-birth",
+        PinKind::FaceCodeA => "face-code-a",
+        PinKind::FaceCodeB => "face-code-b",
     }
 }
 
-/// Tries of a fresh card.
-fn max_tries(kind: PinKind) -> u8 {
+/// Tries of a fresh card, where established.
+fn max_tries(kind: PinKind) -> Option<u8> {
     match kind {
-        PinKind::Auth => facts::tries::AUTH,
-        PinKind::Sign => facts::tries::SIGN,
-        PinKind::Text => facts::tries::TEXT,
+        PinKind::Auth => Some(facts::tries::AUTH),
+        PinKind::Sign => Some(facts::tries::SIGN),
+        PinKind::Text => Some(facts::tries::TEXT),
+        PinKind::FaceCodeB => Some(facts::visual::CODE_B_TRIES),
+        PinKind::FaceBirth | PinKind::FaceCodeA => None,
     }
 }
 
@@ -139,15 +145,55 @@ pub fn counters(client: &mut CardClient) -> Result<Vec<Counter>, CliError> {
     Ok(out)
 }
 
+/// One PIN object's state as text: "text-application 照合番号A (My Number) [text 0014]: 3 tries left".
+fn object_text(obj: &PinObject, state: PinObjectState) -> String {
+    let what = match state {
+        PinObjectState::Remaining(1) => "1 try left (the next wrong entry blocks it)".to_string(),
+        PinObjectState::Remaining(n) => format!("{n} tries left"),
+        PinObjectState::Blocked => "BLOCKED".to_string(),
+        PinObjectState::Unlimited => "no retry counter (63 00)".to_string(),
+        PinObjectState::Verified => "already verified (90 00 to an empty VERIFY)".to_string(),
+        PinObjectState::Absent => "not on this card".to_string(),
+        PinObjectState::AppAbsent => "application not on this card".to_string(),
+        PinObjectState::Other(sw) => format!("unexpected answer {sw}"),
+    };
+    format!("{} [{} {:04X}]: {what}", obj.description, obj.app.name(), obj.ef)
+}
+
+/// One PIN object's state as JSON (fields documented in README.md, "JSON output").
+fn object_json(obj: &PinObject, state: PinObjectState) -> serde_json::Value {
+    let (status, tries_left, sw) = match state {
+        PinObjectState::Remaining(n) => ("ok", Some(n), None),
+        PinObjectState::Blocked => ("blocked", Some(0), None),
+        PinObjectState::Unlimited => ("unlimited", None, None),
+        PinObjectState::Verified => ("verified", None, None),
+        PinObjectState::Absent | PinObjectState::AppAbsent => ("absent", None, None),
+        PinObjectState::Other(sw) => ("unexpected", None, Some(format!("{:04X}", sw.to_u16()))),
+    };
+    let mut v = serde_json::json!({
+        "pin": obj.name,
+        "app": obj.app.name(),
+        "ef": format!("{:04X}", obj.ef),
+        "description": obj.description,
+        "status": status,
+        "tries_left": tries_left,
+        "max_tries": obj.max_tries,
+    });
+    if let Some(sw) = sw {
+        v["sw"] = sw.into();
+    }
+    v
+}
+
 fn status(g: &GlobalOpts) -> Result<Exit, CliError> {
     let mut client = connect::open(g, ShareMode::Shared)?;
-    let counters = counters(&mut client)?;
+    let objects = client.pin_objects()?;
     if g.json {
-        let pins: Vec<_> = counters.iter().map(Counter::json).collect();
+        let pins: Vec<_> = objects.iter().map(|(o, st)| object_json(o, *st)).collect();
         outln!("{}", serde_json::json!({ "pins": pins }))?;
     } else {
-        for c in &counters {
-            outln!("{}", c.text())?;
+        for (o, st) in &objects {
+            outln!("{}", object_text(o, *st))?;
         }
     }
     Ok(Exit::Success)
@@ -238,6 +284,33 @@ mod tests {
         assert!(c.json()["tries_left"].is_null());
         let c = Counter { kind: PinKind::Text, status: Some(PinStatus::Remaining(1)) };
         assert!(c.text().contains("1 try left"), "{}", c.text());
+    }
+
+    #[test]
+    fn pin_objects_render() {
+        use mynacard::apdu::StatusWord;
+        use mynacard::card::jpki::PIN_OBJECTS;
+        let b = &PIN_OBJECTS[7];
+        assert_eq!(
+            object_text(b, PinObjectState::Remaining(10)),
+            "card-face 照合番号B [face 0012]: 10 tries left"
+        );
+        assert_eq!(
+            object_json(b, PinObjectState::Remaining(9)),
+            serde_json::json!({"pin": "face-code-b", "app": "face", "ef": "0012",
+                "description": "card-face 照合番号B", "status": "ok", "tries_left": 9,
+                "max_tries": 10})
+        );
+        let t = &PIN_OBJECTS[3];
+        assert_eq!(object_json(t, PinObjectState::Blocked)["status"], "blocked");
+        assert_eq!(object_json(t, PinObjectState::Unlimited)["status"], "unlimited");
+        assert!(object_json(t, PinObjectState::Unlimited)["tries_left"].is_null());
+        assert_eq!(object_json(t, PinObjectState::Verified)["status"], "verified");
+        assert_eq!(object_json(t, PinObjectState::AppAbsent)["status"], "absent");
+        let o = object_json(t, PinObjectState::Other(StatusWord::ConditionsNotSatisfied));
+        assert_eq!((o["status"].as_str(), o["sw"].as_str()), (Some("unexpected"), Some("6985")));
+        assert!(object_text(t, PinObjectState::Absent).ends_with("not on this card"));
+        assert!(object_text(t, PinObjectState::Unlimited).ends_with("no retry counter (63 00)"));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use clap::{Args, Subcommand, ValueEnum};
 
 use mynacard::sim::card::{CommandCounts, Fault, FaultKind, Profile, Reply, VirtualCard};
+use mynacard::sim::cardapps::Token;
 use mynacard::sim::image::CardImage;
+use mynacard::sim::pki::{Holder, DEFAULT_SEED};
 use mynacard::sim::vpcd::{self, VpcdEvent, VpcdOptions};
 
 use super::exit::Exit;
@@ -41,6 +43,20 @@ pub struct GenerateArgs {
     /// Directory to create (must not exist yet, or be empty).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Which device the image is: `card` (the built-in image, byte for byte) or `android`
+    /// (JPKI on an Android phone: token label JPKIAPGPSETOKEN, the authentication
+    /// certificate readable only after the authentication PIN).
+    #[arg(long, value_enum, default_value_t = TokenName::Card)]
+    pub token: TokenName,
+}
+
+/// Device profiles `sim generate` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TokenName {
+    /// A My Number Card.
+    Card,
+    /// JPKI on an Android phone.
+    Android,
 }
 
 fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
@@ -50,12 +66,16 @@ fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
             a.out.display()
         )));
     }
-    mynacard::sim::image::write_default_image(&a.out)
+    let (token, what) = match a.token {
+        TokenName::Card => (Token::Card, "card"),
+        TokenName::Android => (Token::Android, "android"),
+    };
+    mynacard::sim::image::write_image_with(&a.out, DEFAULT_SEED, &Holder::default(), token)
         .map_err(|e| CliError::Image(e.to_string()))?;
     if g.json {
-        outln!("{}", serde_json::json!({ "image": a.out.display().to_string() }))?;
+        outln!("{}", serde_json::json!({ "image": a.out.display().to_string(), "token": what }))?;
     } else if !g.quiet {
-        outln!("wrote the default card image and its PKI to {}", a.out.display())?;
+        outln!("wrote the default {what} image and its PKI to {}", a.out.display())?;
     }
     Ok(Exit::Success)
 }

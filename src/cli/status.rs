@@ -1,6 +1,7 @@
 //! `mynacard status`: the reader, the card (ATR, token type) and every PIN counter, read
 //! without spending a try, plus whether file reads use extended-length APDUs.
 
+#[cfg(test)]
 use mynacard::card::TokenType;
 use mynacard::transport::pcsc::ShareMode;
 use mynacard::transport::Transport;
@@ -8,14 +9,6 @@ use mynacard::transport::Transport;
 use super::exit::Exit;
 use super::pin::{counters, Counter};
 use super::{connect, CliError, GlobalOpts};
-
-/// The JSON (and text) name of a token type.
-fn token_name(t: TokenType) -> &'static str {
-    match t {
-        TokenType::Card => "card",
-        TokenType::Phone => "phone",
-    }
-}
 
 /// What the reader reports about extended length, in words.
 fn reader_extended_text(known: Option<bool>) -> &'static str {
@@ -40,7 +33,7 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
         let doc = serde_json::json!({
             "reader": info.name,
             "atr": atr,
-            "token": token_name(token),
+            "token": token.name(),
             "extended_length": {
                 "reader": info.extended_length,
                 "in_use": in_use,
@@ -51,10 +44,7 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
         outln!("{doc}")?;
         return Ok(Exit::Success);
     }
-    let token_text = match token {
-        TokenType::Card => "My Number Card (JPKIAPICCTOKEN2)",
-        TokenType::Phone => "smartphone JPKI token (JPKIAPGPSETOKEN)",
-    };
+    let token_text = token.description();
     let ext = match (in_use, fell_back) {
         (true, _) => "in use",
         (false, true) => "not in use (the card or reader refused it; short APDUs)",
@@ -76,8 +66,14 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(token_name(TokenType::Card), "card");
-        assert_eq!(token_name(TokenType::Phone), "phone");
+        assert_eq!(TokenType::Card.name(), "card");
+        assert_eq!(TokenType::Phone.name(), "android");
+        assert_eq!(TokenType::Iphone.name(), "iphone");
+        assert_eq!(TokenType::Iphone.description(), "iPhone JPKI token (JPKIAPIOSTOKEN)");
+        assert_eq!(
+            TokenType::Phone.description(),
+            "Android smartphone JPKI token (JPKIAPGPSETOKEN)"
+        );
         assert_eq!(reader_extended_text(None), "reader support unknown");
         assert_eq!(reader_extended_text(Some(true)), "supported by the reader");
         assert_eq!(reader_extended_text(Some(false)), "not supported by the reader");

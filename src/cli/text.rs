@@ -5,7 +5,10 @@ use clap::{Args, Subcommand};
 
 use mynacard::card::{Sex, TextInfo, TextPin};
 
+use mynacard::verify::authenticity::{self, App, Authenticity, Verdict};
+
 use super::exit::Exit;
+use super::face::{authenticity_exit, authenticity_json, authenticity_text, TrustOpts};
 use super::pin_entry::{open_with_pin, Entry};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
@@ -31,6 +34,9 @@ pub struct TextReadArgs {
     /// Show the whole My Number instead of `********1234`.
     #[arg(long)]
     pub reveal: bool,
+    /// Which CA keys the J-LIS signature is checked against.
+    #[command(flatten)]
+    pub trust: TrustOpts,
     /// Where the text PIN comes from.
     #[command(flatten)]
     pub pin: PinOpts,
@@ -58,7 +64,7 @@ fn sex_names(sex: Sex) -> (&'static str, &'static str) {
 }
 
 /// The output of `text read`: JSON or text lines.
-fn render(info: &TextInfo, reveal: bool, json: bool) -> String {
+fn render(info: &TextInfo, auth: &Authenticity, reveal: bool, json: bool) -> String {
     let number = if reveal { info.my_number.reveal().to_string() } else { info.my_number.masked() };
     let a = &info.attributes;
     let birth = iso_date(&a.birth_date);
@@ -71,25 +77,55 @@ fn render(info: &TextInfo, reveal: bool, json: bool) -> String {
             "address": a.address,
             "birth_date": birth,
             "sex": sex_json,
+            "authenticity": authenticity_json(auth),
         })
         .to_string()
     } else {
         format!(
-            "My Number: {number}\nname: {}\naddress: {}\nbirth date: {birth}\nsex: {sex_text}",
-            a.name, a.address
+            "My Number: {number}\nname: {}\naddress: {}\nbirth date: {birth}\nsex: {sex_text}\n{}",
+            a.name,
+            a.address,
+            authenticity_text(auth)
         )
     }
 }
 
 fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
+    let trust = args.trust.trust()?;
     let (mut client, pin) = open_with_pin(g, &args.pin, TextPin::new)?;
-    let info = match pin {
-        Entry::Host(pin) => client.read_text(&pin, args.pin.allow_last_try)?,
-        Entry::Pad(pad) => client.read_text_on_pinpad(pad, args.pin.allow_last_try)?,
+    let (info, ev) = match pin {
+        Entry::Host(pin) => client.read_text_checked(&pin, args.pin.allow_last_try)?,
+        Entry::Pad(pad) => client.read_text_checked_on_pinpad(pad, args.pin.allow_last_try)?,
     };
     drop(client);
-    outln!("{}", render(&info, args.reveal, g.json))?;
-    Ok(Exit::Success)
+    let auth = match (&ev.cvc, &ev.integrity) {
+        (Some(cvc), Some(integrity)) => authenticity::check_text(
+            cvc,
+            integrity,
+            Some(&ev.my_number_file),
+            Some(&ev.attributes_file),
+            None,
+            &trust.for_cvc(cvc),
+        ),
+        (cvc, _) => Authenticity {
+            verdict: Verdict::Unknown,
+            app: App::Text,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: Vec::new(),
+            detail: format!(
+                "the card has no {} (file not found): nothing can be checked",
+                if cvc.is_none() {
+                    "application certificate (EF 0004)"
+                } else {
+                    "integrity record (EF 0003)"
+                }
+            ),
+        },
+    };
+    outln!("{}", render(&info, &auth, args.reveal, g.json))?;
+    Ok(authenticity_exit(&auth))
 }
 
 /// Run `mynacard text …`.
@@ -103,6 +139,18 @@ pub fn run(g: &GlobalOpts, args: &TextArgs) -> Result<Exit, CliError> {
 mod tests {
     use super::*;
     use mynacard::card::{Attributes, MyNumber};
+
+    fn auth() -> Authenticity {
+        Authenticity {
+            verdict: Verdict::Unknown,
+            app: App::Text,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: vec![],
+            detail: "not trusted".into(),
+        }
+    }
 
     fn info(sex: Sex, birth: &str) -> TextInfo {
         TextInfo {
@@ -120,16 +168,17 @@ mod tests {
     #[test]
     fn masked_unless_revealed() {
         let i = info(Sex::Female, "19800102");
-        let text = render(&i, false, false);
+        let text = render(&i, &auth(), false, false);
         assert_eq!(
             text,
-            "My Number: ********9018\nname: 番号 花子\naddress: 東京都千代田区\nbirth date: 1980-01-02\nsex: female"
+            "My Number: ********9018\nname: 番号 花子\naddress: 東京都千代田区\nbirth date: 1980-01-02\nsex: female\nauthenticity: UNKNOWN (not trusted)"
         );
-        assert!(render(&i, true, false).contains("My Number: 123456789018"));
-        let j: serde_json::Value = serde_json::from_str(&render(&i, false, true)).unwrap();
+        assert!(render(&i, &auth(), true, false).contains("My Number: 123456789018"));
+        let j: serde_json::Value = serde_json::from_str(&render(&i, &auth(), false, true)).unwrap();
         assert_eq!(j["my_number"], "********9018");
         assert_eq!(j["my_number_masked"], true);
-        let j: serde_json::Value = serde_json::from_str(&render(&i, true, true)).unwrap();
+        assert_eq!(j["authenticity"]["verdict"], "unknown");
+        let j: serde_json::Value = serde_json::from_str(&render(&i, &auth(), true, true)).unwrap();
         assert_eq!(j["my_number"], "123456789018");
         assert_eq!(j["my_number_masked"], false);
     }
@@ -140,11 +189,12 @@ mod tests {
         assert_eq!(iso_date("2000123"), "2000123");
         assert_eq!(iso_date("2000123X"), "2000123X");
         let j: serde_json::Value =
-            serde_json::from_str(&render(&info(Sex::NotApplicable, "x"), false, true)).unwrap();
+            serde_json::from_str(&render(&info(Sex::NotApplicable, "x"), &auth(), false, true))
+                .unwrap();
         assert_eq!(j["sex"], "not_applicable");
         assert_eq!(j["birth_date"], "x");
-        assert!(render(&info(Sex::Male, "19800102"), false, false).ends_with("sex: male"));
-        assert!(render(&info(Sex::NotApplicable, "19800102"), false, false)
-            .ends_with("sex: not applicable"));
+        assert!(render(&info(Sex::Male, "19800102"), &auth(), false, false).contains("sex: male\n"));
+        assert!(render(&info(Sex::NotApplicable, "19800102"), &auth(), false, false)
+            .contains("sex: not applicable\n"));
     }
 }

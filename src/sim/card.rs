@@ -534,7 +534,8 @@ impl VirtualCard {
             // CLA 00 with INS 2A: this card signs only with CLA 80.
             Ins::ComputeDigitalSignature if cla != 0x80 => return sw(StatusWord::ClaNotSupported),
             Ins::ComputeDigitalSignature => {}
-            Ins::GetData | Ins::Other(_) => return sw(StatusWord::InsNotSupported),
+            Ins::GetData => {}
+            Ins::Other(_) => return sw(StatusWord::InsNotSupported),
         }
         let Ok((cmd, form)) = Command::parse(bytes) else {
             return sw(StatusWord::WrongLength);
@@ -550,7 +551,8 @@ impl VirtualCard {
             Ins::ComputeDigitalSignature => self.compute_signature(&cmd),
             Ins::GetResponse => self.get_response(&cmd, pending),
             Ins::GetChallenge => self.get_challenge(&cmd),
-            Ins::GetData | Ins::Other(_) => sw(StatusWord::InsNotSupported),
+            Ins::GetData => self.get_data(&cmd, form),
+            Ins::Other(_) => sw(StatusWord::InsNotSupported),
         }
     }
 
@@ -641,6 +643,7 @@ impl VirtualCard {
         let allowed = match file.read {
             Access::Free => true,
             Access::Pin(pin) => self.state.verified.contains(&pin),
+            Access::AnyPin(ref pins) => pins.iter().any(|p| self.state.verified.contains(p)),
             Access::Never => false,
         };
         if !allowed {
@@ -734,6 +737,9 @@ impl VirtualCard {
     }
 
     fn compute_signature(&mut self, cmd: &Command) -> Response {
+        if cmd.p1 == 0x00 && cmd.p2 == 0x00 {
+            return self.challenge_signature(cmd);
+        }
         if cmd.p1 != 0x00 || cmd.p2 != 0x80 {
             return sw(StatusWord::IncorrectP1P2);
         }
@@ -769,6 +775,63 @@ impl VirtualCard {
             }
             Err(_) => sw(StatusWord::NoPreciseDiagnosis),
         }
+    }
+
+    /// `80 2A 00 00`: PKCS#1 v1.5 over the given data with the current application's default
+    /// key, without any credential (the card-key challenge of the text and card-face
+    /// applications). Applications without such a key answer `6A 86` as before.
+    fn challenge_signature(&mut self, cmd: &Command) -> Response {
+        let Some(key) = self
+            .current_app_index()
+            .and_then(|i| self.image.apps.get(i))
+            .and_then(|a| a.challenge_key.and_then(|fid| a.keys.get(&fid)))
+        else {
+            return sw(StatusWord::IncorrectP1P2);
+        };
+        let k = key.key.size();
+        if cmd.le.is_some_and(|le| le < k) {
+            return sw(StatusWord::WrongLength);
+        }
+        if cmd.data.is_empty() || cmd.data.len() + 11 > k {
+            return sw(StatusWord::IncorrectData);
+        }
+        let signed =
+            key.key.sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
+        if !self.profile.signature_latency.is_zero() {
+            std::thread::sleep(self.profile.signature_latency);
+        }
+        match signed {
+            Ok(signature) => {
+                self.counts.signatures += 1;
+                Response::new(signature, StatusWord::Success)
+            }
+            Err(_) => sw(StatusWord::NoPreciseDiagnosis),
+        }
+    }
+
+    /// GET DATA `00 CA P1 P2`: the MF's data objects (tag P1 P2), answered only while no
+    /// application is selected (after power-on or a reset). A short command whose object is
+    /// longer than 256 bytes answers `67 00` (the client then resends it extended); `6A 88`
+    /// for an object the card does not hold, `69 85` inside an application.
+    fn get_data(&mut self, cmd: &Command, form: LengthForm) -> Response {
+        if !cmd.data.is_empty() {
+            return sw(StatusWord::WrongLength);
+        }
+        let Some(le) = cmd.le else {
+            return sw(StatusWord::WrongLength);
+        };
+        if self.current_app_index().is_some() {
+            return sw(StatusWord::ConditionsNotSatisfied);
+        }
+        let tag = u16::from_be_bytes([cmd.p1, cmd.p2]);
+        let Some(value) = self.image.mf_data.get(&tag) else {
+            return sw(StatusWord::ReferencedDataNotFound);
+        };
+        let short = form != LengthForm::Extended;
+        if value.len() > le || (short && value.len() > 256) {
+            return sw(StatusWord::WrongLength);
+        }
+        Response::new(value.clone(), StatusWord::Success)
     }
 
     fn get_response(&mut self, cmd: &Command, pending: Option<Pending>) -> Response {
@@ -1001,7 +1064,8 @@ mod tests {
 
     #[test]
     fn history_is_bounded() {
-        let image = CardImage { atr: vec![0x3B, 0x00], apps: Vec::new() };
+        let image =
+            CardImage { atr: vec![0x3B, 0x00], apps: Vec::new(), mf_data: Default::default() };
         let mut card = VirtualCard::new(image, Profile::default());
         for _ in 0..HISTORY_LIMIT + 10 {
             assert_eq!(card.process(&[0x00, 0xFF, 0x00, 0x00]), Reply::Bytes(vec![0x6D, 0x00]));

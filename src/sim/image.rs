@@ -11,13 +11,15 @@ use std::sync::OnceLock;
 
 use der::pem::LineEnding;
 use der::Decode;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::facts;
+use crate::sim::cardapps::{whole_card_image, Token};
+use crate::sim::cvc::CvcPki;
 use crate::sim::pki::{self, Hierarchy, Holder, PkiError, SimPki};
 
 /// Who may read an elementary file.
@@ -27,6 +29,9 @@ pub enum Access {
     Free,
     /// Only after the PIN in the given EF of the same application was verified.
     Pin(u16),
+    /// After any one of these PINs of the same application was verified (`pin:0011|0014`):
+    /// the text application's "PIN or 照合番号A or B".
+    AnyPin(Vec<u16>),
     /// Never readable (key files).
     Never,
 }
@@ -74,6 +79,10 @@ pub struct AppImage {
     pub pins: BTreeMap<u16, PinImage>,
     /// Private keys.
     pub keys: BTreeMap<u16, KeyImage>,
+    /// The key (in `keys`) that answers the card-key challenge `80 2A 00 00` (PKCS#1 v1.5
+    /// over the given data, default key) without any credential: the text and card-face
+    /// applications' card keys.
+    pub challenge_key: Option<u16>,
 }
 
 /// A whole card.
@@ -83,6 +92,9 @@ pub struct CardImage {
     pub atr: Vec<u8>,
     /// Applications in the order they are listed.
     pub apps: Vec<AppImage>,
+    /// GET DATA objects of the MF (answered only while no application is selected), by tag
+    /// (P1 P2), value as returned.
+    pub mf_data: BTreeMap<u16, Vec<u8>>,
 }
 
 impl CardImage {
@@ -204,9 +216,9 @@ pub enum ImageError {
         /// Length found, in bytes.
         len: usize,
     },
-    /// An access rule other than `free`, `never` or `pin:XXXX`.
+    /// An access rule other than `free`, `never`, `pin:XXXX` or `pin:XXXX|YYYY…`.
     #[error(
-        "{field}: unknown access rule {value:?} (expected \"free\", \"never\" or \"pin:XXXX\")"
+        "{field}: unknown access rule {value:?} (expected \"free\", \"never\", \"pin:XXXX\" or \"pin:XXXX|YYYY\")"
     )]
     BadAccess {
         /// The JSON field.
@@ -263,6 +275,15 @@ struct CardJson {
     comment: Option<String>,
     atr: String,
     apps: Vec<AppJson>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mf_data: Vec<DataJson>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataJson {
+    tag: String,
+    hex: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -276,6 +297,8 @@ struct AppJson {
     pins: Vec<PinJson>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     keys: Vec<KeyJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    challenge_key: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -326,7 +349,21 @@ fn parse_access(field: &str, text: &str) -> Result<Access, ImageError> {
         "free" => Ok(Access::Free),
         "never" => Ok(Access::Never),
         _ => match text.strip_prefix("pin:") {
-            Some(fid) => Ok(Access::Pin(parse_fid(field, fid)?)),
+            Some(fid) if !fid.contains('|') => Ok(Access::Pin(parse_fid(field, fid)?)),
+            Some(list) => {
+                let mut pins = Vec::new();
+                for fid in list.split('|') {
+                    let fid = parse_fid(field, fid)?;
+                    if pins.contains(&fid) {
+                        return Err(ImageError::Duplicate {
+                            field: field.to_string(),
+                            what: format!("PIN {fid:04X} in the access rule"),
+                        });
+                    }
+                    pins.push(fid);
+                }
+                Ok(Access::AnyPin(pins))
+            }
             None => {
                 Err(ImageError::BadAccess { field: field.to_string(), value: text.to_string() })
             }
@@ -339,6 +376,10 @@ fn access_text(access: &Access) -> String {
         Access::Free => "free".to_string(),
         Access::Never => "never".to_string(),
         Access::Pin(fid) => format!("pin:{fid:04X}"),
+        Access::AnyPin(fids) => {
+            let list: Vec<String> = fids.iter().map(|f| format!("{f:04X}")).collect();
+            format!("pin:{}", list.join("|"))
+        }
     }
 }
 
@@ -432,6 +473,8 @@ const DEFAULT_FILES: &[(&str, &[u8])] = &[
     ("jpki/000B.der", include_bytes!("../../sim-image/default/jpki/000B.der")),
     ("jpki/0017.key.pem", include_bytes!("../../sim-image/default/jpki/0017.key.pem")),
     ("jpki/001A.key.pem", include_bytes!("../../sim-image/default/jpki/001A.key.pem")),
+    ("text/0013.key.pem", include_bytes!("../../sim-image/default/text/0013.key.pem")),
+    ("visual/001A.key.pem", include_bytes!("../../sim-image/default/visual/001A.key.pem")),
 ];
 
 fn parse_image(json_path: &Path, text: &str, src: &dyn Source) -> Result<CardImage, ImageError> {
@@ -530,9 +573,35 @@ fn parse_image(json_path: &Path, text: &str, src: &dyn Source) -> Result<CardIma
                 });
             }
         }
-        apps.push(AppImage { name: app.name, aid, files, pins, keys });
+        let challenge_key = match app.challenge_key {
+            None => None,
+            Some(text) => {
+                let field = format!("{at}.challenge_key");
+                let fid = parse_fid(&field, &text)?;
+                if !keys.contains_key(&fid) {
+                    return Err(ImageError::Invalid {
+                        field,
+                        reason: "the challenge key must be one of the application's keys",
+                    });
+                }
+                Some(fid)
+            }
+        };
+        apps.push(AppImage { name: app.name, aid, files, pins, keys, challenge_key });
     }
-    Ok(CardImage { atr, apps })
+    let mut mf_data = BTreeMap::new();
+    for (i, d) in doc.mf_data.into_iter().enumerate() {
+        let at = format!("mf_data[{i}]");
+        let tag = parse_fid(&format!("{at}.tag"), &d.tag)?;
+        let value = parse_hex(&format!("{at}.hex"), &d.hex)?;
+        if mf_data.insert(tag, value).is_some() {
+            return Err(ImageError::Duplicate {
+                field: format!("{at}.tag"),
+                what: format!("data object {tag:04X}"),
+            });
+        }
+    }
+    Ok(CardImage { atr, apps, mf_data })
 }
 
 /// Whether EF contents are one DER element (stored as a separate `.der` file when saving).
@@ -633,6 +702,7 @@ impl CardImage {
                 files,
                 pins,
                 keys,
+                challenge_key: app.challenge_key.map(|f| format!("{f:04X}")),
             });
         }
         let doc = CardJson {
@@ -641,6 +711,11 @@ impl CardImage {
             comment: None,
             atr: hex::encode_upper(&self.atr),
             apps,
+            mf_data: self
+                .mf_data
+                .iter()
+                .map(|(tag, v)| DataJson { tag: format!("{tag:04X}"), hex: hex::encode_upper(v) })
+                .collect(),
         };
         let json_path = dir.join(CARD_JSON);
         let mut text = Zeroizing::new(
@@ -686,45 +761,33 @@ pub(crate) fn push_ber_len(out: &mut Vec<u8>, len: usize) {
     }
 }
 
-fn push_tlv(out: &mut Vec<u8>, tag: &[u8], value: &[u8]) {
-    out.extend_from_slice(tag);
-    push_ber_len(out, value.len());
-    out.extend_from_slice(value);
-}
-
-/// Opaque DF 21 header content of the sim's attributes file.
-pub const TEXT_HEADER: [u8; 4] = [0x01, 0x00, 0x00, 0x00];
 /// Bytes after the 32-byte label in the sim's token-info file.
 pub const TOKEN_INFO_TAIL: [u8; 4] = [0x00, 0x01, 0x00, 0x00];
 
 /// The text application's My Number file: `FF 10 0C` + the digits, padded with `FF` to 17 bytes.
 pub fn my_number_file(my_number: &str) -> Vec<u8> {
-    let mut out = vec![0xFF, 0x10];
-    push_ber_len(&mut out, my_number.len());
-    out.extend_from_slice(my_number.as_bytes());
-    while out.len() < facts::text::MY_NUMBER_FILE_LEN {
-        out.push(0xFF);
-    }
-    out
+    crate::carddata::records::build_my_number_file(my_number)
 }
 
 /// The text application's attributes file:
-/// `FF 20 len { DF 21 header, DF 22 name, DF 23 address, DF 24 YYYYMMDD, DF 25 sex }`.
+/// `FF 20 len { DF 21 4 offsets, DF 22 name, DF 23 address, DF 24 YYYYMMDD, DF 25 sex }`.
 pub fn attributes_file(holder: &Holder) -> Vec<u8> {
-    let mut body = Vec::new();
-    push_tlv(&mut body, &[0xDF, 0x21], &TEXT_HEADER);
-    push_tlv(&mut body, &[0xDF, 0x22], holder.name.as_bytes());
-    push_tlv(&mut body, &[0xDF, 0x23], holder.address.as_bytes());
-    push_tlv(&mut body, &[0xDF, 0x24], holder.birth_yyyymmdd().as_bytes());
-    push_tlv(&mut body, &[0xDF, 0x25], holder.sex.text_code().as_bytes());
-    let mut out = Vec::with_capacity(body.len() + 5);
-    push_tlv(&mut out, &[0xFF, 0x20], &body);
-    out
+    crate::carddata::records::build_text_attributes(
+        &holder.name,
+        &holder.address,
+        &holder.birth_yyyymmdd(),
+        holder.sex.text_code(),
+    )
 }
 
 /// The JPKI token-info file: 32-byte space-padded label `JPKIAPICCTOKEN2`, then a few bytes.
 pub fn token_info_file() -> Vec<u8> {
-    let mut out = facts::token::CARD.as_bytes().to_vec();
+    token_info_file_with(facts::token::CARD)
+}
+
+/// The JPKI token-info file with another label (e.g. [`facts::token::PHONE`]).
+pub fn token_info_file_with(label: &str) -> Vec<u8> {
+    let mut out = label.as_bytes().to_vec();
     out.resize(facts::token::LABEL_LEN, b' ');
     out.extend_from_slice(&TOKEN_INFO_TAIL);
     out
@@ -745,10 +808,11 @@ pub const SIM_SIGN_PIN: &str = "MYNACARD1";
 /// Text-application PIN of the sim card.
 pub const SIM_TEXT_PIN: &str = "1234";
 
-/// A My Number Card holding `pki`'s certificates and keys and `holder`'s data: the JPKI
-/// application (certificates, token info, PINs [`SIM_AUTH_PIN`] / [`SIM_SIGN_PIN`], keys), the
-/// text application (PIN [`SIM_TEXT_PIN`], My Number, attributes) and an empty visual
-/// application. ATR [`facts::SIM_ATR`].
+/// The JPKI part of a My Number Card holding `pki`'s certificates and keys and `holder`'s
+/// data: the JPKI application (certificates, token info, PINs [`SIM_AUTH_PIN`] /
+/// [`SIM_SIGN_PIN`], keys), a text application with only its PIN [`SIM_TEXT_PIN`], My Number
+/// and attributes, and an empty visual application. ATR [`facts::SIM_ATR`]. The default
+/// image is the whole card of [`crate::sim::cardapps::whole_card_image`], built on this.
 pub fn jpki_card_image(pki: &SimPki, holder: &Holder) -> CardImage {
     use facts::jpki as j;
     use facts::text as t;
@@ -765,8 +829,14 @@ pub fn jpki_card_image(pki: &SimPki, holder: &Holder) -> CardImage {
     let mut keys = BTreeMap::new();
     keys.insert(j::EF_AUTH_KEY, KeyImage { key: pki.auth.key.clone(), pin: j::EF_AUTH_PIN });
     keys.insert(j::EF_SIGN_KEY, KeyImage { key: pki.sign.key.clone(), pin: j::EF_SIGN_PIN });
-    let jpki =
-        AppImage { name: "jpki".to_string(), aid: facts::AID_JPKI.to_vec(), files, pins, keys };
+    let jpki = AppImage {
+        name: "jpki".to_string(),
+        aid: facts::AID_JPKI.to_vec(),
+        files,
+        pins,
+        keys,
+        challenge_key: None,
+    };
 
     let mut files = BTreeMap::new();
     files.insert(t::EF_MY_NUMBER, ef(&my_number_file(&holder.my_number), Access::Pin(t::EF_PIN)));
@@ -779,6 +849,7 @@ pub fn jpki_card_image(pki: &SimPki, holder: &Holder) -> CardImage {
         files,
         pins,
         keys: BTreeMap::new(),
+        challenge_key: None,
     };
 
     let visual = AppImage {
@@ -787,8 +858,13 @@ pub fn jpki_card_image(pki: &SimPki, holder: &Holder) -> CardImage {
         files: BTreeMap::new(),
         pins: BTreeMap::new(),
         keys: BTreeMap::new(),
+        challenge_key: None,
     };
-    CardImage { atr: facts::SIM_ATR.to_vec(), apps: vec![jpki, text, visual] }
+    CardImage {
+        atr: facts::SIM_ATR.to_vec(),
+        apps: vec![jpki, text, visual],
+        mf_data: BTreeMap::new(),
+    }
 }
 
 /// Files of the `pki/` folder, in the order `pki/README.md` lists them: (name, what).
@@ -827,6 +903,9 @@ pub const PKI_FILES: &[(&str, &str)] = &[
     ("sign-index-revoked.txt", "same with the certificate revoked (R, keyCompromise)"),
     ("auth-index.txt", "`openssl ocsp -index` database: the authentication certificate valid (V)"),
     ("auth-index-revoked.txt", "same with the certificate revoked (R, keyCompromise)"),
+    ("cvc-ca-9000020.pem", "CVC CA key `9000020/001` (ID `393030303032300805303031000000A8`): signs the MF's GET DATA 00F8 certificate; PEM SubjectPublicKeyInfo"),
+    ("cvc-ca-9000023.pem", "CVC CA key `9000023/001` (ID `39303030303233080530303100000000`): signs the card-face application's EF 0004; PEM SubjectPublicKeyInfo"),
+    ("cvc-ca-9000033.pem", "CVC CA key `9000033/001` (ID `39303030303333080530303100000000`): signs the text application's EF 0004; PEM SubjectPublicKeyInfo"),
 ];
 
 /// OpenSSL's `index.txt` time format (YYMMDDHHMMSSZ).
@@ -885,7 +964,16 @@ fn pki_readme(pki: &SimPki) -> String {
     s.push_str(
         "person, municipality or J-LIS key. The card's own private keys are in `../jpki/`\n",
     );
-    s.push_str("(`0017.key.pem` authentication, `001A.key.pem` signature).\n\n");
+    s.push_str(
+        "(`0017.key.pem` authentication, `001A.key.pem` signature), `../text/0013.key.pem`\n",
+    );
+    s.push_str(
+        "and `../visual/001A.key.pem` (the card keys of the text and card-face applications).\n",
+    );
+    s.push_str(
+        "The `cvc-ca-*` keys are the virtual card's own CVC hierarchy (IDs starting with `9`,\n",
+    );
+    s.push_str("never J-LIS): give them to a verifier of the card's data explicitly.\n\n");
     s.push_str("| file | content |\n|---|---|\n");
     for (name, what) in PKI_FILES {
         s.push_str(&format!("| `{name}` | {what} |\n"));
@@ -901,8 +989,16 @@ fn pki_readme(pki: &SimPki) -> String {
 }
 
 /// Write the `pki/` folder of an image directory (see [`PKI_FILES`]).
-pub fn write_pki_dir(pki: &SimPki, dir: &Path) -> Result<(), ImageError> {
+pub fn write_pki_dir(pki: &SimPki, cvc: &CvcPki, dir: &Path) -> Result<(), ImageError> {
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    for (stem, key) in cvc.ca_keys() {
+        let pem = key
+            .key
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| PkiError::Der { what: "CVC CA public key", detail: e.to_string() })?;
+        out.push((format!("{stem}.pem"), pem.into_bytes()));
+    }
     for (prefix, h) in [("sign", &pki.sign), ("auth", &pki.auth)] {
         let cert = |label, der: &[u8]| -> Result<Vec<u8>, ImageError> {
             Ok(pki::to_pem(label, der)?.into_bytes())
@@ -950,10 +1046,31 @@ pub fn write_default_image(out: &Path) -> Result<(), ImageError> {
     write_image(out, pki::DEFAULT_SEED, &Holder::default())
 }
 
+/// The default card image built from scratch (what [`CardImage::default_image`] loads):
+/// slow (generates every key), for tests that compare.
+pub fn build_default_image() -> Result<CardImage, ImageError> {
+    let holder = Holder::default();
+    let pki = SimPki::generate(pki::DEFAULT_SEED, &holder)?;
+    let cvc = CvcPki::generate(pki::DEFAULT_SEED)?;
+    Ok(whole_card_image(&pki, &cvc, &holder, Token::Card)?)
+}
+
 /// Generate the test PKI for `holder` from `seed` and write a full image directory to `out`
 /// (the card image and its `pki/` folder), as [`write_default_image`] does for the defaults.
 pub fn write_image(out: &Path, seed: u64, holder: &Holder) -> Result<(), ImageError> {
+    write_image_with(out, seed, holder, Token::Card)
+}
+
+/// [`write_image`] for another device profile ([`Token::Android`]: `mynacard sim generate
+/// --token android`).
+pub fn write_image_with(
+    out: &Path,
+    seed: u64,
+    holder: &Holder,
+    token: Token,
+) -> Result<(), ImageError> {
     let pki = SimPki::generate(seed, holder)?;
-    jpki_card_image(&pki, holder).save(out)?;
-    write_pki_dir(&pki, &out.join("pki"))
+    let cvc = CvcPki::generate(seed)?;
+    whole_card_image(&pki, &cvc, holder, token)?.save(out)?;
+    write_pki_dir(&pki, &cvc, &out.join("pki"))
 }

@@ -1,8 +1,12 @@
-//! The virtual card (simulator): the card side of the protocol, its content (card image),
-//! its test PKI, fault injection and the vpcd bridge that makes it a real PC/SC reader.
-//! Uses only the `apdu` and `facts` layers, never the client layers.
+//! The virtual card (simulator): the card side of the protocol, its content (card image and
+//! the whole card's applications), its test PKI and CVC hierarchy, fault injection and the
+//! vpcd bridge that makes it a real PC/SC reader. Uses only the `apdu`, `facts`, `tlv` and
+//! `carddata` layers, never the client layers.
 
 pub mod card;
+pub mod cardapps;
+pub mod cvc;
 pub mod image;
 pub mod pki;
+pub mod png;
 pub mod vpcd;

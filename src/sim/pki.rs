@@ -143,6 +143,10 @@ pub enum PkiError {
         /// What the RSA library said.
         detail: String,
     },
+    /// The holder's data cannot make the card's codes (照合番号B, 生年月日 key), e.g. a
+    /// birth date outside the era table or a security code that is not 4 digits.
+    #[error("card holder: {0}")]
+    Holder(#[from] crate::carddata::records::CodeError),
     /// A URL or other IA5String value contained characters outside IA5.
     #[error("{what} is not an IA5String: {value:?}")]
     NotIa5 {
@@ -934,6 +938,15 @@ pub struct Holder {
     pub sign_id: String,
     /// CN of the authentication certificate's subject.
     pub auth_id: String,
+    /// The municipality's code (5 digits), in the common application and the card-face
+    /// information. Fictional codes start with `9`.
+    pub municipality_code: String,
+    /// The card's serial number (15 characters, common application).
+    pub card_serial: String,
+    /// The card's expiry date (card face DF29, common application).
+    pub card_expiry: time::Date,
+    /// The 4-digit security code (セキュリティコード) printed on the card (part of 照合番号B).
+    pub security_code: String,
 }
 
 impl Default for Holder {
@@ -957,6 +970,10 @@ impl Default for Holder {
             other_city: "Hoshizora-machi".to_string(),
             sign_id: "SIM20250401S0000001".to_string(),
             auth_id: "SIMA7Q2K9X1M3Z4F8".to_string(),
+            municipality_code: "93221".to_string(),
+            card_serial: "SIM000000000001".to_string(),
+            card_expiry: time::macros::date!(2035 - 05 - 15),
+            security_code: "7251".to_string(),
         }
     }
 }
@@ -972,6 +989,12 @@ impl Holder {
     pub fn birth_yyyymmdd(&self) -> String {
         let b = self.birth;
         format!("{:04}{:02}{:02}", b.year(), u8::from(b.month()), b.day())
+    }
+
+    /// The card's expiry date: YYYYMMDD.
+    pub fn card_expiry_yyyymmdd(&self) -> String {
+        let e = self.card_expiry;
+        format!("{:04}{:02}{:02}", e.year(), u8::from(e.month()), e.day())
     }
 
     /// The SAN otherNames of the signature certificate, `.1` to `.6`.

@@ -743,7 +743,7 @@ mod tests {
     fn serves_the_virtual_card_itself() {
         use crate::sim::card::Profile;
         use crate::sim::image::CardImage;
-        let image = CardImage { atr: ATR.to_vec(), apps: Vec::new() };
+        let image = CardImage { atr: ATR.to_vec(), apps: Vec::new(), mf_data: Default::default() };
         let mut twin = VirtualCard::new(image.clone(), Profile::default());
         let (l, addr) = vpcd();
         let card = Arc::new(Mutex::new(VirtualCard::new(image, Profile::default())));

@@ -1,0 +1,672 @@
+//! `mynacard face read|age`: the card-face confirmation application (券面事項確認AP). Also
+//! owns what `text read` shares with it: which CA keys are trusted for the J-LIS data
+//! signatures ([`TrustOpts`]) and how an authenticity outcome is shown ([`authenticity_json`],
+//! [`authenticity_text`]).
+//!
+//! Personal data: the card face's name and address are images (PNG), the photo is JPEG 2000;
+//! none is written unless the user names where (`--photo FILE`, `--images DIR`), each file
+//! written atomically with mode 0600 and never over an existing file unless `--force`. Birth
+//! date, sex and expiry are shown as text. The codes (照合番号A/B, the birth date of the age
+//! check) come from a no-echo prompt or `--pin-stdin|--pin-env|--pin-file`, never from the
+//! command line, and are checked for format before the card is opened.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use zeroize::Zeroizing;
+
+use mynacard::card::{BirthProof, CodeA, CodeB, FaceBirthKey, FaceCode, FaceData, PinFormatError};
+use mynacard::carddata::cvc::{Cvc, RsaKeyRecord};
+use mynacard::carddata::era;
+use mynacard::transport::pcsc::ShareMode;
+use mynacard::verify::authenticity::{self, Authenticity, CaKey, CaSource, CvcTrust, Verdict};
+
+use super::connect;
+use super::exit::Exit;
+use super::pin_source::{PinOpts, PinSource};
+use super::{CliError, GlobalOpts};
+
+/// `mynacard face`.
+#[derive(Debug, Args)]
+pub struct FaceArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: FaceCommand,
+}
+
+/// The `face` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum FaceCommand {
+    /// Read the card face with 照合番号A (the My Number) or 照合番号B and check its signature.
+    Read(FaceReadArgs),
+    /// Answer whether the holder is at least N years old, and nothing else.
+    Age(FaceAgeArgs),
+}
+
+/// Which code opens the card face.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CodeArg {
+    /// 照合番号A: the 12-digit My Number (also opens the My Number image).
+    A,
+    /// 照合番号B: birth date (era YYMMDD), the card's expiry year and its security code.
+    B,
+}
+
+/// Which embedded CA keys are trusted besides files given with `--cvc-ca`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HierarchyArg {
+    /// The J-LIS production keys only.
+    Production,
+    /// The production keys and the JPKI test hierarchy's keys.
+    Test,
+}
+
+/// Which CA keys the J-LIS data signatures are checked against.
+#[derive(Clone, Debug, Args)]
+pub struct TrustOpts {
+    /// Trust the JPKI test hierarchy's CA keys too (`test`); the production keys are always
+    /// trusted.
+    #[arg(long, value_enum, default_value_t = HierarchyArg::Production)]
+    pub hierarchy: HierarchyArg,
+    /// Also trust the CVC CA key in FILE (a CVC, or a 16-byte key ID and a key record), e.g.
+    /// the virtual card's (`mynacard sim cvc-ca`); repeatable.
+    #[arg(long = "cvc-ca", value_name = "FILE")]
+    pub cvc_ca: Vec<PathBuf>,
+}
+
+/// The trusted CA keys: the embedded ones and key files with their IDs, plus PEM public keys
+/// (SubjectPublicKeyInfo, as `sim-image/default/pki/cvc-ca-*.pem`), which carry no key ID.
+pub struct Trust {
+    base: CvcTrust,
+    pem: Vec<(String, RsaKeyRecord)>,
+}
+
+impl Trust {
+    /// The embedded production keys and one PEM public key given as text (the demo's
+    /// explicit trust in the virtual card's CA key).
+    pub fn production_and_pem(name: &str, pem_text: &str) -> Result<Trust, CliError> {
+        let key = pem_public_key(Path::new(name), pem_text)?;
+        Ok(Trust { base: CvcTrust::new(false), pem: vec![(name.to_string(), key)] })
+    }
+
+    /// The keys to check `cvc` (an application's EF 0004) with: a PEM key the user named is
+    /// trusted under the ID the certificate names as its issuer, only when that key's
+    /// signature over the certificate body verifies (so a PEM key stands for itself, not
+    /// for an ID; the role check on the ID still applies).
+    pub fn for_cvc(&self, cvc: &[u8]) -> CvcTrust {
+        use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+        use sha2::{Digest, Sha256};
+        let mut t = self.base.clone();
+        let Ok(c) = Cvc::parse(cvc) else { return t };
+        for (path, key) in &self.pem {
+            let public = RsaPublicKey::new(
+                BigUint::from_bytes_be(&key.modulus),
+                BigUint::from_bytes_be(&key.exponent),
+            );
+            let signed = public.is_ok_and(|k| {
+                k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(&c.body), &c.signature)
+                    .is_ok()
+            });
+            if signed {
+                t.add(CaKey {
+                    id: c.issuer,
+                    key: key.clone(),
+                    source: CaSource::File(path.clone()),
+                });
+            }
+        }
+        t
+    }
+}
+
+/// Largest CA key file read here (a PEM RSA-2048 public key is about 450 bytes).
+const MAX_KEY_FILE: u64 = 16 * 1024;
+
+fn pem_public_key(path: &Path, text: &str) -> Result<RsaKeyRecord, CliError> {
+    use rsa::pkcs8::DecodePublicKey;
+    use rsa::traits::PublicKeyParts;
+    let key = rsa::RsaPublicKey::from_public_key_pem(text).map_err(|e| {
+        CliError::Usage(format!(
+            "{} is not a CVC CA key: not an RSA public key ({e})",
+            path.display()
+        ))
+    })?;
+    Ok(RsaKeyRecord { exponent: key.e().to_bytes_be(), modulus: key.n().to_bytes_be() })
+}
+
+impl TrustOpts {
+    /// The trusted keys (key files are read and checked now, before the card is opened).
+    pub fn trust(&self) -> Result<Trust, CliError> {
+        let mut base = CvcTrust::new(self.hierarchy == HierarchyArg::Test);
+        let mut pem = Vec::new();
+        for path in &self.cvc_ca {
+            let io =
+                |source| CliError::Io { context: format!("CVC CA key {}", path.display()), source };
+            let mut head = Vec::new();
+            {
+                use std::io::Read;
+                std::fs::File::open(path)
+                    .map_err(io)?
+                    .take(MAX_KEY_FILE)
+                    .read_to_end(&mut head)
+                    .map_err(io)?;
+            }
+            if head.starts_with(b"-----BEGIN PUBLIC KEY-----") {
+                let text = String::from_utf8_lossy(&head);
+                pem.push((path.display().to_string(), pem_public_key(path, &text)?));
+                continue;
+            }
+            base.add_file(path).map_err(|e| match e {
+                authenticity::CaKeyError::Read { source, path } => {
+                    CliError::Io { context: format!("CVC CA key {path}"), source }
+                }
+                e @ authenticity::CaKeyError::Format { .. } => CliError::Usage(e.to_string()),
+            })?;
+        }
+        Ok(Trust { base, pem })
+    }
+}
+
+/// `mynacard face read`.
+#[derive(Debug, Args)]
+pub struct FaceReadArgs {
+    /// Which code opens the card face.
+    #[arg(long, value_enum, default_value_t = CodeArg::B)]
+    pub code: CodeArg,
+    /// Write the photo, JPEG 2000 as stored, to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub photo: Option<PathBuf>,
+    /// Write the images (name.png, address.png, security-code.png, and with `--code a`
+    /// my-number.png) into DIR (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
+    /// Replace files that already exist (default: refuse, and write nothing).
+    #[arg(long)]
+    pub force: bool,
+    /// Also ask the card key to sign a fresh host nonce (single-source command; see README).
+    #[arg(long)]
+    pub challenge: bool,
+    /// Which CA keys are trusted.
+    #[command(flatten)]
+    pub trust: TrustOpts,
+    /// Where the code comes from.
+    #[command(flatten)]
+    pub pin: PinOpts,
+}
+
+/// `mynacard face age`.
+#[derive(Debug, Args)]
+pub struct FaceAgeArgs {
+    /// The age asked about, in whole years.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=150))]
+    pub at_least: u16,
+    /// The day the age is computed for (`YYYY-MM-DD`; default: today in Japan, UTC+9).
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+    /// Which CA keys are trusted.
+    #[command(flatten)]
+    pub trust: TrustOpts,
+    /// Where the holder's birth date comes from.
+    #[command(flatten)]
+    pub pin: PinOpts,
+}
+
+// ------------------------------------------------------------------ getting the codes
+
+fn refuse_pad(opts: &PinOpts) -> Result<(), CliError> {
+    if opts.pinpad == super::pin_source::PinPadArg::On {
+        return Err(CliError::Usage(
+            "the card-face codes are entered on the computer, not on a PIN pad: drop --pinpad on"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A date as `YYYYMMDD` from `YYYYMMDD` or `YYYY-MM-DD` (the value is never echoed).
+fn compact_date(s: &str) -> Zeroizing<String> {
+    Zeroizing::new(s.trim().chars().filter(|c| *c != '-' && *c != '/').collect())
+}
+
+/// 照合番号A from one secret: 12 digits, spaces and hyphens ignored.
+fn code_a(secret: &str) -> Result<CodeA, PinFormatError> {
+    let digits: Zeroizing<String> =
+        Zeroizing::new(secret.chars().filter(|c| *c != ' ' && *c != '-').collect());
+    CodeA::new(&digits)
+}
+
+/// 照合番号B from one secret line: the 14 composed digits, or three fields separated by
+/// spaces: birth date (`YYYYMMDD` or `YYYY-MM-DD`, Gregorian), expiry year, security code.
+fn code_b_line(line: &str) -> Result<CodeB, PinFormatError> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    match fields.as_slice() {
+        [digits] => CodeB::new(digits),
+        [birth, year, code] => CodeB::compose(&compact_date(birth), year, code),
+        _ => CodeB::new(""),
+    }
+}
+
+fn read_code(opts: &PinOpts, which: CodeArg) -> Result<FaceCode, CliError> {
+    let mut r = opts.reader();
+    let prompt = opts.source() == PinSource::Prompt;
+    Ok(match which {
+        CodeArg::A => {
+            let s = r.current("照合番号A (your 12-digit My Number)")?;
+            FaceCode::A(code_a(&s)?)
+        }
+        CodeArg::B if prompt => {
+            let birth = r.current("birth date (YYYY-MM-DD) for 照合番号B")?;
+            let year = r.current("card's expiry year (YYYY)")?;
+            let code = r.current("card's 4-digit security code (セキュリティコード)")?;
+            FaceCode::B(CodeB::compose(&compact_date(&birth), year.trim(), code.trim())?)
+        }
+        CodeArg::B => {
+            let s = r.current("照合番号B")?;
+            FaceCode::B(code_b_line(&s)?)
+        }
+    })
+}
+
+fn read_birth_key(opts: &PinOpts) -> Result<FaceBirthKey, CliError> {
+    let s = opts.reader().current("birth date (YYYY-MM-DD)")?;
+    Ok(FaceBirthKey::from_birth_date(&compact_date(&s))?)
+}
+
+// ------------------------------------------------------------------ authenticity output
+
+/// The outcome as JSON: `{"verdict": "genuine"|"forged"|"unknown", …}`.
+pub fn authenticity_json(a: &Authenticity) -> serde_json::Value {
+    serde_json::to_value(a).unwrap_or_else(|_| serde_json::json!({ "verdict": a.verdict.name() }))
+}
+
+/// The outcome as one line of text.
+pub fn authenticity_text(a: &Authenticity) -> String {
+    let what = match a.verdict {
+        Verdict::Genuine => "GENUINE",
+        Verdict::Forged => "FORGED",
+        Verdict::Unknown => "UNKNOWN",
+    };
+    format!("authenticity: {what} ({})", a.detail)
+}
+
+/// The outcome for `face age`: the verdict and the CA key only. The signer key ID names the
+/// holder's municipality (its digits are the municipality code), so an age check leaves it
+/// and the detail sentence (which names it) out.
+fn age_authenticity_json(a: &Authenticity) -> serde_json::Value {
+    serde_json::json!({
+        "verdict": a.verdict.name(),
+        "ca_key": a.ca_key.map(|k| k.to_string()),
+        "ca_source": a.ca_source,
+    })
+}
+
+/// The exit code for an outcome: `forged` has its own; the others succeed.
+pub fn authenticity_exit(a: &Authenticity) -> Exit {
+    match a.verdict {
+        Verdict::Forged => Exit::Forged,
+        Verdict::Genuine | Verdict::Unknown => Exit::Success,
+    }
+}
+
+// ------------------------------------------------------------------ writing files
+
+/// Write `bytes` to `path` atomically (a temporary file in the same directory, renamed),
+/// mode 0600; refuses an existing file unless `force`.
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
+    use std::io::Write;
+    let io = |source| CliError::Io { context: format!("writing {}", path.display()), source };
+    if !force && path.exists() {
+        return Err(CliError::Usage(format!(
+            "{} exists: refusing to overwrite it (--force replaces it)",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    if force {
+        tmp.persist(path).map_err(|e| io(e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| io(e.error))?;
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ face read
+
+fn iso(raw: &[u8]) -> String {
+    match std::str::from_utf8(raw) {
+        Ok(s) if s.len() == 8 => format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]),
+        _ => "(not a date)".to_string(),
+    }
+}
+
+fn sex_name(raw: &[u8]) -> &'static str {
+    match raw {
+        b"1" => "male",
+        b"2" => "female",
+        b"0" => "unknown",
+        b"9" => "not_applicable",
+        _ => "other",
+    }
+}
+
+/// The files `face read` may write, and which were asked for.
+struct Outputs<'a> {
+    /// (name, bytes, destination) in write order.
+    files: Vec<(&'static str, &'a [u8], Option<PathBuf>)>,
+}
+
+fn outputs<'a>(data: &'a FaceData, args: &FaceReadArgs) -> Result<Outputs<'a>, CliError> {
+    let face = data.face()?;
+    let in_dir = |file: &str| args.images.as_ref().map(|d| d.join(file));
+    let mut files = vec![
+        ("photo", face.photo, args.photo.clone()),
+        ("name", face.name_png, in_dir("name.png")),
+        ("address", face.address_png, in_dir("address.png")),
+    ];
+    if let Some(code) = face.security_code_png {
+        files.push(("security_code", code, in_dir("security-code.png")));
+    }
+    if let Some(img) = data.my_number_image() {
+        files.push(("my_number", img?.image_png, in_dir("my-number.png")));
+    }
+    Ok(Outputs { files })
+}
+
+fn write_outputs(out: &Outputs<'_>, args: &FaceReadArgs) -> Result<(), CliError> {
+    if let Some(dir) = &args.images {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+            context: format!("creating {}", dir.display()),
+            source,
+        })?;
+    }
+    // Refuse before writing anything when one of the files exists.
+    if !args.force {
+        for (_, _, dest) in &out.files {
+            if let Some(p) = dest.as_ref().filter(|p| p.exists()) {
+                return Err(CliError::Usage(format!(
+                    "{} exists: refusing to overwrite it (--force replaces it); nothing was written",
+                    p.display()
+                )));
+            }
+        }
+    }
+    for (_, bytes, dest) in &out.files {
+        if let Some(p) = dest {
+            write_private(p, bytes, args.force)?;
+        }
+    }
+    Ok(())
+}
+
+/// The single-source card-key challenge outcome.
+struct Challenge {
+    ok: bool,
+    detail: String,
+}
+
+fn challenge(
+    client: &mut connect::CardClient,
+    data: &FaceData,
+    verdict: Verdict,
+) -> Result<Challenge, CliError> {
+    use rand::RngCore;
+    use rsa::{BigUint, Pkcs1v15Sign, RsaPublicKey};
+    use sha2::{Digest, Sha256};
+    let mut nonce = [0u8; mynacard::card::face::CHALLENGE_NONCE_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let sig = client.face_challenge(&nonce)?;
+    let face = data.face()?;
+    let key = RsaKeyRecord::parse(face.card_key)
+        .ok()
+        .and_then(|k| {
+            RsaPublicKey::new(
+                BigUint::from_bytes_be(&k.modulus),
+                BigUint::from_bytes_be(&k.exponent),
+            )
+            .ok()
+        })
+        .ok_or_else(|| {
+            CliError::Card(mynacard::card::CardError::Malformed(
+                "the card key in the card face (DF24) is not an RSA key record".into(),
+            ))
+        })?;
+    let ok = key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(nonce), &sig).is_ok();
+    let detail = match (ok, verdict) {
+        (true, Verdict::Genuine) => "the card holds the private key of the signed card key: this is the card the data was issued on",
+        (true, _) => "the card signed the nonce with the card key, but the card key's record is not proven genuine, so this proves nothing",
+        (false, _) => "the card's answer does not verify under the card key of the card face",
+    };
+    Ok(Challenge { ok, detail: format!("{detail} (single-source command)") })
+}
+
+fn face_read(g: &GlobalOpts, args: &FaceReadArgs) -> Result<Exit, CliError> {
+    refuse_pad(&args.pin)?;
+    let trust = args.trust.trust()?;
+    let code = read_code(&args.pin, args.code)?;
+    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    let data = client.read_face(&code, args.pin.allow_last_try)?;
+    drop(code);
+    let a = authenticity::check_face(
+        data.cvc(),
+        data.face_raw(),
+        data.my_number_image_raw(),
+        &trust.for_cvc(data.cvc()),
+    );
+    let ch = if args.challenge { Some(challenge(&mut client, &data, a.verdict)?) } else { None };
+    drop(client);
+    let out = outputs(&data, args)?;
+    write_outputs(&out, args)?;
+    let face = data.face()?;
+    let expiry = face.expiry.map(iso);
+    if g.json {
+        let mut files = serde_json::Map::new();
+        for (name, bytes, dest) in &out.files {
+            files.insert(
+                (*name).to_string(),
+                serde_json::json!({
+                    "bytes": bytes.len(),
+                    "written": dest.as_ref().map(|p| p.display().to_string()),
+                }),
+            );
+        }
+        let mut doc = serde_json::json!({
+            "code": match args.code { CodeArg::A => "a", CodeArg::B => "b" },
+            "birth_date": iso(face.birth),
+            "sex": sex_name(face.sex),
+            "expiry": expiry,
+            "files": files,
+            "authenticity": authenticity_json(&a),
+        });
+        if let Some(c) = &ch {
+            doc["challenge"] = serde_json::json!({ "verified": c.ok, "detail": c.detail });
+        }
+        outln!("{doc}")?;
+    } else {
+        outln!("birth date: {}", iso(face.birth))?;
+        outln!("sex: {}", sex_name(face.sex).replace('_', " "))?;
+        match &expiry {
+            Some(e) => outln!("expiry: {e} (not covered by the signature)")?,
+            None => outln!("expiry: not on this card")?,
+        }
+        for (name, bytes, dest) in &out.files {
+            let what = if *name == "photo" { "JPEG 2000" } else { "PNG" };
+            let where_ = match dest {
+                Some(p) => format!("written to {}", p.display()),
+                None => "not written".to_string(),
+            };
+            outln!("{} ({what}): {} bytes, {where_}", name.replace('_', "-"), bytes.len())?;
+        }
+        outln!("{}", authenticity_text(&a))?;
+        if let Some(c) = &ch {
+            outln!(
+                "card-key challenge: {} ({})",
+                if c.ok { "verified" } else { "FAILED" },
+                c.detail
+            )?;
+        }
+    }
+    match &ch {
+        Some(c) if !c.ok => Ok(Exit::Forged),
+        _ => Ok(authenticity_exit(&a)),
+    }
+}
+
+// ------------------------------------------------------------------ face age
+
+/// Whole years from `birth` to `at` (the age rises on the birthday; a 29 February birthday
+/// counts on 1 March in common years, which is when Japanese law (年齢計算ニ関スル法律) has it
+/// rise too).
+fn age_on(birth: time::Date, at: time::Date) -> i32 {
+    let mut years = at.year() - birth.year();
+    if (u8::from(at.month()), at.day()) < (u8::from(birth.month()), birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
+fn today_in_japan() -> time::Date {
+    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    time::OffsetDateTime::now_utc().to_offset(jst).date()
+}
+
+fn face_age(g: &GlobalOpts, args: &FaceAgeArgs) -> Result<Exit, CliError> {
+    refuse_pad(&args.pin)?;
+    let at = match &args.at {
+        Some(s) => era::parse_yyyymmdd(&compact_date(s))
+            .ok_or_else(|| CliError::Usage(format!("--at {s}: not a date (YYYY-MM-DD)")))?,
+        None => today_in_japan(),
+    };
+    let trust = args.trust.trust()?;
+    let key = read_birth_key(&args.pin)?;
+    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    let proof: BirthProof = client.read_birth_record(&key, args.pin.allow_last_try)?;
+    drop(client);
+    drop(key);
+    let a = authenticity::check_age(proof.cvc(), proof.raw(), &trust.for_cvc(proof.cvc()));
+    let record = proof.record()?;
+    let birth =
+        std::str::from_utf8(record.birth).ok().and_then(era::parse_yyyymmdd).ok_or_else(|| {
+            CliError::Card(mynacard::card::CardError::Malformed(
+                "the birth record's date (DF11) is not a date".into(),
+            ))
+        })?;
+    let result = age_on(birth, at) >= i32::from(args.at_least);
+    if g.json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "at_least": args.at_least,
+                "result": result,
+                "authenticity": age_authenticity_json(&a),
+            })
+        )?;
+    } else {
+        outln!("at least {}: {}", args.at_least, if result { "yes" } else { "no" })?;
+        outln!("authenticity: {}", a.verdict.name().to_uppercase())?;
+    }
+    Ok(authenticity_exit(&a))
+}
+
+/// Run `mynacard face …`.
+pub fn run(g: &GlobalOpts, args: &FaceArgs) -> Result<Exit, CliError> {
+    match &args.command {
+        FaceCommand::Read(a) => face_read(g, a),
+        FaceCommand::Age(a) => face_age(g, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mynacard::card::CardPin;
+    use time::macros::date;
+
+    #[test]
+    fn ages() {
+        assert_eq!(age_on(date!(2000 - 03 - 15), date!(2020 - 03 - 14)), 19);
+        assert_eq!(age_on(date!(2000 - 03 - 15), date!(2020 - 03 - 15)), 20);
+        assert_eq!(age_on(date!(2000 - 02 - 29), date!(2021 - 02 - 28)), 20);
+        assert_eq!(age_on(date!(2000 - 02 - 29), date!(2021 - 03 - 01)), 21);
+        assert_eq!(age_on(date!(2000 - 02 - 29), date!(2024 - 02 - 29)), 24);
+        assert_eq!(age_on(date!(2000 - 12 - 31), date!(2000 - 12 - 31)), 0);
+    }
+
+    #[test]
+    fn code_lines() {
+        assert_eq!(code_b_line("55021720352285").unwrap().as_bytes(), b"55021720352285");
+        assert_eq!(code_b_line("1980-02-17 2035 2285").unwrap().as_bytes(), b"55021720352285");
+        assert_eq!(code_b_line("19800217  2035\t2285").unwrap().as_bytes(), b"55021720352285");
+        assert!(code_b_line("1980-02-17 2035").is_err());
+        assert!(code_b_line("1980-02-30 2035 2285").is_err());
+        assert!(code_b_line("").is_err());
+        assert_eq!(code_a("1234 5678 9018").unwrap().as_bytes(), b"123456789018");
+        assert!(code_a("123456789017").is_err());
+    }
+
+    #[test]
+    fn files_are_private_atomic_and_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("photo.jp2");
+        write_private(&p, b"one", false).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let err = write_private(&p, b"two", false).unwrap_err();
+        assert_eq!(err.exit(), Exit::Usage);
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        write_private(&p, b"two", true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary left");
+    }
+
+    #[test]
+    fn only_forged_has_its_own_exit_code() {
+        use mynacard::verify::authenticity::App;
+        let a = |verdict| Authenticity {
+            verdict,
+            app: App::Face,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: vec![],
+            detail: "d".into(),
+        };
+        assert_eq!(authenticity_exit(&a(Verdict::Forged)), Exit::Forged);
+        assert_eq!(authenticity_exit(&a(Verdict::Genuine)), Exit::Success);
+        assert_eq!(authenticity_exit(&a(Verdict::Unknown)), Exit::Success);
+        assert_eq!(authenticity_text(&a(Verdict::Forged)), "authenticity: FORGED (d)");
+        assert_eq!(authenticity_json(&a(Verdict::Unknown))["verdict"], "unknown");
+        let age = age_authenticity_json(&a(Verdict::Genuine));
+        assert_eq!(
+            age,
+            serde_json::json!({"verdict": "genuine", "ca_key": null, "ca_source": null})
+        );
+        assert_eq!(Exit::Forged.code(), 16);
+    }
+
+    #[test]
+    fn sexes_and_dates() {
+        assert_eq!(sex_name(b"1"), "male");
+        assert_eq!(sex_name(b"2"), "female");
+        assert_eq!(sex_name(b"0"), "unknown");
+        assert_eq!(sex_name(b"9"), "not_applicable");
+        assert_eq!(sex_name(b"7"), "other");
+        assert_eq!(iso(b"20351231"), "2035-12-31");
+        assert_eq!(iso(b"2035123"), "(not a date)");
+    }
+}
