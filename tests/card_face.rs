@@ -141,8 +141,11 @@ fn verify_cmd(code: &[u8]) -> String {
 
 /// What the client sends to clear the security state after an operation that verified a
 /// code (one place, so a change of the clearing mechanism changes only this).
-fn clear(t: ScriptedTransport, select_app: &str) -> ScriptedTransport {
-    t.expect(select_app, OK)
+/// Leaving the application after PIN work: SELECT of the GlobalPlatform ISD, because a
+/// verification survives a re-select of its own application on real cards
+/// (docs/card-facts.md §1).
+fn clear(t: ScriptedTransport) -> ScriptedTransport {
+    t.expect("00A4040C07A0000001510000", OK)
 }
 
 fn client(t: ScriptedTransport) -> (Client<ScriptedTransport>, ScriptLog) {
@@ -168,7 +171,7 @@ fn read_face_b(cvc_file: &[u8], face: &[u8]) -> FaceData {
         .expect(&select_ef(0x0012), OK)
         .expect(EMPTY_VERIFY, "63CA")
         .expect(&verify_cmd(b"55021720352285"), OK);
-    let t = clear(read(t, 0x0002, face), SELECT_FACE);
+    let t = clear(read(t, 0x0002, face));
     let (mut c, log) = client(t);
     let data = c.read_face(&FaceCode::B(code_b()), false).unwrap();
     log.assert_done();
@@ -207,7 +210,7 @@ fn face_read_with_code_a_reads_the_my_number_image_too() {
         .expect(EMPTY_VERIFY, "63C3")
         .expect(&verify_cmd(b"123456789018"), OK);
     let t = read(t, 0x0002, &Face::record(&v, &v));
-    let t = clear(read(t, 0x0005, &f.image(b"\x89PNGmn", b"\x89PNGmn")), SELECT_FACE);
+    let t = clear(read(t, 0x0005, &f.image(b"\x89PNGmn", b"\x89PNGmn")));
     let (mut c, log) = client(t);
     let data = c.read_face(&FaceCode::A(code_a()), false).unwrap();
     log.assert_done();
@@ -221,7 +224,7 @@ fn a_wrong_code_decrements_reads_nothing_and_clears() {
         .expect(&select_ef(0x0012), OK)
         .expect(EMPTY_VERIFY, "63CA")
         .expect(&verify_cmd(b"55021720352285"), "63C9");
-    let (mut c, log) = client(clear(t, SELECT_FACE));
+    let (mut c, log) = client(clear(t));
     let err = c.read_face(&FaceCode::B(code_b()), false).unwrap_err();
     assert!(
         matches!(err, CardError::WrongPin { kind: PinKind::FaceCodeB, tries_left: 9 }),
@@ -238,7 +241,7 @@ fn a_blocked_code_sends_nothing() {
         let t = read(reader().expect(SELECT_FACE, OK), 0x0004, &cvc("9000023"))
             .expect(&select_ef(0x0013), OK)
             .expect(EMPTY_VERIFY, blocked);
-        let (mut c, log) = client(clear(t, SELECT_FACE));
+        let (mut c, log) = client(clear(t));
         let err = c.read_face(&FaceCode::A(code_a()), false).unwrap_err();
         assert!(matches!(err, CardError::PinBlocked { kind: PinKind::FaceCodeA }), "{err:?}");
         log.assert_done();
@@ -253,7 +256,7 @@ fn the_last_try_needs_permission_and_no_counter_needs_none() {
             .expect(&select_ef(0x0011), OK)
     };
     let key = FaceBirthKey::from_birth_date("19800217").unwrap();
-    let (mut c, log) = client(clear(start().expect(EMPTY_VERIFY, "63C1"), SELECT_FACE));
+    let (mut c, log) = client(clear(start().expect(EMPTY_VERIFY, "63C1")));
     let err = c.read_birth_record(&key, false).unwrap_err();
     assert!(matches!(err, CardError::LastTry { kind: PinKind::FaceBirth }), "{err:?}");
     log.assert_done();
@@ -261,7 +264,7 @@ fn the_last_try_needs_permission_and_no_counter_needs_none() {
     let f = Face::new();
     for (counter, allow) in [("63C1", true), ("6300", false)] {
         let t = start().expect(EMPTY_VERIFY, counter).expect(&verify_cmd(b"550217"), OK);
-        let t = clear(read(t, 0x0001, &f.birth("19800217", "19800217")), SELECT_FACE);
+        let t = clear(read(t, 0x0001, &f.birth("19800217", "19800217")));
         let (mut c, log) = client(t);
         let proof = c.read_birth_record(&key, allow).unwrap();
         log.assert_done();
@@ -278,7 +281,7 @@ fn an_unreadable_face_is_a_security_status_error_and_no_app_is_named() {
         .expect(&select_ef(0x0002), OK)
         .expect("00B00000000000", "6982")
         .expect("00B0000000", "6982");
-    let (mut c, log) = client(clear(t, SELECT_FACE));
+    let (mut c, log) = client(clear(t));
     let err = c.read_face(&FaceCode::B(code_b()), false).unwrap_err();
     assert!(matches!(err, CardError::SecurityStatus { what: "to read the card face" }), "{err:?}");
     log.assert_done();
@@ -295,7 +298,7 @@ fn age_reads_only_the_birth_record_and_is_genuine() {
         .expect(&select_ef(0x0011), OK)
         .expect(EMPTY_VERIFY, "63C3")
         .expect(&verify_cmd(b"550217"), OK);
-    let t = clear(read(t, 0x0001, &f.birth("19800217", "19800217")), SELECT_FACE);
+    let t = clear(read(t, 0x0001, &f.birth("19800217", "19800217")));
     let (mut c, log) = client(t);
     let key = FaceBirthKey::from_birth_date("19800217").unwrap();
     let proof = c.read_birth_record(&key, false).unwrap();
@@ -404,7 +407,7 @@ fn read_text(
         .expect(&select_ef(0x0001), OK)
         .expect_bytes(&hex::decode("00B0000011").unwrap(), &with_sw(&t_files.mn, OK));
     let t = read(t, 0x0002, &t_files.attrs);
-    let t = clear(file(t, 0x0003, integrity), SELECT_TEXT);
+    let t = clear(file(t, 0x0003, integrity));
     let (mut c, log) = client(t);
     let out = c.read_text_checked(&TextPin::new("1234").unwrap(), false).unwrap();
     log.assert_done();
