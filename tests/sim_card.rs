@@ -14,7 +14,7 @@ use mynacard::sim::card::{
 };
 use mynacard::sim::image::{Access, AppImage, CardImage, EfImage, KeyImage, PinImage};
 use mynacard::transport::virtual_card::{SharedCard, VirtualTransport};
-use mynacard::transport::{Transport, TransportError};
+use mynacard::transport::{Disposition, Transport, TransportError};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
@@ -980,7 +980,9 @@ fn transport_transmits_and_reports() {
 }
 
 #[test]
-fn transport_reset_clears_security_state() {
+/// A warm reset keeps a verification: re-selecting the application finds it again; only
+/// power-off clears it (docs/card-facts.md §1, measured on real cards by [C]).
+fn transport_reset_keeps_and_power_off_clears_security_state() {
     let mut t = VirtualTransport::new(card(Profile::default()));
     for apdu in [
         SELECT_JPKI,
@@ -992,6 +994,11 @@ fn transport_reset_clears_security_state() {
     }
     assert_eq!(t.transmit(&bytes("00B0000002")).expect("read"), vec![0x30, 0x82, 0x90, 0x00]);
     t.reset().expect("reset");
+    t.transmit(&bytes(SELECT_JPKI)).expect("select");
+    t.transmit(&bytes(&select_ef(jpki::EF_SIGN_CERT))).expect("select ef");
+    assert_eq!(t.transmit(&bytes("00B0000002")).expect("read"), vec![0x30, 0x82, 0x90, 0x00]);
+    t.disconnect(Disposition::Unpower).expect("unpower");
+    let mut t = t.card().transport();
     t.transmit(&bytes(SELECT_JPKI)).expect("select");
     t.transmit(&bytes(&select_ef(jpki::EF_SIGN_CERT))).expect("select ef");
     assert_eq!(t.transmit(&bytes("00B0000002")).expect("read"), vec![0x69, 0x82]);

@@ -912,11 +912,11 @@ fn image_error_io() {
     let err = CardImage::default_image().save(&blocker.join("sub")).unwrap_err();
     assert!(matches!(err, ImageError::Io { .. }), "{err}");
     assert!(err.to_string().contains("file"), "{err}");
-    // card.json that is a directory.
+    // card.json that is a directory: refused before it is opened.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("card.json")).unwrap();
     let err = CardImage::load(dir.path()).unwrap_err();
-    assert!(matches!(err, ImageError::Io { .. }), "{err}");
+    assert!(matches!(err, ImageError::NotRegularFile { .. }), "{err}");
 }
 
 #[test]
