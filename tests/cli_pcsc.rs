@@ -54,7 +54,7 @@ fn last_try_is_refused_unless_allowed() {
     pcsc(&["pin", "status"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("authentication PIN: 1 try left"));
+        .stdout(predicate::str::contains("authentication PIN [jpki 0018]: 1 try left"));
     let trace = dir.path().join("refused.trace");
     pcsc(&["sign", s(&doc), "--key", "auth", "--pin-stdin", "--trace", s(&trace)])
         .write_stdin(format!("{AUTH_PIN}\n"))
@@ -73,7 +73,7 @@ fn last_try_is_refused_unless_allowed() {
     pcsc(&["pin", "status"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("authentication PIN: 3 tries left"));
+        .stdout(predicate::str::contains("authentication PIN [jpki 0018]: 3 tries left"));
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn a_blocked_pin_is_reported_without_verify() {
     pcsc(&["pin", "status"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("text-application PIN: BLOCKED"));
+        .stdout(predicate::str::contains("text-application PIN [text 0011]: BLOCKED"));
     let out = pcsc(&["--json", "pin", "status"]).assert().success();
     let v = json(&out.get_output().stdout);
     assert_eq!(v["pins"][2]["status"], "blocked");
@@ -231,5 +231,5 @@ fn two_processes_racing_for_the_card() {
     pcsc(&["pin", "status"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("signature password: 5 tries left"));
+        .stdout(predicate::str::contains("signature password [jpki 001B]: 5 tries left"));
 }
