@@ -744,6 +744,14 @@ impl CardImage {
     pub fn try_default_image() -> Result<CardImage, ImageError> {
         parse_image(&EmbeddedSource.display(CARD_JSON), DEFAULT_CARD_JSON, &EmbeddedSource)
     }
+
+    /// Parse a `card.json` text whose file and key paths name files of the embedded default
+    /// image (`jpki/0001.der`, …): the description parser without the disk. Public
+    /// (doc-hidden) for the fuzz targets in `fuzz/`.
+    #[doc(hidden)]
+    pub fn parse_with_default_files(card_json: &str) -> Result<CardImage, ImageError> {
+        parse_image(&EmbeddedSource.display(CARD_JSON), card_json, &EmbeddedSource)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -324,6 +324,72 @@ fn send_frame(stream: &mut TcpStream, payload: &[u8]) -> Result<(), String> {
     stream.flush().map_err(|e| format!("write failed: {e}"))
 }
 
+/// What one frame from vpcd did to the card.
+#[doc(hidden)]
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// Send these bytes back (an ATR or a response APDU).
+    Answer(Vec<u8>),
+    /// A control byte with no answer.
+    Nothing,
+    /// An empty frame: vpcd never sends one, the connection is dropped.
+    Empty,
+    /// The card stays silent.
+    Mute,
+    /// The card was taken out.
+    Removed,
+}
+
+/// Apply one frame payload from vpcd (a control byte or a command APDU) to `card`. Public
+/// (doc-hidden) so that the fuzz targets in `fuzz/` drive it without a socket.
+#[doc(hidden)]
+pub fn handle_frame<C: VpcdCard + ?Sized>(
+    card: &mut C,
+    payload: &[u8],
+    opts: &VpcdOptions,
+) -> Frame {
+    match payload {
+        [] => Frame::Empty,
+        [CTRL_POWER_OFF] => {
+            card.power_off();
+            opts.emit(VpcdEvent::PowerOff);
+            Frame::Nothing
+        }
+        [CTRL_POWER_ON] => {
+            card.power_on();
+            opts.emit(VpcdEvent::PowerOn);
+            Frame::Nothing
+        }
+        [CTRL_RESET] => {
+            card.reset();
+            opts.emit(VpcdEvent::Reset);
+            Frame::Nothing
+        }
+        [CTRL_ATR] => {
+            opts.emit(VpcdEvent::Atr);
+            Frame::Answer(card.atr())
+        }
+        [other] => {
+            opts.emit(VpcdEvent::UnknownControl(*other));
+            Frame::Nothing
+        }
+        apdu => match card.process(apdu) {
+            Reply::Bytes(bytes) => {
+                opts.emit(VpcdEvent::Apdu { command: apdu.len(), response: bytes.len() });
+                Frame::Answer(bytes)
+            }
+            Reply::Mute => {
+                opts.emit(VpcdEvent::Mute);
+                Frame::Mute
+            }
+            Reply::Removed => {
+                opts.emit(VpcdEvent::Removed);
+                Frame::Removed
+            }
+        },
+    }
+}
+
 /// Serve one connection until it ends.
 fn session<C: VpcdCard>(
     mut stream: TcpStream,
@@ -360,46 +426,15 @@ fn session<C: VpcdCard>(
         }
         muted_since = None;
         let mut card = card.lock().map_err(|_| VpcdError::CardPoisoned)?;
-        let answer: Option<Vec<u8>> = match payload.as_slice() {
-            [] => return Ok(End::Dropped("vpcd sent an empty frame".into())),
-            [CTRL_POWER_OFF] => {
-                card.power_off();
-                opts.emit(VpcdEvent::PowerOff);
+        let answer = match handle_frame(&mut *card, &payload, opts) {
+            Frame::Answer(bytes) => Some(bytes),
+            Frame::Nothing => None,
+            Frame::Empty => return Ok(End::Dropped("vpcd sent an empty frame".into())),
+            Frame::Mute => {
+                muted_since = Some(Instant::now());
                 None
             }
-            [CTRL_POWER_ON] => {
-                card.power_on();
-                opts.emit(VpcdEvent::PowerOn);
-                None
-            }
-            [CTRL_RESET] => {
-                card.reset();
-                opts.emit(VpcdEvent::Reset);
-                None
-            }
-            [CTRL_ATR] => {
-                opts.emit(VpcdEvent::Atr);
-                Some(card.atr())
-            }
-            [other] => {
-                opts.emit(VpcdEvent::UnknownControl(*other));
-                None
-            }
-            apdu => match card.process(apdu) {
-                Reply::Bytes(bytes) => {
-                    opts.emit(VpcdEvent::Apdu { command: apdu.len(), response: bytes.len() });
-                    Some(bytes)
-                }
-                Reply::Mute => {
-                    opts.emit(VpcdEvent::Mute);
-                    muted_since = Some(Instant::now());
-                    None
-                }
-                Reply::Removed => {
-                    opts.emit(VpcdEvent::Removed);
-                    return Ok(End::Removed);
-                }
-            },
+            Frame::Removed => return Ok(End::Removed),
         };
         drop(card);
         if let Some(bytes) = answer {
