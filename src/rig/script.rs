@@ -482,12 +482,6 @@ pub enum Problem {
         /// Its length.
         len: usize,
     },
-    /// Bytes (with the variables they use) longer than any APDU.
-    #[error("bytes of {len} or more are longer than any APDU ({MAX_COMMAND_LEN} bytes)")]
-    ValueTooLong {
-        /// Their length so far.
-        len: usize,
-    },
     /// A `$#NAME` measuring more than 255 bytes.
     #[error("${name} is {len} bytes long: a length byte ($#) holds at most 255")]
     LengthTooLarge {
@@ -702,12 +696,6 @@ impl Parser {
                         Part::Bytes(b) => push_bytes(&mut parts, b),
                         other => parts.push(other),
                     }
-                }
-                // Bound what references expand to, or `set A $A $A` repeated doubles it to
-                // exhaustion within a few hundred bytes of script.
-                let len = measure(&parts);
-                if len > MAX_COMMAND_LEN {
-                    return Err(Problem::ValueTooLong { len });
                 }
                 i = end;
             } else {
