@@ -287,6 +287,37 @@ fn sw(sw: StatusWord) -> Response {
     Response::status(sw)
 }
 
+/// PKCS#1 v1.5 type-1 padding of the command data (a DigestInfo or other given data) and the
+/// private-key operation, as COMPUTE DIGITAL SIGNATURE does for every key of the card: `67 00`
+/// when Le is shorter than the signature, `6A 80` for no data or data longer than the key
+/// allows with padding, after the profile's signature latency.
+fn pkcs1_sign(
+    key: &rsa::RsaPrivateKey,
+    cmd: &Command,
+    rng: &mut ChaCha20Rng,
+    latency: Duration,
+    counts: &mut CommandCounts,
+) -> Response {
+    let k = key.size();
+    if cmd.le.is_some_and(|le| le < k) {
+        return sw(StatusWord::WrongLength);
+    }
+    if cmd.data.is_empty() || cmd.data.len() + 11 > k {
+        return sw(StatusWord::IncorrectData);
+    }
+    let signed = key.sign_with_rng(rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
+    if !latency.is_zero() {
+        std::thread::sleep(latency);
+    }
+    match signed {
+        Ok(signature) => {
+            counts.signatures += 1;
+            Response::new(signature, StatusWord::Success)
+        }
+        Err(_) => sw(StatusWord::NoPreciseDiagnosis),
+    }
+}
+
 impl VirtualCard {
     /// A powered-on card with this content and behaviour.
     pub fn new(image: CardImage, profile: Profile) -> Self {
@@ -756,25 +787,7 @@ impl VirtualCard {
         if !self.state.verified.contains(&key.pin) {
             return sw(StatusWord::SecurityStatusNotSatisfied);
         }
-        let k = key.key.size();
-        if cmd.le.is_some_and(|le| le < k) {
-            return sw(StatusWord::WrongLength);
-        }
-        if cmd.data.is_empty() || cmd.data.len() + 11 > k {
-            return sw(StatusWord::IncorrectData);
-        }
-        let signed =
-            key.key.sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
-        if !self.profile.signature_latency.is_zero() {
-            std::thread::sleep(self.profile.signature_latency);
-        }
-        match signed {
-            Ok(signature) => {
-                self.counts.signatures += 1;
-                Response::new(signature, StatusWord::Success)
-            }
-            Err(_) => sw(StatusWord::NoPreciseDiagnosis),
-        }
+        pkcs1_sign(&key.key, cmd, &mut self.rng, self.profile.signature_latency, &mut self.counts)
     }
 
     /// `80 2A 00 00`: PKCS#1 v1.5 over the given data with the current application's default
@@ -788,25 +801,7 @@ impl VirtualCard {
         else {
             return sw(StatusWord::IncorrectP1P2);
         };
-        let k = key.key.size();
-        if cmd.le.is_some_and(|le| le < k) {
-            return sw(StatusWord::WrongLength);
-        }
-        if cmd.data.is_empty() || cmd.data.len() + 11 > k {
-            return sw(StatusWord::IncorrectData);
-        }
-        let signed =
-            key.key.sign_with_rng(&mut self.rng, Pkcs1v15Sign::new_unprefixed(), &cmd.data);
-        if !self.profile.signature_latency.is_zero() {
-            std::thread::sleep(self.profile.signature_latency);
-        }
-        match signed {
-            Ok(signature) => {
-                self.counts.signatures += 1;
-                Response::new(signature, StatusWord::Success)
-            }
-            Err(_) => sw(StatusWord::NoPreciseDiagnosis),
-        }
+        pkcs1_sign(&key.key, cmd, &mut self.rng, self.profile.signature_latency, &mut self.counts)
     }
 
     /// GET DATA `00 CA P1 P2`: the MF's data objects (tag P1 P2), answered only while no
