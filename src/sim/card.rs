@@ -4,6 +4,11 @@
 //! application and EF, security state, pending GET RESPONSE data), the command counters and
 //! the redacted command history. Uses only the `apdu` and `facts` layers.
 //!
+//! Besides SELECT, READ BINARY, VERIFY, CHANGE REFERENCE DATA, COMPUTE DIGITAL SIGNATURE,
+//! GET RESPONSE and GET CHALLENGE it answers GET DATA for the MF's objects of the image (no
+//! application selected) and the card-key challenge `80 2A 00 00` of applications with a
+//! `challenge_key`; files may open after any one of several PINs (`Access::AnyPin`).
+//!
 //! Persistent state (file contents, PIN values and retry counters) lives in the image and
 //! survives `reset`/`power_off`; everything else is volatile.
 
