@@ -126,6 +126,9 @@ fn check_cvc(cvc_contents: &[u8], issuer_id: &str, ca: &RsaPublicKey) -> (Vec<u8
     (subject, key)
 }
 
+/// (what, credential (PIN FID, value) to verify first, files it opens).
+type Case<'a> = (&'a str, Option<(u16, &'a [u8])>, &'a [u16]);
+
 const TEXT_CA_ID: &str = "39303030303333080530303100000000";
 const VISUAL_CA_ID: &str = "39303030303233080530303100000000";
 const ROOT_ID: &str = "393030303032300805303031000000A8";
@@ -146,7 +149,7 @@ fn select_every_application() {
 fn text_application_access_rules() {
     let image = CardImage::default_image();
     let free = [0x0004u16, 0x0005, 0x0008];
-    let cases: [(&str, Option<(u16, &[u8])>, &[u16]); 4] = [
+    let cases: [Case; 4] = [
         ("nothing", None, &[]),
         ("PIN", Some((text::EF_PIN, TEXT_PIN)), &[1, 2, 3, 6, 7]),
         ("A", Some((text_more::EF_CODE_A, CODE_A)), &[1, 3, 6, 7]),
@@ -255,7 +258,7 @@ fn visual_code_b_ten_tries_then_blocked() {
 #[test]
 fn visual_application_access_rules() {
     let image = CardImage::default_image();
-    let cases: [(&str, Option<(u16, &[u8])>, &[u16]); 4] = [
+    let cases: [Case; 4] = [
         ("nothing", None, &[]),
         ("birth key", Some((visual::EF_BIRTH_KEY, BIRTH_KEY)), &[1]),
         ("A", Some((visual::EF_CODE_A, CODE_A)), &[2, 5, 6]),
