@@ -318,6 +318,23 @@ fn common_application_and_get_challenge() {
         hex::encode_upper("20350515")
     );
     assert_eq!(tx(&mut c, "00B000001E"), expect);
+    // READ RECORD 1 by short EF identifier 1 and of the current EF; the record is the TLV.
+    assert_eq!(tx(&mut c, SELECT_COMMON), "9000");
+    assert_eq!(tx(&mut c, "00B2010C00"), expect);
+    assert_eq!(tx(&mut c, "00B2010400"), expect);
+    assert_eq!(tx(&mut c, "00B2010C10"), "6C1E");
+    assert_eq!(tx(&mut c, "00B2020C00"), "6A83");
+    assert_eq!(tx(&mut c, "00B2000C00"), "6A86");
+    assert_eq!(tx(&mut c, "00B2011400"), "6A82", "no EF 0002");
+    assert_eq!(tx(&mut c, "00B2010C"), "6700");
+    // Records follow the read rules: text EF 0001 (SFI 1) needs a credential.
+    assert_eq!(tx(&mut c, SELECT_TEXT), "9000");
+    assert_eq!(tx(&mut c, "00B2010C00"), "6982");
+    // A file that is not a sequence of TLVs after its first record.
+    assert_eq!(tx(&mut c, &select_ef(text_more::EF_CODE_A)), "9000");
+    assert_eq!(tx(&mut c, &verify(CODE_A)), "9000");
+    assert_eq!(tx(&mut c, "00B2010C00"), "FF100C3132333435363738393031389000");
+    assert_eq!(tx(&mut c, "00B2020C00"), "6981");
     for le in [1usize, 8, 255] {
         let (data, sw) = tx_data(&mut c, &format!("00840000{le:02X}"));
         assert_eq!((data.len(), sw.as_str()), (le, "9000"));
