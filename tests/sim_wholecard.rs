@@ -606,3 +606,35 @@ fn holder_error_is_reported() {
         "card holder: the security code (セキュリティコード) must be 4 digits"
     );
 }
+
+/// `mynacard sim generate --token android`, run as a user would.
+#[test]
+fn cli_generates_the_android_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("android");
+    let run = assert_cmd::Command::cargo_bin("mynacard")
+        .unwrap()
+        .args(["--json", "sim", "generate", "--token", "android", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let json: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+    assert_eq!(json["token"], "android");
+    assert_eq!(json["image"], out.display().to_string());
+    let image = CardImage::load(&out).unwrap();
+    let jpki = image.app(&facts::AID_JPKI).unwrap();
+    assert_eq!(&jpki.files[&facts::jpki::EF_TOKEN_INFO].data[..15], b"JPKIAPGPSETOKEN");
+    assert_eq!(jpki.files[&facts::jpki::EF_AUTH_CERT].read, Access::Pin(facts::jpki::EF_AUTH_PIN));
+    // Everything else is the default card, CVC CA keys included.
+    assert_eq!(image.mf_data, CardImage::default_image().mf_data);
+    for stem in ["cvc-ca-9000020", "cvc-ca-9000023", "cvc-ca-9000033"] {
+        let ours = std::fs::read(out.join("pki").join(format!("{stem}.pem"))).unwrap();
+        assert_eq!(ours, std::fs::read(committed_pki().join(format!("{stem}.pem"))).unwrap());
+    }
+    assert_cmd::Command::cargo_bin("mynacard")
+        .unwrap()
+        .args(["sim", "generate", "--token", "iphone", "--out"])
+        .arg(dir.path().join("x"))
+        .assert()
+        .code(2);
+}
