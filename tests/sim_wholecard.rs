@@ -502,6 +502,18 @@ fn signatures_verify_against_the_committed_ca_keys() {
     assert_eq!(hex::encode_upper(next_id), "39303030303232080530303100000002");
 }
 
+/// `Debug` of the image shows no personal data: not the My Number (as text or as the byte
+/// list of a file), not the card serial of the MF data, not the codes.
+#[test]
+fn debug_output_shows_no_personal_data() {
+    let debug = format!("{:?}", CardImage::default_image());
+    for secret in ["123456789018", "49, 50, 51, 52, 53, 54", "SIM000000000001", "02051520357251"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("len: 17"), "{debug}");
+    assert!(debug.contains("00F8"), "{debug}");
+}
+
 #[test]
 fn codes_are_composed_from_the_holder() {
     let h = Holder::default();
