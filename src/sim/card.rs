@@ -4,6 +4,11 @@
 //! application and EF, security state, pending GET RESPONSE data), the command counters and
 //! the redacted command history. Uses only the `apdu` and `facts` layers.
 //!
+//! Besides SELECT, READ BINARY, VERIFY, CHANGE REFERENCE DATA, COMPUTE DIGITAL SIGNATURE,
+//! GET RESPONSE and GET CHALLENGE it answers GET DATA for the MF's objects of the image (no
+//! application selected) and the card-key challenge `80 2A 00 00` of applications with a
+//! `challenge_key`; files may open after any one of several PINs (`Access::AnyPin`).
+//!
 //! Persistent state (file contents, PIN values and retry counters) lives in the image and
 //! survives `reset`/`power_off`; everything else is volatile.
 //!
@@ -38,6 +43,9 @@ pub const HISTORY_LIMIT: usize = 65_536;
 
 /// The single byte a [`FaultKind::Truncate`] fault answers.
 pub const TRUNCATED_RESPONSE: [u8; 1] = [0x90];
+
+/// INS of READ RECORD (the common application's card-info record).
+const READ_RECORD: u8 = 0xB2;
 
 /// Which status a blocked PIN answers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -566,6 +574,7 @@ impl VirtualCard {
             Ins::ComputeDigitalSignature if cla != 0x80 => return sw(StatusWord::ClaNotSupported),
             Ins::ComputeDigitalSignature => {}
             Ins::GetData => {}
+            Ins::Other(READ_RECORD) => {}
             Ins::Other(_) => return sw(StatusWord::InsNotSupported),
         }
         let Ok((cmd, form)) = Command::parse(bytes) else {
@@ -583,6 +592,7 @@ impl VirtualCard {
             Ins::GetResponse => self.get_response(&cmd, pending),
             Ins::GetChallenge => self.get_challenge(&cmd),
             Ins::GetData => self.get_data(&cmd, form),
+            Ins::Other(READ_RECORD) => self.read_record(&cmd),
             Ins::Other(_) => sw(StatusWord::InsNotSupported),
         }
     }
@@ -671,13 +681,7 @@ impl VirtualCard {
         let Some(file) = app.files.get(&fid) else {
             return sw(StatusWord::CommandNotAllowed);
         };
-        let allowed = match file.read {
-            Access::Free => true,
-            Access::Pin(pin) => self.state.verified.contains(&pin),
-            Access::AnyPin(ref pins) => pins.iter().any(|p| self.state.verified.contains(p)),
-            Access::Never => false,
-        };
-        if !allowed {
+        if !self.may_read(&file.read) {
             return sw(StatusWord::SecurityStatusNotSatisfied);
         }
         let Some(rest) = file.data.get(offset..).filter(|r| !r.is_empty()) else {
@@ -695,6 +699,79 @@ impl VirtualCard {
         let data = rest.to_vec();
         self.counts.read_binary_bytes += data.len() as u64;
         Response::new(data, StatusWord::EndOfFile)
+    }
+
+    /// READ RECORD `00 B2 nn P2`: record `nn` (from 1) of the current EF (P2 `04`) or of the
+    /// EF whose FID is `00 ss` (P2 = `ss << 3 | 04`, short EF identifier `ss`, which also
+    /// selects it). A file's records are the BER-TLVs it holds, in order (the common
+    /// application's EF 0001 holds one, `01 1C …`; read as `00 B2 01 0C` by clients written
+    /// against real cards). Same access rules as READ BINARY; `6A 83` past the last record,
+    /// `69 81` for a file that is not a sequence of TLVs, `6C xx` for a short Le.
+    fn read_record(&mut self, cmd: &Command) -> Response {
+        if !cmd.data.is_empty() {
+            return sw(StatusWord::WrongLength);
+        }
+        let Some(le) = cmd.le else {
+            return sw(StatusWord::WrongLength);
+        };
+        if cmd.p1 == 0 || cmd.p2 & 0x07 != 0x04 {
+            return sw(StatusWord::IncorrectP1P2);
+        }
+        let Some(app) = self.current_app_index().and_then(|i| self.image.apps.get(i)) else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        let fid = match cmd.p2 >> 3 {
+            0 => match self.state.ef {
+                Some(CurrentEf::File(fid)) => fid,
+                _ => return sw(StatusWord::CommandNotAllowed),
+            },
+            sfi => {
+                let fid = u16::from(sfi);
+                if !app.files.contains_key(&fid) {
+                    return sw(StatusWord::FileNotFound);
+                }
+                self.state.ef = Some(CurrentEf::File(fid));
+                fid
+            }
+        };
+        let Some(file) = app.files.get(&fid) else {
+            return sw(StatusWord::CommandNotAllowed);
+        };
+        if !self.may_read(&file.read) {
+            return sw(StatusWord::SecurityStatusNotSatisfied);
+        }
+        let mut rest = file.data.as_slice();
+        let mut record = None;
+        for _ in 0..cmd.p1 {
+            match crate::tlv::next(rest) {
+                Ok((tlv, after)) => {
+                    record = Some(tlv.raw);
+                    rest = after;
+                }
+                Err(_) if rest.is_empty() => return sw(StatusWord::Other(0x6A83)),
+                Err(_) => return sw(StatusWord::Other(0x6981)),
+            }
+        }
+        let Some(record) = record else {
+            return sw(StatusWord::Other(0x6A83));
+        };
+        if record.len() > le {
+            if le <= 256 && record.len() <= 256 {
+                return sw(StatusWord::WrongLe((record.len() % 256) as u8));
+            }
+            return sw(StatusWord::WrongLength);
+        }
+        Response::new(record.to_vec(), StatusWord::Success)
+    }
+
+    /// Whether the security state satisfies a file's read rule.
+    fn may_read(&self, access: &Access) -> bool {
+        match access {
+            Access::Free => true,
+            Access::Pin(pin) => self.state.verified.contains(pin),
+            Access::AnyPin(pins) => pins.iter().any(|p| self.state.verified.contains(p)),
+            Access::Never => false,
+        }
     }
 
     /// The current EF as a PIN of the current application: (app index, PIN FID).

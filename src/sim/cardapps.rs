@@ -106,6 +106,8 @@ pub fn text_app(holder: &Holder, cvc: &CvcPki) -> Result<AppImage, PkiError> {
     let mut df43 = vec![0u8; 32];
     df43.resize(128, 0xFF);
     tlv::push(&mut basic, 0xDF43, &df43);
+    // The SM key-transport key: any RSA public key will do (the virtual card does no secure
+    // messaging); the MF intermediate's is reused to keep key generation short.
     let sm_key = tlv::encode(0xA1, &cvc.mf_intermediate.record().encode());
 
     let mut files = BTreeMap::new();

@@ -36,8 +36,9 @@ pub enum Access {
     Never,
 }
 
-/// A transparent elementary file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A transparent elementary file. Its `Debug` output shows the length and the read rule,
+/// never the contents (most files of the text and card-face applications are personal data).
+#[derive(Clone, PartialEq, Eq)]
 pub struct EfImage {
     /// File contents.
     pub data: Vec<u8>,
@@ -85,8 +86,9 @@ pub struct AppImage {
     pub challenge_key: Option<u16>,
 }
 
-/// A whole card.
-#[derive(Clone, Debug)]
+/// A whole card. Its `Debug` output shows the applications (see [`EfImage`]) and the tags of
+/// the MF data objects, not their values.
+#[derive(Clone)]
 pub struct CardImage {
     /// Answer to reset (must announce T=1 for vpcd/pcscd).
     pub atr: Vec<u8>,
@@ -106,6 +108,26 @@ impl CardImage {
     /// The application with this AID, mutably.
     pub fn app_mut(&mut self, aid: &[u8]) -> Option<&mut AppImage> {
         self.apps.iter_mut().find(|a| a.aid == aid)
+    }
+}
+
+impl fmt::Debug for EfImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EfImage")
+            .field("len", &self.data.len())
+            .field("read", &self.read)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for CardImage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tags: Vec<String> = self.mf_data.keys().map(|t| format!("{t:04X}")).collect();
+        f.debug_struct("CardImage")
+            .field("atr", &hex::encode_upper(&self.atr))
+            .field("apps", &self.apps)
+            .field("mf_data", &tags)
+            .finish()
     }
 }
 
