@@ -7,7 +7,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use mynacard::card::{CertKind, Client, PinKind, SignPassword};
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
-use mynacard::transport::virtual_card::SharedCard;
+use mynacard::sim::transport::SharedCard;
 use sha2::{Digest, Sha256};
 
 fn bench(c: &mut Criterion) {

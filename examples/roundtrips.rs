@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use mynacard::card::{CertKind, Client, LengthMode, PinKind, SignPassword};
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
+use mynacard::sim::transport::SharedCard;
 use mynacard::transport::pcsc::{PcscTransport, ShareMode};
-use mynacard::transport::virtual_card::SharedCard;
 use mynacard::transport::Transport;
 use sha2::{Digest, Sha256};
 

@@ -18,7 +18,7 @@ use mynacard::sign::cms::{sign_detached, CmsOptions};
 use mynacard::sign::sign_raw;
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
-use mynacard::transport::virtual_card::SharedCard;
+use mynacard::sim::transport::SharedCard;
 use mynacard::verify::crl::CrlStore;
 use mynacard::verify::revocation::Revocation;
 use mynacard::verify::{

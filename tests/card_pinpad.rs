@@ -7,10 +7,10 @@ use mynacard::card::{AuthPin, CardError, Client, KeyKind, PinKind, PinPad, PinPa
 use mynacard::facts;
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
-use mynacard::transport::pinpad::{feature_request_code, PinPadError, PinPadParams};
-use mynacard::transport::virtual_card::{
+use mynacard::sim::transport::{
     PadInput, SharedCard, SimPinPad, SIM_MODIFY_PIN_DIRECT, SIM_VERIFY_PIN_DIRECT,
 };
+use mynacard::transport::pinpad::{feature_request_code, PinPadError, PinPadParams};
 use mynacard::transport::TransportError;
 
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";

@@ -12,7 +12,7 @@ use mynacard::facts;
 use mynacard::sign::{sign_detached, CmsOptions, HashAlg};
 use mynacard::sim::card::{BlockedStatus, CommandCounts, Profile, VirtualCard};
 use mynacard::sim::image::{CardImage, SIM_AUTH_PIN, SIM_SIGN_PIN, SIM_TEXT_PIN};
-use mynacard::transport::virtual_card::{SharedCard, VirtualTransport};
+use mynacard::sim::transport::{SharedCard, VirtualTransport};
 use mynacard::transport::TransportError;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 

@@ -13,9 +13,9 @@ use mynacard::card::Client;
 use mynacard::facts::AID_JPKI;
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
+use mynacard::sim::transport::VirtualTransport;
 use mynacard::transport::pcsc::{list_readers, wait_for_card, PcscTransport, ShareMode};
 use mynacard::transport::trace::TraceTransport;
-use mynacard::transport::virtual_card::VirtualTransport;
 use mynacard::transport::{Disposition, Transport, TransportError};
 
 use super::{CliError, GlobalOpts};

@@ -15,7 +15,7 @@ use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword};
 use mynacard::sign::cms::{sign_detached, CmsOptions};
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
-use mynacard::transport::virtual_card::SharedCard;
+use mynacard::sim::transport::SharedCard;
 use mynacard::verify::crl::CrlStore;
 use mynacard::verify::revocation::Revocation;
 use mynacard::verify::{
