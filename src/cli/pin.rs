@@ -15,7 +15,7 @@ use mynacard::transport::pcsc::ShareMode;
 
 use super::connect::{self, CardClient};
 use super::exit::Exit;
-use super::pin_entry::{open_with, Entry, PadUse};
+use super::pin_entry::{open_with, PadUse};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -232,10 +232,7 @@ fn change_typed<P: CardPin>(
         Ok((old, new))
     };
     let (mut client, pins) = open_with(g, &args.pin, kind, PadUse::Change, host_pins)?;
-    match pins {
-        Entry::Host((old, new)) => Ok(client.change_pin(&old, &new, allow)?),
-        Entry::Pad(pad) => Ok(client.change_pin_on_pinpad::<P>(pad, allow)?),
-    }
+    Ok(client.change_pin(pins.change(), allow)?)
 }
 
 fn change(g: &GlobalOpts, args: &PinChangeArgs) -> Result<Exit, CliError> {

@@ -4,7 +4,9 @@
 //! the PIN is read and checked before the card is even opened. The client comes back as a
 //! [`PinClient`]: the command ends by disconnecting with `SCARD_UNPOWER_CARD`, however it ends.
 
-use mynacard::card::{CardError, CardPin, PinFormatError, PinKind, PinPad, PinPadMode};
+use mynacard::card::{
+    CardError, CardPin, PinChange, PinEntry, PinFormatError, PinKind, PinPad, PinPadMode,
+};
 use mynacard::transport::pcsc::ShareMode;
 
 use super::connect::{self, PinClient};
@@ -17,6 +19,26 @@ pub enum Entry<P> {
     Host(P),
     /// Typed on the reader's pad.
     Pad(PinPad),
+}
+
+impl<P> Entry<P> {
+    /// The PIN entry as the card operation takes it.
+    pub fn pin(&self) -> PinEntry<'_, P> {
+        match self {
+            Entry::Host(pin) => PinEntry::Host(pin),
+            Entry::Pad(pad) => PinEntry::Pad(*pad),
+        }
+    }
+}
+
+impl<P> Entry<(P, P)> {
+    /// The current and new PINs as a change takes them.
+    pub fn change(&self) -> PinChange<'_, P> {
+        match self {
+            Entry::Host((old, new)) => PinChange::Host { old, new },
+            Entry::Pad(pad) => PinChange::Pad(*pad),
+        }
+    }
 }
 
 /// What the PIN operation needs of a pad.

@@ -180,10 +180,7 @@ fn sign_on_card<P: KeyPin>(
         KeyKind::Sign => CertKind::Sign,
         KeyKind::Auth => CertKind::Auth,
     };
-    let mut unlocked = match pin {
-        Entry::Host(pin) => client.unlock(&pin, allow_last_try)?,
-        Entry::Pad(pad) => client.unlock_on_pinpad::<P>(pad, allow_last_try)?,
-    };
+    let mut unlocked = client.unlock(pin.pin(), allow_last_try)?;
     let made = (|| {
         let cert = unlocked.read_certificate(cert_kind)?;
         super::audit_log::note_cert(&cert);
