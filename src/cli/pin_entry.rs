@@ -9,6 +9,7 @@ use mynacard::card::{
 };
 use mynacard::transport::pcsc::ShareMode;
 
+use super::audit_log::AuditNote;
 use super::connect::{self, PinClient};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
@@ -50,11 +51,13 @@ pub enum PadUse {
     Change,
 }
 
-/// Open the card exclusively and decide how the `kind` secrets are entered (see the module
-/// docs): on the pad, or from the host through `read_host` (which reads and validates them;
-/// called before the card is opened when the pad is out of the question).
+/// Open the card exclusively (noting the reader in `audit`) and decide how the `kind`
+/// secrets are entered (see the module docs): on the pad, or from the host through
+/// `read_host` (which reads and validates them; called before the card is opened when the
+/// pad is out of the question).
 pub fn open_with<T>(
     g: &GlobalOpts,
+    audit: &mut AuditNote,
     opts: &PinOpts,
     kind: PinKind,
     need: PadUse,
@@ -66,10 +69,10 @@ pub fn open_with<T>(
     }
     if mode == PinPadMode::Off || !kind.digits_only() {
         let secrets = read_host()?;
-        let client = PinClient::new(connect::open(g, ShareMode::Exclusive)?, g.quiet);
+        let client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
         return Ok((client, Entry::Host(secrets)));
     }
-    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive)?, g.quiet);
+    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
     match client.pinpad_for(kind, mode)? {
         Some(pad) if need == PadUse::Verify || pad.modify_code.is_some() => {
             if !g.quiet {
@@ -99,8 +102,9 @@ fn host_pin<P: CardPin>(
 /// Open the card exclusively and decide how its PIN is entered, for a verification.
 pub fn open_with_pin<P: CardPin>(
     g: &GlobalOpts,
+    audit: &mut AuditNote,
     opts: &PinOpts,
     make: fn(&str) -> Result<P, PinFormatError>,
 ) -> Result<(PinClient, Entry<P>), CliError> {
-    open_with(g, opts, P::KIND, PadUse::Verify, || host_pin(opts, make))
+    open_with(g, audit, opts, P::KIND, PadUse::Verify, || host_pin(opts, make))
 }
