@@ -4,10 +4,10 @@
 //! timings are in `examples/roundtrips.rs` (`scripts/bench`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use mynacard::card::{CertKind, Client, PinKind, SignPassword};
+use mynacard::card::{CertKind, Client, PinEntry, PinKind, SignPassword};
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
-use mynacard::transport::virtual_card::SharedCard;
+use mynacard::sim::transport::SharedCard;
 use sha2::{Digest, Sha256};
 
 fn bench(c: &mut Criterion) {
@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     let mut digest_info = mynacard::facts::DIGEST_INFO_SHA256.to_vec();
     digest_info.extend_from_slice(&Sha256::digest(b"mynacard benchmark"));
     c.bench_function("sign with the signature key (card RSA-2048 in the simulator)", |b| {
-        b.iter(|| client.sign(&password, &digest_info, false).expect("sign"))
+        b.iter(|| client.sign(PinEntry::Host(&password), &digest_info, false).expect("sign"))
     });
 }
 

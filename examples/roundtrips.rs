@@ -18,11 +18,11 @@
 
 use std::time::{Duration, Instant};
 
-use mynacard::card::{CertKind, Client, LengthMode, PinKind, SignPassword};
+use mynacard::card::{CertKind, Client, LengthMode, PinEntry, PinKind, SignPassword};
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
+use mynacard::sim::transport::SharedCard;
 use mynacard::transport::pcsc::{PcscTransport, ShareMode};
-use mynacard::transport::virtual_card::SharedCard;
 use mynacard::transport::Transport;
 use sha2::{Digest, Sha256};
 
@@ -49,7 +49,7 @@ fn run<T: Transport>(client: &mut Client<T>, op: &str) -> Result<usize, Error> {
         "cert-sign-ca" => client.read_certificate(CertKind::SignCa)?.len(),
         "cert-sign" => client.read_sign_certificate(&password()?, false)?.len(),
         "certs-all" => {
-            let mut unlocked = client.unlock(&password()?, false)?;
+            let mut unlocked = client.unlock(PinEntry::Host(&password()?), false)?;
             let mut total = 0;
             for kind in [CertKind::Auth, CertKind::AuthCa, CertKind::Sign, CertKind::SignCa] {
                 total += unlocked.read_certificate(kind)?.len();
@@ -71,7 +71,7 @@ fn run<T: Transport>(client: &mut Client<T>, op: &str) -> Result<usize, Error> {
         "sign" => {
             let mut digest_info = mynacard::facts::DIGEST_INFO_SHA256.to_vec();
             digest_info.extend_from_slice(&Sha256::digest(b"mynacard benchmark"));
-            client.sign(&password()?, &digest_info, false)?.len()
+            client.sign(PinEntry::Host(&password()?), &digest_info, false)?.len()
         }
         other => return Err(format!("unknown operation {other:?} (one of {OPS:?})").into()),
     })

@@ -13,12 +13,12 @@
 use std::time::{Duration, Instant};
 
 use der::Encode;
-use mynacard::card::{CertKind, Client, SignPassword};
+use mynacard::card::{CertKind, Client, PinEntry, SignPassword};
 use mynacard::sign::cms::{sign_detached, CmsOptions};
 use mynacard::sign::sign_raw;
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
-use mynacard::transport::virtual_card::SharedCard;
+use mynacard::sim::transport::SharedCard;
 use mynacard::verify::crl::CrlStore;
 use mynacard::verify::revocation::Revocation;
 use mynacard::verify::{
@@ -54,7 +54,7 @@ impl Fixture {
             SharedCard::new(VirtualCard::new(CardImage::default_image(), Profile::default()));
         let mut client = Client::new(shared.transport());
         let password = SignPassword::new("MYNACARD1")?;
-        let mut unlocked = client.unlock(&password, false)?;
+        let mut unlocked = client.unlock(PinEntry::Host(&password), false)?;
         let cert = unlocked.read_certificate(CertKind::Sign)?;
         let cms = sign_detached(DOCUMENT, &cert, &mut unlocked, &CmsOptions::default())?;
         let raw = sign_raw(DOCUMENT, mynacard::sign::HashAlg::Sha256, &mut unlocked)?;

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
 use mynacard::card::{
-    AuthPin, CardPin, CertKind, Client, PinKind, PinPadMode, PinStatus, SignPassword, TokenType,
+    AuthPin, CardPin, CertKind, Client, PinEntry, PinKind, PinPadMode, PinStatus, SignPassword,
+    TokenType,
 };
 use mynacard::sign::HashAlg;
 use mynacard::transport::pcsc::{PcscTransport, ShareMode};
@@ -224,7 +225,7 @@ fn hw_sign_with_the_auth_key() {
     let cert = client.read_certificate(CertKind::Auth).expect("auth certificate");
     log.lock().unwrap().clear();
     let di = digest_info();
-    let signature = client.sign(&pin, &di, false).expect("sign with the auth key");
+    let signature = client.sign(PinEntry::Host(&pin), &di, false).expect("sign with the auth key");
     print_timings("auth: VERIFY + SIGN", &log);
     check_signature(&cert, &di, &signature);
 }
@@ -245,7 +246,8 @@ fn hw_sign_with_the_sign_key() {
     let cert = client.read_sign_certificate(&password, false).expect("sign certificate");
     print_timings("sign: VERIFY + read certificate", &log);
     let di = digest_info();
-    let signature = client.sign(&password, &di, false).expect("sign with the sign key");
+    let signature =
+        client.sign(PinEntry::Host(&password), &di, false).expect("sign with the sign key");
     print_timings("sign: VERIFY + SIGN", &log);
     check_signature(&cert, &di, &signature);
 }
@@ -278,7 +280,7 @@ fn hw_sign_with_the_auth_key_on_the_pinpad() {
     );
     let di = digest_info();
     let mut unlocked =
-        client.unlock_on_pinpad::<AuthPin>(pad, false).expect("VERIFY on the PIN pad");
+        client.unlock::<AuthPin>(PinEntry::Pad(pad), false).expect("VERIFY on the PIN pad");
     let signature = unlocked.sign(&di).expect("sign with the auth key");
     unlocked.finish().expect("clear the security state");
     print_timings("auth on the pad: VERIFY (pad) + SIGN", &log);
@@ -351,7 +353,8 @@ fn hw_nothing_stays_verified_after_sign() {
     // Our client: sign, leave JPKI (ISD select), disconnect powering the card off.
     let (mut client, log) = open(&reader);
     let di = digest_info();
-    let signature = client.sign(&password, &di, false).expect("sign with the sign key");
+    let signature =
+        client.sign(PinEntry::Host(&password), &di, false).expect("sign with the sign key");
     print_timings("sign: VERIFY + SIGN + ISD select", &log);
     client.transport_mut().disconnect(Disposition::Unpower).expect("disconnect with unpower");
     let cert = {

@@ -4,8 +4,8 @@
 use mynacard::apdu::{Command, StatusWord};
 use mynacard::card::testing::{Event, ScriptedTransport};
 use mynacard::card::{
-    AuthPin, CardError, CertKind, Client, FileShape, KeyKind, LengthMode, LinkState, PinKind,
-    PinStatus, Session, SignPassword, TextPin, TokenType,
+    AuthPin, CardError, CertKind, Client, FileShape, KeyKind, LengthMode, LinkState, PinChange,
+    PinEntry, PinKind, PinStatus, Session, SignPassword, TextPin, TokenType,
 };
 use mynacard::facts;
 use mynacard::transport::TransportError;
@@ -450,7 +450,7 @@ fn sign_runs_verify_to_signature_in_one_transaction_and_clears_state() {
         .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
-    assert_eq!(client.sign(&pw, &di, false).unwrap(), sig);
+    assert_eq!(client.sign(PinEntry::Host(&pw), &di, false).unwrap(), sig);
     log.assert_done();
     let events = log.events();
     assert_eq!(events.iter().filter(|e| **e == Event::Begin).count(), 1);
@@ -471,7 +471,7 @@ fn sign_with_auth_key_and_chained_signature() {
         .expect_bytes(&hex::decode("00C0000000").unwrap(), &with_sw(&sig, OK))
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    assert_eq!(Client::new(t).sign(&pin, &di, false).unwrap(), sig);
+    assert_eq!(Client::new(t).sign(PinEntry::Host(&pin), &di, false).unwrap(), sig);
     log.assert_done();
 }
 
@@ -481,7 +481,7 @@ fn wrong_pin_reports_tries_and_still_clears() {
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "30303030", "63C2")
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let err = Client::new(t).sign(&pin, &digest_info(), false).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pin), &digest_info(), false).unwrap_err();
     assert!(matches!(err, CardError::WrongPin { kind: PinKind::Auth, tries_left: 2 }), "{err:?}");
     assert_eq!(err.to_string(), "wrong authentication PIN: 2 tries left before it is blocked");
     log.assert_done();
@@ -490,18 +490,18 @@ fn wrong_pin_reports_tries_and_still_clears() {
     // The try that blocks it.
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "63C0")
         .expect(SELECT_ISD, OK);
-    let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pin), &digest_info(), true).unwrap_err();
     assert!(matches!(err, CardError::WrongPin { tries_left: 0, .. }));
     assert!(err.to_string().contains("now blocked"));
     // VERIFY answering 69 83.
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "6983")
         .expect(SELECT_ISD, OK);
-    let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pin), &digest_info(), true).unwrap_err();
     assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Auth }));
     // VERIFY answering something odd.
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C2", "30303030", "6A80")
         .expect(SELECT_ISD, OK);
-    let err = Client::new(t).sign(&pin, &digest_info(), true).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pin), &digest_info(), true).unwrap_err();
     assert!(matches!(
         err,
         CardError::Unexpected { command: "VERIFY", sw: StatusWord::IncorrectData }
@@ -518,7 +518,7 @@ fn blocked_pin_sends_no_verify() {
             .expect("00200080", blocked)
             .expect(SELECT_ISD, OK);
         let log = t.log();
-        let err = Client::new(t).sign(&pw, &digest_info(), true).unwrap_err();
+        let err = Client::new(t).sign(PinEntry::Host(&pw), &digest_info(), true).unwrap_err();
         assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Sign }), "{blocked}: {err:?}");
         assert!(err.to_string().contains("signature password is blocked"));
         log.assert_done();
@@ -535,7 +535,7 @@ fn last_try_is_refused_unless_allowed() {
         .expect("00200080", "63C1")
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let err = Client::new(t).sign(&pw, &digest_info(), false).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pw), &digest_info(), false).unwrap_err();
     assert!(matches!(err, CardError::LastTry { kind: PinKind::Sign }), "{err:?}");
     log.assert_done();
 
@@ -548,7 +548,7 @@ fn last_try_is_refused_unless_allowed() {
         )
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    assert_eq!(Client::new(t).sign(&pw, &di, true).unwrap(), vec![1; 256]);
+    assert_eq!(Client::new(t).sign(PinEntry::Host(&pw), &di, true).unwrap(), vec![1; 256]);
     log.assert_done();
 }
 
@@ -562,7 +562,7 @@ fn signature_errors() {
             .expect(&format!("802A008033{}00", hexs(&di)), reply)
             .expect(SELECT_ISD, OK);
         let log = t.log();
-        let r = Client::new(t).sign(&pw, &di, false);
+        let r = Client::new(t).sign(PinEntry::Host(&pw), &di, false);
         log.assert_done();
         r.unwrap_err()
     };
@@ -576,7 +576,7 @@ fn signature_errors() {
     // Not a DigestInfo: nothing is sent.
     let t = ScriptedTransport::new();
     let log = t.log();
-    let err = Client::new(t).sign(&pw, &[0u8; 32], false).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pw), &[0u8; 32], false).unwrap_err();
     assert!(matches!(err, CardError::NotDigestInfo(32)));
     assert!(log.events().is_empty());
 }
@@ -588,16 +588,20 @@ fn wrong_format_pins_send_nothing() {
     let mut client = Client::new(t);
     let mut attempt = |pw: &str| -> Result<Vec<u8>, CardError> {
         let pw = SignPassword::new(pw)?;
-        client.sign(&pw, &digest_info(), false)
+        client.sign(PinEntry::Host(&pw), &digest_info(), false)
     };
     let err = attempt("short").unwrap_err();
     assert!(matches!(err, CardError::PinFormat(e) if e.kind == PinKind::Sign));
     assert!(!err.to_string().contains("short"));
-    let err = (|| -> Result<(), CardError> { client.verify_pin(&AuthPin::new("12345")?, false) })()
-        .unwrap_err();
+    let err = (|| -> Result<(), CardError> {
+        client.verify_pin(PinEntry::Host(&AuthPin::new("12345")?), false)
+    })()
+    .unwrap_err();
     assert!(matches!(err, CardError::PinFormat(_)));
-    let err = (|| -> Result<_, CardError> { client.read_text(&TextPin::new("abcd")?, false) })()
-        .unwrap_err();
+    let err = (|| -> Result<_, CardError> {
+        client.read_text(PinEntry::Host(&TextPin::new("abcd")?), false)
+    })()
+    .unwrap_err();
     assert!(matches!(err, CardError::PinFormat(_)));
     assert!(log.events().is_empty(), "{:?}", log.events());
 }
@@ -639,7 +643,7 @@ fn verify_and_change_pin() {
     let t = unlock_script(ScriptedTransport::new(), "0018", "63C3", "31323334", OK)
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    Client::new(t).verify_pin(&AuthPin::new("1234").unwrap(), false).unwrap();
+    Client::new(t).verify_pin(PinEntry::Host(&AuthPin::new("1234").unwrap()), false).unwrap();
     log.assert_done();
 
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
@@ -648,18 +652,20 @@ fn verify_and_change_pin() {
     let log = t.log();
     let old = SignPassword::new("oldpass1").unwrap();
     let new = SignPassword::new("NewPass12").unwrap();
-    Client::new(t).change_pin(&old, &new, false).unwrap();
+    Client::new(t).change_pin(PinChange::Host { old: &old, new: &new }, false).unwrap();
     log.assert_done();
 
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
         .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6982")
         .expect(SELECT_ISD, OK);
-    let err = Client::new(t).change_pin(&old, &new, false).unwrap_err();
+    let err =
+        Client::new(t).change_pin(PinChange::Host { old: &old, new: &new }, false).unwrap_err();
     assert!(matches!(err, CardError::SecurityStatus { .. }));
     let t = unlock_script(ScriptedTransport::new(), "001B", "63C5", &hexs(b"OLDPASS1"), OK)
         .expect(&format!("0024018009{}", hexs(b"NEWPASS12")), "6A80")
         .expect(SELECT_ISD, OK);
-    let err = Client::new(t).change_pin(&old, &new, false).unwrap_err();
+    let err =
+        Client::new(t).change_pin(PinChange::Host { old: &old, new: &new }, false).unwrap_err();
     assert!(matches!(err, CardError::Unexpected { command: "CHANGE REFERENCE DATA", .. }));
 
     // Text PIN change goes to the text application.
@@ -672,7 +678,13 @@ fn verify_and_change_pin() {
         .expect(SELECT_ISD, OK);
     let log = t.log();
     Client::new(t)
-        .change_pin(&TextPin::new("1111").unwrap(), &TextPin::new("2222").unwrap(), false)
+        .change_pin(
+            PinChange::Host {
+                old: &TextPin::new("1111").unwrap(),
+                new: &TextPin::new("2222").unwrap(),
+            },
+            false,
+        )
         .unwrap();
     log.assert_done();
 }
@@ -693,7 +705,7 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
         .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
-    let mut unlocked = client.unlock(&pw, false).unwrap();
+    let mut unlocked = client.unlock(PinEntry::Host(&pw), false).unwrap();
     assert_eq!(unlocked.key(), KeyKind::Sign);
     assert_eq!(unlocked.read_certificate(CertKind::Sign).unwrap(), c);
     assert_eq!(unlocked.sign(&di).unwrap(), vec![9; 256]);
@@ -706,7 +718,7 @@ fn signature_certificate_needs_the_password_and_one_verify_serves_cms() {
         .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
-    drop(client.unlock(&pw, false).unwrap());
+    drop(client.unlock(PinEntry::Host(&pw), false).unwrap());
     log.assert_done();
     assert_eq!(log.events().last(), Some(&Event::End));
 
@@ -759,7 +771,8 @@ fn text_application_reads_my_number_and_attributes_with_one_verify() {
         .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&attrs, OK))
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let info = Client::new(t).read_text(&TextPin::new("9876").unwrap(), false).unwrap();
+    let info =
+        Client::new(t).read_text(PinEntry::Host(&TextPin::new("9876").unwrap()), false).unwrap();
     log.assert_done();
     assert_eq!(info.my_number.to_string(), "********9018");
     assert_eq!(info.my_number.reveal(), "123456789018");
@@ -784,7 +797,7 @@ fn text_application_errors() {
         )
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let err = Client::new(t).read_my_number(&pin, false).unwrap_err();
+    let err = Client::new(t).read_my_number(PinEntry::Host(&pin), false).unwrap_err();
     assert!(matches!(err, CardError::BadMyNumber));
     assert!(!err.to_string().contains("1234"));
     log.assert_done();
@@ -800,13 +813,13 @@ fn text_application_errors() {
         .expect_bytes(&hex::decode("00B0000000").unwrap(), &with_sw(&attrs, OK))
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let a = Client::new(t).read_attributes(&pin, false).unwrap();
+    let a = Client::new(t).read_attributes(PinEntry::Host(&pin), false).unwrap();
     assert_eq!(a.sex, mynacard::card::Sex::Male);
     log.assert_done();
 
     // No text application.
     let t = ScriptedTransport::new().expect(SELECT_TEXT, "6A82");
-    let err = Client::new(t).read_my_number(&pin, false).unwrap_err();
+    let err = Client::new(t).read_my_number(PinEntry::Host(&pin), false).unwrap_err();
     assert!(matches!(err, CardError::NoTextApp));
     assert_eq!(err.to_string(), "the card has no card-info-input support (text) application");
 
@@ -817,7 +830,7 @@ fn text_application_errors() {
         .expect("00200080", "63C3")
         .expect("002000800439383736", "63C2")
         .expect(SELECT_ISD, OK);
-    let err = Client::new(t).read_my_number(&pin, false).unwrap_err();
+    let err = Client::new(t).read_my_number(PinEntry::Host(&pin), false).unwrap_err();
     assert!(matches!(err, CardError::WrongPin { kind: PinKind::Text, tries_left: 2 }));
 }
 
@@ -829,7 +842,7 @@ fn when_the_isd_cannot_be_selected_another_application_is() {
         .expect(SELECT_ISD, "6A82")
         .expect(SELECT_TEXT, OK);
     let log = t.log();
-    Client::new(t).verify_pin(&pin, false).unwrap();
+    Client::new(t).verify_pin(PinEntry::Host(&pin), false).unwrap();
     log.assert_done();
     assert!(!log.events().contains(&Event::Reset), "a reset does not clear: {:?}", log.events());
 
@@ -846,13 +859,13 @@ fn when_the_isd_cannot_be_selected_another_application_is() {
     };
     let t = text_verify().expect(SELECT_ISD, "6D00").expect(SELECT_JPKI, OK);
     let log = t.log();
-    Client::new(t).read_attributes(&text_pin, false).unwrap();
+    Client::new(t).read_attributes(PinEntry::Host(&text_pin), false).unwrap();
     log.assert_done();
     let t = text_verify()
         .expect_error(SELECT_ISD, || TransportError::Pcsc("glitch".into()))
         .expect(SELECT_JPKI, OK);
     let log = t.log();
-    Client::new(t).read_attributes(&text_pin, false).unwrap();
+    Client::new(t).read_attributes(PinEntry::Host(&text_pin), false).unwrap();
     log.assert_done();
 }
 
@@ -863,7 +876,7 @@ fn when_nothing_leaves_the_application_the_error_says_so() {
         .expect(SELECT_ISD, "6A82")
         .expect(SELECT_TEXT, "6A82");
     let log = t.log();
-    let err = Client::new(t).verify_pin(&pin, false).unwrap_err();
+    let err = Client::new(t).verify_pin(PinEntry::Host(&pin), false).unwrap_err();
     log.assert_done();
     assert_eq!(
         err.to_string(),
@@ -878,7 +891,7 @@ fn when_nothing_leaves_the_application_the_error_says_so() {
         .expect(SELECT_ISD, "6999")
         .expect(SELECT_TEXT, "6999");
     let log = t.log();
-    let err = Client::new(t).sign(&pin, &digest_info(), false).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pin), &digest_info(), false).unwrap_err();
     log.assert_done();
     assert!(matches!(err, CardError::WrongPin { tries_left: 2, .. }), "{err:?}");
 
@@ -893,7 +906,7 @@ fn when_nothing_leaves_the_application_the_error_says_so() {
         .expect(SELECT_ISD, "6A82")
         .expect_error(SELECT_TEXT, || TransportError::CardRemoved);
     let log = t.log();
-    let err = Client::new(t).sign(&pin, &di, false).unwrap_err();
+    let err = Client::new(t).sign(PinEntry::Host(&pin), &di, false).unwrap_err();
     log.assert_done();
     match err {
         CardError::NotCleared(detail) => assert_eq!(
@@ -917,7 +930,7 @@ fn a_select_answered_6f00_is_sent_once_more_a_verify_never() {
         .expect("002000800431323334", "6F00")
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let err = Client::new(t).verify_pin(&pin, false).unwrap_err();
+    let err = Client::new(t).verify_pin(PinEntry::Host(&pin), false).unwrap_err();
     log.assert_done();
     assert!(matches!(
         err,

@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use mynacard::card::jpki::{PinObjectState, PIN_OBJECTS};
 use mynacard::card::testing::{ScriptLog, ScriptedTransport};
 use mynacard::card::{
-    CardError, Client, CodeA, CodeB, FaceBirthKey, FaceCode, FaceData, PinKind, TextPin, TokenType,
+    CardError, Client, CodeA, CodeB, FaceBirthKey, FaceCode, FaceData, PinEntry, PinKind, TextPin,
+    TokenType,
 };
 use mynacard::carddata::cvc::{Cvc, KeyId, RsaKeyRecord};
 use mynacard::carddata::records::{
@@ -26,6 +27,7 @@ use mynacard::verify::authenticity::{
 const SELECT_FACE: &str = "00A4040C0AD3921000310001010402";
 const SELECT_TEXT: &str = "00A4040C0AD3921000310001010408";
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
+const SELECT_ISD: &str = "00A4040C07A0000001510000";
 const OK: &str = "9000";
 const EMPTY_VERIFY: &str = "00200080";
 
@@ -140,12 +142,11 @@ fn verify_cmd(code: &[u8]) -> String {
 }
 
 /// What the client sends to clear the security state after an operation that verified a
-/// code (one place, so a change of the clearing mechanism changes only this).
-/// Leaving the application after PIN work: SELECT of the GlobalPlatform ISD, because a
-/// verification survives a re-select of its own application on real cards
-/// (docs/card-facts.md §1).
+/// code (one place, so a change of the clearing mechanism changes only this): it leaves the
+/// application by selecting the GlobalPlatform ISD, since re-selecting the application would
+/// keep the verification (docs/card-facts.md §1).
 fn clear(t: ScriptedTransport) -> ScriptedTransport {
-    t.expect("00A4040C07A0000001510000", OK)
+    t.expect(SELECT_ISD, OK)
 }
 
 fn client(t: ScriptedTransport) -> (Client<ScriptedTransport>, ScriptLog) {
@@ -409,7 +410,7 @@ fn read_text(
     let t = read(t, 0x0002, &t_files.attrs);
     let t = clear(file(t, 0x0003, integrity));
     let (mut c, log) = client(t);
-    let out = c.read_text_checked(&TextPin::new("1234").unwrap(), false).unwrap();
+    let out = c.read_text_checked(PinEntry::Host(&TextPin::new("1234").unwrap()), false).unwrap();
     log.assert_done();
     out
 }

@@ -3,14 +3,16 @@
 //! end on the virtual card behind a simulated pad reader.
 
 use mynacard::card::testing::{Event, ScriptedTransport};
-use mynacard::card::{AuthPin, CardError, Client, KeyKind, PinKind, PinPad, PinPadMode, TextPin};
+use mynacard::card::{
+    AuthPin, CardError, Client, KeyKind, PinChange, PinEntry, PinKind, PinPad, PinPadMode, TextPin,
+};
 use mynacard::facts;
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::CardImage;
-use mynacard::transport::pinpad::{feature_request_code, PinPadError, PinPadParams};
-use mynacard::transport::virtual_card::{
+use mynacard::sim::transport::{
     PadInput, SharedCard, SimPinPad, SIM_MODIFY_PIN_DIRECT, SIM_VERIFY_PIN_DIRECT,
 };
+use mynacard::transport::pinpad::{feature_request_code, PinPadError, PinPadParams};
 use mynacard::transport::TransportError;
 
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
@@ -86,7 +88,7 @@ fn a_pad_that_only_verifies_cannot_change_pins() {
     // Refused before anything is sent: the current PIN would be verified for nothing.
     let t = ScriptedTransport::new();
     let log = t.log();
-    let e = Client::new(t).change_pin_on_pinpad::<AuthPin>(found, false).unwrap_err();
+    let e = Client::new(t).change_pin::<AuthPin>(PinChange::Pad(found), false).unwrap_err();
     assert!(matches!(e, CardError::NoPinPadChange), "{e}");
     assert!(e.to_string().contains("cannot change PINs"), "{e}");
     assert!(log.events().is_empty());
@@ -105,7 +107,7 @@ fn changing_a_pin_on_the_pad_pins_every_byte() {
     };
     let t = script(OK);
     let log = t.log();
-    Client::new(t).change_pin_on_pinpad::<AuthPin>(pad(), false).unwrap();
+    Client::new(t).change_pin::<AuthPin>(PinChange::Pad(pad()), false).unwrap();
     log.assert_done();
     // Neither the current nor the new PIN crossed the host.
     assert!(
@@ -130,7 +132,7 @@ fn changing_a_pin_on_the_pad_pins_every_byte() {
     ] {
         let t = script(answer);
         let log = t.log();
-        let e = Client::new(t).change_pin_on_pinpad::<AuthPin>(pad(), false).unwrap_err();
+        let e = Client::new(t).change_pin::<AuthPin>(PinChange::Pad(pad()), false).unwrap_err();
         assert!(check(&e), "{answer}: {e:?}");
         log.assert_done();
     }
@@ -145,7 +147,7 @@ fn changing_a_pin_on_the_pad_pins_every_byte() {
         .expect_control(CODE, &clean(STRUCTURE_4), "63C2")
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let e = Client::new(t).change_pin_on_pinpad::<AuthPin>(pad(), false).unwrap_err();
+    let e = Client::new(t).change_pin::<AuthPin>(PinChange::Pad(pad()), false).unwrap_err();
     assert!(matches!(e, CardError::WrongPin { tries_left: 2, .. }), "{e}");
     log.assert_done();
 }
@@ -220,7 +222,7 @@ fn signing_with_the_pin_on_the_pad_pins_every_byte() {
         .expect(SELECT_ISD, OK);
     let log = t.log();
     let mut client = Client::new(t);
-    let mut unlocked = client.unlock_on_pinpad::<AuthPin>(pad(), false).unwrap();
+    let mut unlocked = client.unlock::<AuthPin>(PinEntry::Pad(pad()), false).unwrap();
     assert_eq!(unlocked.key(), KeyKind::Auth);
     assert_eq!(unlocked.sign(&di).unwrap(), vec![0x42; 256]);
     unlocked.finish().unwrap();
@@ -244,7 +246,7 @@ fn the_text_application_and_a_plain_verification_take_the_pad_too() {
         .expect_control(CODE, &clean(STRUCTURE_4), OK)
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    Client::new(t).verify_pin_on_pinpad::<TextPin>(pad(), false).unwrap();
+    Client::new(t).verify_pin::<TextPin>(PinEntry::Pad(pad()), false).unwrap();
     log.assert_done();
 
     // read_text: the pad's wrong PIN ends the read before any file is touched.
@@ -255,7 +257,7 @@ fn the_text_application_and_a_plain_verification_take_the_pad_too() {
         .expect_control(CODE, &clean(STRUCTURE_4), "63C2")
         .expect(SELECT_ISD, OK);
     let log = t.log();
-    let e = Client::new(t).read_text_on_pinpad(pad(), false).unwrap_err();
+    let e = Client::new(t).read_text(PinEntry::Pad(pad()), false).unwrap_err();
     assert!(matches!(e, CardError::WrongPin { kind: PinKind::Text, tries_left: 2 }), "{e}");
     log.assert_done();
 }
@@ -282,7 +284,7 @@ fn every_pad_answer_has_its_error() {
             .expect_control(CODE, &clean(STRUCTURE_4), answer)
             .expect(SELECT_ISD, OK);
         let log = t.log();
-        let e = Client::new(t).unlock_on_pinpad::<AuthPin>(pad(), false).err().unwrap();
+        let e = Client::new(t).unlock::<AuthPin>(PinEntry::Pad(pad()), false).err().unwrap();
         assert!(check(&e), "{answer}: {e:?}");
         log.assert_done();
     }
@@ -303,7 +305,7 @@ fn every_pad_answer_has_its_error() {
         .expect("00200080", "63C3")
         .expect_control_error(CODE, &clean(STRUCTURE_4), || TransportError::CardRemoved)
         .expect(SELECT_ISD, OK);
-    let e = Client::new(t).unlock_on_pinpad::<AuthPin>(pad(), false).err().unwrap();
+    let e = Client::new(t).unlock::<AuthPin>(PinEntry::Pad(pad()), false).err().unwrap();
     assert!(matches!(e, CardError::Transport(TransportError::CardRemoved)), "{e}");
 }
 
@@ -320,7 +322,7 @@ fn the_counter_is_checked_before_the_pad_is_asked() {
             .expect("00200080", counter)
             .expect(SELECT_ISD, OK);
         let log = t.log();
-        let e = Client::new(t).unlock_on_pinpad::<AuthPin>(pad(), false).err().unwrap();
+        let e = Client::new(t).unlock::<AuthPin>(PinEntry::Pad(pad()), false).err().unwrap();
         assert!(check(&e), "{counter}: {e}");
         log.assert_done();
         assert!(!log.events().iter().any(|e| matches!(e, Event::Control { .. })));
@@ -359,11 +361,12 @@ fn the_simulated_pad_signs_exactly_as_a_host_pin_does() {
             ..pad()
         })
     );
-    let mut unlocked = client.unlock_on_pinpad::<AuthPin>(found.unwrap(), false).unwrap();
+    let mut unlocked = client.unlock::<AuthPin>(PinEntry::Pad(found.unwrap()), false).unwrap();
     let on_pad = unlocked.sign(&di).unwrap();
     unlocked.finish().unwrap();
     // PKCS#1 v1.5 is deterministic: the same key signed.
-    let from_host = client.sign(&AuthPin::new("1234").unwrap(), &di, false).unwrap();
+    let from_host =
+        client.sign(PinEntry::Host(&AuthPin::new("1234").unwrap()), &di, false).unwrap();
     assert_eq!(on_pad, from_host);
     assert_eq!(card.pinpad().unwrap().unwrap().requests(), 1);
     // The card saw one VERIFY with 4 bytes of data from the pad (redacted in its history).
@@ -391,7 +394,7 @@ fn the_simulated_pad_counts_wrong_pins_and_spends_nothing_on_cancel_or_bad_lengt
     .unwrap();
     let mut client = Client::new(card.transport());
     let unlock = |client: &mut Client<_>| {
-        client.unlock_on_pinpad::<AuthPin>(pad_for_sim(), false).map(|u| u.finish()).err()
+        client.unlock::<AuthPin>(PinEntry::Pad(pad_for_sim()), false).map(|u| u.finish()).err()
     };
     assert!(matches!(unlock(&mut client), Some(CardError::PinPadCancelled)));
     assert!(matches!(unlock(&mut client), Some(CardError::PinPadLength { .. })));
@@ -422,7 +425,7 @@ fn the_simulated_reader_without_a_pad_takes_no_control_requests() {
     let mut client = Client::new(card.transport());
     assert_eq!(client.pinpad_for(PinKind::Auth, PinPadMode::Auto).unwrap(), None);
     assert!(matches!(client.pinpad_for(PinKind::Auth, PinPadMode::On), Err(CardError::NoPinPad)));
-    let e = client.unlock_on_pinpad::<AuthPin>(pad_for_sim(), false).err().unwrap();
+    let e = client.unlock::<AuthPin>(PinEntry::Pad(pad_for_sim()), false).err().unwrap();
     assert!(matches!(e, CardError::Transport(TransportError::NoControl)), "{e}");
     assert_eq!(auth_tries(&card), 3);
 }
@@ -442,12 +445,12 @@ fn the_simulated_pad_changes_a_pin_and_the_card_takes_the_new_one() {
     ])))
     .unwrap();
     let mut client = Client::new(card.transport());
-    let e = client.change_pin_on_pinpad::<AuthPin>(pad_for_sim(), false).unwrap_err();
+    let e = client.change_pin::<AuthPin>(PinChange::Pad(pad_for_sim()), false).unwrap_err();
     assert!(matches!(e, CardError::PinPadMismatch { .. }), "{e}");
-    client.change_pin_on_pinpad::<AuthPin>(pad_for_sim(), false).unwrap();
+    client.change_pin::<AuthPin>(PinChange::Pad(pad_for_sim()), false).unwrap();
     let di = digest_info();
-    let e = client.sign(&AuthPin::new("1234").unwrap(), &di, false).unwrap_err();
+    let e = client.sign(PinEntry::Host(&AuthPin::new("1234").unwrap()), &di, false).unwrap_err();
     assert!(matches!(e, CardError::WrongPin { tries_left: 2, .. }), "{e}");
-    client.sign(&AuthPin::new("5678").unwrap(), &di, false).unwrap();
+    client.sign(PinEntry::Host(&AuthPin::new("5678").unwrap()), &di, false).unwrap();
     assert_eq!(card.pinpad().unwrap().unwrap().requests(), 4);
 }

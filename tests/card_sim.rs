@@ -5,14 +5,14 @@
 mod openssl_pki;
 
 use mynacard::card::{
-    AuthPin, CardError, CertKind, Client, LengthMode, PinKind, PinStatus, SignPassword, TextPin,
-    TokenType,
+    AuthPin, CardError, CertKind, Client, LengthMode, PinChange, PinEntry, PinKind, PinStatus,
+    SignPassword, TextPin, TokenType,
 };
 use mynacard::facts;
 use mynacard::sign::{sign_detached, CmsOptions, HashAlg};
 use mynacard::sim::card::{BlockedStatus, CommandCounts, Profile, VirtualCard};
 use mynacard::sim::image::{CardImage, SIM_AUTH_PIN, SIM_SIGN_PIN, SIM_TEXT_PIN};
-use mynacard::transport::virtual_card::{SharedCard, VirtualTransport};
+use mynacard::sim::transport::{SharedCard, VirtualTransport};
 use mynacard::transport::TransportError;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 
@@ -111,7 +111,7 @@ fn chained_responses_and_wrong_le_are_handled() {
         assert_eq!(cert, on_card[..der_len(&on_card)].to_vec(), "{profile:?}");
         let pin = AuthPin::new(SIM_AUTH_PIN).unwrap();
         let di = HashAlg::Sha256.digest_info(&HashAlg::Sha256.digest(b"x")).unwrap();
-        let sig = c.sign(&pin, &di, false).unwrap();
+        let sig = c.sign(PinEntry::Host(&pin), &di, false).unwrap();
         assert_eq!(sig.len(), 256, "{profile:?}");
     }
 }
@@ -124,8 +124,13 @@ fn sign_with_both_keys_verifies_and_clears_the_security_state() {
     for hash in [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512] {
         let hashed = hash.digest(content);
         let di = hash.digest_info(&hashed).unwrap();
-        let sig =
-            c.sign(&SignPassword::new(&SIM_SIGN_PIN.to_lowercase()).unwrap(), &di, false).unwrap();
+        let sig = c
+            .sign(
+                PinEntry::Host(&SignPassword::new(&SIM_SIGN_PIN.to_lowercase()).unwrap()),
+                &di,
+                false,
+            )
+            .unwrap();
         let scheme = match hash {
             HashAlg::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
             HashAlg::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
@@ -136,7 +141,7 @@ fn sign_with_both_keys_verifies_and_clears_the_security_state() {
     let hashed = HashAlg::Sha256.digest(content);
     let sig = c
         .sign(
-            &AuthPin::new(SIM_AUTH_PIN).unwrap(),
+            PinEntry::Host(&AuthPin::new(SIM_AUTH_PIN).unwrap()),
             &HashAlg::Sha256.digest_info(&hashed).unwrap(),
             false,
         )
@@ -159,7 +164,7 @@ fn another_program_cannot_use_the_card_while_it_is_unlocked() {
     let shared = card(Profile::default());
     let mut c = client(&shared);
     let pw = SignPassword::new(SIM_SIGN_PIN).unwrap();
-    let mut unlocked = c.unlock(&pw, false).unwrap();
+    let mut unlocked = c.unlock(PinEntry::Host(&pw), false).unwrap();
     let err = client(&shared).read_certificate(CertKind::Auth).unwrap_err();
     assert!(matches!(err, CardError::Transport(TransportError::CardInUse)), "{err:?}");
     let cert = unlocked.read_certificate(CertKind::Sign).unwrap();
@@ -175,7 +180,7 @@ fn cms_signed_by_the_virtual_card_verifies_with_openssl() {
     let ca = c.read_certificate(CertKind::SignCa).unwrap();
     let pw = SignPassword::new(SIM_SIGN_PIN).unwrap();
     let before = counts(&shared);
-    let mut unlocked = c.unlock(&pw, false).unwrap();
+    let mut unlocked = c.unlock(PinEntry::Host(&pw), false).unwrap();
     let cert = unlocked.read_certificate(CertKind::Sign).unwrap();
     let content = b"a contract".repeat(50);
     let cms = sign_detached(&content, &cert, &mut unlocked, &CmsOptions::default()).unwrap();
@@ -205,25 +210,27 @@ fn wrong_pins_count_down_then_last_try_then_blocked() {
         let wrong = AuthPin::new("0000").unwrap();
         let di = HashAlg::Sha256.digest_info(&[0; 32]).unwrap();
         assert_eq!(c.pin_status(PinKind::Auth).unwrap(), PinStatus::Remaining(3));
-        let err = c.sign(&wrong, &di, false).unwrap_err();
+        let err = c.sign(PinEntry::Host(&wrong), &di, false).unwrap_err();
         assert!(
             matches!(err, CardError::WrongPin { kind: PinKind::Auth, tries_left: 2 }),
             "{err:?}"
         );
-        let err = c.verify_pin(&wrong, false).unwrap_err();
+        let err = c.verify_pin(PinEntry::Host(&wrong), false).unwrap_err();
         assert!(matches!(err, CardError::WrongPin { tries_left: 1, .. }), "{err:?}");
         // One try left: refused without spending it.
-        let err = c.sign(&AuthPin::new(SIM_AUTH_PIN).unwrap(), &di, false).unwrap_err();
+        let err =
+            c.sign(PinEntry::Host(&AuthPin::new(SIM_AUTH_PIN).unwrap()), &di, false).unwrap_err();
         assert!(matches!(err, CardError::LastTry { kind: PinKind::Auth }), "{err:?}");
         assert_eq!(tries(&shared, &facts::AID_JPKI, facts::jpki::EF_AUTH_PIN), 1);
-        let err = c.verify_pin(&wrong, true).unwrap_err();
+        let err = c.verify_pin(PinEntry::Host(&wrong), true).unwrap_err();
         assert!(
             matches!(err, CardError::WrongPin { tries_left: 0, .. } | CardError::PinBlocked { .. }),
             "{blocked_status:?}: {err:?}"
         );
         assert_eq!(c.pin_status(PinKind::Auth).unwrap(), PinStatus::Blocked);
         let before = counts(&shared);
-        let err = c.sign(&AuthPin::new(SIM_AUTH_PIN).unwrap(), &di, true).unwrap_err();
+        let err =
+            c.sign(PinEntry::Host(&AuthPin::new(SIM_AUTH_PIN).unwrap()), &di, true).unwrap_err();
         assert!(matches!(err, CardError::PinBlocked { kind: PinKind::Auth }), "{err:?}");
         assert_eq!(
             counts(&shared).verify_with_data,
@@ -237,17 +244,23 @@ fn wrong_pins_count_down_then_last_try_then_blocked() {
 fn a_correct_pin_resets_the_counter_and_pins_can_be_changed() {
     let shared = card(Profile::default());
     let mut c = client(&shared);
-    let _ = c.verify_pin(&SignPassword::new("WRONG1").unwrap(), false).unwrap_err();
+    let _ = c.verify_pin(PinEntry::Host(&SignPassword::new("WRONG1").unwrap()), false).unwrap_err();
     assert_eq!(c.pin_status(PinKind::Sign).unwrap(), PinStatus::Remaining(4));
     let old = SignPassword::new(SIM_SIGN_PIN).unwrap();
     let new = SignPassword::new("NEWPASS2024").unwrap();
-    c.change_pin(&old, &new, false).unwrap();
+    c.change_pin(PinChange::Host { old: &old, new: &new }, false).unwrap();
     assert_eq!(c.pin_status(PinKind::Sign).unwrap(), PinStatus::Remaining(5));
-    c.verify_pin(&new, false).unwrap();
-    assert!(matches!(c.verify_pin(&old, false), Err(CardError::WrongPin { .. })));
-    c.change_pin(&TextPin::new(SIM_TEXT_PIN).unwrap(), &TextPin::new("9999").unwrap(), false)
-        .unwrap();
-    c.verify_pin(&TextPin::new("9999").unwrap(), false).unwrap();
+    c.verify_pin(PinEntry::Host(&new), false).unwrap();
+    assert!(matches!(c.verify_pin(PinEntry::Host(&old), false), Err(CardError::WrongPin { .. })));
+    c.change_pin(
+        PinChange::Host {
+            old: &TextPin::new(SIM_TEXT_PIN).unwrap(),
+            new: &TextPin::new("9999").unwrap(),
+        },
+        false,
+    )
+    .unwrap();
+    c.verify_pin(PinEntry::Host(&TextPin::new("9999").unwrap()), false).unwrap();
 }
 
 #[test]
@@ -255,7 +268,7 @@ fn text_application() {
     let shared = card(Profile::default());
     let mut c = client(&shared);
     let before = counts(&shared);
-    let info = c.read_text(&TextPin::new(SIM_TEXT_PIN).unwrap(), false).unwrap();
+    let info = c.read_text(PinEntry::Host(&TextPin::new(SIM_TEXT_PIN).unwrap()), false).unwrap();
     assert_eq!(counts(&shared).verify_with_data - before.verify_with_data, 1);
     assert_eq!(info.my_number.reveal(), "123456789018");
     assert_eq!(info.my_number.to_string(), "********9018");
@@ -263,14 +276,14 @@ fn text_application() {
     assert_eq!(info.attributes.birth_date, "19900515");
     assert_eq!(info.attributes.sex, mynacard::card::Sex::Female);
     assert_eq!(
-        c.read_my_number(&TextPin::new(SIM_TEXT_PIN).unwrap(), false).unwrap(),
+        c.read_my_number(PinEntry::Host(&TextPin::new(SIM_TEXT_PIN).unwrap()), false).unwrap(),
         info.my_number
     );
     assert_eq!(
-        c.read_attributes(&TextPin::new(SIM_TEXT_PIN).unwrap(), false).unwrap(),
+        c.read_attributes(PinEntry::Host(&TextPin::new(SIM_TEXT_PIN).unwrap()), false).unwrap(),
         info.attributes
     );
-    let err = c.read_text(&TextPin::new("0000").unwrap(), false).unwrap_err();
+    let err = c.read_text(PinEntry::Host(&TextPin::new("0000").unwrap()), false).unwrap_err();
     assert!(matches!(err, CardError::WrongPin { kind: PinKind::Text, tries_left: 2 }), "{err:?}");
 }
 

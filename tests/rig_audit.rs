@@ -10,7 +10,7 @@ use mynacard::rig::{run, Env, RunOptions, RunReport, Script};
 use mynacard::sim::card::{Profile, VirtualCard};
 use mynacard::sim::image::{CardImage, SIM_AUTH_PIN, SIM_SIGN_PIN, SIM_TEXT_PIN};
 use mynacard::sim::pki::Holder;
-use mynacard::transport::virtual_card::VirtualTransport;
+use mynacard::sim::transport::VirtualTransport;
 use mynacard::transport::Transport;
 use zeroize::Zeroizing;
 

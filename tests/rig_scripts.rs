@@ -8,7 +8,7 @@ use mynacard::rig::runner::{is_virtual_reader, send_one};
 use mynacard::rig::{run, Env, RunError, RunOptions, RunReport, Script};
 use mynacard::sim::card::{Fault, FaultKind, Profile, VirtualCard};
 use mynacard::sim::image::{CardImage, SIM_AUTH_PIN, SIM_SIGN_PIN, SIM_TEXT_PIN};
-use mynacard::transport::virtual_card::VirtualTransport;
+use mynacard::sim::transport::VirtualTransport;
 use mynacard::transport::{ReaderInfo, Transport, TransportError};
 use proptest::prelude::*;
 use zeroize::Zeroizing;

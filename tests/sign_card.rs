@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use mynacard::card::testing::{Event, ScriptedTransport};
-use mynacard::card::{CertKind, Client, SignPassword};
+use mynacard::card::{CertKind, Client, PinEntry, SignPassword};
 use mynacard::sign::{sign_detached, CmsOptions, DigestInfoSigner, SoftwareSigner};
 mod openssl_pki;
 
@@ -68,7 +68,7 @@ fn cms_signed_through_the_card_client_with_one_verify() {
 
     let mut client = Client::new(t);
     let password = SignPassword::new("password").unwrap();
-    let mut unlocked = client.unlock(&password, false).unwrap();
+    let mut unlocked = client.unlock(PinEntry::Host(&password), false).unwrap();
     let card_cert = unlocked.read_certificate(CertKind::Sign).unwrap();
     let cms = sign_detached(content, &card_cert, &mut unlocked, &opts).unwrap();
     unlocked.finish().unwrap();

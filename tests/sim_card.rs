@@ -13,7 +13,7 @@ use mynacard::sim::card::{
     TRUNCATED_RESPONSE,
 };
 use mynacard::sim::image::{Access, AppImage, CardImage, EfImage, KeyImage, PinImage};
-use mynacard::transport::virtual_card::{SharedCard, VirtualTransport};
+use mynacard::sim::transport::{SharedCard, VirtualTransport};
 use mynacard::transport::{Disposition, Transport, TransportError};
 use proptest::prelude::*;
 use rand::SeedableRng;

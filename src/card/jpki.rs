@@ -8,9 +8,10 @@ use crate::apdu::{Command, StatusWord};
 use crate::facts;
 use crate::transport::Transport;
 
+use super::entry::{PinChange, PinEntry, Secret};
 use super::error::CardError;
 use super::pin::{AuthPin, CardPin, PinKind, SignPassword};
-use super::pinpad::Secret;
+use super::pinpad::{change_on_pad, PinPad};
 use super::session::{Exclusive, FileShape};
 use super::{leave_application, pin_status_in, verify_in, Client};
 
@@ -352,7 +353,7 @@ impl<T: Transport> Client<T> {
         password: &SignPassword,
         allow_last_try: bool,
     ) -> Result<Vec<u8>, CardError> {
-        let mut unlocked = self.unlock(password, allow_last_try)?;
+        let mut unlocked = self.unlock(PinEntry::Host(password), allow_last_try)?;
         let cert = unlocked.read_certificate(CertKind::Sign);
         let cleared = unlocked.finish();
         let cert = cert?;
@@ -439,67 +440,60 @@ impl<T: Transport> Client<T> {
         Ok(out)
     }
 
-    /// Verify a PIN once (never retried), then clear the security state. Refuses without
-    /// sending the PIN when it is blocked, or when one try is left and `allow_last_try` is
-    /// false.
+    /// Verify a PIN once (never retried), typed on the host or on the reader's pad, then
+    /// clear the security state. Refuses without sending the PIN when it is blocked, or when
+    /// one try is left and `allow_last_try` is false.
     pub fn verify_pin<P: CardPin>(
         &mut self,
-        pin: &P,
-        allow_last_try: bool,
-    ) -> Result<(), CardError> {
-        self.verify_secret(P::KIND, Secret::Host(pin.as_bytes()), allow_last_try)
-    }
-
-    /// Verify a PIN from the host or the pad once, then clear the security state.
-    pub(crate) fn verify_secret(
-        &mut self,
-        kind: PinKind,
-        secret: Secret<'_>,
-        allow_last_try: bool,
-    ) -> Result<(), CardError> {
-        self.in_app_cleared(kind.aid(), missing_app(kind), |s| {
-            verify_in(s, kind, secret, allow_last_try)
-        })
-    }
-
-    /// Change a PIN: VERIFY the old one, then CHANGE REFERENCE DATA with the new one, then
-    /// clear the security state.
-    pub fn change_pin<P: CardPin>(
-        &mut self,
-        old: &P,
-        new: &P,
+        entry: PinEntry<'_, P>,
         allow_last_try: bool,
     ) -> Result<(), CardError> {
         let kind = P::KIND;
-        let missing = missing_app(kind);
-        self.in_app_cleared(kind.aid(), missing, |s| {
-            verify_in(s, kind, Secret::Host(old.as_bytes()), allow_last_try)?;
-            let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
-            match resp.sw {
-                StatusWord::Success => Ok(()),
-                StatusWord::SecurityStatusNotSatisfied => {
-                    Err(CardError::SecurityStatus { what: "to change the PIN" })
+        self.in_app_cleared(kind.aid(), missing_app(kind), |s| {
+            verify_in(s, kind, entry.secret(), allow_last_try)
+        })
+    }
+
+    /// Change a PIN, then clear the security state. From the host: VERIFY the old one, then
+    /// CHANGE REFERENCE DATA with the new one. On the reader's pad: the current PIN is
+    /// verified on the pad, then the new one is typed twice on it
+    /// ([`CardError::NoPinPadChange`] when the reader cannot change PINs: `pad.modify_code`
+    /// is `None`; nothing is sent then).
+    pub fn change_pin<P: CardPin>(
+        &mut self,
+        change: PinChange<'_, P>,
+        allow_last_try: bool,
+    ) -> Result<(), CardError> {
+        if let PinChange::Pad(PinPad { modify_code: None, .. }) = change {
+            return Err(CardError::NoPinPadChange);
+        }
+        let kind = P::KIND;
+        self.in_app_cleared(kind.aid(), missing_app(kind), |s| match change {
+            PinChange::Host { old, new } => {
+                verify_in(s, kind, Secret::Host(old.as_bytes()), allow_last_try)?;
+                let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
+                match resp.sw {
+                    StatusWord::Success => Ok(()),
+                    StatusWord::SecurityStatusNotSatisfied => {
+                        Err(CardError::SecurityStatus { what: "to change the PIN" })
+                    }
+                    sw => Err(CardError::Unexpected { command: "CHANGE REFERENCE DATA", sw }),
                 }
-                sw => Err(CardError::Unexpected { command: "CHANGE REFERENCE DATA", sw }),
+            }
+            PinChange::Pad(pad) => {
+                verify_in(s, kind, Secret::Pad(pad), allow_last_try)?;
+                change_on_pad(s, kind, pad)
             }
         })
     }
 
-    /// Take the card exclusively, select JPKI and verify the key's PIN (checking the
-    /// counter first). The returned [`Unlocked`] signs and reads inside the same
-    /// transaction; dropping it (or [`Unlocked::finish`]) clears the security state.
+    /// Take the card exclusively, select JPKI and verify the key's PIN, typed on the host or
+    /// on the reader's pad (checking the counter first). The returned [`Unlocked`] signs and
+    /// reads inside the same transaction; dropping it (or [`Unlocked::finish`]) clears the
+    /// security state.
     pub fn unlock<P: KeyPin>(
         &mut self,
-        pin: &P,
-        allow_last_try: bool,
-    ) -> Result<Unlocked<'_>, CardError> {
-        self.unlock_secret::<P>(Secret::Host(pin.as_bytes()), allow_last_try)
-    }
-
-    /// [`Client::unlock`] with the PIN from the host or the pad.
-    pub(crate) fn unlock_secret<P: KeyPin>(
-        &mut self,
-        secret: Secret<'_>,
+        entry: PinEntry<'_, P>,
         allow_last_try: bool,
     ) -> Result<Unlocked<'_>, CardError> {
         let mut ex = self.exclusive()?;
@@ -507,7 +501,7 @@ impl<T: Transport> Client<T> {
         if !s.select_aid(&facts::AID_JPKI)? {
             return Err(CardError::NotJpki);
         }
-        if let Err(err) = verify_in(&mut s, P::KIND, secret, allow_last_try) {
+        if let Err(err) = verify_in(&mut s, P::KIND, entry.secret(), allow_last_try) {
             let _ = leave_application(&mut s, &facts::AID_JPKI);
             return Err(err);
         }
@@ -519,14 +513,14 @@ impl<T: Transport> Client<T> {
     /// state. Returns the 256-byte signature.
     pub fn sign<P: KeyPin>(
         &mut self,
-        pin: &P,
+        entry: PinEntry<'_, P>,
         digest_info: &[u8],
         allow_last_try: bool,
     ) -> Result<Vec<u8>, CardError> {
         if !is_digest_info(digest_info) {
             return Err(CardError::NotDigestInfo(digest_info.len()));
         }
-        let mut unlocked = self.unlock(pin, allow_last_try)?;
+        let mut unlocked = self.unlock(entry, allow_last_try)?;
         let sig = unlocked.sign(digest_info);
         let cleared = unlocked.finish();
         let sig = sig?;

@@ -1,11 +1,12 @@
 //! The card layer: what the bytes mean. It owns the [`Client`] over a [`Transport`], the
 //! JPKI application (detection, certificates, PINs, signing: [`jpki`]), the text
 //! application (My Number and the basic four facts: [`text`]), the card-face application
-//! ([`face`]), the PIN types ([`pin`]),
-//! PIN entry on a reader's PIN pad ([`pinpad`]),
+//! ([`face`]), the PIN types ([`pin`]), how a PIN is entered, on the host or the reader's
+//! pad ([`entry`]), PIN entry on a reader's PIN pad ([`pinpad`]),
 //! `61 xx` / `6C xx` handling and minimal-round-trip file reads ([`session`]), its errors
 //! ([`error`]), and a scripted mock transport for tests ([`testing`]).
 
+pub mod entry;
 pub mod error;
 pub mod face;
 pub mod jpki;
@@ -15,6 +16,7 @@ pub mod session;
 pub mod testing;
 pub mod text;
 
+pub use entry::{PinChange, PinEntry};
 pub use error::CardError;
 pub use face::{BirthProof, FaceCode, FaceData};
 pub use jpki::{
@@ -30,7 +32,7 @@ pub use text::{Attributes, MyNumber, Sex, TextEvidence, TextInfo};
 use crate::apdu::{Command, StatusWord};
 use crate::transport::Transport;
 
-use pinpad::Secret;
+use entry::Secret;
 
 /// A client for one My Number Card (or JPKI phone token) behind a transport.
 ///

@@ -1,8 +1,7 @@
 //! PIN entry on the reader's PIN pad: whether to use it ([`PinPadMode`],
-//! [`Client::pinpad_for`]) and the verifications that use it ([`Client::unlock_on_pinpad`],
-//! [`Client::verify_pin_on_pinpad`], [`Client::read_text_on_pinpad`],
-//! [`Client::change_pin_on_pinpad`]). The bytes are the transport's business
-//! (`transport::pinpad`); here is what they mean for each PIN.
+//! [`Client::pinpad_for`]) and what the pad's answers mean for each PIN. Operations take the
+//! pad as [`super::PinEntry::Pad`] (or [`super::PinChange::Pad`]); the bytes are the
+//! transport's business (`transport::pinpad`).
 //!
 //! The rules: the pad is used only for PINs a pad can type (the 4-digit authentication and
 //! text PINs, never the signature password); `Auto` uses it when the reader offers
@@ -17,10 +16,8 @@ use crate::transport::pinpad::{self, PadResult, PinPadError, PinPadParams};
 use crate::transport::{Transport, TransportError};
 
 use super::error::CardError;
-use super::jpki::{KeyPin, Unlocked};
-use super::pin::{CardPin, PinKind};
+use super::pin::PinKind;
 use super::session::Session;
-use super::text::TextInfo;
 use super::Client;
 
 /// Whether to use the reader's PIN pad.
@@ -46,15 +43,6 @@ pub struct PinPad {
     pub modify_code: Option<u32>,
     /// Timeouts and message language.
     pub params: PinPadParams,
-}
-
-/// How a PIN reaches the card.
-#[derive(Clone, Copy)]
-pub(crate) enum Secret<'a> {
-    /// Typed on the host: these bytes go in the VERIFY.
-    Host(&'a [u8]),
-    /// Typed on the reader's pad: the host never sees it.
-    Pad(PinPad),
 }
 
 /// A pad failure from the transport: the transport's own errors keep their meaning (a
@@ -105,7 +93,11 @@ pub(crate) fn verify_on_pad(
 
 /// Change the PIN on the pad (the current one verified just before): the user types the new
 /// one twice.
-fn change_on_pad(s: &mut Session<'_>, kind: PinKind, pad: PinPad) -> Result<(), CardError> {
+pub(crate) fn change_on_pad(
+    s: &mut Session<'_>,
+    kind: PinKind,
+    pad: PinPad,
+) -> Result<(), CardError> {
     let code = pad.modify_code.ok_or(CardError::NoPinPadChange)?;
     let result = s
         .with_transport(|t| pinpad::modify_on_pinpad(t, code, kind.length_range(), &pad.params))
@@ -155,50 +147,5 @@ impl<T: Transport> Client<T> {
             (None, PinPadMode::On) => Err(CardError::NoPinPad),
             (None, _) => Ok(None),
         }
-    }
-
-    /// [`Client::unlock`] with the key's PIN typed on the reader's pad.
-    pub fn unlock_on_pinpad<P: KeyPin>(
-        &mut self,
-        pad: PinPad,
-        allow_last_try: bool,
-    ) -> Result<Unlocked<'_>, CardError> {
-        self.unlock_secret::<P>(Secret::Pad(pad), allow_last_try)
-    }
-
-    /// [`Client::verify_pin`] with the PIN typed on the reader's pad.
-    pub fn verify_pin_on_pinpad<P: CardPin>(
-        &mut self,
-        pad: PinPad,
-        allow_last_try: bool,
-    ) -> Result<(), CardError> {
-        self.verify_secret(P::KIND, Secret::Pad(pad), allow_last_try)
-    }
-
-    /// [`Client::change_pin`] on the reader's pad: the current PIN is verified on the pad,
-    /// then the new one is typed twice on it ([`CardError::NoPinPadChange`] when the reader
-    /// cannot change PINs: `pad.modify_code` is `None`; nothing is sent then).
-    pub fn change_pin_on_pinpad<P: CardPin>(
-        &mut self,
-        pad: PinPad,
-        allow_last_try: bool,
-    ) -> Result<(), CardError> {
-        if pad.modify_code.is_none() {
-            return Err(CardError::NoPinPadChange);
-        }
-        let kind = P::KIND;
-        self.in_app_cleared(kind.aid(), super::jpki::missing_app(kind), |s| {
-            super::verify_in(s, kind, Secret::Pad(pad), allow_last_try)?;
-            change_on_pad(s, kind, pad)
-        })
-    }
-
-    /// [`Client::read_text`] with the text PIN typed on the reader's pad.
-    pub fn read_text_on_pinpad(
-        &mut self,
-        pad: PinPad,
-        allow_last_try: bool,
-    ) -> Result<TextInfo, CardError> {
-        self.read_text_secret(Secret::Pad(pad), allow_last_try)
     }
 }

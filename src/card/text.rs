@@ -8,9 +8,9 @@ use zeroize::Zeroizing;
 use crate::facts;
 use crate::transport::Transport;
 
+use super::entry::PinEntry;
 use super::error::CardError;
-use super::pin::{CardPin, PinKind, TextPin};
-use super::pinpad::Secret;
+use super::pin::{PinKind, TextPin};
 use super::session::{FileShape, Session};
 use super::{verify_in, Client};
 
@@ -308,82 +308,58 @@ fn no_text_app() -> CardError {
 }
 
 impl<T: Transport> Client<T> {
-    /// Verify the text PIN and read the My Number, then clear the security state.
+    /// Verify the text PIN (typed on the host or the reader's pad) and read the My Number,
+    /// then clear the security state.
     pub fn read_my_number(
         &mut self,
-        pin: &TextPin,
+        entry: PinEntry<'_, TextPin>,
         allow_last_try: bool,
     ) -> Result<MyNumber, CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
-            verify_in(s, PinKind::Text, Secret::Host(pin.as_bytes()), allow_last_try)?;
+            verify_in(s, PinKind::Text, entry.secret(), allow_last_try)?;
             read_my_number_in(s)
         })
     }
 
-    /// Verify the text PIN and read the basic four facts, then clear the security state.
+    /// Verify the text PIN (typed on the host or the reader's pad) and read the basic four
+    /// facts, then clear the security state.
     pub fn read_attributes(
         &mut self,
-        pin: &TextPin,
+        entry: PinEntry<'_, TextPin>,
         allow_last_try: bool,
     ) -> Result<Attributes, CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
-            verify_in(s, PinKind::Text, Secret::Host(pin.as_bytes()), allow_last_try)?;
+            verify_in(s, PinKind::Text, entry.secret(), allow_last_try)?;
             read_attributes_in(s)
         })
     }
 
-    /// Verify the text PIN once and read both the My Number and the basic four facts, then
-    /// clear the security state.
+    /// Verify the text PIN (typed on the host or the reader's pad) once and read both the My
+    /// Number and the basic four facts, then clear the security state.
     pub fn read_text(
         &mut self,
-        pin: &TextPin,
-        allow_last_try: bool,
-    ) -> Result<TextInfo, CardError> {
-        self.read_text_secret(Secret::Host(pin.as_bytes()), allow_last_try)
-    }
-
-    /// [`Client::read_text`] with the PIN from the host or the pad.
-    pub(crate) fn read_text_secret(
-        &mut self,
-        secret: Secret<'_>,
+        entry: PinEntry<'_, TextPin>,
         allow_last_try: bool,
     ) -> Result<TextInfo, CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
-            verify_in(s, PinKind::Text, secret, allow_last_try)?;
+            verify_in(s, PinKind::Text, entry.secret(), allow_last_try)?;
             let my_number = read_my_number_in(s)?;
             let attributes = read_attributes_in(s)?;
             Ok(TextInfo { my_number, attributes })
         })
     }
 
-    /// Verify the text PIN once and read the My Number, the basic four facts and what their
-    /// signature is checked over (integrity record EF 0003, CVC EF 0004), then clear the
-    /// security state.
+    /// Verify the text PIN (typed on the host or the reader's pad) once and read the My
+    /// Number, the basic four facts and what their signature is checked over (integrity
+    /// record EF 0003, CVC EF 0004), then clear the security state.
     pub fn read_text_checked(
         &mut self,
-        pin: &TextPin,
-        allow_last_try: bool,
-    ) -> Result<(TextInfo, TextEvidence), CardError> {
-        self.read_text_checked_secret(Secret::Host(pin.as_bytes()), allow_last_try)
-    }
-
-    /// [`Client::read_text_checked`] with the PIN typed on the reader's pad.
-    pub fn read_text_checked_on_pinpad(
-        &mut self,
-        pad: super::PinPad,
-        allow_last_try: bool,
-    ) -> Result<(TextInfo, TextEvidence), CardError> {
-        self.read_text_checked_secret(Secret::Pad(pad), allow_last_try)
-    }
-
-    fn read_text_checked_secret(
-        &mut self,
-        secret: Secret<'_>,
+        entry: PinEntry<'_, TextPin>,
         allow_last_try: bool,
     ) -> Result<(TextInfo, TextEvidence), CardError> {
         self.in_app_cleared(&facts::AID_TEXT, no_text_app, |s| {
             let cvc = optional(s.read_file(facts::text_more::EF_CVC, FileShape::Tlv))?;
-            verify_in(s, PinKind::Text, secret, allow_last_try)?;
+            verify_in(s, PinKind::Text, entry.secret(), allow_last_try)?;
             let my_number_file = read_my_number_file_in(s)?;
             let my_number = parse_my_number(&my_number_file)?;
             let attributes_file =

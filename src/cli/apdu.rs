@@ -16,6 +16,7 @@ use clap::{Args, Subcommand};
 use mynacard::rig::{self, RunError, RunOptions, Script};
 use mynacard::transport::pcsc::ShareMode;
 
+use super::audit_log::AuditNote;
 use super::connect;
 use super::exit::Exit;
 use super::{CliError, GlobalOpts};
@@ -63,10 +64,10 @@ write it as $env:NAME, e.g. '00 20 00 80 $#env:PIN $env:PIN' (the empty VERIFY 0
 needs none)";
 
 /// Run the command.
-pub fn run(g: &GlobalOpts, args: &ApduArgs) -> Result<Exit, CliError> {
+pub fn run(g: &GlobalOpts, args: &ApduArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     match &args.command {
-        ApduCommand::Run(a) => run_script(g, a),
-        ApduCommand::Send(a) => send(g, a),
+        ApduCommand::Run(a) => run_script(g, a, audit),
+        ApduCommand::Send(a) => send(g, a, audit),
     }
 }
 
@@ -91,10 +92,10 @@ fn run_error(e: RunError) -> CliError {
     }
 }
 
-fn run_script(g: &GlobalOpts, args: &RunArgs) -> Result<Exit, CliError> {
+fn run_script(g: &GlobalOpts, args: &RunArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     // Parse before opening anything: a broken script sends nothing.
     let script = Script::load(&args.script).map_err(|e| run_error(e.into()))?;
-    let mut transport = connect::open_transport(g, ShareMode::Exclusive)?;
+    let mut transport = connect::open_transport(g, ShareMode::Exclusive, audit)?;
     let options = RunOptions { allow_pin_tries: args.allow_pin_tries, ..RunOptions::default() };
     let report = rig::run(&script, transport.as_mut(), &options).map_err(run_error)?;
     if g.json {
@@ -111,7 +112,7 @@ fn run_script(g: &GlobalOpts, args: &RunArgs) -> Result<Exit, CliError> {
     }
 }
 
-fn send(g: &GlobalOpts, args: &SendArgs) -> Result<Exit, CliError> {
+fn send(g: &GlobalOpts, args: &SendArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let line = args.command.join(" ");
     // Parse before opening anything, so a typo sends nothing. The header stands for "the
     // user typed this VERIFY", as `send_one` itself assumes.
@@ -130,7 +131,7 @@ fn send(g: &GlobalOpts, args: &SendArgs) -> Result<Exit, CliError> {
     if literal {
         return Err(CliError::Usage(PIN_ON_COMMAND_LINE.to_string()));
     }
-    let mut transport = connect::open_transport(g, ShareMode::Exclusive)?;
+    let mut transport = connect::open_transport(g, ShareMode::Exclusive, audit)?;
     let step =
         rig::send_one(&line, transport.as_mut(), &RunOptions::default()).map_err(run_error)?;
     if g.json {

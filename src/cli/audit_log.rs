@@ -1,10 +1,9 @@
 //! `--audit-log FILE`: one JSON line per card operation (time, reader, operation, outcome,
 //! SHA-256 of the certificate used) through `mynacard::audit`. The record type has no field
-//! that could hold a PIN, a My Number or holder data. Commands note the reader and the
-//! certificate they used as they go; the line is written when the command ends, whatever
-//! the outcome.
-
-use std::sync::Mutex;
+//! that could hold a PIN, a My Number or holder data. `main` gives each card command an
+//! [`AuditNote`] in which it notes the reader and the certificate it used as it goes (no
+//! process-wide state); `main` writes the lines once, when the command ends, whatever the
+//! outcome.
 
 use mynacard::audit::{AuditLog, AuditRecord, Operation, Outcome};
 use mynacard::card::CardError;
@@ -12,26 +11,22 @@ use mynacard::transport::TransportError;
 
 use super::{cert, pin, sign, text, CliError, Command};
 
-/// What the running command has used so far.
-#[derive(Default)]
-struct Note {
+/// What one command has used so far, for its audit records.
+#[derive(Debug, Default)]
+pub struct AuditNote {
     reader: Option<String>,
     cert: Option<Vec<u8>>,
 }
 
-static NOTE: Mutex<Note> = Mutex::new(Note { reader: None, cert: None });
-
-/// The reader the command talks to.
-pub fn note_reader(name: &str) {
-    if let Ok(mut n) = NOTE.lock() {
-        n.reader = Some(name.to_string());
+impl AuditNote {
+    /// The reader the command talks to.
+    pub fn reader(&mut self, name: &str) {
+        self.reader = Some(name.to_string());
     }
-}
 
-/// The certificate the command used (only its SHA-256 is logged).
-pub fn note_cert(der: &[u8]) {
-    if let Ok(mut n) = NOTE.lock() {
-        n.cert = Some(der.to_vec());
+    /// The certificate the command used (only its SHA-256 is logged).
+    pub fn cert(&mut self, der: &[u8]) {
+        self.cert = Some(der.to_vec());
     }
 }
 
@@ -84,14 +79,15 @@ fn outcome<T>(result: &Result<T, CliError>) -> (Outcome, Option<u8>) {
     }
 }
 
-/// Append the command's records to the log.
+/// Append the command's records to the log: one per operation, with what `note` says the
+/// command used and how `result` ended.
 pub fn write<T>(
     log: &AuditLog,
     operations: &[Operation],
+    note: &AuditNote,
     result: &Result<T, CliError>,
 ) -> Result<(), CliError> {
     let (outcome, tries_left) = outcome(result);
-    let note = NOTE.lock().map(|mut n| std::mem::take(&mut *n)).unwrap_or_default();
     let reader = note.reader.as_deref().unwrap_or("(none)");
     for &op in operations {
         let mut record = AuditRecord::new(reader, op, outcome);
@@ -107,4 +103,52 @@ pub fn write<T>(
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mynacard::audit::AuditRecord;
+
+    fn records(path: &std::path::Path) -> Vec<AuditRecord> {
+        let text = std::fs::read_to_string(path).unwrap();
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    }
+
+    /// Each command's records carry what its own note says, and nothing a command before it
+    /// in the same process noted (as a process-wide note would have carried over from a
+    /// command whose records were never written).
+    #[test]
+    fn each_command_logs_only_its_own_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&path).unwrap();
+        let mut first = AuditNote::default();
+        first.reader("sim");
+        first.cert(b"certificate bytes");
+        // A command run without --audit-log: its note is dropped unwritten.
+        let mut unlogged = AuditNote::default();
+        unlogged.reader("Other Reader 00 00");
+        unlogged.cert(b"another certificate");
+        drop(unlogged);
+        write(&log, &[Operation::Sign], &first, &Ok::<(), CliError>(())).unwrap();
+        // A command refused before it opened a card.
+        let refused = Err::<(), _>(CliError::Usage("no input".into()));
+        write(&log, &[Operation::Sign, Operation::PinStatus], &AuditNote::default(), &refused)
+            .unwrap();
+
+        let r = records(&path);
+        assert_eq!(r.len(), 3);
+        assert_eq!((r[0].reader.as_str(), r[0].outcome), ("sim", Outcome::Ok));
+        let first_cert = AuditRecord::new("sim", Operation::Sign, Outcome::Ok)
+            .with_cert(b"certificate bytes")
+            .cert_sha256;
+        assert_eq!(r[0].cert_sha256, first_cert);
+        for later in &r[1..] {
+            assert_eq!(later.reader, "(none)");
+            assert_eq!(later.outcome, Outcome::Refused);
+            assert_eq!(later.cert_sha256, None);
+        }
+        assert_eq!(r[2].operation, Operation::PinStatus);
+    }
 }

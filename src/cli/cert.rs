@@ -8,6 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use mynacard::card::{CardError, CertKind, PinKind, SignPassword};
 use mynacard::transport::pcsc::ShareMode;
 
+use super::audit_log::AuditNote;
 use super::exit::Exit;
 use super::pin_entry::{open_with_pin, Entry};
 use super::pin_source::PinOpts;
@@ -98,9 +99,9 @@ pub struct CertVerifyArgs {
 }
 
 /// Run `mynacard cert …`.
-pub fn run(g: &GlobalOpts, args: &CertArgs) -> Result<Exit, CliError> {
+pub fn run(g: &GlobalOpts, args: &CertArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     match &args.command {
-        CertCommand::Read(a) => read(g, a),
+        CertCommand::Read(a) => read(g, a, audit),
         CertCommand::Show(a) => show(g, a),
         CertCommand::Verify(a) => verify(g, a),
     }
@@ -186,18 +187,18 @@ fn emit(
     Ok(())
 }
 
-fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
+fn read(g: &GlobalOpts, a: &CertReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let format = effective_format(g, a.format, a.output.as_deref())?;
     let (der, name) = match a.which {
         WhichCert::Sign => {
             // The password is checked for format before the card is opened: a malformed one
             // sends nothing. It has letters, so it is never entered on a PIN pad.
-            let (mut client, password) = open_with_pin(g, &a.pin, SignPassword::new)?;
+            let (mut client, password) = open_with_pin(g, audit, &a.pin, SignPassword::new)?;
             let Entry::Host(password) = password else {
                 return Err(CardError::PinPadCannotEnter { kind: PinKind::Sign }.into());
             };
             let der = client.read_sign_certificate(&password, a.pin.allow_last_try)?;
-            super::audit_log::note_cert(&der);
+            audit.cert(&der);
             (der, "signature certificate from the card")
         }
         which => {
@@ -208,9 +209,9 @@ fn read(g: &GlobalOpts, a: &CertReadArgs) -> Result<Exit, CliError> {
                 }
                 _ => (CertKind::SignCa, "signature CA certificate from the card"),
             };
-            let mut client = connect::open(g, ShareMode::Shared)?;
+            let mut client = connect::open(g, ShareMode::Shared, audit)?;
             let der = client.read_certificate(kind)?;
-            super::audit_log::note_cert(&der);
+            audit.cert(&der);
             (der, name)
         }
     };

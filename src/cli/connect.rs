@@ -13,11 +13,12 @@ use mynacard::card::Client;
 use mynacard::facts::AID_JPKI;
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
+use mynacard::sim::transport::VirtualTransport;
 use mynacard::transport::pcsc::{list_readers, wait_for_card, PcscTransport, ShareMode};
 use mynacard::transport::trace::TraceTransport;
-use mynacard::transport::virtual_card::VirtualTransport;
 use mynacard::transport::{Disposition, Transport, TransportError};
 
+use super::audit_log::AuditNote;
 use super::{CliError, GlobalOpts};
 
 /// A client over whatever transport the options chose.
@@ -26,9 +27,14 @@ pub type CardClient = Client<Box<dyn Transport>>;
 /// The name `--reader` takes for the in-process virtual card.
 pub const SIM: &str = "sim";
 
-/// Open the card: shared for reading, exclusive for PIN work.
-pub fn open(g: &GlobalOpts, mode: ShareMode) -> Result<CardClient, CliError> {
-    Ok(Client::new(open_transport(g, mode)?))
+/// Open the card: shared for reading, exclusive for PIN work. The reader is noted in
+/// `audit`.
+pub fn open(
+    g: &GlobalOpts,
+    mode: ShareMode,
+    audit: &mut AuditNote,
+) -> Result<CardClient, CliError> {
+    Ok(Client::new(open_transport(g, mode, audit)?))
 }
 
 /// The client of a command that verifies a PIN: dereferences to the [`CardClient`], and when
@@ -74,8 +80,12 @@ impl Drop for PinClient {
     }
 }
 
-/// Open the transport (see the module documentation).
-pub fn open_transport(g: &GlobalOpts, mode: ShareMode) -> Result<Box<dyn Transport>, CliError> {
+/// Open the transport (see the module documentation); the reader is noted in `audit`.
+pub fn open_transport(
+    g: &GlobalOpts,
+    mode: ShareMode,
+    audit: &mut AuditNote,
+) -> Result<Box<dyn Transport>, CliError> {
     let wanted = g.reader.as_deref().unwrap_or("");
     let transport: Box<dyn Transport> = if wanted == SIM {
         let profile = super::sim::profile(super::sim::ProfileName::Default, false);
@@ -85,7 +95,7 @@ pub fn open_transport(g: &GlobalOpts, mode: ShareMode) -> Result<Box<dyn Transpo
         let reader = pick_reader(g, wanted)?;
         Box::new(PcscTransport::connect(&reader, mode)?)
     };
-    super::audit_log::note_reader(&transport.info().name);
+    audit.reader(&transport.info().name);
     match &g.trace {
         Some(path) => Ok(Box::new(TraceTransport::to_file(transport, path)?)),
         None => Ok(transport),

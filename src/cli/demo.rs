@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use mynacard::card::{CertKind, Client, PinKind, PinStatus, SignPassword};
+use mynacard::card::{CertKind, Client, PinEntry, PinKind, PinStatus, SignPassword};
 use mynacard::sign::cms::{sign_detached, CmsOptions};
 use mynacard::sim::card::VirtualCard;
 use mynacard::sim::image::CardImage;
-use mynacard::transport::virtual_card::SharedCard;
+use mynacard::sim::transport::SharedCard;
 use mynacard::verify::crl::CrlStore;
 use mynacard::verify::revocation::Revocation;
 use mynacard::verify::{
@@ -128,7 +128,7 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     t.say("4. signing a sample document as CMS (CAdES-BES) with the signature key:")?;
     let password = SignPassword::new(SIM_SIGN_PASSWORD)?;
     let (sign_cert, cms) = {
-        let mut unlocked = client.unlock(&password, false)?;
+        let mut unlocked = client.unlock(PinEntry::Host(&password), false)?;
         let cert = unlocked.read_certificate(CertKind::Sign)?;
         let cms = sign_detached(SAMPLE.as_bytes(), &cert, &mut unlocked, &CmsOptions::default())
             .map_err(|e| CliError::Input(format!("building the CMS signature: {e}")))?;

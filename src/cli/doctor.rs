@@ -13,6 +13,7 @@ use mynacard::card::{CardError, Client};
 use mynacard::transport::pcsc::{list_readers, PcscTransport, ShareMode};
 use mynacard::transport::{Transport, TransportError};
 
+use super::audit_log::AuditNote;
 use super::connect;
 use super::exit::Exit;
 use super::{CliError, GlobalOpts};
@@ -266,9 +267,9 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
 }
 
 /// Diagnose the in-process virtual card.
-fn diagnose_sim(g: &GlobalOpts) -> Result<Diagnosis, CliError> {
+fn diagnose_sim(g: &GlobalOpts, audit: &mut AuditNote) -> Result<Diagnosis, CliError> {
     let mut d = Diagnosis::default();
-    let transport = connect::open_transport(g, ShareMode::Shared)?;
+    let transport = connect::open_transport(g, ShareMode::Shared, audit)?;
     let name = transport.info().name;
     d.pass("card", Some(&name), "the in-process virtual card");
     if check_card(&mut d, &name, transport) {
@@ -279,9 +280,9 @@ fn diagnose_sim(g: &GlobalOpts) -> Result<Diagnosis, CliError> {
 }
 
 /// Run the command.
-pub fn run(g: &GlobalOpts, _args: &DoctorArgs) -> Result<Exit, CliError> {
+pub fn run(g: &GlobalOpts, _args: &DoctorArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let d = match g.reader.as_deref() {
-        Some(connect::SIM) => diagnose_sim(g)?,
+        Some(connect::SIM) => diagnose_sim(g, audit)?,
         other => diagnose_pcsc(other.filter(|w| !w.is_empty())),
     };
     if g.json {

@@ -21,6 +21,7 @@ use mynacard::carddata::era;
 use mynacard::transport::pcsc::ShareMode;
 use mynacard::verify::authenticity::{self, Authenticity, CaKey, CaSource, CvcTrust, Verdict};
 
+use super::audit_log::AuditNote;
 use super::connect;
 use super::exit::Exit;
 use super::pin_source::{PinOpts, PinSource};
@@ -450,11 +451,11 @@ fn challenge(
     Ok(Challenge { ok, detail: format!("{detail} (single-source command)") })
 }
 
-fn face_read(g: &GlobalOpts, args: &FaceReadArgs) -> Result<Exit, CliError> {
+fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     let trust = args.trust.trust()?;
     let code = read_code(&args.pin, args.code)?;
-    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    let mut client = connect::open(g, ShareMode::Exclusive, audit)?;
     let data = client.read_face(&code, args.pin.allow_last_try)?;
     drop(code);
     let a = authenticity::check_face(
@@ -540,7 +541,7 @@ fn today_in_japan() -> time::Date {
     time::OffsetDateTime::now_utc().to_offset(jst).date()
 }
 
-fn face_age(g: &GlobalOpts, args: &FaceAgeArgs) -> Result<Exit, CliError> {
+fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     let at = match &args.at {
         Some(s) => era::parse_yyyymmdd(&compact_date(s))
@@ -549,7 +550,7 @@ fn face_age(g: &GlobalOpts, args: &FaceAgeArgs) -> Result<Exit, CliError> {
     };
     let trust = args.trust.trust()?;
     let key = read_birth_key(&args.pin)?;
-    let mut client = connect::open(g, ShareMode::Exclusive)?;
+    let mut client = connect::open(g, ShareMode::Exclusive, audit)?;
     let proof: BirthProof = client.read_birth_record(&key, args.pin.allow_last_try)?;
     drop(client);
     drop(key);
@@ -579,10 +580,10 @@ fn face_age(g: &GlobalOpts, args: &FaceAgeArgs) -> Result<Exit, CliError> {
 }
 
 /// Run `mynacard face …`.
-pub fn run(g: &GlobalOpts, args: &FaceArgs) -> Result<Exit, CliError> {
+pub fn run(g: &GlobalOpts, args: &FaceArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     match &args.command {
-        FaceCommand::Read(a) => face_read(g, a),
-        FaceCommand::Age(a) => face_age(g, a),
+        FaceCommand::Read(a) => face_read(g, a, audit),
+        FaceCommand::Age(a) => face_age(g, a, audit),
     }
 }
 

@@ -237,22 +237,24 @@ pub fn main() -> ExitCode {
         },
         _ => None,
     };
+    // What the command used (reader, certificate), noted by the command itself as it goes.
+    let mut note = audit_log::AuditNote::default();
     let result = match &cli.command {
         Command::Readers => readers::run(&cli.global),
-        Command::Status => status::run(&cli.global),
-        Command::Cert(args) => cert::run(&cli.global, args),
-        Command::Pin(args) => pin::run(&cli.global, args),
-        Command::Sign(args) => sign::run(&cli.global, args),
-        Command::Text(args) => text::run(&cli.global, args),
-        Command::Face(args) => face::run(&cli.global, args),
+        Command::Status => status::run(&cli.global, &mut note),
+        Command::Cert(args) => cert::run(&cli.global, args, &mut note),
+        Command::Pin(args) => pin::run(&cli.global, args, &mut note),
+        Command::Sign(args) => sign::run(&cli.global, args, &mut note),
+        Command::Text(args) => text::run(&cli.global, args, &mut note),
+        Command::Face(args) => face::run(&cli.global, args, &mut note),
         Command::Verify(args) => verify::run(&cli.global, args),
         Command::Demo(args) => demo::run(&cli.global, args),
         Command::Sim(args) => sim::run(&cli.global, args),
-        Command::Apdu(args) => apdu::run(&cli.global, args),
+        Command::Apdu(args) => apdu::run(&cli.global, args, &mut note),
         Command::Watch(args) => watch::run(&cli.global, args),
-        Command::Doctor(args) => doctor::run(&cli.global, args),
+        Command::Doctor(args) => doctor::run(&cli.global, args, &mut note),
     };
-    let logged = audit.as_ref().map(|log| audit_log::write(log, &operations, &result));
+    let logged = audit.as_ref().map(|log| audit_log::write(log, &operations, &note, &result));
     // What is still buffered must reach standard output, or fail here (not in a panic).
     let result = result.and_then(|exit| {
         std::io::stdout().lock().flush().map_err(CliError::Stdout)?;
@@ -338,8 +340,12 @@ mod tests {
             audit_log: None,
             wait: None,
         };
-        let mut t =
-            connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared).unwrap();
+        let mut t = connect::open_transport(
+            &g,
+            mynacard::transport::pcsc::ShareMode::Shared,
+            &mut audit_log::AuditNote::default(),
+        )
+        .unwrap();
         assert_eq!(t.info().name, "sim");
         let select = mynacard::apdu::Command::select_aid(&mynacard::facts::AID_JPKI);
         assert_eq!(t.transmit(&select.to_bytes().unwrap()).unwrap(), vec![0x90, 0x00]);
@@ -362,9 +368,13 @@ mod tests {
             audit_log: None,
             wait: None,
         };
-        let err = connect::open_transport(&g, mynacard::transport::pcsc::ShareMode::Shared)
-            .err()
-            .unwrap();
+        let err = connect::open_transport(
+            &g,
+            mynacard::transport::pcsc::ShareMode::Shared,
+            &mut audit_log::AuditNote::default(),
+        )
+        .err()
+        .unwrap();
         assert_eq!(err.exit(), Exit::Io);
         assert!(err.to_string().contains("/nonexistent-dir/t.trace"), "{err}");
     }

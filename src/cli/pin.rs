@@ -13,9 +13,10 @@ use mynacard::card::{
 use mynacard::facts;
 use mynacard::transport::pcsc::ShareMode;
 
+use super::audit_log::AuditNote;
 use super::connect::{self, CardClient};
 use super::exit::Exit;
-use super::pin_entry::{open_with, Entry, PadUse};
+use super::pin_entry::{open_with, PadUse};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -185,8 +186,8 @@ fn object_json(obj: &PinObject, state: PinObjectState) -> serde_json::Value {
     v
 }
 
-fn status(g: &GlobalOpts) -> Result<Exit, CliError> {
-    let mut client = connect::open(g, ShareMode::Shared)?;
+fn status(g: &GlobalOpts, audit: &mut AuditNote) -> Result<Exit, CliError> {
+    let mut client = connect::open(g, ShareMode::Shared, audit)?;
     let objects = client.pin_objects()?;
     if g.json {
         let pins: Vec<_> = objects.iter().map(|(o, st)| object_json(o, *st)).collect();
@@ -219,6 +220,7 @@ fn typed<P>(
 /// validated from the source, before the card is opened when a source option is given.
 fn change_typed<P: CardPin>(
     g: &GlobalOpts,
+    audit: &mut AuditNote,
     args: &PinChangeArgs,
     make: fn(&str) -> Result<P, PinFormatError>,
 ) -> Result<(), CliError> {
@@ -231,19 +233,16 @@ fn change_typed<P: CardPin>(
         let new = typed(&secrets.new_secret(&what)?, true, make)?;
         Ok((old, new))
     };
-    let (mut client, pins) = open_with(g, &args.pin, kind, PadUse::Change, host_pins)?;
-    match pins {
-        Entry::Host((old, new)) => Ok(client.change_pin(&old, &new, allow)?),
-        Entry::Pad(pad) => Ok(client.change_pin_on_pinpad::<P>(pad, allow)?),
-    }
+    let (mut client, pins) = open_with(g, audit, &args.pin, kind, PadUse::Change, host_pins)?;
+    Ok(client.change_pin(pins.change(), allow)?)
 }
 
-fn change(g: &GlobalOpts, args: &PinChangeArgs) -> Result<Exit, CliError> {
+fn change(g: &GlobalOpts, args: &PinChangeArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let kind = pin_kind(args.which);
     match args.which {
-        WhichPin::Auth => change_typed(g, args, AuthPin::new)?,
-        WhichPin::Sign => change_typed(g, args, SignPassword::new)?,
-        WhichPin::Text => change_typed(g, args, TextPin::new)?,
+        WhichPin::Auth => change_typed(g, audit, args, AuthPin::new)?,
+        WhichPin::Sign => change_typed(g, audit, args, SignPassword::new)?,
+        WhichPin::Text => change_typed(g, audit, args, TextPin::new)?,
     }
     if g.json {
         outln!("{}", serde_json::json!({ "pin": pin_name(kind), "changed": true }))?;
@@ -254,10 +253,10 @@ fn change(g: &GlobalOpts, args: &PinChangeArgs) -> Result<Exit, CliError> {
 }
 
 /// Run `mynacard pin …`.
-pub fn run(g: &GlobalOpts, args: &PinArgs) -> Result<Exit, CliError> {
+pub fn run(g: &GlobalOpts, args: &PinArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     match &args.command {
-        PinCommand::Status => status(g),
-        PinCommand::Change(a) => change(g, a),
+        PinCommand::Status => status(g, audit),
+        PinCommand::Change(a) => change(g, a, audit),
     }
 }
 

@@ -4,9 +4,12 @@
 //! the PIN is read and checked before the card is even opened. The client comes back as a
 //! [`PinClient`]: the command ends by disconnecting with `SCARD_UNPOWER_CARD`, however it ends.
 
-use mynacard::card::{CardError, CardPin, PinFormatError, PinKind, PinPad, PinPadMode};
+use mynacard::card::{
+    CardError, CardPin, PinChange, PinEntry, PinFormatError, PinKind, PinPad, PinPadMode,
+};
 use mynacard::transport::pcsc::ShareMode;
 
+use super::audit_log::AuditNote;
 use super::connect::{self, PinClient};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
@@ -19,6 +22,26 @@ pub enum Entry<P> {
     Pad(PinPad),
 }
 
+impl<P> Entry<P> {
+    /// The PIN entry as the card operation takes it.
+    pub fn pin(&self) -> PinEntry<'_, P> {
+        match self {
+            Entry::Host(pin) => PinEntry::Host(pin),
+            Entry::Pad(pad) => PinEntry::Pad(*pad),
+        }
+    }
+}
+
+impl<P> Entry<(P, P)> {
+    /// The current and new PINs as a change takes them.
+    pub fn change(&self) -> PinChange<'_, P> {
+        match self {
+            Entry::Host((old, new)) => PinChange::Host { old, new },
+            Entry::Pad(pad) => PinChange::Pad(*pad),
+        }
+    }
+}
+
 /// What the PIN operation needs of a pad.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum PadUse {
@@ -28,11 +51,13 @@ pub enum PadUse {
     Change,
 }
 
-/// Open the card exclusively and decide how the `kind` secrets are entered (see the module
-/// docs): on the pad, or from the host through `read_host` (which reads and validates them;
-/// called before the card is opened when the pad is out of the question).
+/// Open the card exclusively (noting the reader in `audit`) and decide how the `kind`
+/// secrets are entered (see the module docs): on the pad, or from the host through
+/// `read_host` (which reads and validates them; called before the card is opened when the
+/// pad is out of the question).
 pub fn open_with<T>(
     g: &GlobalOpts,
+    audit: &mut AuditNote,
     opts: &PinOpts,
     kind: PinKind,
     need: PadUse,
@@ -44,10 +69,10 @@ pub fn open_with<T>(
     }
     if mode == PinPadMode::Off || !kind.digits_only() {
         let secrets = read_host()?;
-        let client = PinClient::new(connect::open(g, ShareMode::Exclusive)?, g.quiet);
+        let client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
         return Ok((client, Entry::Host(secrets)));
     }
-    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive)?, g.quiet);
+    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
     match client.pinpad_for(kind, mode)? {
         Some(pad) if need == PadUse::Verify || pad.modify_code.is_some() => {
             if !g.quiet {
@@ -77,8 +102,9 @@ fn host_pin<P: CardPin>(
 /// Open the card exclusively and decide how its PIN is entered, for a verification.
 pub fn open_with_pin<P: CardPin>(
     g: &GlobalOpts,
+    audit: &mut AuditNote,
     opts: &PinOpts,
     make: fn(&str) -> Result<P, PinFormatError>,
 ) -> Result<(PinClient, Entry<P>), CliError> {
-    open_with(g, opts, P::KIND, PadUse::Verify, || host_pin(opts, make))
+    open_with(g, audit, opts, P::KIND, PadUse::Verify, || host_pin(opts, make))
 }

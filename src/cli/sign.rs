@@ -12,6 +12,7 @@ use mynacard::card::jpki::SIGNATURE_LEN;
 use mynacard::card::{AuthPin, CardError, CertKind, KeyKind, KeyPin, SignPassword};
 use mynacard::sign::{sign_detached_digest, to_pem, CmsError, CmsOptions, HashAlg};
 
+use super::audit_log::AuditNote;
 use super::connect::CardClient;
 use super::exit::Exit;
 use super::output;
@@ -170,6 +171,7 @@ fn cms_error(e: CmsError<CardError>) -> CliError {
 /// the end.
 fn sign_on_card<P: KeyPin>(
     client: &mut CardClient,
+    audit: &mut AuditNote,
     pin: Entry<P>,
     allow_last_try: bool,
     digest: &[u8],
@@ -180,13 +182,10 @@ fn sign_on_card<P: KeyPin>(
         KeyKind::Sign => CertKind::Sign,
         KeyKind::Auth => CertKind::Auth,
     };
-    let mut unlocked = match pin {
-        Entry::Host(pin) => client.unlock(&pin, allow_last_try)?,
-        Entry::Pad(pad) => client.unlock_on_pinpad::<P>(pad, allow_last_try)?,
-    };
+    let mut unlocked = client.unlock(pin.pin(), allow_last_try)?;
     let made = (|| {
         let cert = unlocked.read_certificate(cert_kind)?;
-        super::audit_log::note_cert(&cert);
+        audit.cert(&cert);
         let (bytes, signature_len) = match format {
             SigFormat::Raw => {
                 let di = hash.digest_info(digest).map_err(|e| CliError::Io {
@@ -222,7 +221,7 @@ fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
 }
 
 /// Run `mynacard sign`.
-pub fn run(g: &GlobalOpts, args: &SignArgs) -> Result<Exit, CliError> {
+pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let out = output_path(args);
     check_output(&out, args.force)?;
     let hash = args.hash.alg();
@@ -230,12 +229,12 @@ pub fn run(g: &GlobalOpts, args: &SignArgs) -> Result<Exit, CliError> {
     let allow = args.pin.allow_last_try;
     let signed = match args.key {
         KeyArg::Sign => {
-            let (mut client, pin) = open_with_pin(g, &args.pin, SignPassword::new)?;
-            sign_on_card(&mut client, pin, allow, &digest, hash, args.format)?
+            let (mut client, pin) = open_with_pin(g, audit, &args.pin, SignPassword::new)?;
+            sign_on_card(&mut client, audit, pin, allow, &digest, hash, args.format)?
         }
         KeyArg::Auth => {
-            let (mut client, pin) = open_with_pin(g, &args.pin, AuthPin::new)?;
-            sign_on_card(&mut client, pin, allow, &digest, hash, args.format)?
+            let (mut client, pin) = open_with_pin(g, audit, &args.pin, AuthPin::new)?;
+            sign_on_card(&mut client, audit, pin, allow, &digest, hash, args.format)?
         }
     };
     let bytes = match args.format {

@@ -6,6 +6,7 @@ use mynacard::card::TokenType;
 use mynacard::transport::pcsc::ShareMode;
 use mynacard::transport::Transport;
 
+use super::audit_log::AuditNote;
 use super::exit::Exit;
 use super::pin::{counters, Counter};
 use super::{connect, CliError, GlobalOpts};
@@ -20,8 +21,8 @@ fn reader_extended_text(known: Option<bool>) -> &'static str {
 }
 
 /// Run `mynacard status`.
-pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
-    let mut client = connect::open(g, ShareMode::Shared)?;
+pub fn run(g: &GlobalOpts, audit: &mut AuditNote) -> Result<Exit, CliError> {
+    let mut client = connect::open(g, ShareMode::Shared, audit)?;
     let info = client.transport().info();
     let token = client.detect()?;
     let pins = counters(&mut client)?;

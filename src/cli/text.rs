@@ -7,9 +7,10 @@ use mynacard::card::{Sex, TextInfo, TextPin};
 
 use mynacard::verify::authenticity::{self, App, Authenticity, Verdict};
 
+use super::audit_log::AuditNote;
 use super::exit::Exit;
 use super::face::{authenticity_exit, authenticity_json, authenticity_text, TrustOpts};
-use super::pin_entry::{open_with_pin, Entry};
+use super::pin_entry::open_with_pin;
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -90,13 +91,10 @@ fn render(info: &TextInfo, auth: &Authenticity, reveal: bool, json: bool) -> Str
     }
 }
 
-fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
+fn read(g: &GlobalOpts, args: &TextReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let trust = args.trust.trust()?;
-    let (mut client, pin) = open_with_pin(g, &args.pin, TextPin::new)?;
-    let (info, ev) = match pin {
-        Entry::Host(pin) => client.read_text_checked(&pin, args.pin.allow_last_try)?,
-        Entry::Pad(pad) => client.read_text_checked_on_pinpad(pad, args.pin.allow_last_try)?,
-    };
+    let (mut client, pin) = open_with_pin(g, audit, &args.pin, TextPin::new)?;
+    let (info, ev) = client.read_text_checked(pin.pin(), args.pin.allow_last_try)?;
     drop(client);
     let auth = match (&ev.cvc, &ev.integrity) {
         (Some(cvc), Some(integrity)) => authenticity::check_text(
@@ -129,9 +127,9 @@ fn read(g: &GlobalOpts, args: &TextReadArgs) -> Result<Exit, CliError> {
 }
 
 /// Run `mynacard text …`.
-pub fn run(g: &GlobalOpts, args: &TextArgs) -> Result<Exit, CliError> {
+pub fn run(g: &GlobalOpts, args: &TextArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     match &args.command {
-        TextCommand::Read(a) => read(g, a),
+        TextCommand::Read(a) => read(g, a, audit),
     }
 }
 

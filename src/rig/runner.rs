@@ -18,8 +18,8 @@ use zeroize::Zeroizing;
 
 use super::script::{Action, Exchange, Expectation, Part, Script, ScriptError};
 use crate::apdu::Ins;
+use crate::sim::transport::SIM_READER_NAME;
 use crate::transport::trace::PersonalData;
-use crate::transport::virtual_card::SIM_READER_NAME;
 use crate::transport::{ReaderInfo, Transport, TransportError};
 
 /// Reader names starting with this are vpcd's virtual readers (the simulator over pcscd).

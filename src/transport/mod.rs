@@ -1,17 +1,16 @@
 //! The transport layer: moving APDU bytes to a card and back. It owns the [`Transport`]
 //! trait (transmit, exclusive transaction, reset, disconnect with a [`Disposition`], reader
 //! control requests) and its backends:
-//! PC/SC (`pcsc`), the in-process virtual card (`virtual_card`, with an optional simulated PIN
-//! pad), and a tracing wrapper (`trace`) that records every exchange with PIN data redacted;
-//! `pinpad` speaks the PC/SC part 10 secure-PIN-entry structures. It knows nothing of what the
-//! card's answers mean.
+//! PC/SC (`pcsc`) and a tracing wrapper (`trace`) that records every exchange with PIN data
+//! redacted; `pinpad` speaks the PC/SC part 10 secure-PIN-entry structures. It knows nothing
+//! of what the card's answers mean, and nothing of the virtual card: the in-process transport
+//! to it lives with it (`sim::transport`), see docs/architecture.md.
 
 mod error;
 pub mod events;
 pub mod pcsc;
 pub mod pinpad;
 pub mod trace;
-pub mod virtual_card;
 
 pub use error::TransportError;
 

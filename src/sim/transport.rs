@@ -18,9 +18,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use zeroize::Zeroizing;
 
-use super::pinpad::{feature, feature_request_code, PadRequest};
-use super::{Disposition, ReaderInfo, Transport, TransportError};
-use crate::sim::card::{Reply, VirtualCard};
+use super::card::{Reply, VirtualCard};
+use crate::transport::pinpad::{feature, feature_request_code, PadRequest};
+use crate::transport::{Disposition, ReaderInfo, Transport, TransportError};
 
 /// Reader name the in-process transport reports.
 pub const SIM_READER_NAME: &str = "sim";
