@@ -12,7 +12,7 @@ use mynacard::facts;
 use mynacard::sim::image::{
     build_default_image, write_default_image, write_image, Access, CardImage, ImageError,
 };
-use mynacard::sim::pki::*;
+use mynacard::sim::pki::{self, *};
 use openssl_pki::openssl_text;
 use rsa::pkcs1v15::VerifyingKey;
 use sha2::Sha256;
@@ -275,6 +275,19 @@ fn my_number_check_digit_follows_the_weights() {
     assert_eq!(my_number_check_digit("1234567890"), None);
     assert_eq!(my_number_check_digit("1234567890a"), None);
     assert_eq!(Holder::default().my_number, "123456789018");
+}
+
+#[test]
+fn sex_codes_follow_each_encoding() {
+    let h = Holder { sex: Sex::NotApplicable, ..Holder::default() };
+    assert_eq!((h.sex_text_code(), h.sex_cert_code(), h.sex.face_code()), ("9", "3", "9"));
+    let file = mynacard::sim::image::attributes_file(&h);
+    assert_eq!(tlvs(&tlvs(&file)[0].1)[4].1, b"9");
+    assert!(h.san_other_names().contains(&(pki::oid::SAN_SEX, "3".to_string())));
+    // Unknown has a face digit only: the virtual card writes that 0 elsewhere too, a value
+    // readers refuse (text application) or keep raw (certificate).
+    let h = Holder { sex: Sex::Unknown, ..Holder::default() };
+    assert_eq!((h.sex_text_code(), h.sex_cert_code(), h.sex.face_code()), ("0", "0", "0"));
 }
 
 #[test]
