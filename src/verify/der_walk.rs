@@ -178,7 +178,7 @@ pub(crate) fn signed<'a>(
     Ok(Signed { tbs, alg, signature, rest: r })
 }
 
-/// Why [`signed`] failed.
+/// Why a SIGNED{…} structure does not walk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignedError {
     /// The structure does not walk.
