@@ -164,3 +164,41 @@ pub mod mf_data {
     /// Expiry.
     pub const DO_EXPIRY: u16 = 0x00F2;
 }
+
+/// Object identifiers of the JPKI certificate profile, one place for the crate (the
+/// verifier's profile and holder data, the virtual card's certificates). Standard OIDs come
+/// from `const_oid::db` where they are used.
+pub mod oid {
+    use const_oid::ObjectIdentifier;
+
+    /// Certificate policy of production signature certificates.
+    pub const POLICY_SIGN: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.1.20");
+    /// Certificate policy of production user-authentication certificates.
+    pub const POLICY_AUTH: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.3.30");
+    /// Certificate policy of JPKI-TEST signature certificates.
+    pub const POLICY_SIGN_TEST: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.0.20");
+    /// Certificate policy of JPKI-TEST user-authentication certificates.
+    pub const POLICY_AUTH_TEST: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.0.30");
+    /// Arc of the personal-data otherNames of the signature certificate's SAN (`.1`–`.6`
+    /// below; others under it are kept raw).
+    pub const SAN_ARC: &str = "1.2.392.200149.8.5.5";
+    /// SAN otherName: name (surname U+3000 given name).
+    pub const SAN_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.1");
+    /// SAN otherName: per-character substitute flags of the name.
+    pub const SAN_NAME_FLAGS: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.2");
+    /// SAN otherName: sex (codes in `carddata::sex`).
+    pub const SAN_SEX: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.3");
+    /// SAN otherName: birth date `EYYYYMMDD` (era digit, Gregorian date).
+    pub const SAN_BIRTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.4");
+    /// SAN otherName: address.
+    pub const SAN_ADDRESS: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.5");
+    /// SAN otherName: per-character substitute flags of the address.
+    pub const SAN_ADDRESS_FLAGS: ObjectIdentifier =
+        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.6");
+}

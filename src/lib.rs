@@ -2,7 +2,7 @@
 //! personal authentication service (JPKI), with a virtual card for testing without hardware.
 //!
 //! Layers, lowest first (a layer uses only the layers below it; `docs/architecture.md`):
-//! [`facts`], the formats [`tlv`] and [`carddata`], `apdu`, `transport`, `card`, `sign`,
+//! [`facts`], the formats [`tlv`], [`carddata`] and [`hash`], `apdu`, `transport`, `card`, `sign`,
 //! [`verify`] (independent of cards), `sim` (the virtual card, using only facts, formats and
 //! apdu), and the command line.
 //!
@@ -20,6 +20,7 @@ pub mod audit;
 pub mod card;
 pub mod carddata;
 pub mod facts;
+pub mod hash;
 #[cfg(feature = "pcsc")]
 pub mod rig;
 #[cfg(feature = "pcsc")]

@@ -219,7 +219,7 @@ fn load_errors_name_the_file_and_the_problem() {
         match &e {
             CrlError::Malformed { file, what: w } => {
                 assert_eq!(file, name);
-                assert!(w.contains(what), "{name}: {w}");
+                assert!(w.to_string().contains(what), "{name}: {w}");
             }
             other => panic!("{name}: {other:?}"),
         }

@@ -6,6 +6,7 @@ mod revocation_support;
 
 use std::time::{Duration, SystemTime};
 
+use mynacard::hash::HashAlg;
 use mynacard::verify::crl::Reason;
 use mynacard::verify::ocsp::*;
 use revocation_support::*;
@@ -49,7 +50,7 @@ fn good_revoked_held_unknown_from_a_delegated_responder() {
     let r = delegated(&s);
     let root = s.pki.root();
     let now = SystemTime::now();
-    for hash in [CertIdHash::Sha1, CertIdHash::Sha256] {
+    for hash in [HashAlg::Sha1, HashAlg::Sha256] {
         let c = OcspClient::new(OcspConfig { hash, ..OcspConfig::new(r.url()) });
         match c.check(&load_cert(&s.good), &root, now) {
             OcspOutcome::Good { url, this_update, next_update } => {
@@ -145,7 +146,7 @@ fn replayed_responses_are_rejected() {
     let now = SystemTime::now();
 
     // Capture a genuine response to a request with nonce A; replay it to a request with a new nonce.
-    let (req, id) = build_request(&good, &root, CertIdHash::Sha1, Some(&[0xAA; 16])).unwrap();
+    let (req, id) = build_request(&good, &root, HashAlg::Sha1, Some(&[0xAA; 16])).unwrap();
     assert_eq!(request_nonce(&req).unwrap(), vec![0xAA; 16]);
     let captured = post(&r.url(), &req);
     assert!(matches!(
@@ -163,7 +164,7 @@ fn replayed_responses_are_rejected() {
     assert_ne!(nonce, vec![0xAA; 16]);
 
     // A response without nonce to a request that sent one.
-    let (req_nn, _) = build_request(&good, &root, CertIdHash::Sha1, None).unwrap();
+    let (req_nn, _) = build_request(&good, &root, HashAlg::Sha1, None).unwrap();
     let no_nonce = post(&r.url(), &req_nn);
     let replay = HttpServer::replay(200, no_nonce.clone());
     assert_eq!(
@@ -271,7 +272,7 @@ fn transport_and_format_failures() {
 
     // Nonce outside RFC 8954's 1..=32 bytes.
     assert!(matches!(
-        build_request(&good, &root, CertIdHash::Sha1, Some(&[0; 33])),
+        build_request(&good, &root, HashAlg::Sha1, Some(&[0; 33])),
         Err(OcspError::Request(_))
     ));
 
@@ -337,7 +338,7 @@ fn duplicate_answers_cannot_hide_a_revocation() {
     let root = s.pki.root();
     let good = load_cert(&s.good);
     let now = SystemTime::now();
-    let (_, id) = build_request(&good, &root, CertIdHash::Sha1, None).unwrap();
+    let (_, id) = build_request(&good, &root, HashAlg::Sha1, None).unwrap();
     let revoked = CertStatus::revoked(RevokedInfo {
         revocation_time: OcspGeneralizedTime::try_from(
             SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use der::{Decode, Encode};
 use mynacard::sign::{
     sign_detached, sign_detached_digest, sign_detached_reader, sign_raw, to_pem, CmsError,
-    CmsOptions, DigestInfoSigner, HashAlg, SignatureAlgorithm,
+    CmsOptions, DigestError, DigestInfoSigner, HashAlg, SignatureAlgorithm,
 };
 mod openssl_pki;
 
@@ -215,4 +215,17 @@ fn cms_errors() {
     assert!(matches!(err, mynacard::sign::RawSignError::Io(_)));
     let err = sign_raw(&b"x"[..], HashAlg::Sha256, &mut Fake(None)).unwrap_err();
     assert!(matches!(err, mynacard::sign::RawSignError::Signer(Refused)));
+    // SHA-1 is refused before the content is read and before the signer is asked (the
+    // failing reader and a signer that would sign show neither is reached).
+    let sha1 = DigestError::NotForSigning { alg: HashAlg::Sha1 };
+    let mut signer = Fake(Some(vec![1]));
+    let err = sign_raw(FailingReader, HashAlg::Sha1, &mut signer).unwrap_err();
+    assert!(matches!(&err, mynacard::sign::RawSignError::Digest(e) if *e == sha1), "{err:?}");
+    let sha1_opts = CmsOptions { hash: HashAlg::Sha1, ..opts.clone() };
+    let err =
+        sign_detached_reader(FailingReader, &pki.ee_der, &mut signer, &sha1_opts).unwrap_err();
+    assert!(matches!(&err, CmsError::Digest(e) if *e == sha1), "{err:?}");
+    let err = sign_detached(b"x", &pki.ee_der, &mut signer, &sha1_opts).unwrap_err();
+    assert!(matches!(&err, CmsError::Digest(e) if *e == sha1), "{err:?}");
+    assert!(err.to_string().contains("not for signing"), "{err}");
 }

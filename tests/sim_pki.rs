@@ -238,7 +238,7 @@ fn holder_data_round_trips_through_the_text_application() {
     assert_eq!(&file[..3], [0xFF, 0x10, 0x0C]);
     let digits = std::str::from_utf8(&file[3..15]).unwrap();
     assert_eq!(digits, holder.my_number);
-    let check = my_number_check_digit(&digits[..11]).unwrap();
+    let check = mynacard::carddata::my_number::check_digit(digits[..11].as_bytes()).unwrap();
     assert_eq!(digits.as_bytes()[11] - b'0', check);
 }
 
@@ -265,6 +265,7 @@ fn long_attributes_use_81_lengths() {
 
 #[test]
 fn my_number_check_digit_follows_the_weights() {
+    let my_number_check_digit = |s: &str| mynacard::carddata::my_number::check_digit(s.as_bytes());
     // p1..p11 from the right = 1,0,9,8,7,6,5,4,3,2,1; weights 2..7,2..6 → 212 ≡ 3 → 8.
     assert_eq!(my_number_check_digit("12345678901"), Some(8));
     assert_eq!(my_number_check_digit("00000000000"), Some(0)); // r = 0
@@ -277,8 +278,22 @@ fn my_number_check_digit_follows_the_weights() {
 }
 
 #[test]
+fn sex_codes_follow_each_encoding() {
+    let h = Holder { sex: Sex::NotApplicable, ..Holder::default() };
+    assert_eq!((h.sex_text_code(), h.sex_cert_code(), h.sex.face_code()), ("9", "3", "9"));
+    let file = mynacard::sim::image::attributes_file(&h);
+    assert_eq!(tlvs(&tlvs(&file)[0].1)[4].1, b"9");
+    assert!(h.san_other_names().contains(&(pki::oid::SAN_SEX, "3".to_string())));
+    // Unknown has a face digit only: the virtual card writes that 0 elsewhere too, a value
+    // readers refuse (text application) or keep raw (certificate).
+    let h = Holder { sex: Sex::Unknown, ..Holder::default() };
+    assert_eq!((h.sex_text_code(), h.sex_cert_code(), h.sex.face_code()), ("0", "0", "0"));
+}
+
+#[test]
 fn era_digits_and_birth_code() {
     use time::macros::date;
+    let era_digit = |d| mynacard::carddata::era::Era::of(d).map_or(0, |(e, _)| e.digit());
     assert_eq!(era_digit(date!(1989 - 01 - 07)), 3);
     assert_eq!(era_digit(date!(1989 - 01 - 08)), 4);
     assert_eq!(era_digit(date!(2019 - 05 - 01)), 5);
@@ -449,7 +464,7 @@ fn signature_certificate_follows_the_jpki_profile() {
     let pki = default_pki();
     let cert = Certificate::from_der(&pki.sign.cert).unwrap();
     let tbs = &cert.tbs_certificate;
-    assert_eq!(cert.signature_algorithm.oid, pki::oid::SHA256_WITH_RSA);
+    assert_eq!(cert.signature_algorithm.oid, const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION);
     assert_eq!(tbs.issuer, *pki.sign.root.name());
     assert_eq!(tbs.issuer.to_string(), "OU=Japan Agency for Local Authority Information Systems,OU=JPKI for digital signature,O=JPKI-SIM,C=JP");
     assert_eq!(tbs.subject.to_string(), "CN=SIM20250401S0000001,L=Yumemi-shi,L=Nijiiro-ken,C=JP");
@@ -573,7 +588,7 @@ fn roots_and_responders_have_their_extensions() {
         assert_eq!(ocsp.tbs_certificate.issuer, *h.root.name());
         let (_, eku): (bool, ExtendedKeyUsage) = ext(ocsp, o::ID_CE_EXT_KEY_USAGE);
         assert_eq!(eku.0, [o::ID_KP_OCSP_SIGNING]);
-        assert!(has_ext(ocsp, pki::oid::OCSP_NOCHECK));
+        assert!(has_ext(ocsp, const_oid::db::rfc6960::ID_PKIX_OCSP_NOCHECK));
     }
     assert_eq!(pki.sign.root.certificate().tbs_certificate.subject.to_string(),
         "OU=Japan Agency for Local Authority Information Systems,OU=JPKI for digital signature,O=JPKI-SIM,C=JP");

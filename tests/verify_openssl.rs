@@ -277,7 +277,7 @@ fn certificates_agree_with_openssl_verify() {
     assert_eq!(anchor.matched_by, "key_id");
     let h = r.holder.as_ref().unwrap();
     assert_eq!(h.name.as_deref(), Some("山田　太郎"));
-    assert_eq!(h.sex, Some(Sex::Female));
+    assert_eq!(h.sex, Some(verify::RecordedSex::Known(Sex::Female)));
     let b = h.birth_date.as_ref().unwrap();
     assert_eq!((b.era_digit, b.gregorian.as_deref()), (Some(4), Some("1990-01-02")));
     assert_eq!(h.address.as_deref(), Some("東京都千代田区千代田１－１"));

@@ -18,32 +18,13 @@ use super::{verify_in, Client};
 #[derive(Clone, PartialEq, Eq)]
 pub struct MyNumber(Zeroizing<String>);
 
-/// The check digit of the first 11 digits of a My Number: weights q_n = n+1 (n = 1..6) and
-/// n−5 (n = 7..11) with p_n counted from the right; r = Σ p_n q_n mod 11; 0 if r ≤ 1, else
-/// 11 − r. `None` unless `first11` is 11 ASCII digits.
-pub fn check_digit(first11: &[u8]) -> Option<u8> {
-    if first11.len() != 11 || !first11.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let sum: u32 = first11
-        .iter()
-        .rev()
-        .zip(1u32..)
-        .map(|(&d, n)| u32::from(d - b'0') * if n <= 6 { n + 1 } else { n - 5 })
-        .sum();
-    let r = sum % 11;
-    Some(if r <= 1 { 0 } else { (11 - r) as u8 })
-}
+pub use crate::carddata::my_number::check_digit;
+pub use crate::carddata::sex::Sex;
 
 impl MyNumber {
     /// Validate 12 ASCII digits whose last is the check digit of the first 11.
     pub fn new(digits: &str) -> Result<Self, CardError> {
-        let b = digits.as_bytes();
-        let (first11, last) = match (b.get(..11), b.get(11)) {
-            (Some(f), Some(&l)) if b.len() == 12 && l.is_ascii_digit() => (f, l - b'0'),
-            _ => return Err(CardError::BadMyNumber),
-        };
-        if check_digit(first11) != Some(last) {
+        if !crate::carddata::my_number::is_valid(digits.as_bytes()) {
             return Err(CardError::BadMyNumber);
         }
         Ok(MyNumber(Zeroizing::new(digits.to_string())))
@@ -73,17 +54,6 @@ impl std::fmt::Debug for MyNumber {
     }
 }
 
-/// Sex as the text application records it. Its `Debug` output is `Sex(**)`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Sex {
-    /// `1`.
-    Male,
-    /// `2`.
-    Female,
-    /// `9`: not applicable.
-    NotApplicable,
-}
-
 /// The basic four facts (基本4情報) of the text application. Its `Debug` output shows the
 /// lengths of the fields, never their contents (like the PIN types).
 #[derive(Clone, PartialEq, Eq)]
@@ -98,12 +68,6 @@ pub struct Attributes {
     pub birth_date: String,
     /// Sex.
     pub sex: Sex,
-}
-
-impl std::fmt::Debug for Sex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Sex(**)")
-    }
 }
 
 impl std::fmt::Debug for Attributes {
@@ -227,16 +191,9 @@ pub fn parse_attributes(file: &[u8]) -> Result<Attributes, CardError> {
                 birth = Some(utf8("DF24 (birth date)", tlv.value)?);
             }
             0xDF25 => {
-                sex = Some(match tlv.value {
-                    b"1" => Sex::Male,
-                    b"2" => Sex::Female,
-                    b"9" => Sex::NotApplicable,
-                    _ => {
-                        return Err(CardError::Malformed(
-                            "attribute DF25 (sex) is not 1, 2 or 9".into(),
-                        ))
-                    }
-                })
+                sex = Some(Sex::from_text_code(tlv.value).ok_or_else(|| {
+                    CardError::Malformed("attribute DF25 (sex) is not 1, 2 or 9".into())
+                })?)
             }
             _ => {}
         }
@@ -398,21 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn check_digits() {
-        // 12345678901 → weights from the right: 2,3,4,5,6,7,2,3,4,5,6.
-        let first = b"12345678901";
-        let sum: u32 = [1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1]
-            .iter()
-            .zip([2, 3, 4, 5, 6, 7, 2, 3, 4, 5, 6])
-            .map(|(p, q)| p * q)
-            .sum();
-        let r = sum % 11;
-        let want = if r <= 1 { 0 } else { 11 - r } as u8;
-        assert_eq!(check_digit(first), Some(want));
-        assert_eq!(check_digit(b"1234567890"), None);
-        assert_eq!(check_digit(b"1234567890a"), None);
-        // 123456789018 is the well-known valid sample.
-        assert_eq!(check_digit(b"12345678901"), Some(8));
+    fn my_numbers_need_their_check_digit() {
         assert!(MyNumber::new("123456789018").is_ok());
         assert!(matches!(MyNumber::new("123456789017"), Err(CardError::BadMyNumber)));
         assert!(matches!(MyNumber::new("12345678901"), Err(CardError::BadMyNumber)));

@@ -352,13 +352,7 @@ fn iso(raw: &[u8]) -> String {
 }
 
 fn sex_name(raw: &[u8]) -> &'static str {
-    match raw {
-        b"1" => "male",
-        b"2" => "female",
-        b"0" => "unknown",
-        b"9" => "not_applicable",
-        _ => "other",
-    }
+    mynacard::carddata::sex::Sex::from_face_code(raw).map_or("other", |s| s.json_name())
 }
 
 /// The files `face read` may write, and which were asked for.

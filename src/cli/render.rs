@@ -169,12 +169,8 @@ pub struct CertSummary {
     pub warnings: Vec<String>,
 }
 
-const OID_AD_OCSP: der::oid::ObjectIdentifier =
-    der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
-const OID_AD_CA_ISSUERS: der::oid::ObjectIdentifier =
-    der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
-const OID_RSA: der::oid::ObjectIdentifier =
-    der::oid::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+use const_oid::db::rfc5280::{ID_AD_CA_ISSUERS as OID_AD_CA_ISSUERS, ID_AD_OCSP as OID_AD_OCSP};
+use const_oid::db::rfc5912::RSA_ENCRYPTION as OID_RSA;
 
 /// Japan Standard Time, UTC+9.
 fn jst() -> time::UtcOffset {

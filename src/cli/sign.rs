@@ -88,7 +88,8 @@ impl KeyArg {
 }
 
 impl HashArg {
-    fn alg(self) -> HashAlg {
+    /// The algorithm (SHA-1 is not offered: `mynacard::hash` says why).
+    pub(crate) fn alg(self) -> HashAlg {
         match self {
             HashArg::Sha256 => HashAlg::Sha256,
             HashArg::Sha384 => HashAlg::Sha384,

@@ -57,11 +57,7 @@ fn iso_date(raw: &str) -> String {
 
 /// Sex in words (text) and as a JSON value.
 fn sex_names(sex: Sex) -> (&'static str, &'static str) {
-    match sex {
-        Sex::Male => ("male", "male"),
-        Sex::Female => ("female", "female"),
-        Sex::NotApplicable => ("not applicable", "not_applicable"),
-    }
+    (sex.name(), sex.json_name())
 }
 
 /// The output of `text read`: JSON or text lines.

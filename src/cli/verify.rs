@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use clap::{Args, ValueEnum};
 use der::Decode;
 use mynacard::verify::crl::{CrlError, CrlStore};
-use mynacard::verify::ocsp::{is_http_url, CertIdHash, OcspClient, OcspConfig};
+use mynacard::verify::ocsp::{is_http_url, OcspClient, OcspConfig};
 use mynacard::verify::result::bounded;
 use mynacard::verify::revocation::Revocation;
 use mynacard::verify::{
@@ -152,7 +152,7 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
             let Some(cert) = signer_cert.as_deref() else {
                 return Err(CliError::Usage("a raw signature needs --cert".into()));
             };
-            mynacard::verify::verify_raw(data, sig, cert, hash_alg(args.hash), &opts)
+            mynacard::verify::verify_raw(data, sig, cert, args.hash.alg(), &opts)
         }
     };
     let name = match (&input, &args.signature) {
@@ -188,14 +188,6 @@ fn cms_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
     };
     cms::content_info::ContentInfo::from_der(&der).map_err(|e| e.to_string())?;
     Ok(der)
-}
-
-fn hash_alg(h: HashArg) -> HashAlg {
-    match h {
-        HashArg::Sha256 => HashAlg::Sha256,
-        HashArg::Sha384 => HashAlg::Sha384,
-        HashArg::Sha512 => HashAlg::Sha512,
-    }
 }
 
 /// Largest data file `verify` reads (it is held in memory).
@@ -354,8 +346,8 @@ impl Setup {
             };
             config.timeout = std::time::Duration::from_secs(o.net_timeout);
             config.hash = match o.ocsp_hash {
-                OcspHashArg::Sha1 => CertIdHash::Sha1,
-                OcspHashArg::Sha256 => CertIdHash::Sha256,
+                OcspHashArg::Sha1 => HashAlg::Sha1,
+                OcspHashArg::Sha256 => HashAlg::Sha256,
             };
             revocation = revocation.with_ocsp(OcspClient::new(config));
         }

@@ -135,10 +135,16 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
     options: &CmsOptions,
 ) -> Result<Vec<u8>, CmsError<S::Error>> {
     let hash = options.hash;
+    if hash.digest_info_prefix().is_none() {
+        return Err(DigestError::NotForSigning { alg: hash }.into());
+    }
     if content_digest.len() != hash.output_len() {
-        return Err(
-            DigestError { alg: hash, want: hash.output_len(), got: content_digest.len() }.into()
-        );
+        return Err(DigestError::WrongLength {
+            alg: hash,
+            want: hash.output_len(),
+            got: content_digest.len(),
+        }
+        .into());
     }
     let cert = Certificate::from_der(signer_cert).map_err(CmsError::Certificate)?;
     if cert.to_der().map_err(CmsError::Encode)? != signer_cert {
@@ -242,7 +248,11 @@ pub fn sign_detached_reader<S: DigestInfoSigner>(
     signer: &mut S,
     options: &CmsOptions,
 ) -> Result<Vec<u8>, CmsError<S::Error>> {
-    let digest = options.hash.digest_reader(content).map_err(CmsError::Io)?;
+    let hash = options.hash;
+    if hash.digest_info_prefix().is_none() {
+        return Err(DigestError::NotForSigning { alg: hash }.into());
+    }
+    let digest = hash.digest_reader(content).map_err(CmsError::Io)?;
     sign_detached_digest(&digest, signer_cert, signer, options)
 }
 

@@ -73,6 +73,9 @@ pub enum RawSignError<E: std::error::Error + 'static> {
     /// Reading the content failed.
     #[error("cannot read the content: {0}")]
     Io(#[source] std::io::Error),
+    /// The hash algorithm is not signed with.
+    #[error(transparent)]
+    Digest(DigestError),
 }
 
 /// A raw PKCS#1 v1.5 signature over content read from a stream: hash, DigestInfo, sign.
@@ -82,7 +85,10 @@ pub fn sign_raw<S: DigestInfoSigner>(
     hash: HashAlg,
     signer: &mut S,
 ) -> Result<Vec<u8>, RawSignError<S::Error>> {
+    // Refused before the content is read.
+    hash.digest_info_prefix()
+        .ok_or(RawSignError::Digest(DigestError::NotForSigning { alg: hash }))?;
     let digest = hash.digest_reader(content).map_err(RawSignError::Io)?;
-    let digest_info = hash.digest_info_prefix().iter().copied().chain(digest).collect::<Vec<u8>>();
+    let digest_info = hash.digest_info(&digest).map_err(RawSignError::Digest)?;
     signer.sign_digest_info(&digest_info).map_err(RawSignError::Signer)
 }

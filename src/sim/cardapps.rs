@@ -152,7 +152,7 @@ pub fn visual_app(holder: &Holder, cvc: &CvcPki) -> Result<AppImage, PkiError> {
     let code_png = png::text_png(&holder.security_code);
     let fields = FaceFields {
         birth: &birth,
-        sex: holder.sex.text_code(),
+        sex: holder.sex.face_code(),
         card_key: &card_key,
         name_png: &name_png,
         address_png: &address_png,

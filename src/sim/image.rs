@@ -806,7 +806,7 @@ pub fn attributes_file(holder: &Holder) -> Vec<u8> {
         &holder.name,
         &holder.address,
         &holder.birth_yyyymmdd(),
-        holder.sex.text_code(),
+        holder.sex_text_code(),
     )
 }
 

@@ -51,36 +51,16 @@ use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
-/// Object identifiers of the JPKI certificate profile (DESIGN.md §4).
+/// Object identifiers of the test PKI: the JPKI profile's from `facts::oid`, plus one no
+/// verifier knows.
 pub mod oid {
     use const_oid::ObjectIdentifier;
 
-    /// Certificate policy of production signature certificates.
-    pub const POLICY_SIGN: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.1.20");
-    /// Certificate policy of production user-authentication certificates.
-    pub const POLICY_AUTH: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.3.30");
-    /// SAN otherName: name (surname U+3000 given name).
-    pub const SAN_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.1");
-    /// SAN otherName: per-character substitute flags of the name.
-    pub const SAN_NAME_FLAGS: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.2");
-    /// SAN otherName: sex ("1", "2" or "3").
-    pub const SAN_SEX: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.3");
-    /// SAN otherName: birth date `EYYYYMMDD` (era digit, Gregorian date).
-    pub const SAN_BIRTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.4");
-    /// SAN otherName: address.
-    pub const SAN_ADDRESS: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.5");
-    /// SAN otherName: per-character substitute flags of the address.
-    pub const SAN_ADDRESS_FLAGS: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.6");
-    /// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
-    pub const OCSP_NOCHECK: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
-    /// sha256WithRSAEncryption.
-    pub const SHA256_WITH_RSA: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+    pub use crate::facts::oid::{
+        POLICY_AUTH, POLICY_SIGN, SAN_ADDRESS, SAN_ADDRESS_FLAGS, SAN_BIRTH, SAN_NAME,
+        SAN_NAME_FLAGS, SAN_SEX,
+    };
+
     /// An extension OID no verifier knows (private arc, for "unknown critical extension" tests).
     pub const UNKNOWN_EXTENSION: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.3.6.1.4.1.55555.1.1");
@@ -238,7 +218,10 @@ pub fn x509_time(t: OffsetDateTime) -> Result<Time, PkiError> {
 }
 
 fn sha256_with_rsa() -> AlgorithmIdentifierOwned {
-    AlgorithmIdentifierOwned { oid: oid::SHA256_WITH_RSA, parameters: Some(Any::null()) }
+    AlgorithmIdentifierOwned {
+        oid: const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION,
+        parameters: Some(Any::null()),
+    }
 }
 
 fn spki_of(key: &RsaPublicKey) -> Result<SubjectPublicKeyInfoOwned, PkiError> {
@@ -708,7 +691,12 @@ fn build_certificate(
         exts.push(extension(AuthorityInfoAccessSyntax::OID, false, &aia, "authorityInfoAccess")?);
     }
     if spec.ocsp_nocheck {
-        exts.push(extension(oid::OCSP_NOCHECK, false, &der::asn1::Null, "ocsp-nocheck")?);
+        exts.push(extension(
+            const_oid::db::rfc6960::ID_PKIX_OCSP_NOCHECK,
+            false,
+            &der::asn1::Null,
+            "ocsp-nocheck",
+        )?);
     }
     exts.extend(spec.extra_extensions.iter().cloned());
 
@@ -879,35 +867,13 @@ pub fn build_crl_with(
     sign_and_wrap(issuer.key(), &tbs)
 }
 
-/// Sex as recorded on the card.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sex {
-    /// Male: "1" in the certificate and the text AP.
-    Male,
-    /// Female: "2" in the certificate and the text AP.
-    Female,
-    /// Not applicable: "3" in the certificate, "9" in the text AP.
-    NotApplicable,
-}
+pub use crate::carddata::sex::Sex;
 
-impl Sex {
-    /// Code in the signature certificate's SAN.
-    pub fn cert_code(self) -> &'static str {
-        match self {
-            Sex::Male => "1",
-            Sex::Female => "2",
-            Sex::NotApplicable => "3",
-        }
-    }
-
-    /// Code in the text application's DF 25.
-    pub fn text_code(self) -> &'static str {
-        match self {
-            Sex::Male => "1",
-            Sex::Female => "2",
-            Sex::NotApplicable => "9",
-        }
-    }
+/// A code of `sex` for an encoding that has none for it ([`Sex::Unknown`] in the text
+/// application and the certificate): the virtual card writes the card-face digit `0`, a
+/// value those encodings do not define, so tests see how readers take it.
+fn code_or_face(sex: Sex, code: Option<&'static str>) -> &'static str {
+    code.unwrap_or(sex.face_code())
 }
 
 /// The (fictional) card holder and municipality the test PKI and card image are made for.
@@ -954,7 +920,7 @@ impl Default for Holder {
     /// Yumemi-shi in Nijiiro-ken.
     fn default() -> Holder {
         let base = "12345678901";
-        let check = my_number_check_digit(base).unwrap_or(0);
+        let check = crate::carddata::my_number::check_digit(base.as_bytes()).unwrap_or(0);
         let name = "番号　花子".to_string();
         let address = "虹色県夢見市星空町一丁目２番３号".to_string();
         Holder {
@@ -979,10 +945,23 @@ impl Default for Holder {
 }
 
 impl Holder {
-    /// Birth date as in the certificate: era digit (1 Meiji … 5 Reiwa) then YYYYMMDD.
+    /// The sex code of the certificate's SAN (`0` for [`Sex::Unknown`], which has none).
+    pub fn sex_cert_code(&self) -> &'static str {
+        code_or_face(self.sex, self.sex.cert_code())
+    }
+
+    /// The sex code of the text application's `DF 25` (`0` for [`Sex::Unknown`], which has
+    /// none).
+    pub fn sex_text_code(&self) -> &'static str {
+        code_or_face(self.sex, self.sex.text_code())
+    }
+
+    /// Birth date as in the certificate: era digit (1 Meiji … 5 Reiwa, 0 before Meiji) then
+    /// YYYYMMDD.
     pub fn birth_code(&self) -> String {
         let b = self.birth;
-        format!("{}{:04}{:02}{:02}", era_digit(b), b.year(), u8::from(b.month()), b.day())
+        let era = crate::carddata::era::Era::of(b).map_or(0, |(era, _)| era.digit());
+        format!("{era}{:04}{:02}{:02}", b.year(), u8::from(b.month()), b.day())
     }
 
     /// Birth date as in the text application: YYYYMMDD.
@@ -1002,53 +981,12 @@ impl Holder {
         vec![
             (oid::SAN_NAME, self.name.clone()),
             (oid::SAN_NAME_FLAGS, self.name_flags.clone()),
-            (oid::SAN_SEX, self.sex.cert_code().to_string()),
+            (oid::SAN_SEX, self.sex_cert_code().to_string()),
             (oid::SAN_BIRTH, self.birth_code()),
             (oid::SAN_ADDRESS, self.address.clone()),
             (oid::SAN_ADDRESS_FLAGS, self.address_flags.clone()),
         ]
     }
-}
-
-/// Japanese era digit of a date: 1 Meiji, 2 Taishō, 3 Shōwa, 4 Heisei, 5 Reiwa (0 before Meiji).
-pub fn era_digit(d: time::Date) -> u8 {
-    use time::macros::date;
-    if d >= date!(2019 - 05 - 01) {
-        5
-    } else if d >= date!(1989 - 01 - 08) {
-        4
-    } else if d >= date!(1926 - 12 - 25) {
-        3
-    } else if d >= date!(1912 - 07 - 30) {
-        2
-    } else if d >= date!(1868 - 10 - 23) {
-        1
-    } else {
-        0
-    }
-}
-
-/// Check digit of a My Number from its first 11 digits; `None` unless exactly 11 ASCII digits.
-///
-/// With p1..p11 the digits counted from the right, q_n = n+1 for n ≤ 6 and n−5 for n ≥ 7,
-/// r = Σ p_n·q_n mod 11: the check digit is 0 when r ≤ 1, else 11 − r.
-pub fn my_number_check_digit(first11: &str) -> Option<u8> {
-    let bytes = first11.as_bytes();
-    if bytes.len() != 11 || !bytes.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let sum: u32 = bytes
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let n = i as u32 + 1;
-            let q = if n <= 6 { n + 1 } else { n - 5 };
-            u32::from(b - b'0') * q
-        })
-        .sum();
-    let r = sum % 11;
-    Some(if r <= 1 { 0 } else { (11 - r) as u8 })
 }
 
 /// One hierarchy of the test PKI: root, the card's certificate and key, the OCSP responder and

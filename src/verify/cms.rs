@@ -12,33 +12,24 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
-use der::{Any, Decode, Encode};
+use der::{Any, Decode, Encode, Tag};
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use x509_cert::time::Time;
 use x509_cert::Certificate;
 
+use super::der_walk::{children, context, expect_at, single, DerError, Tlv};
 use super::names::name_text;
 use super::path::{basis, judge, ParsedCert};
-use super::raw::{children, single_tlv, Tlv};
 use super::result::{bounded, Failure, Role, SignatureReport, VerifyError, VerifyReport};
-use super::signature::{oid_name, pkcs1v15_ok, rsa_key, HashAlg, RSA_ENCRYPTION, SHA256_WITH_RSA};
+use super::signature::{oid_name, pkcs1v15_ok, rsa_key};
 use super::VerifyOptions;
-
-/// id-signedData.
-pub const ID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-/// id-data.
-pub const ID_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
-/// contentType attribute.
-pub const ID_CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
-/// messageDigest attribute.
-pub const ID_MESSAGE_DIGEST: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
-/// signingTime attribute.
-pub const ID_SIGNING_TIME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.5");
-/// signingCertificateV2 attribute (RFC 5035).
-pub const ID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.47");
+use crate::hash::HashAlg;
+use const_oid::db::rfc5911::{
+    ID_AA_SIGNING_CERTIFICATE_V_2 as ID_SIGNING_CERTIFICATE_V2, ID_CONTENT_TYPE, ID_DATA,
+    ID_MESSAGE_DIGEST, ID_SIGNED_DATA, ID_SIGNING_TIME,
+};
+use const_oid::db::rfc5912::{RSA_ENCRYPTION, SHA_256_WITH_RSA_ENCRYPTION as SHA256_WITH_RSA};
 
 /// The raw spans of a DER SignedData that signatures cover or that must not be re-encoded.
 struct RawSignedData<'a> {
@@ -48,44 +39,48 @@ struct RawSignedData<'a> {
     signer_count: usize,
 }
 
-fn walk(cms_der: &[u8]) -> der::Result<RawSignedData<'_>> {
-    let bad = || der::Error::from(der::ErrorKind::Failed);
-    let ci = children(single_tlv(cms_der)?.value)?;
-    let explicit = ci.get(1).filter(|t| t.tag == 0xA0).ok_or_else(bad)?;
-    let sd = single_tlv(explicit.value)?;
-    let parts = children(sd.value)?;
-    let encap = parts.get(2).filter(|t| t.tag == 0x30).ok_or_else(bad)?;
-    let encap_parts = children(encap.value)?;
+fn walk(cms_der: &[u8]) -> Result<RawSignedData<'_>, DerError> {
+    let ci = children(single(cms_der, Tag::Sequence, "ContentInfo")?.value, "ContentInfo")?;
+    let explicit = expect_at(ci.get(1), context(0), "ContentInfo content")?;
+    let sd = single(explicit.value, Tag::Sequence, "SignedData")?;
+    let parts = children(sd.value, "SignedData")?;
+    let encap = expect_at(parts.get(2), Tag::Sequence, "encapContentInfo")?;
+    let encap_parts = children(encap.value, "encapContentInfo")?;
     let econtent = match encap_parts.get(1) {
-        Some(t) if t.tag == 0xA0 => {
-            let octets = single_tlv(t.value)?;
-            if octets.tag != 0x04 {
-                return Err(bad());
-            }
-            Some(octets.value)
+        Some(t) => {
+            let t = expect_at(Some(t), context(0), "eContent")?;
+            Some(single(t.value, Tag::OctetString, "eContent")?.value)
         }
-        Some(_) => return Err(bad()),
         None => None,
     };
     let mut certificates = Vec::new();
     let mut signer_infos: Option<Tlv<'_>> = None;
     for t in parts.iter().skip(3) {
         match t.tag {
-            0xA0 => {
-                for c in children(t.value)? {
-                    if c.tag == 0x30 {
-                        certificates.push(c.full);
+            tag if tag == context(0) => {
+                for c in children(t.value, "certificates")? {
+                    if c.tag == Tag::Sequence {
+                        certificates.push(c.whole);
                     }
                 }
             }
-            0xA1 => {}
-            0x31 => signer_infos = Some(*t),
-            _ => return Err(bad()),
+            tag if tag == context(1) => {}
+            Tag::Set => signer_infos = Some(*t),
+            found => {
+                return Err(DerError::UnexpectedTag {
+                    what: "SignedData",
+                    expected: Tag::Set,
+                    found,
+                })
+            }
         }
     }
-    let signers = children(signer_infos.ok_or_else(bad)?.value)?;
+    let signer_infos = expect_at(signer_infos.as_ref(), Tag::Set, "signerInfos")?;
+    let signers = children(signer_infos.value, "signerInfos")?;
     let signed_attrs = match signers.first() {
-        Some(si) => children(si.value)?.iter().find(|t| t.tag == 0xA0).map(|t| t.full),
+        Some(si) => {
+            children(si.value, "SignerInfo")?.iter().find(|t| t.tag == context(0)).map(|t| t.whole)
+        }
         None => None,
     };
     Ok(RawSignedData { econtent, certificates, signed_attrs, signer_count: signers.len() })
@@ -144,18 +139,18 @@ fn sid_text(sid: &SignerIdentifier) -> String {
 fn signing_certificate_v2(v: &Any, cert_der: &[u8]) -> Result<(), Failure> {
     let bad = || Failure::BadSignedAttribute { name: "signingCertificateV2".into() };
     let der = v.to_der().map_err(|_| bad())?;
-    let outer = single_tlv(&der).map_err(|_| bad())?;
-    let certs = children(outer.value).map_err(|_| bad())?;
-    let list = certs.first().filter(|t| t.tag == 0x30).ok_or_else(bad)?;
-    let ids = children(list.value).map_err(|_| bad())?;
+    let outer = single(&der, Tag::Sequence, "SigningCertificateV2").map_err(|_| bad())?;
+    let certs = children(outer.value, "SigningCertificateV2").map_err(|_| bad())?;
+    let list = certs.first().filter(|t| t.tag == Tag::Sequence).ok_or_else(bad)?;
+    let ids = children(list.value, "certs").map_err(|_| bad())?;
     let first = ids.first().ok_or_else(bad)?;
-    let fields = children(first.value).map_err(|_| bad())?;
+    let fields = children(first.value, "ESSCertIDv2").map_err(|_| bad())?;
     let (hash, digest) = match (fields.first(), fields.get(1)) {
-        (Some(alg), Some(h)) if alg.tag == 0x30 && h.tag == 0x04 => {
-            let alg = AlgorithmIdentifierOwned::from_der(alg.full).map_err(|_| bad())?;
+        (Some(alg), Some(h)) if alg.tag == Tag::Sequence && h.tag == Tag::OctetString => {
+            let alg = AlgorithmIdentifierOwned::from_der(alg.whole).map_err(|_| bad())?;
             (HashAlg::from_digest_oid(&alg.oid).ok_or_else(bad)?, h.value)
         }
-        (Some(h), _) if h.tag == 0x04 => (HashAlg::Sha256, h.value),
+        (Some(h), _) if h.tag == Tag::OctetString => (HashAlg::Sha256, h.value),
         _ => return Err(bad()),
     };
     if hash.digest(cert_der) == digest {
@@ -180,7 +175,7 @@ pub fn verify_cms(
         return Err(VerifyError::NotSignedData { content_type: oid_name(&ci.content_type) });
     }
     let mut sd: SignedData = ci.content.decode_as().map_err(malformed)?;
-    let raw = walk(cms_der).map_err(malformed)?;
+    let raw = walk(cms_der).map_err(|e| VerifyError::MalformedCms { why: e.to_string() })?;
     let signers: Vec<&SignerInfo> = sd.signer_infos.0.iter().collect();
     let (Some(si), 1, 1) = (signers.first().copied(), signers.len(), raw.signer_count) else {
         return Err(VerifyError::SignerCount { count: signers.len() });
@@ -250,7 +245,7 @@ pub fn verify_cms(
         .collect();
     match (raw.certificates.as_slice(), <[Certificate; 1]>::try_from(decoded)) {
         ([der], Ok([cert])) => {
-            if let Ok(tbs) = super::raw::tbs_certificate(der) {
+            if let Ok(tbs) = super::der_walk::tbs_certificate(der) {
                 candidates.push((ParsedCert { der, tbs, cert }, "cms"));
             }
         }

@@ -30,10 +30,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use super::der_walk::{context, signed, DerError, SignedError, Tlv, Walker};
 use super::pkcs1::RsaKey;
-use super::signature::HashAlg;
+use crate::hash::HashAlg;
+use const_oid::db::rfc5280::{
+    ID_CE_AUTHORITY_KEY_IDENTIFIER as OID_AKI, ID_CE_CRL_DISTRIBUTION_POINTS as OID_CRL_DP,
+    ID_CE_CRL_NUMBER as OID_CRL_NUMBER, ID_CE_CRL_REASONS as OID_CRL_REASON,
+    ID_CE_DELTA_CRL_INDICATOR as OID_DELTA_CRL, ID_CE_FRESHEST_CRL as OID_FRESHEST_CRL,
+    ID_CE_ISSUER_ALT_NAME as OID_ISSUER_ALT_NAME, ID_CE_ISSUING_DISTRIBUTION_POINT as OID_IDP,
+    ID_CE_SUBJECT_KEY_IDENTIFIER as OID_SKI,
+};
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber};
+use der::{Decode, Encode, Tag};
 use sha2::Digest;
 use x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
@@ -46,16 +54,6 @@ pub type Reason = x509_cert::ext::pkix::CrlReason;
 
 /// Largest CRL file accepted (the DER length limit of the `der` crate: 256 MiB).
 pub const MAX_CRL_SIZE: u64 = 256 * 1024 * 1024;
-
-const OID_CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
-const OID_DELTA_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.27");
-const OID_IDP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.28");
-const OID_AKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
-const OID_ISSUER_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.18");
-const OID_FRESHEST_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.46");
-const OID_CRL_REASON: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
-const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
-const OID_SKI: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.14");
 
 /// Errors of the CRL store. Every message names the file (or in-memory source) and the problem.
 #[derive(Debug, thiserror::Error)]
@@ -89,8 +87,8 @@ pub enum CrlError {
     Malformed {
         /// Source name.
         file: String,
-        /// What was wrong, with the DER error if any.
-        what: String,
+        /// What was wrong.
+        what: CrlFormatError,
     },
     /// The CRL is signed with an algorithm we do not verify.
     #[error("{file}: unsupported CRL signature algorithm {oid}")]
@@ -127,6 +125,94 @@ pub enum CrlError {
         /// What was wrong.
         what: String,
     },
+}
+
+/// What is wrong in the DER of a CRL (the `what` of [`CrlError::Malformed`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CrlFormatError {
+    /// A structure does not walk: truncated, bad length, wrong tag, trailing bytes.
+    #[error(transparent)]
+    Structure(#[from] DerError),
+    /// The signatureValue BIT STRING has unused bits.
+    #[error("signatureValue has unused bits")]
+    SignatureUnusedBits,
+    /// A version other than v2 (`INTEGER 1`).
+    #[error("tbsCertList version is not v2")]
+    NotV2,
+    /// The algorithm inside tbsCertList is not the outer signatureAlgorithm.
+    #[error("tbsCertList signature algorithm differs from signatureAlgorithm")]
+    AlgorithmMismatch,
+    /// A field of tbsCertList out of place or of an unknown kind.
+    #[error("tbsCertList: unexpected {0}")]
+    UnexpectedField(Tag),
+    /// A revoked entry's serial number is empty or longer than 64 bytes.
+    #[error("revoked entry serial of {0} bytes")]
+    SerialLength(usize),
+    /// A revocationDate that is not a UTCTime or GeneralizedTime.
+    #[error("revocationDate: unexpected {0}")]
+    RevocationDateTag(Tag),
+    /// A value (time, OID, extension value) that does not decode.
+    #[error("{what}: {source}")]
+    Value {
+        /// The field.
+        what: &'static str,
+        /// The decoder's error.
+        source: der::Error,
+    },
+    /// An object identifier that does not decode.
+    #[error("{what}: {source}")]
+    Oid {
+        /// The field.
+        what: &'static str,
+        /// The decoder's error.
+        source: const_oid::Error,
+    },
+    /// An extension whose fields after the OID do not walk.
+    #[error("extension {oid}: {source}")]
+    Extension {
+        /// The extension.
+        oid: ObjectIdentifier,
+        /// The decoder's error.
+        source: der::Error,
+    },
+    /// An extension whose extnValue is not an OCTET STRING ending the extension.
+    #[error("extension {oid}: extnValue is not an OCTET STRING")]
+    ExtnValue {
+        /// The extension.
+        oid: ObjectIdentifier,
+    },
+}
+
+/// Why a signature AlgorithmIdentifier (of a CRL, OCSP response or certificate) is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum SigAlgError {
+    /// It does not decode.
+    Malformed(CrlFormatError),
+    /// Not RSA PKCS#1 v1.5 with a hash we check: the OID (and "with parameters" when it has
+    /// parameters other than NULL).
+    Unsupported(String),
+}
+
+/// Why [`parse_crl`] failed.
+enum ParseError {
+    Format(CrlFormatError),
+    UnsupportedAlgorithm(String),
+    UnsupportedExtension(ObjectIdentifier),
+}
+
+impl<E: Into<CrlFormatError>> From<E> for ParseError {
+    fn from(e: E) -> Self {
+        ParseError::Format(e.into())
+    }
+}
+
+impl From<SignedError> for CrlFormatError {
+    fn from(e: SignedError) -> Self {
+        match e {
+            SignedError::Der(d) => CrlFormatError::Structure(d),
+            SignedError::UnusedBits => CrlFormatError::SignatureUnusedBits,
+        }
+    }
 }
 
 /// Answer of [`CrlStore::status`].
@@ -209,117 +295,34 @@ pub struct CrlInfo {
     pub next_update: Option<SystemTime>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum SigAlg {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl SigAlg {
-    pub(crate) fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        const SHA1_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5");
-        const SHA256_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
-        const SHA384_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
-        const SHA512_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
-        // Compared as OIDs: no text formatting (and allocation) per signature.
-        [(SHA1_RSA, Self::Sha1), (SHA256_RSA, Self::Sha256), (SHA384_RSA, Self::Sha384)]
-            .into_iter()
-            .chain([(SHA512_RSA, Self::Sha512)])
-            .find(|(o, _)| o == oid)
-            .map(|(_, alg)| alg)
-    }
-
-    pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
-        match self {
-            Self::Sha1 => sha1::Sha1::digest(data).to_vec(),
-            Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
-            Self::Sha384 => sha2::Sha384::digest(data).to_vec(),
-            Self::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        }
-    }
-
-    fn hash(self) -> HashAlg {
-        match self {
-            Self::Sha1 => HashAlg::Sha1,
-            Self::Sha256 => HashAlg::Sha256,
-            Self::Sha384 => HashAlg::Sha384,
-            Self::Sha512 => HashAlg::Sha512,
-        }
-    }
-
-    /// Verifies a PKCS#1 v1.5 signature over an already computed digest.
-    pub(crate) fn verify_digest(self, key: &RsaKey, digest: &[u8], sig: &[u8]) -> bool {
-        key.verify(self.hash(), digest, sig)
-    }
-}
-
-/// One TLV found while walking DER: its header, value bytes and whole encoding.
-#[derive(Clone, Copy)]
-pub(crate) struct Tlv<'a> {
-    pub(crate) tag: Tag,
-    pub(crate) value: &'a [u8],
-    pub(crate) whole: &'a [u8],
-}
-
-/// Reads the next TLV without copying. Lengths are checked against the remaining input before
-/// anything is sliced, so a huge announced length is an error, never an allocation.
-pub(crate) fn read_tlv<'a>(r: &mut SliceReader<'a>) -> der::Result<Tlv<'a>> {
-    // One header decode: the header is peeked, then the whole TLV taken in one slice.
-    let header = r.peek_header()?;
-    let header_len = header.encoded_len()?;
-    let whole = r.read_slice((header_len + header.length)?)?;
-    let value = whole
-        .get(usize::try_from(header_len)?..)
-        .ok_or_else(|| r.error(der::ErrorKind::Overlength))?;
-    Ok(Tlv { tag: header.tag, value, whole })
-}
-
-/// Reads the next TLV and checks its tag.
-pub(crate) fn expect_tlv<'a>(
-    r: &mut SliceReader<'a>,
-    tag: Tag,
-    what: &str,
-) -> Result<Tlv<'a>, String> {
-    let tlv = read_tlv(r).map_err(|e| format!("{what}: {e}"))?;
-    if tlv.tag != tag {
-        return Err(format!("{what}: expected {tag}, found {}", tlv.tag));
-    }
-    Ok(tlv)
-}
-
-pub(crate) fn reader<'a>(bytes: &'a [u8], what: &str) -> Result<SliceReader<'a>, String> {
-    SliceReader::new(bytes).map_err(|e| format!("{what}: {e}"))
-}
-
 fn is_time_tag(tag: Tag) -> bool {
     matches!(tag, Tag::UtcTime | Tag::GeneralizedTime)
 }
 
-pub(crate) fn decode_time(tlv: &Tlv<'_>, what: &str) -> Result<SystemTime, String> {
-    Time::from_der(tlv.whole).map(|t| t.to_system_time()).map_err(|e| format!("{what}: {e}"))
+pub(crate) fn decode_time(tlv: &Tlv<'_>, what: &'static str) -> Result<SystemTime, CrlFormatError> {
+    Time::from_der(tlv.whole)
+        .map(|t| t.to_system_time())
+        .map_err(|source| CrlFormatError::Value { what, source })
 }
 
 /// Parses `AlgorithmIdentifier` bytes of an RSA PKCS#1 v1.5 signature algorithm: OID and
-/// absent or NULL parameters. Returns the algorithm, or the OID text when unsupported.
-pub(crate) fn parse_sig_alg(alg: &[u8]) -> Result<Result<SigAlg, String>, String> {
-    let mut r = reader(alg, "signature algorithm")?;
-    let seq = expect_tlv(&mut r, Tag::Sequence, "signature algorithm")?;
+/// absent or NULL parameters.
+pub(crate) fn parse_sig_alg(alg: &[u8]) -> Result<HashAlg, SigAlgError> {
+    let m = |e: DerError| SigAlgError::Malformed(e.into());
+    let seq = super::der_walk::single(alg, Tag::Sequence, "signature algorithm").map_err(m)?;
+    let mut r = Walker::new(seq.value, "signature algorithm").map_err(m)?;
+    let oid_tlv = r.expect(Tag::ObjectIdentifier, "signature algorithm OID").map_err(m)?;
+    let oid = ObjectIdentifier::from_bytes(oid_tlv.value).map_err(|source| {
+        SigAlgError::Malformed(CrlFormatError::Oid { what: "signature algorithm OID", source })
+    })?;
     if !r.is_finished() {
-        return Err("signature algorithm: trailing bytes".into());
-    }
-    let mut r = reader(seq.value, "signature algorithm")?;
-    let oid_tlv = expect_tlv(&mut r, Tag::ObjectIdentifier, "signature algorithm OID")?;
-    let oid = ObjectIdentifier::from_bytes(oid_tlv.value)
-        .map_err(|e| format!("signature algorithm OID: {e}"))?;
-    if !r.is_finished() {
-        let params = read_tlv(&mut r).map_err(|e| format!("signature algorithm: {e}"))?;
+        let params = r.any("signature algorithm").map_err(m)?;
         if params.tag != Tag::Null || !params.value.is_empty() || !r.is_finished() {
-            return Ok(Err(format!("{oid} with parameters")));
+            return Err(SigAlgError::Unsupported(format!("{oid} with parameters")));
         }
     }
-    Ok(SigAlg::from_oid(&oid).ok_or_else(|| oid.to_string()))
+    // Compared as OIDs: no text formatting (and allocation) per signature.
+    HashAlg::from_rsa_signature_oid(&oid).ok_or_else(|| SigAlgError::Unsupported(oid.to_string()))
 }
 
 /// The RSA public key of a certificate.
@@ -363,7 +366,7 @@ struct Crl {
     aki_key_id: Option<Vec<u8>>,
     /// cRLNumber (unsigned big-endian, minimal), when the CRL has one.
     crl_number: Option<Vec<u8>>,
-    alg: SigAlg,
+    alg: HashAlg,
     tbs_digest: Vec<u8>,
     signature: (usize, usize),
     entries: Vec<EntryIdx>,
@@ -405,17 +408,17 @@ impl Crl {
     }
 
     /// Decodes one entry on demand: (revocationDate, reasonCode).
-    fn decode_entry(&self, e: &EntryIdx) -> Result<(SystemTime, Option<Reason>), String> {
+    fn decode_entry(&self, e: &EntryIdx) -> Result<(SystemTime, Option<Reason>), CrlFormatError> {
         let bytes = self.data().get(e.entry_start as usize..).unwrap_or(&[]);
-        let mut r = reader(bytes, "revoked entry")?;
-        let entry = expect_tlv(&mut r, Tag::Sequence, "revoked entry")?;
-        let mut r = reader(entry.value, "revoked entry")?;
-        expect_tlv(&mut r, Tag::Integer, "revoked entry serial")?;
-        let date = read_tlv(&mut r).map_err(|e| format!("revocationDate: {e}"))?;
+        let mut r = Walker::new(bytes, "revoked entry")?;
+        let entry = r.expect(Tag::Sequence, "revoked entry")?;
+        let mut r = Walker::new(entry.value, "revoked entry")?;
+        r.expect(Tag::Integer, "revoked entry serial")?;
+        let date = r.any("revocationDate")?;
         let time = decode_time(&date, "revocationDate")?;
         let mut reason = None;
         if !r.is_finished() {
-            let exts = expect_tlv(&mut r, Tag::Sequence, "crlEntryExtensions")?;
+            let exts = r.expect(Tag::Sequence, "crlEntryExtensions")?;
             walk_extensions(exts.value, |oid, _critical, value| {
                 if oid == OID_CRL_REASON {
                     // An unknown reason value still means revoked: show no reason.
@@ -431,23 +434,23 @@ impl Crl {
 /// Walks `SEQUENCE OF Extension` content, calling `f(oid, critical, extnValue)` for each.
 pub(crate) fn walk_extensions<'a>(
     seq_value: &'a [u8],
-    mut f: impl FnMut(ObjectIdentifier, bool, &'a [u8]) -> Result<(), String>,
-) -> Result<(), String> {
-    let mut r = reader(seq_value, "extensions")?;
+    mut f: impl FnMut(ObjectIdentifier, bool, &'a [u8]) -> Result<(), CrlFormatError>,
+) -> Result<(), CrlFormatError> {
+    let mut r = Walker::new(seq_value, "extensions")?;
     while !r.is_finished() {
-        let ext = expect_tlv(&mut r, Tag::Sequence, "extension")?;
-        let mut er = reader(ext.value, "extension")?;
-        let oid_tlv = expect_tlv(&mut er, Tag::ObjectIdentifier, "extension OID")?;
+        let ext = r.expect(Tag::Sequence, "extension")?;
+        let mut er = Walker::new(ext.value, "extension")?;
+        let oid_tlv = er.expect(Tag::ObjectIdentifier, "extension OID")?;
         let oid = ObjectIdentifier::from_bytes(oid_tlv.value)
-            .map_err(|e| format!("extension OID: {e}"))?;
-        let mut next = read_tlv(&mut er).map_err(|e| format!("extension {oid}: {e}"))?;
+            .map_err(|source| CrlFormatError::Oid { what: "extension OID", source })?;
+        let mut next = er.read().map_err(|source| CrlFormatError::Extension { oid, source })?;
         let mut critical = false;
         if next.tag == Tag::Boolean {
             critical = next.value == [0xFF];
-            next = read_tlv(&mut er).map_err(|e| format!("extension {oid}: {e}"))?;
+            next = er.read().map_err(|source| CrlFormatError::Extension { oid, source })?;
         }
         if next.tag != Tag::OctetString || !er.is_finished() {
-            return Err(format!("extension {oid}: extnValue is not an OCTET STRING"));
+            return Err(CrlFormatError::ExtnValue { oid });
         }
         f(oid, critical, next.value)?;
     }
@@ -455,12 +458,12 @@ pub(crate) fn walk_extensions<'a>(
 }
 
 /// DER encodings of the DirNames in a `DistributionPointName::FullName`.
-fn dir_names(dpn: &Option<DistributionPointName>) -> Result<Vec<Vec<u8>>, String> {
+fn dir_names(dpn: &Option<DistributionPointName>) -> Result<Vec<Vec<u8>>, der::Error> {
     let mut out = Vec::new();
     if let Some(DistributionPointName::FullName(names)) = dpn {
         for n in names {
             if let GeneralName::DirectoryName(name) = n {
-                out.push(name.to_der().map_err(|e| e.to_string())?);
+                out.push(name.to_der()?);
             }
         }
     }
@@ -477,7 +480,7 @@ pub fn certificate_dp_dirnames(cert: &Certificate) -> Result<Vec<Vec<u8>>, CrlEr
             for dp in &dps.0 {
                 out.extend(
                     dir_names(&dp.distribution_point)
-                        .map_err(|what| CrlError::CertificateDp { what })?,
+                        .map_err(|e| CrlError::CertificateDp { what: e.to_string() })?,
                 );
             }
         }
@@ -532,38 +535,38 @@ fn fast_dp_dirnames(cert: &Certificate) -> Option<([&[u8]; FAST_DPS], usize)> {
         if ext.extn_id != OID_CRL_DP {
             continue;
         }
-        let mut r = SliceReader::new(ext.extn_value.as_bytes()).ok()?;
-        let seq = read_tlv(&mut r).ok()?;
+        let mut r = Walker::new(ext.extn_value.as_bytes(), "cRLDistributionPoints").ok()?;
+        let seq = r.read().ok()?;
         if seq.tag != Tag::Sequence || !r.is_finished() || seq.value.is_empty() {
             return None;
         }
-        let mut dps = SliceReader::new(seq.value).ok()?;
+        let mut dps = Walker::new(seq.value, "cRLDistributionPoints").ok()?;
         while !dps.is_finished() {
-            let dp = read_tlv(&mut dps).ok()?;
+            let dp = dps.read().ok()?;
             if dp.tag != Tag::Sequence {
                 return None;
             }
-            let mut f = SliceReader::new(dp.value).ok()?;
+            let mut f = Walker::new(dp.value, "cRLDistributionPoints").ok()?;
             if f.is_finished() {
                 continue; // an empty DistributionPoint names nothing
             }
-            let dpn = read_tlv(&mut f).ok()?;
+            let dpn = f.read().ok()?;
             if dpn.tag != context(0) || !f.is_finished() {
                 return None;
             }
-            let mut c = SliceReader::new(dpn.value).ok()?;
-            let full = read_tlv(&mut c).ok()?;
+            let mut c = Walker::new(dpn.value, "cRLDistributionPoints").ok()?;
+            let full = c.read().ok()?;
             if full.tag != context(0) || !c.is_finished() || full.value.is_empty() {
                 return None;
             }
-            let mut g = SliceReader::new(full.value).ok()?;
+            let mut g = Walker::new(full.value, "cRLDistributionPoints").ok()?;
             while !g.is_finished() {
-                let gn = read_tlv(&mut g).ok()?;
+                let gn = g.read().ok()?;
                 if gn.tag != context(4) {
                     return None;
                 }
-                let mut nr = SliceReader::new(gn.value).ok()?;
-                let name = read_tlv(&mut nr).ok()?;
+                let mut nr = Walker::new(gn.value, "cRLDistributionPoints").ok()?;
+                let name = nr.read().ok()?;
                 if name.tag != Tag::Sequence || !nr.is_finished() || !single_valued_name(name.value)
                 {
                     return None;
@@ -576,29 +579,25 @@ fn fast_dp_dirnames(cert: &Certificate) -> Option<([&[u8]; FAST_DPS], usize)> {
     Some((names, n))
 }
 
-fn context(number: u8) -> Tag {
-    Tag::ContextSpecific { constructed: true, number: TagNumber::new(number) }
-}
-
 /// True when `rdns` (RDNSequence content) is well formed and every RDN has one attribute.
 fn single_valued_name(rdns: &[u8]) -> bool {
-    let Ok(mut r) = SliceReader::new(rdns) else { return false };
+    let Ok(mut r) = Walker::new(rdns, "DirName") else { return false };
     while !r.is_finished() {
-        let Ok(rdn) = read_tlv(&mut r) else { return false };
+        let Ok(rdn) = r.read() else { return false };
         if rdn.tag != Tag::Set {
             return false;
         }
-        let Ok(mut s) = SliceReader::new(rdn.value) else { return false };
-        let Ok(atv) = read_tlv(&mut s) else { return false };
+        let Ok(mut s) = Walker::new(rdn.value, "DirName") else { return false };
+        let Ok(atv) = s.read() else { return false };
         if atv.tag != Tag::Sequence || !s.is_finished() {
             return false;
         }
-        let Ok(mut a) = SliceReader::new(atv.value) else { return false };
-        let Ok(oid) = read_tlv(&mut a) else { return false };
+        let Ok(mut a) = Walker::new(atv.value, "DirName") else { return false };
+        let Ok(oid) = a.read() else { return false };
         if oid.tag != Tag::ObjectIdentifier || ObjectIdentifier::from_bytes(oid.value).is_err() {
             return false;
         }
-        if read_tlv(&mut a).is_err() || !a.is_finished() {
+        if a.read().is_err() || !a.is_finished() {
             return false;
         }
     }
@@ -616,64 +615,48 @@ fn subject_key_id(cert: &Certificate) -> Option<Vec<u8>> {
 }
 
 /// Parses one DER CertificateList. Returns everything but the source name and backing.
-fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
-    // (true, oid) = unsupported algorithm, else malformed; unsupported extensions are "ext:".
-    let m = |s: String| (false, s);
-    let mut top = reader(data, "CertificateList").map_err(m)?;
-    let outer = expect_tlv(&mut top, Tag::Sequence, "CertificateList").map_err(m)?;
-    if !top.is_finished() {
-        return Err(m("trailing bytes after the CertificateList".into()));
-    }
-    let mut r = reader(outer.value, "CertificateList").map_err(m)?;
-    let tbs = expect_tlv(&mut r, Tag::Sequence, "tbsCertList").map_err(m)?;
-    let alg = expect_tlv(&mut r, Tag::Sequence, "signatureAlgorithm").map_err(m)?;
-    let sig = expect_tlv(&mut r, Tag::BitString, "signatureValue").map_err(m)?;
-    if !r.is_finished() {
-        return Err(m("trailing bytes after signatureValue".into()));
-    }
-    let sig_bytes = match sig.value.split_first() {
-        Some((0, rest)) => rest,
-        _ => return Err(m("signatureValue has unused bits".into())),
-    };
-    let alg_kind = parse_sig_alg(alg.whole).map_err(m)?.map_err(|oid| (true, oid))?;
+fn parse_crl(data: &[u8]) -> Result<Crl, ParseError> {
+    let crl = signed(data, "CertificateList", "tbsCertList").map_err(CrlFormatError::from)?;
+    crl.rest.finish("CertificateList")?;
+    let (tbs, alg, sig_bytes) = (crl.tbs, crl.alg, crl.signature);
+    let alg_kind = parse_sig_alg(alg.whole).map_err(|e| match e {
+        SigAlgError::Malformed(f) => ParseError::Format(f),
+        SigAlgError::Unsupported(oid) => ParseError::UnsupportedAlgorithm(oid),
+    })?;
 
-    let mut t = reader(tbs.value, "tbsCertList").map_err(m)?;
-    let mut next = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
+    let mut t = Walker::new(tbs.value, "tbsCertList")?;
+    let mut next = t.any("tbsCertList")?;
     if next.tag == Tag::Integer {
         if next.value != [1] {
-            return Err(m("tbsCertList version is not v2".into()));
+            return Err(CrlFormatError::NotV2.into());
         }
-        next = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
+        next = t.any("tbsCertList")?;
     }
     if next.tag != Tag::Sequence || next.whole != alg.whole {
-        return Err(m("tbsCertList signature algorithm differs from signatureAlgorithm".into()));
+        return Err(CrlFormatError::AlgorithmMismatch.into());
     }
-    let issuer = expect_tlv(&mut t, Tag::Sequence, "issuer").map_err(m)?;
-    let this_tlv = read_tlv(&mut t).map_err(|e| m(format!("thisUpdate: {e}")))?;
-    let this_update = decode_time(&this_tlv, "thisUpdate").map_err(m)?;
+    let issuer = t.expect(Tag::Sequence, "issuer")?;
+    let this_tlv = t.any("thisUpdate")?;
+    let this_update = decode_time(&this_tlv, "thisUpdate")?;
     let mut next_update = None;
     let mut entries = Vec::new();
     let mut exts_value: Option<&[u8]> = None;
     while !t.is_finished() {
-        let tlv = read_tlv(&mut t).map_err(|e| m(format!("tbsCertList: {e}")))?;
+        let tlv = t.any("tbsCertList")?;
         match tlv.tag {
             tag if is_time_tag(tag) && next_update.is_none() && entries.is_empty() => {
-                next_update = Some(decode_time(&tlv, "nextUpdate").map_err(m)?);
+                next_update = Some(decode_time(&tlv, "nextUpdate")?);
             }
             Tag::Sequence if entries.is_empty() && exts_value.is_none() => {
-                index_entries(data, tlv.value, &mut entries).map_err(m)?;
+                index_entries(data, tlv.value, &mut entries)?;
             }
-            Tag::ContextSpecific { constructed: true, number }
-                if number == TagNumber::N0 && exts_value.is_none() =>
-            {
-                let mut er = reader(tlv.value, "crlExtensions").map_err(m)?;
-                let seq = expect_tlv(&mut er, Tag::Sequence, "crlExtensions").map_err(m)?;
-                if !er.is_finished() {
-                    return Err(m("crlExtensions: trailing bytes".into()));
-                }
+            tag if tag == context(0) && exts_value.is_none() => {
+                let mut er = Walker::new(tlv.value, "crlExtensions")?;
+                let seq = er.expect(Tag::Sequence, "crlExtensions")?;
+                er.finish("crlExtensions")?;
                 exts_value = Some(seq.value);
             }
-            other => return Err(m(format!("tbsCertList: unexpected {other}"))),
+            other => return Err(CrlFormatError::UnexpectedField(other).into()),
         }
     }
 
@@ -684,22 +667,25 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
     let mut unsupported = None;
     if let Some(exts) = exts_value {
         walk_extensions(exts, |oid, critical, value| {
+            let value_error = |what| move |source| CrlFormatError::Value { what, source };
             if oid == OID_IDP {
                 let idp = IssuingDistributionPoint::from_der(value)
-                    .map_err(|e| format!("issuingDistributionPoint: {e}"))?;
+                    .map_err(value_error("issuingDistributionPoint"))?;
                 covers_user_certs = !(idp.only_contains_ca_certs
                     || idp.only_contains_attribute_certs
                     || idp.only_some_reasons.is_some()
                     || idp.indirect_crl);
-                idp_names = Some(dir_names(&idp.distribution_point)?);
+                idp_names = Some(
+                    dir_names(&idp.distribution_point)
+                        .map_err(value_error("issuingDistributionPoint"))?,
+                );
             } else if oid == OID_AKI {
                 let aki = AuthorityKeyIdentifier::from_der(value)
-                    .map_err(|e| format!("authorityKeyIdentifier: {e}"))?;
+                    .map_err(value_error("authorityKeyIdentifier"))?;
                 aki_key_id = aki.key_identifier.map(|k| k.as_bytes().to_vec());
             } else if oid == OID_CRL_NUMBER {
                 // INTEGER (0..MAX); a negative value does not decode as unsigned.
-                let n =
-                    der::asn1::UintRef::from_der(value).map_err(|e| format!("cRLNumber: {e}"))?;
+                let n = der::asn1::UintRef::from_der(value).map_err(value_error("cRLNumber"))?;
                 crl_number = Some(n.as_bytes().to_vec());
             } else if oid == OID_DELTA_CRL
                 || (critical
@@ -708,11 +694,10 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
                 unsupported.get_or_insert(oid);
             }
             Ok(())
-        })
-        .map_err(m)?;
+        })?;
     }
     if let Some(oid) = unsupported {
-        return Err((false, format!("ext:{oid}")));
+        return Err(ParseError::UnsupportedExtension(oid));
     }
 
     entries.sort_unstable_by(|a, b| {
@@ -745,18 +730,18 @@ fn parse_crl(data: &[u8]) -> Result<Crl, (bool, String)> {
 }
 
 /// Walks `revokedCertificates` content and records (serial span, entry offset) per entry.
-fn index_entries(data: &[u8], list: &[u8], out: &mut Vec<EntryIdx>) -> Result<(), String> {
-    let mut r = reader(list, "revokedCertificates")?;
+fn index_entries(data: &[u8], list: &[u8], out: &mut Vec<EntryIdx>) -> Result<(), CrlFormatError> {
+    let mut r = Walker::new(list, "revokedCertificates")?;
     while !r.is_finished() {
-        let entry = expect_tlv(&mut r, Tag::Sequence, "revoked entry")?;
-        let mut er = reader(entry.value, "revoked entry")?;
-        let serial = expect_tlv(&mut er, Tag::Integer, "revoked entry serial")?;
+        let entry = r.expect(Tag::Sequence, "revoked entry")?;
+        let mut er = Walker::new(entry.value, "revoked entry")?;
+        let serial = er.expect(Tag::Integer, "revoked entry serial")?;
         if serial.value.is_empty() || serial.value.len() > 64 {
-            return Err(format!("revoked entry serial of {} bytes", serial.value.len()));
+            return Err(CrlFormatError::SerialLength(serial.value.len()));
         }
-        let date = read_tlv(&mut er).map_err(|e| format!("revocationDate: {e}"))?;
+        let date = er.any("revocationDate")?;
         if !is_time_tag(date.tag) {
-            return Err(format!("revocationDate: unexpected {}", date.tag));
+            return Err(CrlFormatError::RevocationDateTag(date.tag));
         }
         let s = normalize_serial(serial.value);
         out.push(EntryIdx {
@@ -911,14 +896,14 @@ impl CrlStore {
     fn add_der(&mut self, source: String, bytes: Backing) -> Result<(), CrlError> {
         let mut crl = match parse_crl((*bytes).as_ref()) {
             Ok(c) => c,
-            Err((true, oid)) => return Err(CrlError::UnsupportedAlgorithm { file: source, oid }),
-            Err((false, what)) => {
-                return Err(match what.strip_prefix("ext:") {
-                    Some(oid) => {
-                        CrlError::UnsupportedExtension { file: source, oid: oid.to_string() }
-                    }
-                    None => CrlError::Malformed { file: source, what },
-                })
+            Err(ParseError::UnsupportedAlgorithm(oid)) => {
+                return Err(CrlError::UnsupportedAlgorithm { file: source, oid })
+            }
+            Err(ParseError::UnsupportedExtension(oid)) => {
+                return Err(CrlError::UnsupportedExtension { file: source, oid: oid.to_string() })
+            }
+            Err(ParseError::Format(what)) => {
+                return Err(CrlError::Malformed { file: source, what })
             }
         };
         crl.source = source;
@@ -983,7 +968,7 @@ impl CrlStore {
                         key.insert(rsa_key(issuer_root).map_err(|what| CrlError::RootKey { what })?)
                     }
                 };
-                if !crl.alg.verify_digest(k, &crl.tbs_digest, crl.span(crl.signature)) {
+                if !k.verify(crl.alg, &crl.tbs_digest, crl.span(crl.signature)) {
                     return Err(CrlError::BadSignature { file: crl.source.clone() });
                 }
                 if let Ok(mut v) = self.verified.lock() {
@@ -1129,6 +1114,143 @@ mod tests {
     use std::str::FromStr;
     use x509_cert::ext::pkix::crl::dp::DistributionPoint;
     use x509_cert::name::Name;
+
+    /// A DER TLV (short or one-byte long form; enough for these hand-made CRLs).
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        if content.len() < 0x80 {
+            out.push(content.len() as u8);
+        } else {
+            out.extend([0x81, content.len() as u8]);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+
+    const SHA256_RSA: [u8; 15] =
+        [0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x0B, 0x05, 0x00];
+    const SHA1_RSA: [u8; 15] =
+        [0x30, 0x0D, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x05, 0x05, 0x00];
+
+    fn time(s: &str) -> Vec<u8> {
+        tlv(0x17, s.as_bytes())
+    }
+
+    /// A CertificateList from its tbsCertList fields after `version, signature, issuer,
+    /// thisUpdate` (or, with `head`, in place of them), with signature bits `sig`.
+    fn crl(head: Option<Vec<u8>>, tail: &[Vec<u8>], sig: &[u8]) -> Vec<u8> {
+        let mut tbs = head.unwrap_or_else(|| {
+            [tlv(0x02, &[1]), SHA256_RSA.to_vec(), tlv(0x30, &[]), time("250101000000Z")].concat()
+        });
+        tbs.extend(tail.concat());
+        tlv(0x30, &[tlv(0x30, &tbs), SHA256_RSA.to_vec(), tlv(0x03, sig)].concat())
+    }
+
+    fn format_error(der: &[u8]) -> CrlFormatError {
+        match parse_crl(der) {
+            Err(ParseError::Format(e)) => e,
+            Err(ParseError::UnsupportedAlgorithm(o)) => panic!("unsupported algorithm {o}"),
+            Err(ParseError::UnsupportedExtension(o)) => panic!("unsupported extension {o}"),
+            Ok(_) => panic!("parsed"),
+        }
+    }
+
+    fn entry(serial: &[u8], date: Vec<u8>) -> Vec<u8> {
+        tlv(0x30, &[tlv(0x02, serial), date].concat())
+    }
+
+    fn extensions(exts: &[Vec<u8>]) -> Vec<u8> {
+        tlv(0xA0, &tlv(0x30, &exts.concat()))
+    }
+
+    #[test]
+    fn every_crl_format_error_is_produced_and_named() {
+        const SIG: &[u8] = &[0x00, 0xAB];
+        // The well-formed base parses: each case below breaks one thing.
+        let good = crl(None, &[time("350101000000Z")], SIG);
+        let parsed = parse_crl(&good).map_err(|_| ()).unwrap();
+        assert_eq!(parsed.alg, HashAlg::Sha256);
+        assert_eq!(good[parsed.signature.0..parsed.signature.1], [0xAB]);
+
+        let e = format_error(&good[..good.len() - 1]);
+        assert!(matches!(e, CrlFormatError::Structure(DerError::Tlv { .. })), "{e:?}");
+        assert!(e.to_string().starts_with("CertificateList: "), "{e}");
+        let e = format_error(&crl(None, &[], &[0x01, 0xAB]));
+        assert_eq!(e, CrlFormatError::SignatureUnusedBits);
+        assert_eq!(e.to_string(), "signatureValue has unused bits");
+        let v1 = [tlv(0x02, &[0]), SHA256_RSA.to_vec(), tlv(0x30, &[]), time("250101000000Z")];
+        let e = format_error(&crl(Some(v1.concat()), &[], SIG));
+        assert_eq!(
+            (e.to_string().as_str(), e),
+            ("tbsCertList version is not v2", CrlFormatError::NotV2)
+        );
+        let sha1 = [tlv(0x02, &[1]), SHA1_RSA.to_vec(), tlv(0x30, &[]), time("250101000000Z")];
+        let e = format_error(&crl(Some(sha1.concat()), &[], SIG));
+        assert_eq!(e, CrlFormatError::AlgorithmMismatch);
+        assert_eq!(
+            e.to_string(),
+            "tbsCertList signature algorithm differs from signatureAlgorithm"
+        );
+        let e = format_error(&crl(None, &[tlv(0x02, &[5])], SIG));
+        assert_eq!(e, CrlFormatError::UnexpectedField(Tag::Integer));
+        assert_eq!(e.to_string(), "tbsCertList: unexpected INTEGER");
+        let empty_serial = tlv(0x30, &entry(&[], time("240101000000Z")));
+        let e = format_error(&crl(None, &[empty_serial], SIG));
+        assert_eq!(e, CrlFormatError::SerialLength(0));
+        assert_eq!(e.to_string(), "revoked entry serial of 0 bytes");
+        let long_serial = tlv(0x30, &entry(&[1; 65], time("240101000000Z")));
+        assert_eq!(format_error(&crl(None, &[long_serial], SIG)), CrlFormatError::SerialLength(65));
+        let bad_date = tlv(0x30, &entry(&[7], tlv(0x04, &[])));
+        let e = format_error(&crl(None, &[bad_date], SIG));
+        assert_eq!(e, CrlFormatError::RevocationDateTag(Tag::OctetString));
+        assert_eq!(e.to_string(), "revocationDate: unexpected OCTET STRING");
+        let e = format_error(&crl(None, &[time("35")], SIG));
+        assert!(matches!(e, CrlFormatError::Value { what: "nextUpdate", .. }), "{e:?}");
+        assert!(e.to_string().starts_with("nextUpdate: "), "{e}");
+        // An OID whose last arc is unterminated.
+        let bad_oid =
+            extensions(&[tlv(0x30, &[tlv(0x06, &[0x55, 0x9D]), tlv(0x04, &[])].concat())]);
+        let e = format_error(&crl(None, &[bad_oid], SIG));
+        assert!(matches!(e, CrlFormatError::Oid { what: "extension OID", .. }), "{e:?}");
+        assert!(e.to_string().starts_with("extension OID: "), "{e}");
+        let ski = tlv(0x06, &[0x55, 0x1D, 0x0E]);
+        let only_oid = extensions(&[tlv(0x30, &ski)]);
+        let e = format_error(&crl(None, &[only_oid], SIG));
+        assert!(matches!(e, CrlFormatError::Extension { oid, .. } if oid == OID_SKI), "{e:?}");
+        assert!(e.to_string().starts_with("extension 2.5.29.14: "), "{e}");
+        let not_octets = extensions(&[tlv(0x30, &[ski.clone(), tlv(0x02, &[0])].concat())]);
+        let e = format_error(&crl(None, &[not_octets], SIG));
+        assert_eq!(e, CrlFormatError::ExtnValue { oid: OID_SKI });
+        assert_eq!(e.to_string(), "extension 2.5.29.14: extnValue is not an OCTET STRING");
+        // A cRLNumber that is not an INTEGER.
+        let number = tlv(0x06, &[0x55, 0x1D, 0x14]);
+        let bad_number = extensions(&[tlv(0x30, &[number, tlv(0x04, &tlv(0x04, &[1]))].concat())]);
+        let e = format_error(&crl(None, &[bad_number], SIG));
+        assert!(matches!(e, CrlFormatError::Value { what: "cRLNumber", .. }), "{e:?}");
+
+        // The other two ways a CRL is refused are not format errors.
+        let critical_unknown = tlv(
+            0x30,
+            &[tlv(0x06, &[0x2A, 0x03, 0x04]), tlv(0x01, &[0xFF]), tlv(0x04, &[])].concat(),
+        );
+        match parse_crl(&crl(None, &[extensions(&[critical_unknown])], SIG)) {
+            Err(ParseError::UnsupportedExtension(oid)) => assert_eq!(oid.to_string(), "1.2.3.4"),
+            Err(ParseError::Format(e)) => panic!("critical unknown extension: {e}"),
+            _ => panic!("critical unknown extension accepted"),
+        }
+        let mut md5 = good.clone();
+        for i in 0..md5.len() - 1 {
+            if md5[i..].starts_with(&SHA256_RSA[..13]) {
+                md5[i + 12] = 0x04;
+            }
+        }
+        match parse_crl(&md5) {
+            Err(ParseError::UnsupportedAlgorithm(oid)) => {
+                assert_eq!(oid, "1.2.840.113549.1.1.4")
+            }
+            _ => panic!("md5WithRSAEncryption accepted"),
+        }
+    }
 
     const SIGN_CERT: &[u8] = include_bytes!("../../sim-image/default/pki/sign-cert.der");
     const AUTH_CERT: &[u8] = include_bytes!("../../sim-image/default/pki/auth-cert.der");

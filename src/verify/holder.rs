@@ -4,33 +4,25 @@
 //! (former surname, kana, …) are kept raw. This is personal data: shown to the user on
 //! request, never logged.
 //!
-//! Era digit (E): 1 明治, 2 大正, 3 昭和, 4 平成, 5 令和, 0 unknown, per the J-LIS profile as
-//! quoted by public write-ups; the digit is also kept raw and YYYY is Gregorian regardless.
+//! Era digit (E): 1–5 as the era table of [`crate::carddata::era`], 0 unknown; the digit is
+//! also kept raw and YYYY is Gregorian regardless. Sex codes: [`crate::carddata::sex`].
 
 use std::fmt;
 
-use const_oid::ObjectIdentifier;
 use der::{Decode, Encode, Tag, Tagged};
 use serde::Serialize;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::Certificate;
 
-/// Arc of JPKI personal-data otherNames.
-pub const JPKI_PD_ARC: &str = "1.2.392.200149.8.5.5";
-/// Name (surname and given name separated by U+3000).
-pub const OID_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.1");
-/// Per-character substitute flags of the name.
-pub const OID_NAME_FLAGS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.2");
-/// Sex: 1 male, 2 female, 3 not applicable.
-pub const OID_SEX: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.3");
-/// Birth date `EYYYYMMDD`.
-pub const OID_BIRTH_DATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.4");
-/// Address.
-pub const OID_ADDRESS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.5");
-/// Per-character substitute flags of the address.
-pub const OID_ADDRESS_FLAGS: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.5.6");
+use crate::carddata::era::Era as CardEra;
+pub use crate::carddata::sex::Sex;
+
+use crate::facts::oid::{
+    SAN_ADDRESS as OID_ADDRESS, SAN_ADDRESS_FLAGS as OID_ADDRESS_FLAGS,
+    SAN_BIRTH as OID_BIRTH_DATE, SAN_NAME as OID_NAME, SAN_NAME_FLAGS as OID_NAME_FLAGS,
+    SAN_SEX as OID_SEX,
+};
 
 /// Why holder data could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,7 +43,8 @@ pub enum HolderError {
     },
 }
 
-/// Japanese era of the birth-date era digit.
+/// Japanese era of the birth-date era digit, for display and JSON: the eras of
+/// [`crate::carddata::era`] (digits 1–5, names from there) plus the digit 0, unknown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Era {
@@ -69,30 +62,35 @@ pub enum Era {
     Reiwa,
 }
 
+impl From<CardEra> for Era {
+    fn from(e: CardEra) -> Era {
+        match e {
+            CardEra::Meiji => Era::Meiji,
+            CardEra::Taisho => Era::Taisho,
+            CardEra::Showa => Era::Showa,
+            CardEra::Heisei => Era::Heisei,
+            CardEra::Reiwa => Era::Reiwa,
+        }
+    }
+}
+
 impl Era {
-    /// From the era digit.
+    /// From the era digit (0 unknown; 1–5 as [`CardEra::from_digit`]).
     pub fn from_digit(d: u8) -> Option<Era> {
-        Some(match d {
-            0 => Era::Unknown,
-            1 => Era::Meiji,
-            2 => Era::Taisho,
-            3 => Era::Showa,
-            4 => Era::Heisei,
-            5 => Era::Reiwa,
-            _ => return None,
-        })
+        match d {
+            0 => Some(Era::Unknown),
+            _ => CardEra::from_digit(d).map(Era::from),
+        }
+    }
+
+    /// The era of the table, `None` for [`Era::Unknown`].
+    pub fn known(self) -> Option<CardEra> {
+        CardEra::ALL.into_iter().find(|e| Era::from(*e) == self)
     }
 
     /// Japanese name.
     pub fn kanji(self) -> &'static str {
-        match self {
-            Era::Unknown => "不明",
-            Era::Meiji => "明治",
-            Era::Taisho => "大正",
-            Era::Showa => "昭和",
-            Era::Heisei => "平成",
-            Era::Reiwa => "令和",
-        }
+        self.known().map_or("不明", CardEra::kanji)
     }
 }
 
@@ -137,18 +135,28 @@ impl BirthDate {
     }
 }
 
-/// Sex as recorded. Its `Debug` output is `Sex(**)`.
-#[derive(Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Sex {
-    /// "1".
-    Male,
-    /// "2".
-    Female,
-    /// "3".
-    NotApplicable,
-    /// Any other value, kept raw.
+/// Sex as the certificate records it: a code of [`Sex::from_cert_code`], or any other value
+/// kept raw. JSON: `"female"`, or `{"other": "7"}`. Its `Debug` output is `Sex(**)`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum RecordedSex {
+    /// A certificate code (`1`, `2`, `3`).
+    Known(Sex),
+    /// Any other value.
     Other(String),
+}
+
+impl Serialize for RecordedSex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RecordedSex::Known(sex) => sex.serialize(s),
+            RecordedSex::Other(v) => {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("other", v)?;
+                m.end()
+            }
+        }
+    }
 }
 
 /// An otherName that is not one of the six known ones (a former surname, kana: personal
@@ -172,7 +180,7 @@ pub struct HolderData {
     /// Substitute-character flags of the name (one digit per character).
     pub name_substitute_flags: Option<String>,
     /// Sex.
-    pub sex: Option<Sex>,
+    pub sex: Option<RecordedSex>,
     /// Birth date.
     pub birth_date: Option<BirthDate>,
     /// Address.
@@ -197,7 +205,7 @@ impl fmt::Debug for BirthDate {
     }
 }
 
-impl fmt::Debug for Sex {
+impl fmt::Debug for RecordedSex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Sex(**)")
     }
@@ -252,10 +260,8 @@ impl fmt::Display for HolderData {
         }
         if let Some(s) = &self.sex {
             let s = match s {
-                Sex::Male => "male".to_string(),
-                Sex::Female => "female".to_string(),
-                Sex::NotApplicable => "not applicable".to_string(),
-                Sex::Other(v) => format!("unknown code {v}"),
+                RecordedSex::Known(sex) => sex.name().to_string(),
+                RecordedSex::Other(v) => format!("unknown code {v}"),
             };
             writeln!(f, "  sex: {s}")?;
         }
@@ -311,11 +317,9 @@ pub fn decode(cert: &Certificate) -> Result<Option<HolderData>, HolderError> {
         } else if oid == OID_NAME_FLAGS {
             h.name_substitute_flags = Some(text);
         } else if oid == OID_SEX {
-            h.sex = Some(match text.as_str() {
-                "1" => Sex::Male,
-                "2" => Sex::Female,
-                "3" => Sex::NotApplicable,
-                _ => Sex::Other(text),
+            h.sex = Some(match Sex::from_cert_code(text.as_bytes()) {
+                Some(sex) => RecordedSex::Known(sex),
+                None => RecordedSex::Other(text),
             });
         } else if oid == OID_BIRTH_DATE {
             h.birth_date = Some(BirthDate::parse(&text));
@@ -345,7 +349,7 @@ mod tests {
         let holder = HolderData {
             name: Some("番号　花子".to_string()),
             name_substitute_flags: Some("00000".to_string()),
-            sex: Some(Sex::Female),
+            sex: Some(RecordedSex::Known(Sex::Female)),
             birth_date: Some(BirthDate::parse("419900515")),
             address: Some("虹色県夢見市".to_string()),
             address_substitute_flags: None,
@@ -364,7 +368,7 @@ mod tests {
         assert!(dbg.contains("address_substitute_flags: None"), "{dbg}");
         assert!(dbg.contains("1.2.392.200149.8.5.5.7"), "{dbg}");
         assert_eq!(format!("{:?}", BirthDate::parse("419900515")), "BirthDate(**)");
-        assert_eq!(format!("{:?}", Sex::Other("7".into())), "Sex(**)");
+        assert_eq!(format!("{:?}", RecordedSex::Other("7".into())), "Sex(**)");
     }
 
     #[test]

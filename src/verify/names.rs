@@ -13,9 +13,11 @@ use der::{Tag, Tagged};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::RdnSequence;
 
-use super::signature::{
-    ID_SHA1, ID_SHA256, ID_SHA384, ID_SHA512, RSA_ENCRYPTION, SHA1_WITH_RSA, SHA256_WITH_RSA,
-    SHA384_WITH_RSA, SHA512_WITH_RSA,
+use const_oid::db::rfc5912::{
+    ID_SHA_1 as ID_SHA1, ID_SHA_256 as ID_SHA256, ID_SHA_384 as ID_SHA384, ID_SHA_512 as ID_SHA512,
+    RSA_ENCRYPTION, SHA_1_WITH_RSA_ENCRYPTION as SHA1_WITH_RSA,
+    SHA_256_WITH_RSA_ENCRYPTION as SHA256_WITH_RSA, SHA_384_WITH_RSA_ENCRYPTION as SHA384_WITH_RSA,
+    SHA_512_WITH_RSA_ENCRYPTION as SHA512_WITH_RSA,
 };
 
 /// OIDs whose names are kept: signature and digest algorithms, CMS content types and the

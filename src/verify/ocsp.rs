@@ -23,8 +23,7 @@ use std::fmt;
 use std::io::Read;
 use std::time::{Duration, SystemTime};
 
-use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Reader, SliceReader, Tag, TagNumber};
+use der::{Decode, Encode, Tag};
 use rand::RngCore;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{AuthorityInfoAccessSyntax, ExtendedKeyUsage};
@@ -35,8 +34,10 @@ use x509_ocsp::{
     BasicOcspResponse, CertId, CertStatus, OcspResponse, OcspResponseStatus, Request, Version,
 };
 
-use super::crl::{expect_tlv, parse_sig_alg, reader, revokes_at, rsa_key, Reason};
+use super::crl::{parse_sig_alg, revokes_at, rsa_key, Reason, SigAlgError};
+use super::der_walk::{context, signed, Walker};
 use super::result::bounded;
+use crate::hash::HashAlg;
 
 /// Default overall deadline of one OCSP exchange (connect, send, receive).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -44,21 +45,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Default cap on the size of a response body.
 pub const DEFAULT_MAX_RESPONSE: usize = 1024 * 1024;
 
-const OID_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
-const OID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
-const OID_KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
-const OID_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const OID_AIA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
-
-/// Hash used in the request's CertID.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CertIdHash {
-    /// SHA-1 (what most responders expect).
-    #[default]
-    Sha1,
-    /// SHA-256.
-    Sha256,
-}
+use const_oid::db::rfc5280::{
+    ID_AD_OCSP as OID_AD_OCSP, ID_CE_EXT_KEY_USAGE as OID_EKU,
+    ID_KP_OCSP_SIGNING as OID_KP_OCSP_SIGNING, ID_PE_AUTHORITY_INFO_ACCESS as OID_AIA,
+};
+use const_oid::db::rfc6960::ID_PKIX_OCSP_BASIC as OID_OCSP_BASIC;
 
 /// Where requests go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,8 +65,8 @@ pub enum OcspTarget {
 pub struct OcspConfig {
     /// Where requests go.
     pub target: OcspTarget,
-    /// CertID hash.
-    pub hash: CertIdHash,
+    /// CertID hash (SHA-1 is what most responders expect).
+    pub hash: HashAlg,
     /// TCP connect timeout (capped by `timeout`).
     pub connect_timeout: Duration,
     /// Timeout of each read and write (capped by `timeout`).
@@ -96,7 +87,7 @@ impl OcspConfig {
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             target: OcspTarget::Url(url.into()),
-            hash: CertIdHash::Sha1,
+            hash: HashAlg::Sha1,
             connect_timeout: Duration::from_secs(5),
             read_timeout: Duration::from_secs(10),
             timeout: DEFAULT_TIMEOUT,
@@ -280,13 +271,15 @@ impl fmt::Debug for OcspClient {
 pub fn build_request(
     cert: &Certificate,
     issuer: &Certificate,
-    hash: CertIdHash,
+    hash: HashAlg,
     nonce: Option<&[u8]>,
 ) -> Result<(Vec<u8>, CertId), OcspError> {
     let err = |e: &dyn fmt::Display| OcspError::Request(e.to_string());
     let id = match hash {
-        CertIdHash::Sha1 => CertId::from_cert::<sha1::Sha1>(issuer, cert),
-        CertIdHash::Sha256 => CertId::from_cert::<sha2::Sha256>(issuer, cert),
+        HashAlg::Sha1 => CertId::from_cert::<sha1::Sha1>(issuer, cert),
+        HashAlg::Sha256 => CertId::from_cert::<sha2::Sha256>(issuer, cert),
+        HashAlg::Sha384 => CertId::from_cert::<sha2::Sha384>(issuer, cert),
+        HashAlg::Sha512 => CertId::from_cert::<sha2::Sha512>(issuer, cert),
     }
     .map_err(|e| err(&e))?;
     let mut builder = OcspRequestBuilder::new(Version::V1).with_request(Request::new(id.clone()));
@@ -304,33 +297,17 @@ pub fn build_request(
     Ok((der, id))
 }
 
-/// Raw pieces of a certificate: (tbsCertificate bytes, signature algorithm bytes, signature).
-type CertParts<'a> = (&'a [u8], &'a [u8], &'a [u8]);
-
-fn cert_parts(whole: &[u8]) -> Result<CertParts<'_>, String> {
-    let mut r = reader(whole, "certificate")?;
-    let c = expect_tlv(&mut r, Tag::Sequence, "certificate")?;
-    let mut r = reader(c.value, "certificate")?;
-    let tbs = expect_tlv(&mut r, Tag::Sequence, "tbsCertificate")?;
-    let alg = expect_tlv(&mut r, Tag::Sequence, "certificate signatureAlgorithm")?;
-    let sig = expect_tlv(&mut r, Tag::BitString, "certificate signature")?;
-    let sig = match sig.value.split_first() {
-        Some((0, rest)) => rest,
-        _ => return Err("certificate signature has unused bits".into()),
-    };
-    Ok((tbs.whole, alg.whole, sig))
-}
-
 fn verify_raw(
     key: &super::pkcs1::RsaKey,
     alg: &[u8],
     signed: &[u8],
     sig: &[u8],
 ) -> Result<bool, OcspError> {
-    let alg = parse_sig_alg(alg)
-        .map_err(OcspError::Malformed)?
-        .map_err(OcspError::UnsupportedAlgorithm)?;
-    Ok(alg.verify_digest(key, &alg.digest(signed), sig))
+    let alg = parse_sig_alg(alg).map_err(|e| match e {
+        SigAlgError::Malformed(e) => OcspError::Malformed(e.to_string()),
+        SigAlgError::Unsupported(oid) => OcspError::UnsupportedAlgorithm(oid),
+    })?;
+    Ok(key.verify(alg, &alg.digest(signed), sig))
 }
 
 /// Checks that a delegated responder certificate (raw DER `whole`, decoded `cert`) is issued
@@ -346,8 +323,9 @@ fn check_delegate(
     if cert.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return Err(na("responder certificate is not issued by the certificate's root"));
     }
-    let (tbs, alg, sig) = cert_parts(whole).map_err(OcspError::Malformed)?;
-    if !verify_raw(issuer_key, alg, tbs, sig)? {
+    let parts = signed(whole, "certificate", "tbsCertificate")
+        .map_err(|e| OcspError::Malformed(format!("certificate: {e}")))?;
+    if !verify_raw(issuer_key, parts.alg.whole, parts.tbs.whole, parts.signature)? {
         return Err(na("responder certificate signature does not verify with the root's key"));
     }
     let v = &cert.tbs_certificate.validity;
@@ -399,35 +377,17 @@ pub fn evaluate_response(
     let basic = BasicOcspResponse::from_der(basic_der).map_err(|e| bad(&e))?;
 
     // Raw walk of the same bytes: the signature covers the original tbsResponseData.
-    let mut r = reader(basic_der, "BasicOCSPResponse").map_err(OcspError::Malformed)?;
-    let outer =
-        expect_tlv(&mut r, Tag::Sequence, "BasicOCSPResponse").map_err(OcspError::Malformed)?;
-    let mut r = reader(outer.value, "BasicOCSPResponse").map_err(OcspError::Malformed)?;
-    let tbs = expect_tlv(&mut r, Tag::Sequence, "tbsResponseData").map_err(OcspError::Malformed)?;
-    let alg =
-        expect_tlv(&mut r, Tag::Sequence, "signatureAlgorithm").map_err(OcspError::Malformed)?;
-    let sig = expect_tlv(&mut r, Tag::BitString, "signature").map_err(OcspError::Malformed)?;
-    let sig = match sig.value.split_first() {
-        Some((0, rest)) => rest,
-        _ => return Err(OcspError::Malformed("signature has unused bits".into())),
-    };
+    let m = |e: &dyn fmt::Display| OcspError::Malformed(e.to_string());
+    let walked = signed(basic_der, "BasicOCSPResponse", "tbsResponseData").map_err(|e| m(&e))?;
+    let (tbs, alg, sig, mut rest) = (walked.tbs, walked.alg, walked.signature, walked.rest);
     let mut raw_certs: Vec<&[u8]> = Vec::new();
-    if !r.is_finished() {
-        let certs = expect_tlv(
-            &mut r,
-            Tag::ContextSpecific { constructed: true, number: TagNumber::N0 },
-            "certs",
-        )
-        .map_err(OcspError::Malformed)?;
-        let mut cr = reader(certs.value, "certs").map_err(OcspError::Malformed)?;
-        let seq = expect_tlv(&mut cr, Tag::Sequence, "certs").map_err(OcspError::Malformed)?;
-        let mut cr: SliceReader<'_> = reader(seq.value, "certs").map_err(OcspError::Malformed)?;
+    if !rest.is_finished() {
+        let certs = rest.expect(context(0), "certs").map_err(|e| m(&e))?;
+        let mut cr = Walker::new(certs.value, "certs").map_err(|e| m(&e))?;
+        let seq = cr.expect(Tag::Sequence, "certs").map_err(|e| m(&e))?;
+        let mut cr = Walker::new(seq.value, "certs").map_err(|e| m(&e))?;
         while !cr.is_finished() {
-            raw_certs.push(
-                expect_tlv(&mut cr, Tag::Sequence, "certificate")
-                    .map_err(OcspError::Malformed)?
-                    .whole,
-            );
+            raw_certs.push(cr.expect(Tag::Sequence, "certificate").map_err(|e| m(&e))?.whole);
         }
     }
 

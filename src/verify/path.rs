@@ -16,7 +16,9 @@ use super::result::{
     bounded, AnchorSummary, CertificateSummary, Failure, Role, Timestamp, VerifyError, VerifyReport,
 };
 use super::signature::{oid_name, pkcs1v15_ok, rsa_key, HashAlg};
-use super::{holder, profile, raw, Judgement, RevocationOutcome, RevocationPolicy, VerifyOptions};
+use super::{
+    der_walk, holder, profile, Judgement, RevocationOutcome, RevocationPolicy, VerifyOptions,
+};
 
 /// A certificate decoded, with its original DER and the original tbsCertificate bytes.
 #[derive(Clone, Debug)]
@@ -34,7 +36,8 @@ impl<'a> ParsedCert<'a> {
     pub fn parse(der: &'a [u8]) -> Result<Self, VerifyError> {
         let malformed = |e: der::Error| VerifyError::MalformedCertificate { why: e.to_string() };
         let cert = Certificate::from_der(der).map_err(malformed)?;
-        let tbs = raw::tbs_certificate(der).map_err(malformed)?;
+        let tbs = der_walk::tbs_certificate(der)
+            .map_err(|e| VerifyError::MalformedCertificate { why: e.to_string() })?;
         Ok(ParsedCert { der, tbs, cert })
     }
 }

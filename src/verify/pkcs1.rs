@@ -17,7 +17,8 @@ use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
-use super::signature::{HashAlg, RSA_ENCRYPTION};
+use crate::hash::HashAlg;
+use const_oid::db::rfc5912::RSA_ENCRYPTION;
 
 /// Largest modulus the `rsa` crate accepts (bits); AWS-LC is used up to here only.
 const MAX_BITS: usize = 4096;
@@ -239,7 +240,7 @@ mod tests {
         assert!(RsaKey::from_spki(&spki).is_err());
         // Another algorithm OID.
         let mut other = spki_of(&k.to_public_key());
-        other.algorithm.oid = super::super::signature::SHA256_WITH_RSA;
+        other.algorithm.oid = const_oid::db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION;
         assert!(RsaKey::from_spki(&other).is_err());
         // Garbage key bits.
         let mut garbage = spki_of(&k.to_public_key());

@@ -5,6 +5,10 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use const_oid::db::rfc5280::{
+    ID_CE_BASIC_CONSTRAINTS, ID_CE_CERTIFICATE_POLICIES, ID_CE_EXT_KEY_USAGE, ID_CE_KEY_USAGE,
+    ID_KP_CLIENT_AUTH,
+};
 use const_oid::ObjectIdentifier;
 use der::Decode;
 use serde::Serialize;
@@ -15,6 +19,7 @@ use x509_cert::Certificate;
 
 use super::anchors::AnchorSource;
 use super::result::{Failure, VerifyReport};
+use crate::facts::oid;
 
 /// Which of the two JPKI certificates this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -34,17 +39,6 @@ impl fmt::Display for CertKind {
         })
     }
 }
-
-/// keyUsage.
-pub const ID_CE_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-/// certificatePolicies.
-pub const ID_CE_CERTIFICATE_POLICIES: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.32");
-/// basicConstraints.
-pub const ID_CE_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-/// extKeyUsage.
-pub const ID_CE_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-/// id-kp-clientAuth.
-pub const ID_KP_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
 
 /// The only extensions a JPKI end-entity certificate may mark critical.
 pub const ALLOWED_CRITICAL: [ObjectIdentifier; 3] =
@@ -69,25 +63,25 @@ pub const POLICY_TABLE: [PolicyRow; 4] = [
     PolicyRow {
         test_hierarchy: false,
         kind: CertKind::Signature,
-        oid: ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.1.20"),
+        oid: oid::POLICY_SIGN,
         source: "J-LIS signature CA CPS (jpki-cp-sign-class20); DESIGN.md §4",
     },
     PolicyRow {
         test_hierarchy: false,
         kind: CertKind::Authentication,
-        oid: ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.3.30"),
+        oid: oid::POLICY_AUTH,
         source: "J-LIS OID table (jpki-cp-auth-class30); unverified on a card, DESIGN.md §4",
     },
     PolicyRow {
         test_hierarchy: true,
         kind: CertKind::Signature,
-        oid: ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.0.20"),
+        oid: oid::POLICY_SIGN_TEST,
         source: "read off a JPKI-TEST card (public reports agree: only this OID differs)",
     },
     PolicyRow {
         test_hierarchy: true,
         kind: CertKind::Authentication,
-        oid: ObjectIdentifier::new_unwrap("1.2.392.200149.8.5.1.0.30"),
+        oid: oid::POLICY_AUTH_TEST,
         source: "read off a JPKI-TEST card per DESIGN.md §4; no public confirmation found",
     },
 ];
