@@ -135,6 +135,7 @@ fn sign_with_both_keys_verifies_and_clears_the_security_state() {
             HashAlg::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
             HashAlg::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
             HashAlg::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
+            HashAlg::Sha1 => unreachable!("SHA-1 is not in the list: never used for signing"),
         };
         public_key(&shared, facts::jpki::EF_SIGN_KEY).verify(scheme, &hashed, &sig).unwrap();
     }
