@@ -473,3 +473,78 @@ impl<T: Transport> Client<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::TransportError;
+
+    fn my_number_file(digits: &str) -> Vec<u8> {
+        let mut f = vec![0xFF, 0x10, 0x0C];
+        f.extend_from_slice(digits.as_bytes());
+        f.extend_from_slice(&[0xFF, 0xFF]);
+        f
+    }
+
+    fn attributes_file(name: &str) -> Vec<u8> {
+        let tlv = |tag: [u8; 2], v: &[u8]| {
+            let mut out = tag.to_vec();
+            out.push(v.len() as u8);
+            out.extend_from_slice(v);
+            out
+        };
+        let mut inner = tlv([0xDF, 0x21], &[0, 1]);
+        inner.extend(tlv([0xDF, 0x22], name.as_bytes()));
+        inner.extend(tlv([0xDF, 0x23], "虹色県".as_bytes()));
+        inner.extend(tlv([0xDF, 0x24], b"19900515"));
+        inner.extend(tlv([0xDF, 0x25], b"2"));
+        tlv([0xFF, 0x20], &inner)
+    }
+
+    #[test]
+    fn face_text_parses_what_was_read_and_debug_shows_lengths_only() {
+        let t = FaceText::new(
+            Some(my_number_file("123456789018")),
+            Some(attributes_file("番号　花子")),
+            Some(vec![1, 2, 3]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.my_number().map(MyNumber::reveal), Some("123456789018"));
+        assert_eq!(t.attributes().map(|a| a.name.as_str()), Some("番号　花子"));
+        assert_eq!(t.my_number_file_raw().map(<[u8]>::len), Some(17));
+        assert_eq!((t.integrity(), t.cvc()), (Some(&[1u8, 2, 3][..]), None));
+        let dbg = format!("{t:?}");
+        assert_eq!(
+            dbg,
+            "FaceText { my_number_file: Some(17), attributes_file: Some(53), integrity: Some(3), cvc: None }"
+        );
+    }
+
+    #[test]
+    fn face_text_refuses_what_does_not_parse() {
+        let bad_digit = FaceText::new(Some(my_number_file("123456789017")), None, None, None);
+        assert!(matches!(bad_digit, Err(CardError::BadMyNumber)), "{bad_digit:?}");
+        let bad_attrs = FaceText::new(None, Some(vec![0xFF, 0x21, 0x00]), None, None);
+        assert!(matches!(bad_attrs, Err(CardError::Malformed(m)) if m.contains("FF21")));
+        assert!(FaceText::new(None, None, None, None).is_ok());
+    }
+
+    #[test]
+    fn only_a_failed_link_or_an_uncleared_state_ends_face_read() {
+        assert!(ends_face_read(&CardError::Transport(TransportError::CardRemoved)));
+        assert!(ends_face_read(&CardError::NotCleared("x".into())));
+        for note in [
+            CardError::NoTextApp,
+            CardError::FileNotFound(0x0015),
+            CardError::PinBlocked { kind: PinKind::FaceCodeB },
+            CardError::LastTry { kind: PinKind::FaceCodeA },
+            CardError::WrongPin { kind: PinKind::FaceCodeB, tries_left: 9 },
+            CardError::SecurityStatus { what: "x" },
+            CardError::Malformed("x".into()),
+            CardError::BadMyNumber,
+        ] {
+            assert!(!ends_face_read(&note), "{note:?}");
+        }
+    }
+}

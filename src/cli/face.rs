@@ -789,6 +789,55 @@ mod tests {
     }
 
     #[test]
+    fn a_skipped_text_part_is_one_line_naming_the_code_and_the_cause() {
+        use mynacard::card::PinKind;
+        let note = |e: CardError, which| text_note(&FaceTextOutcome::Skipped(e), which).unwrap();
+        assert_eq!(
+            note(CardError::NoTextApp, CodeArg::B),
+            "name and address not read as text: the card has no text application (券面事項入力補助AP)"
+        );
+        assert_eq!(
+            note(CardError::PinBlocked { kind: PinKind::FaceCodeB }, CodeArg::B),
+            "name and address not read as text: the text application's 照合番号B (EF 0015) is blocked (nothing was sent)"
+        );
+        assert_eq!(
+            note(CardError::LastTry { kind: PinKind::FaceCodeA }, CodeArg::A),
+            "My Number not read: the text application's 照合番号A (EF 0014) has one try left: not spent without --allow-last-try"
+        );
+        assert_eq!(
+            note(CardError::WrongPin { kind: PinKind::FaceCodeB, tries_left: 9 }, CodeArg::B),
+            "name and address not read as text: the text application refused 照合番号B (EF 0015) (9 tries left; not retried)"
+        );
+        assert_eq!(
+            note(CardError::FileNotFound(0x0015), CodeArg::B),
+            "name and address not read as text: the text application has no file 0015"
+        );
+        let other = note(CardError::SecurityStatus { what: "to read x" }, CodeArg::B);
+        assert!(other.contains("the text application: the card refused to read x"), "{other}");
+        for n in [other, note(CardError::NoTextApp, CodeArg::A)] {
+            assert!(!n.contains('\n'), "{n}");
+        }
+    }
+
+    #[test]
+    fn a_forged_text_part_has_the_forged_exit_code() {
+        use mynacard::verify::authenticity::App;
+        let a = |verdict| Authenticity {
+            verdict,
+            app: App::Text,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: vec![],
+            detail: "d".into(),
+        };
+        assert_eq!(both_exit(&a(Verdict::Genuine), Some(&a(Verdict::Forged))), Exit::Forged);
+        assert_eq!(both_exit(&a(Verdict::Forged), Some(&a(Verdict::Genuine))), Exit::Forged);
+        assert_eq!(both_exit(&a(Verdict::Genuine), Some(&a(Verdict::Unknown))), Exit::Success);
+        assert_eq!(both_exit(&a(Verdict::Genuine), None), Exit::Success);
+    }
+
+    #[test]
     fn sexes_and_dates() {
         assert_eq!(sex_name(b"1"), "male");
         assert_eq!(sex_name(b"2"), "female");
