@@ -9,8 +9,9 @@ use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest, Sha256};
 
+use mynacard::card::face::{FaceText, FaceTextOutcome};
 use mynacard::card::jpki::{PinObjectState, PIN_OBJECTS};
-use mynacard::card::testing::{ScriptLog, ScriptedTransport};
+use mynacard::card::testing::{Event, ScriptLog, ScriptedTransport};
 use mynacard::card::{
     CardError, Client, CodeA, CodeB, FaceBirthKey, FaceCode, FaceData, PinEntry, PinKind, TextPin,
     TokenType,
@@ -20,6 +21,7 @@ use mynacard::carddata::records::{
     build_my_number_file, build_text_attributes, text_h1, text_h2, BirthRecord, FaceFields,
     FaceRecord, MyNumberImageRecord, TextIntegrity,
 };
+use mynacard::transport::TransportError;
 use mynacard::verify::authenticity::{
     check_age, check_face, check_text, CaKey, CaSource, CvcTrust, Verdict,
 };
@@ -538,4 +540,298 @@ fn iphone_tokens_are_named() {
     let (mut c, log) = client(t);
     assert_eq!(c.detect().unwrap(), TokenType::Iphone);
     log.assert_done();
+}
+
+// ------------------------------------------------------------------ face read: the text part
+
+/// The card-face part of `face read` with 照合番号B, answered with a genuine card face and
+/// ending with the clear.
+fn face_part_b() -> ScriptedTransport {
+    let f = Face::new();
+    let v = f.fields();
+    let t = read(reader().expect(SELECT_FACE, OK), 0x0004, &cvc("9000023"))
+        .expect(&select_ef(0x0012), OK)
+        .expect(EMPTY_VERIFY, "63CA")
+        .expect(&verify_cmd(b"55021720352285"), OK);
+    clear(read(t, 0x0002, &Face::record(&v, &v)))
+}
+
+/// The same with 照合番号A (the card face and the My Number image).
+fn face_part_a() -> ScriptedTransport {
+    let f = Face::new();
+    let v = f.fields();
+    let t = read(reader().expect(SELECT_FACE, OK), 0x0004, &cvc("9000023"))
+        .expect(&select_ef(0x0013), OK)
+        .expect(EMPTY_VERIFY, "63CA")
+        .expect(&verify_cmd(b"123456789018"), OK);
+    let t = read(t, 0x0002, &Face::record(&v, &v));
+    clear(read(t, 0x0005, &f.image(b"\x89PNGmn", b"\x89PNGmn")))
+}
+
+/// The text application up to its code's counter: SELECT, its CVC (free, before any VERIFY),
+/// SELECT of the code's PIN object (`0014` A, `0015` B) answered `counter`.
+fn text_part_start(t: ScriptedTransport, pin_ef: u16, counter: &str) -> ScriptedTransport {
+    read(t.expect(SELECT_TEXT, OK), 0x0004, &cvc("9000033"))
+        .expect(&select_ef(pin_ef), OK)
+        .expect(EMPTY_VERIFY, counter)
+}
+
+/// The text part with 照合番号B: VERIFY of EF 0015, EF 0002, EF 0003, clear.
+fn text_part_b(t: ScriptedTransport, files: &Text, integrity: &[u8]) -> ScriptedTransport {
+    let t = text_part_start(t, 0x0015, "63CA").expect(&verify_cmd(b"55021720352285"), OK);
+    clear(read(read(t, 0x0002, &files.attrs), 0x0003, integrity))
+}
+
+/// The text part with 照合番号A: VERIFY of EF 0014, EF 0001 (17 bytes, one short read),
+/// EF 0003, clear.
+fn text_part_a(t: ScriptedTransport, files: &Text, integrity: &[u8]) -> ScriptedTransport {
+    let t = text_part_start(t, 0x0014, "63CA")
+        .expect(&verify_cmd(b"123456789018"), OK)
+        .expect(&select_ef(0x0001), OK)
+        .expect_bytes(&hex::decode("00B0000011").unwrap(), &with_sw(&files.mn, OK));
+    clear(read(t, 0x0003, integrity))
+}
+
+fn text_read(outcome: FaceTextOutcome) -> FaceText {
+    match outcome {
+        FaceTextOutcome::Read(t) => t,
+        FaceTextOutcome::Skipped(e) => panic!("text part skipped: {e:?}"),
+    }
+}
+
+fn text_skipped(outcome: FaceTextOutcome) -> CardError {
+    match outcome {
+        FaceTextOutcome::Read(t) => panic!("text part read: {t:?}"),
+        FaceTextOutcome::Skipped(e) => e,
+    }
+}
+
+fn face_text_verdict(t: &FaceText) -> Verdict {
+    check_text(
+        t.cvc().unwrap(),
+        t.integrity().unwrap(),
+        t.my_number_file_raw(),
+        t.attributes_file_raw(),
+        None,
+        &trust(),
+    )
+    .verdict
+}
+
+/// Every command from the text application's SELECT on.
+fn text_commands(log: &ScriptLog) -> Vec<String> {
+    let sent = log.sent();
+    let at = sent.iter().position(|s| s == SELECT_TEXT).expect("the text application selected");
+    sent[at..].to_vec()
+}
+
+#[test]
+fn face_read_with_code_b_reads_name_and_address_as_text_from_the_text_application() {
+    let files = Text::new("123456789018", "番号　花子");
+    let t = text_part_b(face_part_b(), &files, &files.integrity());
+    let (mut c, log) = client(t);
+    let (face, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+    log.assert_done();
+    assert_eq!(verdict_of(&face), Verdict::Genuine);
+    let text = text_read(text);
+    let a = text.attributes().unwrap();
+    assert_eq!((a.name.as_str(), a.address.as_str()), ("番号　花子", "東京都千代田区"));
+    // 照合番号B does not open the My Number: EF 0001 is never selected.
+    assert!(text.my_number().is_none() && text.my_number_file_raw().is_none());
+    assert!(!text_commands(&log).contains(&select_ef(0x0001)), "{:?}", log.sent());
+    // h2 over the attributes as read, signed under the text application's CVC.
+    assert_eq!(face_text_verdict(&text), Verdict::Genuine);
+    // Each application ran in its own transaction, every command inside one, and the
+    // card face was left (ISD) before the text application was selected.
+    let events = log.events();
+    let begins = events.iter().filter(|e| matches!(e, Event::Begin)).count();
+    assert_eq!(begins, 2, "{events:?}");
+    assert!(events.iter().all(|e| !matches!(e, Event::Sent { exclusive: false, .. })));
+    let sent = log.sent();
+    let text_at = sent.iter().position(|s| s == SELECT_TEXT).unwrap();
+    assert_eq!(sent[text_at - 1], "00A4040C07A0000001510000");
+    // Debug shows lengths only.
+    let dbg = format!("{text:?}");
+    assert!(!dbg.contains("番号") && !dbg.contains("1980"), "{dbg}");
+}
+
+#[test]
+fn face_read_with_code_b_a_tampered_name_is_forged_in_the_text_part_only() {
+    let good = Text::new("123456789018", "番号　花子");
+    let forged_name = Text::new("123456789018", "番号　太郎");
+    let t = text_part_b(face_part_b(), &forged_name, &good.integrity());
+    let (mut c, log) = client(t);
+    let (face, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+    log.assert_done();
+    assert_eq!(verdict_of(&face), Verdict::Genuine);
+    assert_eq!(face_text_verdict(&text_read(text)), Verdict::Forged);
+}
+
+#[test]
+fn face_read_with_code_a_reads_the_my_number_and_checks_it_against_h1() {
+    let files = Text::new("123456789018", "番号　花子");
+    let t = text_part_a(face_part_a(), &files, &files.integrity());
+    let (mut c, log) = client(t);
+    let (face, text) = c.read_face_and_text(&FaceCode::A(code_a()), false).unwrap();
+    log.assert_done();
+    assert!(face.my_number_image().is_some());
+    let text = text_read(text);
+    let n = text.my_number().unwrap();
+    assert_eq!((n.masked().as_str(), n.reveal()), ("********9018", "123456789018"));
+    assert_eq!(text.my_number_file_raw().map(<[u8]>::len), Some(17));
+    // 照合番号A does not open the attributes: EF 0002 is never selected in the text application.
+    assert!(text.attributes().is_none());
+    assert!(!text_commands(&log).contains(&select_ef(0x0002)), "{:?}", log.sent());
+    assert_eq!(face_text_verdict(&text), Verdict::Genuine);
+    assert!(!format!("{text:?}").contains("1234"));
+
+    // Another (valid) My Number under the original integrity record: h1 fails.
+    let other = Text::new("000000000019", "番号　花子");
+    let t = text_part_a(face_part_a(), &other, &files.integrity());
+    let (mut c, log) = client(t);
+    let (_, text) = c.read_face_and_text(&FaceCode::A(code_a()), false).unwrap();
+    log.assert_done();
+    assert_eq!(face_text_verdict(&text_read(text)), Verdict::Forged);
+}
+
+#[test]
+fn a_wrong_code_b_stops_before_the_text_application_is_touched() {
+    let t = read(reader().expect(SELECT_FACE, OK), 0x0004, &cvc("9000023"))
+        .expect(&select_ef(0x0012), OK)
+        .expect(EMPTY_VERIFY, "63CA")
+        .expect(&verify_cmd(b"55021720352285"), "63C9");
+    let (mut c, log) = client(clear(t));
+    let err = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap_err();
+    assert!(
+        matches!(err, CardError::WrongPin { kind: PinKind::FaceCodeB, tries_left: 9 }),
+        "{err:?}"
+    );
+    log.assert_done();
+    assert!(!log.sent().iter().any(|s| s == SELECT_TEXT), "{:?}", log.sent());
+}
+
+#[test]
+fn a_blocked_text_code_sends_nothing_and_the_card_face_stands() {
+    for blocked in ["63C0", "6984", "6983"] {
+        let t = clear(text_part_start(face_part_b(), 0x0015, blocked));
+        let (mut c, log) = client(t);
+        let (face, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+        log.assert_done();
+        assert_eq!(verdict_of(&face), Verdict::Genuine);
+        let err = text_skipped(text);
+        assert!(matches!(err, CardError::PinBlocked { kind: PinKind::FaceCodeB }), "{err:?}");
+        let verifies = text_commands(&log).iter().filter(|s| s.starts_with("002000800")).count();
+        assert_eq!(verifies, 0, "{:?}", log.sent());
+    }
+}
+
+#[test]
+fn the_text_codes_last_try_needs_permission() {
+    let t = clear(text_part_start(face_part_a(), 0x0014, "63C1"));
+    let (mut c, log) = client(t);
+    let (_, text) = c.read_face_and_text(&FaceCode::A(code_a()), false).unwrap();
+    log.assert_done();
+    let err = text_skipped(text);
+    assert!(matches!(err, CardError::LastTry { kind: PinKind::FaceCodeA }), "{err:?}");
+    assert!(!text_commands(&log).iter().any(|s| s.starts_with("002000800")));
+
+    // With permission the last try is spent (once) and the read goes on.
+    let files = Text::new("123456789018", "番号　花子");
+    let t =
+        text_part_start(face_part_b(), 0x0015, "63C1").expect(&verify_cmd(b"55021720352285"), OK);
+    let t = clear(read(read(t, 0x0002, &files.attrs), 0x0003, &files.integrity()));
+    // The card face's own counter is 63 CA here, so permission changes nothing there.
+    let (mut c, log) = client(t);
+    let (_, text) = c.read_face_and_text(&FaceCode::B(code_b()), true).unwrap();
+    log.assert_done();
+    assert_eq!(text_read(text).attributes().unwrap().name, "番号　花子");
+}
+
+#[test]
+fn a_text_application_that_is_absent_or_refuses_leaves_the_card_face_standing() {
+    // No text application: nothing was verified there, so nothing to leave.
+    let (mut c, log) = client(face_part_b().expect(SELECT_TEXT, "6A82"));
+    let (face, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+    log.assert_done();
+    assert!(face.face().is_ok());
+    assert!(matches!(text_skipped(text), CardError::NoTextApp));
+
+    // No 照合番号B object: 6A 82 to its SELECT; left all the same.
+    let t = read(face_part_b().expect(SELECT_TEXT, OK), 0x0004, &cvc("9000033"))
+        .expect(&select_ef(0x0015), "6A82");
+    let (mut c, log) = client(clear(t));
+    let (_, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+    log.assert_done();
+    assert!(matches!(text_skipped(text), CardError::FileNotFound(0x0015)));
+
+    // The text application refuses the code: one try spent, never retried, nothing read.
+    let t = text_part_start(face_part_b(), 0x0015, "63CA")
+        .expect(&verify_cmd(b"55021720352285"), "63C9");
+    let (mut c, log) = client(clear(t));
+    let (_, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+    log.assert_done();
+    let err = text_skipped(text);
+    assert!(matches!(err, CardError::WrongPin { tries_left: 9, .. }), "{err:?}");
+    assert_eq!(text_commands(&log).iter().filter(|s| s.starts_with("002000800")).count(), 1);
+
+    // It refuses EF 0002 after the VERIFY (69 82): named, and left.
+    let t = text_part_start(face_part_b(), 0x0015, "63CA")
+        .expect(&verify_cmd(b"55021720352285"), OK)
+        .expect(&select_ef(0x0002), OK)
+        .expect("00B00000000000", "6982")
+        .expect("00B0000000", "6982");
+    let (mut c, log) = client(clear(t));
+    let (_, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+    log.assert_done();
+    let err = text_skipped(text);
+    assert!(
+        matches!(
+            err,
+            CardError::SecurityStatus { what: "to read the name and address (text EF 0002)" }
+        ),
+        "{err:?}"
+    );
+
+    // Neither the CVC nor the integrity record on this card: read, with nothing to check.
+    let files = Text::new("123456789018", "番号　花子");
+    let t = face_part_b()
+        .expect(SELECT_TEXT, OK)
+        .expect(&select_ef(0x0004), "6A82")
+        .expect(&select_ef(0x0015), OK)
+        .expect(EMPTY_VERIFY, "63CA")
+        .expect(&verify_cmd(b"55021720352285"), OK);
+    let t = clear(read(t, 0x0002, &files.attrs).expect(&select_ef(0x0003), "6A82"));
+    let (mut c, log) = client(t);
+    let (_, text) = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap();
+    log.assert_done();
+    let text = text_read(text);
+    assert!(text.cvc().is_none() && text.integrity().is_none());
+    assert_eq!(text.attributes().unwrap().name, "番号　花子");
+}
+
+#[test]
+fn a_text_application_that_cannot_be_left_ends_the_read() {
+    // The code was verified in the text application and neither the ISD nor JPKI (the
+    // fallback for the text application) can be selected: the code may stay verified, so
+    // this is an error, not a note beside the card face.
+    let files = Text::new("123456789018", "番号　花子");
+    let t =
+        text_part_start(face_part_b(), 0x0015, "63CA").expect(&verify_cmd(b"55021720352285"), OK);
+    let t = read(read(t, 0x0002, &files.attrs), 0x0003, &files.integrity())
+        .expect("00A4040C07A0000001510000", "6A82")
+        .expect(SELECT_JPKI, "6A82");
+    let (mut c, log) = client(t);
+    let err = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap_err();
+    log.assert_done();
+    assert!(matches!(err, CardError::NotCleared(_)), "{err:?}");
+
+    // A link that fails in the text application ends the read too.
+    let t = text_part_start(face_part_b(), 0x0015, "63CA")
+        .expect_error(&verify_cmd(b"55021720352285"), || TransportError::CardRemoved)
+        .expect_error("00A4040C07A0000001510000", || TransportError::CardRemoved)
+        .expect_error(SELECT_JPKI, || TransportError::CardRemoved);
+    let (mut c, log) = client(t);
+    let err = c.read_face_and_text(&FaceCode::B(code_b()), false).unwrap_err();
+    log.assert_done();
+    assert!(matches!(err, CardError::Transport(TransportError::CardRemoved)), "{err:?}");
 }

@@ -110,6 +110,10 @@ fn sent_lines(trace: &str) -> Vec<&str> {
 /// The virtual card's holder (sim-image/default): born 1990-05-15, card valid to 2035,
 /// security code 7251, My Number 123456789018.
 const CODE_B_LINE: &str = "1990-05-15 2035 7251";
+const NAME: &str = "番号\u{3000}花子";
+const ADDRESS: &str = "虹色県夢見市星空町一丁目２番３号";
+/// `> 00 A4 04 0C 0A` + the text application's AID, as the trace shows it.
+const SELECT_TEXT_LINE: &str = "> 00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
 const CODE_B_DIGITS: &str = "02051520357251";
 const BIRTH: &str = "1990-05-15";
 
@@ -128,16 +132,36 @@ fn face_read_with_code_b_shows_text_sizes_and_writes_nothing() {
             .assert()
             .success();
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(stdout.starts_with("birth date: 1990-05-15\nsex: female\nexpiry: 2035-05-15 (not covered by the signature)\nphoto (JPEG 2000): "), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!(
+            "name: {NAME}\naddress: {ADDRESS}\nbirth date: 1990-05-15\nsex: female\n\
+             expiry: 2035-05-15 (not covered by the signature)\nphoto (JPEG 2000): "
+        )),
+        "{stdout}"
+    );
     assert!(stdout.contains("name (PNG): ") && stdout.contains("not written"), "{stdout}");
     assert!(!stdout.contains("my-number"), "照合番号B does not open the My Number image: {stdout}");
     assert!(
-        stdout.contains("authenticity: GENUINE (signed by 9322100/000 under CA key 9000023/001)"),
+        stdout.contains("\nauthenticity: GENUINE (signed by 9322100/000 under CA key 9000023/001)"),
         "{stdout}"
     );
-    // The code reaches the card but never the trace; the card's answers are not in it either.
+    // The text application's CA key was not named: its part is reported on its own.
+    assert!(
+        stdout.contains(
+            "\ntext authenticity: UNKNOWN (the certificate is issued by CA key 9000033/001"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("note:"), "{stdout}");
+    // The code reaches the card (once per application) but never the trace; the card's
+    // answers (the name, the address) are not in it either.
     let t = read(&trace);
-    assert!(t.contains("> 00 20 00 80 0E **"), "{t}");
+    assert_eq!(t.matches("> 00 20 00 80 0E **").count(), 2, "{t}");
+    assert!(t.contains(SELECT_TEXT_LINE), "{t}");
+    assert!(t.contains("> 00 A4 02 0C 02 00 15"), "{t}");
+    for personal in [NAME, ADDRESS] {
+        assert_no_secret(personal, &[&t]);
+    }
     assert_no_secret(CODE_B_DIGITS, &[&stdout, &t]);
     assert!(!t.contains(&spaced_hex("19900515")), "birth date in the trace:\n{t}");
     let files: Vec<_> =
@@ -152,9 +176,27 @@ fn face_read_14_digits_from_env_json_without_trusted_ca_is_unknown() {
         .assert()
         .success();
     let v = json(&out.get_output().stdout);
-    assert_eq!(keys(&v), set(&["authenticity", "birth_date", "code", "expiry", "files", "sex"]));
+    assert_eq!(
+        keys(&v),
+        set(&[
+            "address",
+            "authenticity",
+            "birth_date",
+            "code",
+            "expiry",
+            "files",
+            "name",
+            "sex",
+            "text_authenticity",
+            "text_skipped"
+        ])
+    );
     assert_eq!(v["code"], "b");
+    assert_eq!((v["name"].as_str(), v["address"].as_str()), (Some(NAME), Some(ADDRESS)));
     assert_eq!(v["authenticity"]["verdict"], "unknown");
+    assert_eq!(v["text_authenticity"]["verdict"], "unknown");
+    assert_eq!(v["text_authenticity"]["app"], "text");
+    assert!(v["text_skipped"].is_null());
     assert_eq!(keys(&v["files"]), set(&["address", "name", "photo", "security_code"]));
     assert!(v["files"]["photo"]["written"].is_null());
 }
@@ -228,18 +270,86 @@ fn a_wrong_code_b_decrements_once_and_is_never_retried() {
         !lines[verify..].iter().any(|l| l.starts_with("> 00 B0")),
         "read after a failed VERIFY: {lines:?}"
     );
+    // The text application is not touched: no try of its 照合番号B is spent.
+    assert!(!lines.iter().any(|l| l == SELECT_TEXT_LINE), "{lines:?}");
 }
 
 #[test]
 fn a_wrong_code_a_is_wrong_pin_and_json() {
     // 000000000019 has a valid check digit but is not this card's number.
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.trace");
     let out = sim(&["--json", "face", "read", "--code", "a", "--pin-env", "A"])
+        .args(["--trace", s(&trace)])
         .env("A", "000000000019")
         .assert()
         .code(8);
     let v = json(&out.get_output().stdout);
     assert_eq!(v["error"]["kind"], "wrong-pin");
     assert!(!v.to_string().contains("000000000019"));
+    // One VERIFY, on the card face; the text application is not touched.
+    let lines = sent(&trace);
+    assert_eq!(verifies_with_data(&lines), 1, "{lines:?}");
+    assert!(!lines.iter().any(|l| l == SELECT_TEXT_LINE), "{lines:?}");
+}
+
+#[test]
+fn face_read_with_code_a_shows_the_my_number_masked_unless_revealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.trace");
+    let out = sim(&["face", "read", "--code", "a", "--pin-stdin", "--cvc-ca", &ca("9000033")])
+        .args(["--trace", s(&trace)])
+        .write_stdin(format!("{MY_NUMBER}\n"))
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.starts_with("My Number: ********9018\nbirth date: 1990-05-15\n"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "\ntext authenticity: GENUINE (signed by 9322101/000 under CA key 9000033/001)"
+        ),
+        "{stdout}"
+    );
+    // 照合番号A does not open the name and address as text.
+    assert!(!stdout.contains("name: ") && !stdout.contains(ADDRESS), "{stdout}");
+    let t = read(&trace);
+    assert_eq!(t.matches("> 00 20 00 80 0C **").count(), 2, "{t}");
+    assert!(t.contains("> 00 A4 02 0C 02 00 14"), "{t}");
+    let lines = sent(&trace);
+    let text_at = lines.iter().position(|l| l == SELECT_TEXT_LINE).expect("text application");
+    let text_part = &lines[text_at..];
+    assert!(text_part.contains(&"> 00 A4 02 0C 02 00 01".to_string()), "{lines:?}");
+    assert!(!text_part.contains(&"> 00 A4 02 0C 02 00 02".to_string()), "{lines:?}");
+    assert_no_secret(MY_NUMBER, &[&stdout, &t]);
+
+    let out = sim(&["--json", "face", "read", "--code", "a", "--pin-env", "A", "--reveal"])
+        .args(["--cvc-ca", &ca("9000033")])
+        .env("A", MY_NUMBER)
+        .assert()
+        .success();
+    let v = json(&out.get_output().stdout);
+    assert_eq!(v["my_number"], MY_NUMBER);
+    assert_eq!(v["my_number_masked"], false);
+    assert_eq!(v["text_authenticity"]["verdict"], "genuine");
+    assert!(v["text_authenticity"]["verified"].to_string().contains("EF 0003"), "{v}");
+    assert!(v.get("name").is_none() && v.get("address").is_none(), "{v}");
+    let out = sim(&["--json", "face", "read", "--code", "a", "--pin-env", "A"])
+        .env("A", MY_NUMBER)
+        .assert()
+        .success();
+    let v = json(&out.get_output().stdout);
+    assert_eq!(
+        (v["my_number"].as_str(), v["my_number_masked"].as_bool()),
+        (Some("********9018"), Some(true))
+    );
+}
+
+#[test]
+fn reveal_is_refused_with_code_b_before_the_card_is_opened() {
+    let (_, err, trace) =
+        run_traced(&["face", "read", "--reveal", "--pin-stdin"], "55021720352285\n", 2);
+    assert!(err.contains("--reveal shows the My Number, which only --code a reads"), "{err}");
+    assert!(sent_lines(&trace).is_empty(), "{trace}");
 }
 
 #[test]
@@ -319,7 +429,8 @@ fn the_audit_log_gets_nothing_from_the_card_face() {
         .assert()
         .success();
     let text = std::fs::read_to_string(&log).unwrap_or_default();
-    for secret in ["1990", "19900515", "7251", CODE_B_DIGITS, "9322"] {
+    for secret in ["1990", "19900515", "7251", CODE_B_DIGITS, "9322", "番号", "花子", "虹色県"]
+    {
         assert!(!text.contains(secret), "{secret} in the audit log:\n{text}");
     }
 }

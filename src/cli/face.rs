@@ -6,7 +6,10 @@
 //! Personal data: the card face's name and address are images (PNG), the photo is JPEG 2000;
 //! none is written unless the user names where (`--photo FILE`, `--images DIR`), each file
 //! written atomically with mode 0600 and never over an existing file unless `--force`. Birth
-//! date, sex and expiry are shown as text. The codes (照合番号A/B, the birth date of the age
+//! date, sex and expiry are shown as text; so are the name and address with 照合番号B, read
+//! with the same code from the text application, and with 照合番号A the My Number from it
+//! (masked unless `--reveal`). A text application that is absent or refuses leaves the card
+//! face standing, with a one-line note. The codes (照合番号A/B, the birth date of the age
 //! check) come from a no-echo prompt or `--pin-stdin|--pin-env|--pin-file`, never from the
 //! command line, and are checked for format before the card is opened.
 
@@ -15,11 +18,14 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
-use mynacard::card::{BirthProof, CodeA, CodeB, FaceBirthKey, FaceCode, FaceData, PinFormatError};
+use mynacard::card::face::{FaceText, FaceTextOutcome};
+use mynacard::card::{
+    BirthProof, CardError, CodeA, CodeB, FaceBirthKey, FaceCode, FaceData, PinFormatError,
+};
 use mynacard::carddata::cvc::{Cvc, RsaKeyRecord};
 use mynacard::carddata::era;
 use mynacard::transport::pcsc::ShareMode;
-use mynacard::verify::authenticity::{self, Authenticity, CaKey, CaSource, CvcTrust, Verdict};
+use mynacard::verify::authenticity::{self, App, Authenticity, CaKey, CaSource, CvcTrust, Verdict};
 
 use super::audit_log::AuditNote;
 use super::connect;
@@ -187,6 +193,9 @@ pub struct FaceReadArgs {
     /// Also ask the card key to sign a fresh host nonce (single-source command; see README).
     #[arg(long)]
     pub challenge: bool,
+    /// With `--code a`: show the whole My Number instead of `********1234`.
+    #[arg(long)]
+    pub reveal: bool,
     /// Which CA keys are trusted.
     #[command(flatten)]
     pub trust: TrustOpts,
@@ -445,13 +454,108 @@ fn challenge(
     Ok(Challenge { ok, detail: format!("{detail} (single-source command)") })
 }
 
+/// The text application's code as its PIN object: `照合番号A (EF 0014)` / `照合番号B (EF 0015)`.
+fn text_code_name(which: CodeArg) -> &'static str {
+    match which {
+        CodeArg::A => "照合番号A (EF 0014)",
+        CodeArg::B => "照合番号B (EF 0015)",
+    }
+}
+
+/// Why the text part was not read, in one sentence (never holds the code).
+fn skipped_reason(e: &CardError, which: CodeArg) -> String {
+    let code = text_code_name(which);
+    match e {
+        CardError::NoTextApp => "the card has no text application (券面事項入力補助AP)".to_string(),
+        CardError::FileNotFound(ef) => {
+            format!("the text application has no file {ef:04X}")
+        }
+        CardError::PinBlocked { .. } => {
+            format!("the text application's {code} is blocked (nothing was sent)")
+        }
+        CardError::LastTry { .. } => format!(
+            "the text application's {code} has one try left: not spent without --allow-last-try"
+        ),
+        CardError::WrongPin { tries_left, .. } => {
+            format!("the text application refused {code} ({tries_left} tries left; not retried)")
+        }
+        other => format!("the text application: {other}"),
+    }
+}
+
+/// What the text part is shown as: the note when skipped.
+fn text_note(outcome: &FaceTextOutcome, which: CodeArg) -> Option<String> {
+    let what = match which {
+        CodeArg::A => "My Number not read",
+        CodeArg::B => "name and address not read as text",
+    };
+    match outcome {
+        FaceTextOutcome::Read(_) => None,
+        FaceTextOutcome::Skipped(e) => Some(format!("{what}: {}", skipped_reason(e, which))),
+    }
+}
+
+/// The text application's J-LIS signature over what was read (the My Number file with 照合番号A
+/// (h1), the attributes file with 照合番号B (h2)): `unknown` when the card has no CVC or
+/// integrity record.
+fn text_authenticity(t: &FaceText, trust: &Trust) -> Authenticity {
+    match (t.cvc(), t.integrity()) {
+        (Some(cvc), Some(integrity)) => authenticity::check_text(
+            cvc,
+            integrity,
+            t.my_number_file_raw(),
+            t.attributes_file_raw(),
+            None,
+            &trust.for_cvc(cvc),
+        ),
+        (cvc, _) => Authenticity {
+            verdict: Verdict::Unknown,
+            app: App::Text,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: Vec::new(),
+            detail: format!(
+                "the text application has no {} (file not found): nothing can be checked",
+                if cvc.is_none() { "certificate (EF 0004)" } else { "integrity record (EF 0003)" }
+            ),
+        },
+    }
+}
+
+/// The My Number as shown: masked unless `reveal`.
+fn shown_number(t: &FaceText, reveal: bool) -> Option<String> {
+    t.my_number().map(|n| if reveal { n.reveal().to_string() } else { n.masked() })
+}
+
+/// The exit code for both outcomes: `forged` if either is.
+fn both_exit(a: &Authenticity, text: Option<&Authenticity>) -> Exit {
+    match text {
+        Some(t) if t.verdict == Verdict::Forged => Exit::Forged,
+        _ => authenticity_exit(a),
+    }
+}
+
 fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
+    if args.reveal && args.code == CodeArg::B {
+        return Err(CliError::Usage(
+            "--reveal shows the My Number, which only --code a reads".into(),
+        ));
+    }
     let trust = args.trust.trust()?;
     let code = read_code(&args.pin, args.code)?;
     let mut client = connect::open(g, ShareMode::Exclusive, audit)?;
-    let data = client.read_face(&code, args.pin.allow_last_try)?;
+    let (data, text) = client.read_face_and_text(&code, args.pin.allow_last_try)?;
     drop(code);
+    let text_read = match &text {
+        FaceTextOutcome::Read(t) => Some(t),
+        FaceTextOutcome::Skipped(_) => None,
+    };
+    let ta = text_read.map(|t| text_authenticity(t, &trust));
+    let note = text_note(&text, args.code);
+    let attributes = text_read.and_then(FaceText::attributes);
+    let number = text_read.and_then(|t| shown_number(t, args.reveal));
     let a = authenticity::check_face(
         data.cvc(),
         data.face_raw(),
@@ -482,12 +586,31 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
             "expiry": expiry,
             "files": files,
             "authenticity": authenticity_json(&a),
+            "text_authenticity": ta.as_ref().map(authenticity_json),
+            "text_skipped": note,
         });
+        match args.code {
+            CodeArg::A => {
+                doc["my_number"] = serde_json::json!(number);
+                doc["my_number_masked"] = serde_json::json!(!args.reveal);
+            }
+            CodeArg::B => {
+                doc["name"] = serde_json::json!(attributes.map(|x| &x.name));
+                doc["address"] = serde_json::json!(attributes.map(|x| &x.address));
+            }
+        }
         if let Some(c) = &ch {
             doc["challenge"] = serde_json::json!({ "verified": c.ok, "detail": c.detail });
         }
         outln!("{doc}")?;
     } else {
+        if let Some(n) = &number {
+            outln!("My Number: {n}")?;
+        }
+        if let Some(x) = attributes {
+            outln!("name: {}", x.name)?;
+            outln!("address: {}", x.address)?;
+        }
         outln!("birth date: {}", iso(face.birth))?;
         outln!("sex: {}", sex_name(face.sex).replace('_', " "))?;
         match &expiry {
@@ -503,6 +626,9 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
             outln!("{} ({what}): {} bytes, {where_}", name.replace('_', "-"), bytes.len())?;
         }
         outln!("{}", authenticity_text(&a))?;
+        if let Some(t) = &ta {
+            outln!("text {}", authenticity_text(t))?;
+        }
         if let Some(c) = &ch {
             outln!(
                 "card-key challenge: {} ({})",
@@ -510,10 +636,13 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
                 c.detail
             )?;
         }
+        if let Some(n) = &note {
+            outln!("note: {n}")?;
+        }
     }
     match &ch {
         Some(c) if !c.ok => Ok(Exit::Forged),
-        _ => Ok(authenticity_exit(&a)),
+        _ => Ok(both_exit(&a, ta.as_ref())),
     }
 }
 
@@ -652,6 +781,55 @@ mod tests {
             serde_json::json!({"verdict": "genuine", "ca_key": null, "ca_source": null})
         );
         assert_eq!(Exit::Forged.code(), 16);
+    }
+
+    #[test]
+    fn a_skipped_text_part_is_one_line_naming_the_code_and_the_cause() {
+        use mynacard::card::PinKind;
+        let note = |e: CardError, which| text_note(&FaceTextOutcome::Skipped(e), which).unwrap();
+        assert_eq!(
+            note(CardError::NoTextApp, CodeArg::B),
+            "name and address not read as text: the card has no text application (券面事項入力補助AP)"
+        );
+        assert_eq!(
+            note(CardError::PinBlocked { kind: PinKind::FaceCodeB }, CodeArg::B),
+            "name and address not read as text: the text application's 照合番号B (EF 0015) is blocked (nothing was sent)"
+        );
+        assert_eq!(
+            note(CardError::LastTry { kind: PinKind::FaceCodeA }, CodeArg::A),
+            "My Number not read: the text application's 照合番号A (EF 0014) has one try left: not spent without --allow-last-try"
+        );
+        assert_eq!(
+            note(CardError::WrongPin { kind: PinKind::FaceCodeB, tries_left: 9 }, CodeArg::B),
+            "name and address not read as text: the text application refused 照合番号B (EF 0015) (9 tries left; not retried)"
+        );
+        assert_eq!(
+            note(CardError::FileNotFound(0x0015), CodeArg::B),
+            "name and address not read as text: the text application has no file 0015"
+        );
+        let other = note(CardError::SecurityStatus { what: "to read x" }, CodeArg::B);
+        assert!(other.contains("the text application: the card refused to read x"), "{other}");
+        for n in [other, note(CardError::NoTextApp, CodeArg::A)] {
+            assert!(!n.contains('\n'), "{n}");
+        }
+    }
+
+    #[test]
+    fn a_forged_text_part_has_the_forged_exit_code() {
+        use mynacard::verify::authenticity::App;
+        let a = |verdict| Authenticity {
+            verdict,
+            app: App::Text,
+            ca_key: None,
+            ca_source: None,
+            signer_key: None,
+            verified: vec![],
+            detail: "d".into(),
+        };
+        assert_eq!(both_exit(&a(Verdict::Genuine), Some(&a(Verdict::Forged))), Exit::Forged);
+        assert_eq!(both_exit(&a(Verdict::Forged), Some(&a(Verdict::Genuine))), Exit::Forged);
+        assert_eq!(both_exit(&a(Verdict::Genuine), Some(&a(Verdict::Unknown))), Exit::Success);
+        assert_eq!(both_exit(&a(Verdict::Genuine), None), Exit::Success);
     }
 
     #[test]
