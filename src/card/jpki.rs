@@ -281,6 +281,16 @@ pub(crate) fn pin_state_in(s: &mut super::Session<'_>) -> Result<PinObjectState,
     })
 }
 
+/// SELECT a PIN EF of the current application and read its state.
+fn object_state_in(s: &mut super::Session<'_>, ef: u16) -> Result<PinObjectState, CardError> {
+    match s.select_ef(ef) {
+        Ok(()) => pin_state_in(s),
+        Err(CardError::FileNotFound(_)) => Ok(PinObjectState::Absent),
+        Err(CardError::Unexpected { sw, .. }) => Ok(PinObjectState::Other(sw)),
+        Err(e) => Err(e),
+    }
+}
+
 fn not_jpki() -> CardError {
     CardError::NotJpki
 }
@@ -410,6 +420,8 @@ impl<T: Transport> Client<T> {
     /// The state of every PIN object of [`PIN_OBJECTS`], in one exclusive transaction,
     /// selecting each application once; only VERIFY without data is sent, so no try is
     /// spent. A transport failure ends the whole call; anything else is that object's state.
+    /// An object found absent or answering an unexpected status is asked once more after a
+    /// fresh SELECT of its application (docs/robustness.md, "Fault matrix").
     pub fn pin_objects(&mut self) -> Result<Vec<(PinObject, PinObjectState)>, CardError> {
         let mut ex = self.exclusive()?;
         let mut s = ex.session();
@@ -424,16 +436,20 @@ impl<T: Transport> Client<T> {
                     present
                 }
             };
-            let state = if !present {
-                PinObjectState::AppAbsent
-            } else {
-                match s.select_ef(obj.ef) {
-                    Ok(()) => pin_state_in(&mut s)?,
-                    Err(CardError::FileNotFound(_)) => PinObjectState::Absent,
-                    Err(CardError::Unexpected { sw, .. }) => PinObjectState::Other(sw),
-                    Err(e) => return Err(e),
-                }
-            };
+            let mut state =
+                if present { object_state_in(&mut s, obj.ef)? } else { PinObjectState::AppAbsent };
+            if matches!(state, PinObjectState::Absent | PinObjectState::Other(_)) {
+                // An odd answer may be a glitch (a lost answer, a reset nobody was told of,
+                // after which no application is current): ask once more after a fresh
+                // SELECT of the application; the second answer stands.
+                let present = s.select_aid(obj.app.aid())?;
+                current = Some((obj.app, present));
+                state = if present {
+                    object_state_in(&mut s, obj.ef)?
+                } else {
+                    PinObjectState::AppAbsent
+                };
+            }
             out.push((obj, state));
         }
         Ok(out)
@@ -472,17 +488,33 @@ impl<T: Transport> Client<T> {
     ) -> Result<(), CardError> {
         let kind = P::KIND;
         let missing = missing_app(kind);
-        self.in_app_cleared(kind.aid(), missing, |s| {
+        let uncertain = |confirmed, e: CardError| CardError::PinChangeUncertain {
+            kind,
+            confirmed,
+            cause: e.to_string(),
+        };
+        let changed = std::cell::Cell::new(false);
+        let result = self.in_app_cleared(kind.aid(), missing, |s| {
             verify_in(s, kind, Secret::Host(old.as_bytes()), allow_last_try)?;
-            let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
+            let resp = s
+                .apdu(&Command::change_reference_data(new.as_bytes()))
+                .map_err(|e| uncertain(false, e))?;
             match resp.sw {
-                StatusWord::Success => Ok(()),
+                StatusWord::Success => {
+                    changed.set(true);
+                    Ok(())
+                }
                 StatusWord::SecurityStatusNotSatisfied => {
                     Err(CardError::SecurityStatus { what: "to change the PIN" })
                 }
                 sw => Err(CardError::Unexpected { command: "CHANGE REFERENCE DATA", sw }),
             }
-        })
+        });
+        match result {
+            // Changed, and then leaving the application failed: say it WAS changed.
+            Err(e) if changed.get() => Err(uncertain(true, e)),
+            other => other,
+        }
     }
 
     /// Take the card exclusively, select JPKI and verify the key's PIN (checking the
