@@ -31,6 +31,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
+use mynacard::apdu::StatusWord;
 use mynacard::card::{
     AuthPin, CardError, CardPin, CertKind, CodeA, CodeB, FaceBirthKey, FaceCode, KeyKind, KeyPin,
     PinKind, Sex, SignPassword, TextPin,
@@ -339,6 +340,8 @@ struct Ran {
     verified_after: Vec<(Vec<u8>, u16)>,
     /// A PIN's value on the card changed.
     pin_changed: bool,
+    /// VERIFYs with a PIN the card executed and refused (each spent a try).
+    wrong_verifies: usize,
 }
 
 fn run(op: &Op, image: &CardImage, fault: Option<Fault>) -> Ran {
@@ -363,6 +366,12 @@ fn run(op: &Op, image: &CardImage, fault: Option<Fault>) -> Ran {
             after: counters(c),
             verified_after: c.verified_pins(),
             pin_changed: pin_values(c) != values,
+            wrong_verifies: c
+                .history()
+                .iter()
+                .filter(|h| h.command.starts_with("00200080 **"))
+                .filter(|h| matches!(h.sw, Some(StatusWord::TriesLeft(_))))
+                .count(),
         })
         .expect("card")
 }
@@ -422,6 +431,9 @@ fn judge(ran: &Ran, expected: &[u8], secrets: &[String]) -> (Vec<String>, String
                 pin.1
             ));
         }
+    }
+    if ran.wrong_verifies > 0 {
+        bad.push(format!("{} VERIFY with a wrong PIN executed by the card", ran.wrong_verifies));
     }
     if !ran.verified_after.is_empty() {
         let pins: Vec<String> =
@@ -512,6 +524,7 @@ fn the_judge_catches_each_broken_rule() {
         after: BTreeMap::from([(key.clone(), (4, 5))]),
         verified_after: Vec::new(),
         pin_changed: false,
+        wrong_verifies: 0,
     };
     assert!(judge(&base(), b"out", &secrets).0.is_empty());
     assert!(judge(
@@ -526,10 +539,11 @@ fn the_judge_catches_each_broken_rule() {
         Ran { result: Ok(b"partial".to_vec()), ..base() },
         Ran { after: BTreeMap::from([(key.clone(), (3, 5))]), ..base() },
         Ran { verified_after: vec![key.clone()], ..base() },
+        Ran { wrong_verifies: 1, ..base() },
         Ran {
             result: Err(Failure::Card(CardError::Unexpected {
                 command: "CHANGE REFERENCE DATA",
-                sw: mynacard::apdu::StatusWord::NoPreciseDiagnosis,
+                sw: StatusWord::NoPreciseDiagnosis,
             })),
             pin_changed: true,
             ..base()
