@@ -633,6 +633,15 @@ fn fault_matrix() {
         failures.len(),
         failures.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
     );
+    // docs/robustness.md shows this table: every row must be there as generated.
+    let doc = include_str!("../docs/robustness.md");
+    let stale: Vec<&str> = t.lines().filter(|l| l.starts_with("| `") && !doc.contains(l)).collect();
+    assert!(
+        stale.is_empty(),
+        "docs/robustness.md's fault matrix table is out of date; regenerate it with \
+         FAULT_MATRIX_TABLE=table.md cargo test --test fault_matrix fault_matrix -- --exact:\n{}",
+        stale.join("\n")
+    );
     let total: u32 = rows.iter().flat_map(|r| r.per_kind.values()).map(|c| c.0).sum();
     assert_eq!(total as usize, cases.len());
 }
