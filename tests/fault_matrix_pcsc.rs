@@ -162,13 +162,13 @@ fn more_data_at_the_verify_the_result_and_the_last_command() {
                 assert_eq!(names, ["counts.json", "doc.txt"], "{what}");
                 failed += 1;
             }
-            // The card received exactly one VERIFY with the PIN, and its counter is full.
-            assert_eq!(verify_with_data(&counts), 1, "{what}");
-            assert_eq!(tries_left(sample.pin_name), sample.max_tries, "{what}");
-            // A second program finds nothing verified.
+            // A second program finds nothing verified (first: `pin status` leaves applications).
             let script = dir.path().join("locked.apdu");
             std::fs::write(&script, &sample.locked_script).unwrap();
             pcsc(&["apdu", "run", s(&script)]).assert().code(0);
+            // The card received exactly one VERIFY with the PIN, and its counter is full.
+            assert_eq!(verify_with_data(&counts), 1, "{what}");
+            assert_eq!(tries_left(sample.pin_name), sample.max_tries, "{what}");
             drop(server);
             cases += 1;
         }
