@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use mynacard::apdu::StatusWord;
 use mynacard::facts::{
     self, jpki, text, AID_JPKI, AID_TEXT, AID_VISUAL, DIGEST_INFO_SHA256, SIM_ATR,
 };
 use mynacard::sim::card::{
     BlockedStatus, Fault, FaultKind, Profile, Reply, VirtualCard, GARBAGE_RESPONSE,
-    TRUNCATED_RESPONSE,
+    TRUNCATED_RESPONSE, UNEXPECTED_MORE_DATA, UNEXPECTED_WRONG_LE,
 };
 use mynacard::sim::image::{Access, AppImage, CardImage, EfImage, KeyImage, PinImage};
 use mynacard::sim::transport::{SharedCard, VirtualTransport};
@@ -796,6 +797,123 @@ fn fault_mute_garbage_truncate_and_6f00() {
     c.add_fault(Fault { at: 8, kind: FaultKind::Mute });
     assert_eq!(c.process(&bytes("00200080")), Reply::Mute);
     assert_eq!(tx(&mut c, "00200080"), "63C3");
+}
+
+#[test]
+fn fault_unexpected_61xx_executes_the_command_and_leaves_nothing_to_fetch() {
+    let faults = vec![Fault { at: 3, kind: FaultKind::UnexpectedMoreData }];
+    let mut c = card(Profile { faults, ..Profile::default() });
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_SIGN_PIN));
+    assert!(c.verified_pins().is_empty());
+    // The VERIFY is executed (the password is verified) but its answer is lost.
+    assert_eq!(hex::encode_upper(UNEXPECTED_MORE_DATA), "6110");
+    assert_eq!(tx(&mut c, &verify(SIGN_PIN)), "6110");
+    assert_eq!(c.verified_pins(), vec![(AID_JPKI.to_vec(), jpki::EF_SIGN_PIN)]);
+    // Nothing is pending: GET RESPONSE answers 69 85.
+    assert_eq!(tx(&mut c, "00C0000010"), "6985");
+    let last = &c.history()[2];
+    assert_eq!(
+        (last.fault, last.sw),
+        (Some(FaultKind::UnexpectedMoreData), Some(StatusWord::BytesRemaining(0x10)))
+    );
+    // A wrong VERIFY struck by it spends a try: it was executed.
+    c.add_fault(Fault { at: 5, kind: FaultKind::UnexpectedMoreData });
+    assert_eq!(tx(&mut c, &verify(b"WRONG1")), "6110");
+    assert_eq!(tx(&mut c, "00200080"), format!("63C{:X}", facts::tries::SIGN - 1));
+    // A READ BINARY struck by it, in a profile that chains: the chain is lost too.
+    let faults = vec![Fault { at: 3, kind: FaultKind::UnexpectedMoreData }];
+    let mut c = card(Profile { faults, chain_responses: true, ..Profile::default() });
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_AUTH_CERT));
+    assert_eq!(tx(&mut c, "00B0000004"), "6110");
+    assert_eq!(tx(&mut c, "00C0000004"), "6985");
+}
+
+#[test]
+fn fault_unexpected_6cxx_is_not_executed() {
+    let faults = vec![
+        Fault { at: 3, kind: FaultKind::UnexpectedWrongLe },
+        Fault { at: 4, kind: FaultKind::UnexpectedWrongLe },
+    ];
+    let mut c = card(Profile { faults, ..Profile::default() });
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_AUTH_PIN));
+    assert_eq!(hex::encode_upper(UNEXPECTED_WRONG_LE), "6C10");
+    // A wrong VERIFY struck by it is not executed: no try spent.
+    assert_eq!(tx(&mut c, &verify(b"0000")), "6C10");
+    assert_eq!(tx(&mut c, &verify(AUTH_PIN)), "6C10");
+    assert!(c.verified_pins().is_empty());
+    assert_eq!(tx(&mut c, "00200080"), format!("63C{:X}", facts::tries::AUTH));
+    let kinds: Vec<_> = c.history().iter().map(|h| (h.fault, h.sw)).collect();
+    assert_eq!(kinds[2], (Some(FaultKind::UnexpectedWrongLe), Some(StatusWord::WrongLe(0x10))));
+}
+
+#[test]
+fn fault_reset_resets_before_executing_the_command() {
+    let faults = vec![Fault { at: 4, kind: FaultKind::Reset }];
+    let mut c = card(Profile { faults, ..Profile::default() });
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_SIGN_PIN));
+    assert_eq!(tx(&mut c, &verify(SIGN_PIN)), "9000");
+    // Reset, then executed: no application and no EF is current, so the READ is refused.
+    assert_eq!(tx(&mut c, "00B0000004"), "6986");
+    assert_eq!(c.history()[3].fault, Some(FaultKind::Reset));
+    assert_eq!(c.history()[3].sw, Some(StatusWord::CommandNotAllowed));
+    // The verification is parked, in force again when JPKI is selected (a warm reset keeps
+    // the security state).
+    assert_eq!(c.verified_pins(), vec![(AID_JPKI.to_vec(), jpki::EF_SIGN_PIN)]);
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_SIGN_CERT));
+    assert_eq!(tx_data(&mut c, "00B0000002").1, "9000");
+    // Selecting the ISD clears it.
+    tx(&mut c, SELECT_ISD);
+    assert!(c.verified_pins().is_empty());
+    // A reset before a SELECT of the application changes nothing visible.
+    let faults = vec![Fault { at: 1, kind: FaultKind::Reset }];
+    let mut c = card(Profile { faults, ..Profile::default() });
+    assert_eq!(tx(&mut c, SELECT_JPKI), "9000");
+    assert_eq!(c.history()[0].fault, Some(FaultKind::Reset));
+}
+
+#[test]
+fn verified_pins_follow_the_security_state() {
+    let mut c = card(Profile::default());
+    tx(&mut c, SELECT_JPKI);
+    tx(&mut c, &select_ef(jpki::EF_AUTH_PIN));
+    tx(&mut c, &verify(AUTH_PIN));
+    tx(&mut c, &select_ef(jpki::EF_SIGN_PIN));
+    tx(&mut c, &verify(SIGN_PIN));
+    let both = vec![(AID_JPKI.to_vec(), jpki::EF_AUTH_PIN), (AID_JPKI.to_vec(), jpki::EF_SIGN_PIN)];
+    assert_eq!(c.verified_pins(), both);
+    c.reset();
+    assert_eq!(c.verified_pins(), both, "parked by a warm reset");
+    tx(&mut c, SELECT_TEXT);
+    assert!(c.verified_pins().is_empty());
+    tx(&mut c, &select_ef(text::EF_PIN));
+    tx(&mut c, &verify(TEXT_PIN));
+    assert_eq!(c.verified_pins(), vec![(AID_TEXT.to_vec(), text::EF_PIN)]);
+    c.power_off();
+    c.power_on();
+    assert!(c.verified_pins().is_empty());
+}
+
+#[test]
+fn every_fault_kind_has_its_name() {
+    let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "remove",
+            "mute",
+            "garbage",
+            "truncate",
+            "no-precise-diagnosis",
+            "more-data",
+            "wrong-le",
+            "reset"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------- latency and presets

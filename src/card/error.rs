@@ -101,6 +101,11 @@ pub enum CardError {
     /// it is powered off.
     #[error("could not leave the application after the PIN was verified ({0}): the PIN may stay verified until the card is powered off; remove the card from the reader")]
     NotCleared(String),
+    /// CHANGE REFERENCE DATA was sent and its outcome is uncertain: its answer was lost or
+    /// the link failed (`confirmed` false), or the card confirmed the change and what
+    /// followed failed (`confirmed` true). Either way the user must try the new PIN first.
+    #[error("{}", change_uncertain(*kind, *confirmed, cause))]
+    PinChangeUncertain { kind: PinKind, confirmed: bool, cause: String },
     /// The reader's PIN-pad bytes are malformed (feature list, answer).
     #[error("PIN pad: {0}")]
     PinPad(PinPadError),
@@ -111,5 +116,16 @@ fn tries_message(tries_left: u8) -> String {
         0 => "it is now blocked".to_string(),
         1 => "1 try left before it is blocked".to_string(),
         n => format!("{n} tries left before it is blocked"),
+    }
+}
+
+fn change_uncertain(kind: PinKind, confirmed: bool, cause: &str) -> String {
+    if confirmed {
+        format!("the {kind} was changed (the card confirmed it), but then: {cause}")
+    } else {
+        format!(
+            "the {kind} may have been changed: the card's answer to the change was lost \
+             ({cause}); try the new {kind} first"
+        )
     }
 }

@@ -282,6 +282,16 @@ pub(crate) fn pin_state_in(s: &mut super::Session<'_>) -> Result<PinObjectState,
     })
 }
 
+/// SELECT a PIN EF of the current application and read its state.
+fn object_state_in(s: &mut super::Session<'_>, ef: u16) -> Result<PinObjectState, CardError> {
+    match s.select_ef(ef) {
+        Ok(()) => pin_state_in(s),
+        Err(CardError::FileNotFound(_)) => Ok(PinObjectState::Absent),
+        Err(CardError::Unexpected { sw, .. }) => Ok(PinObjectState::Other(sw)),
+        Err(e) => Err(e),
+    }
+}
+
 fn not_jpki() -> CardError {
     CardError::NotJpki
 }
@@ -411,6 +421,8 @@ impl<T: Transport> Client<T> {
     /// The state of every PIN object of [`PIN_OBJECTS`], in one exclusive transaction,
     /// selecting each application once; only VERIFY without data is sent, so no try is
     /// spent. A transport failure ends the whole call; anything else is that object's state.
+    /// An object found absent or answering an unexpected status is asked once more after a
+    /// fresh SELECT of its application (docs/robustness.md, "Fault matrix").
     pub fn pin_objects(&mut self) -> Result<Vec<(PinObject, PinObjectState)>, CardError> {
         let mut ex = self.exclusive()?;
         let mut s = ex.session();
@@ -425,16 +437,20 @@ impl<T: Transport> Client<T> {
                     present
                 }
             };
-            let state = if !present {
-                PinObjectState::AppAbsent
-            } else {
-                match s.select_ef(obj.ef) {
-                    Ok(()) => pin_state_in(&mut s)?,
-                    Err(CardError::FileNotFound(_)) => PinObjectState::Absent,
-                    Err(CardError::Unexpected { sw, .. }) => PinObjectState::Other(sw),
-                    Err(e) => return Err(e),
-                }
-            };
+            let mut state =
+                if present { object_state_in(&mut s, obj.ef)? } else { PinObjectState::AppAbsent };
+            if matches!(state, PinObjectState::Absent | PinObjectState::Other(_)) {
+                // An odd answer may be a glitch (a lost answer, a reset nobody was told of,
+                // after which no application is current): ask once more after a fresh
+                // SELECT of the application; the second answer stands.
+                let present = s.select_aid(obj.app.aid())?;
+                current = Some((obj.app, present));
+                state = if present {
+                    object_state_in(&mut s, obj.ef)?
+                } else {
+                    PinObjectState::AppAbsent
+                };
+            }
             out.push((obj, state));
         }
         Ok(out)
@@ -458,7 +474,10 @@ impl<T: Transport> Client<T> {
     /// CHANGE REFERENCE DATA with the new one. On the reader's pad: the current PIN is
     /// verified on the pad, then the new one is typed twice on it
     /// ([`CardError::NoPinPadChange`] when the reader cannot change PINs: `pad.modify_code`
-    /// is `None`; nothing is sent then).
+    /// is `None`; nothing is sent then). When the card may have carried out the change but
+    /// its answer was lost, or it confirmed the change and leaving the application then
+    /// failed, the error is [`CardError::PinChangeUncertain`], so the user tries the new PIN
+    /// first instead of spending a try on the old one.
     pub fn change_pin<P: CardPin>(
         &mut self,
         change: PinChange<'_, P>,
@@ -468,12 +487,23 @@ impl<T: Transport> Client<T> {
             return Err(CardError::NoPinPadChange);
         }
         let kind = P::KIND;
-        self.in_app_cleared(kind.aid(), missing_app(kind), |s| match change {
+        let uncertain = |confirmed, e: CardError| CardError::PinChangeUncertain {
+            kind,
+            confirmed,
+            cause: e.to_string(),
+        };
+        let changed = std::cell::Cell::new(false);
+        let result = self.in_app_cleared(kind.aid(), missing_app(kind), |s| match change {
             PinChange::Host { old, new } => {
                 verify_in(s, kind, Secret::Host(old.as_bytes()), allow_last_try)?;
-                let resp = s.apdu(&Command::change_reference_data(new.as_bytes()))?;
+                let resp = s
+                    .apdu(&Command::change_reference_data(new.as_bytes()))
+                    .map_err(|e| uncertain(false, e))?;
                 match resp.sw {
-                    StatusWord::Success => Ok(()),
+                    StatusWord::Success => {
+                        changed.set(true);
+                        Ok(())
+                    }
                     StatusWord::SecurityStatusNotSatisfied => {
                         Err(CardError::SecurityStatus { what: "to change the PIN" })
                     }
@@ -482,9 +512,16 @@ impl<T: Transport> Client<T> {
             }
             PinChange::Pad(pad) => {
                 verify_in(s, kind, Secret::Pad(pad), allow_last_try)?;
-                change_on_pad(s, kind, pad)
+                change_on_pad(s, kind, pad)?;
+                changed.set(true);
+                Ok(())
             }
-        })
+        });
+        match result {
+            // Changed, and then leaving the application failed: say it WAS changed.
+            Err(e) if changed.get() => Err(uncertain(true, e)),
+            other => other,
+        }
     }
 
     /// Take the card exclusively, select JPKI and verify the key's PIN, typed on the host or

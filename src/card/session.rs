@@ -252,6 +252,12 @@ impl<'s> Session<'s> {
             }
             let get = Command::get_response(le_of(n));
             let more = self.exchange_fixing_le(&get, LengthForm::Short)?;
+            let [sw1, _] = more.sw.to_bytes();
+            if more.data.is_empty() && !matches!(sw1, 0x61..=0x63 | 0x90) {
+                // The GET RESPONSE itself failed (e.g. `69 85`: nothing to fetch): that is
+                // not the answer of the command it continues.
+                return Err(CardError::Unexpected { command: "GET RESPONSE", sw: more.sw });
+            }
             data.extend_from_slice(&more.data);
             let mut more = more;
             more.data.zeroize();

@@ -117,7 +117,9 @@ pub struct ServeArgs {
     #[arg(long)]
     pub unpowered_6f00: bool,
     /// Inject a fault on the N-th command since power-on (1-based; each strikes once):
-    /// KIND is remove, mute, garbage, truncate or no-precise-diagnosis. Repeatable.
+    /// KIND is remove, mute, garbage, truncate, no-precise-diagnosis (`6F 00`), more-data
+    /// (executed, then `61 10` with nothing to fetch), wrong-le (`6C 10`, not executed) or
+    /// reset (a warm reset the client is not told of, just before the command). Repeatable.
     #[arg(long, value_name = "N:KIND", value_parser = parse_fault)]
     pub fault: Vec<Fault>,
 }
@@ -131,18 +133,10 @@ pub fn parse_fault(text: &str) -> Result<Fault, String> {
         .ok()
         .filter(|&n| n > 0)
         .ok_or_else(|| format!("{n:?}: the command number must be a positive integer"))?;
-    let kind = match kind {
-        "remove" => FaultKind::Remove,
-        "mute" => FaultKind::Mute,
-        "garbage" => FaultKind::Garbage,
-        "truncate" => FaultKind::Truncate,
-        "no-precise-diagnosis" => FaultKind::NoPreciseDiagnosis,
-        other => {
-            return Err(format!(
-                "{other:?}: unknown fault (remove, mute, garbage, truncate, no-precise-diagnosis)"
-            ))
-        }
-    };
+    let kind = FaultKind::ALL.into_iter().find(|k| k.name() == kind).ok_or_else(|| {
+        let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+        format!("{kind:?}: unknown fault ({})", names.join(", "))
+    })?;
     Ok(Fault { at, kind })
 }
 
@@ -425,6 +419,13 @@ mod tests {
         assert!(parse_fault("0:remove").unwrap_err().contains("positive"));
         assert!(parse_fault("x:remove").unwrap_err().contains("positive"));
         assert!(parse_fault("3:melt").unwrap_err().contains("unknown fault"));
+        assert!(parse_fault("3:melt").unwrap_err().contains("more-data, wrong-le, reset"));
+        for kind in FaultKind::ALL {
+            assert_eq!(parse_fault(&format!("2:{}", kind.name())), Ok(Fault { at: 2, kind }));
+        }
+        assert_eq!(parse_fault("4:more-data").map(|f| f.kind), Ok(FaultKind::UnexpectedMoreData));
+        assert_eq!(parse_fault("4:wrong-le").map(|f| f.kind), Ok(FaultKind::UnexpectedWrongLe));
+        assert_eq!(parse_fault("4:reset").map(|f| f.kind), Ok(FaultKind::Reset));
     }
 
     #[test]

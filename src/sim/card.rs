@@ -47,6 +47,14 @@ pub const TRUNCATED_RESPONSE: [u8; 1] = [0x90];
 /// INS of READ RECORD (the common application's card-info record).
 const READ_RECORD: u8 = 0xB2;
 
+/// What a [`FaultKind::UnexpectedMoreData`] fault answers: `61 10`, "16 more bytes", with
+/// nothing to fetch (a GET RESPONSE then answers `69 85`).
+pub const UNEXPECTED_MORE_DATA: [u8; 2] = [0x61, 0x10];
+
+/// What a [`FaultKind::UnexpectedWrongLe`] fault answers: `6C 10`, "resend with Le 16",
+/// whatever the command.
+pub const UNEXPECTED_WRONG_LE: [u8; 2] = [0x6C, 0x10];
+
 /// Which status a blocked PIN answers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BlockedStatus {
@@ -83,13 +91,51 @@ pub enum FaultKind {
     Truncate,
     /// `6F 00` instead of the real answer.
     NoPreciseDiagnosis,
+    /// The command IS executed (a VERIFY verifies, a signature is computed), but its answer
+    /// is lost: the card answers [`UNEXPECTED_MORE_DATA`] (`61 10`) with no data pending.
+    UnexpectedMoreData,
+    /// [`UNEXPECTED_WRONG_LE`] (`6C 10`, "wrong Le, use 16") whatever the command.
+    UnexpectedWrongLe,
+    /// The card is warm-reset just before the command, which is then executed: no
+    /// application is current any more (a verification is parked, as by
+    /// [`VirtualCard::reset`]). The client is not told.
+    Reset,
+}
+
+impl FaultKind {
+    /// Every fault kind.
+    pub const ALL: [FaultKind; 8] = [
+        FaultKind::Remove,
+        FaultKind::Mute,
+        FaultKind::Garbage,
+        FaultKind::Truncate,
+        FaultKind::NoPreciseDiagnosis,
+        FaultKind::UnexpectedMoreData,
+        FaultKind::UnexpectedWrongLe,
+        FaultKind::Reset,
+    ];
+
+    /// The name `mynacard sim serve --fault N:NAME` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Remove => "remove",
+            FaultKind::Mute => "mute",
+            FaultKind::Garbage => "garbage",
+            FaultKind::Truncate => "truncate",
+            FaultKind::NoPreciseDiagnosis => "no-precise-diagnosis",
+            FaultKind::UnexpectedMoreData => "more-data",
+            FaultKind::UnexpectedWrongLe => "wrong-le",
+            FaultKind::Reset => "reset",
+        }
+    }
 }
 
 /// A fault that strikes on the `at`-th command (1-based, counted since power-on).
 ///
 /// Each fault strikes once: after it struck it stays spent, even across a power cycle, so a
 /// client that recovers (re-inserts, retries) can get through. The struck command is not
-/// executed (no state changes, no try spent).
+/// executed (no state changes, no try spent), except by [`FaultKind::UnexpectedMoreData`]
+/// and [`FaultKind::Reset`], which say otherwise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fault {
     /// Command number.
@@ -386,6 +432,21 @@ impl VirtualCard {
         self.powered
     }
 
+    /// The PIN EFs in force now, each with the AID of its application: those verified in
+    /// the current application, and those a warm reset parked (in force again when their
+    /// application is selected). Empty: nothing on the card is verified.
+    pub fn verified_pins(&self) -> Vec<(Vec<u8>, u16)> {
+        let aid = |i: usize| self.image.apps.get(i).map(|a| a.aid.clone()).unwrap_or_default();
+        let mut out = Vec::new();
+        if let Some(app) = self.state.app {
+            out.extend(self.state.verified.iter().map(|&fid| (aid(app), fid)));
+        }
+        if let Some((app, pins)) = &self.state.parked {
+            out.extend(pins.iter().map(|&fid| (aid(*app), fid)));
+        }
+        out
+    }
+
     /// Whether a [`FaultKind::Remove`] fault struck since the last power-on.
     pub fn is_removed(&self) -> bool {
         self.removed
@@ -425,21 +486,38 @@ impl VirtualCard {
                 if let Some(index) = index {
                     self.spent_faults.insert(index);
                 }
-                let reply = match kind {
+                let (reply, status) = match kind {
                     FaultKind::Remove => {
                         self.removed = true;
                         self.state = Volatile::default();
-                        Reply::Removed
+                        (Reply::Removed, None)
                     }
-                    FaultKind::Mute => Reply::Mute,
-                    FaultKind::Garbage => Reply::Bytes(GARBAGE_RESPONSE.to_vec()),
-                    FaultKind::Truncate => Reply::Bytes(TRUNCATED_RESPONSE.to_vec()),
+                    FaultKind::Mute => (Reply::Mute, None),
+                    FaultKind::Garbage => (Reply::Bytes(GARBAGE_RESPONSE.to_vec()), None),
+                    FaultKind::Truncate => (Reply::Bytes(TRUNCATED_RESPONSE.to_vec()), None),
                     FaultKind::NoPreciseDiagnosis => {
-                        Reply::Bytes(StatusWord::NoPreciseDiagnosis.to_bytes().to_vec())
+                        let sw = StatusWord::NoPreciseDiagnosis;
+                        (Reply::Bytes(sw.to_bytes().to_vec()), Some(sw))
+                    }
+                    FaultKind::UnexpectedMoreData => {
+                        // Executed; the answer (and any chaining it started) is lost.
+                        let _lost = self.respond(command);
+                        self.state.pending = None;
+                        let [sw1, sw2] = UNEXPECTED_MORE_DATA;
+                        let sw = StatusWord::from_bytes(sw1, sw2);
+                        (Reply::Bytes(UNEXPECTED_MORE_DATA.to_vec()), Some(sw))
+                    }
+                    FaultKind::UnexpectedWrongLe => {
+                        let [sw1, sw2] = UNEXPECTED_WRONG_LE;
+                        let sw = StatusWord::from_bytes(sw1, sw2);
+                        (Reply::Bytes(UNEXPECTED_WRONG_LE.to_vec()), Some(sw))
+                    }
+                    FaultKind::Reset => {
+                        self.reset();
+                        let response = self.respond(command);
+                        (Reply::Bytes(response.to_bytes()), Some(response.sw))
                     }
                 };
-                let status = (kind == FaultKind::NoPreciseDiagnosis)
-                    .then_some(StatusWord::NoPreciseDiagnosis);
                 (reply, status, Some(kind))
             }
             None => {
