@@ -488,8 +488,11 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs) -> Result<Exit, CliError> {
             "files": files,
             "authenticity": authenticity_json(&a),
         });
-        if let Some(c) = &ch {
-            doc["challenge"] = serde_json::json!({ "verified": c.ok, "detail": c.detail });
+        if let (Some(c), Some(doc)) = (&ch, doc.as_object_mut()) {
+            doc.insert(
+                "challenge".into(),
+                serde_json::json!({ "verified": c.ok, "detail": c.detail }),
+            );
         }
         outln!("{doc}")?;
     } else {

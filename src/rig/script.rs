@@ -653,7 +653,7 @@ impl Parser {
         let mut parts: Vec<Part> = Vec::new();
         let mut nibbles: Vec<u8> = Vec::new();
         let flush = |nibbles: &mut Vec<u8>, parts: &mut Vec<Part>, col: usize| {
-            if nibbles.len() % 2 != 0 {
+            if !nibbles.len().is_multiple_of(2) {
                 return Err(Problem::OddDigits { digits: nibbles.len(), column: col });
             }
             if !nibbles.is_empty() {
@@ -881,7 +881,7 @@ fn parse_data_pattern(text: &str) -> Result<DataPattern, Problem> {
             },
         }
     }
-    if nibbles.len() % 2 != 0 {
+    if !nibbles.len().is_multiple_of(2) {
         return Err(Problem::BadDataPattern { reason: "odd number of hex digits" });
     }
     if nibbles.is_empty() && !prefix {
