@@ -20,6 +20,7 @@ use mynacard::carddata::cvc::{Cvc, RsaKeyRecord};
 use mynacard::carddata::era;
 use mynacard::transport::pcsc::ShareMode;
 use mynacard::verify::authenticity::{self, Authenticity, CaKey, CaSource, CvcTrust, Verdict};
+use mynacard::verify::result::bounded;
 
 use super::connect;
 use super::exit::Exit;
@@ -151,8 +152,9 @@ impl TrustOpts {
                     .read_to_end(&mut head)
                     .map_err(io)?;
             }
-            if head.starts_with(b"-----BEGIN PUBLIC KEY-----") {
-                let text = String::from_utf8_lossy(&head);
+            let text = mynacard::verify::pem::strip_bom(&head);
+            if text.starts_with(b"-----BEGIN PUBLIC KEY-----") {
+                let text = String::from_utf8_lossy(text);
                 pem.push((path.display().to_string(), pem_public_key(path, &text)?));
                 continue;
             }
@@ -345,7 +347,9 @@ fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError>
 
 fn iso(raw: &[u8]) -> String {
     match std::str::from_utf8(raw) {
-        Ok(s) if s.len() == 8 => format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]),
+        // ASCII only: slicing a string of eight bytes holding a multi-byte character could
+        // cut inside it (the bytes come from the card).
+        Ok(s) if s.len() == 8 && s.is_ascii() => format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]),
         _ => "(not a date)".to_string(),
     }
 }
@@ -546,8 +550,9 @@ fn today_in_japan() -> time::Date {
 fn face_age(g: &GlobalOpts, args: &FaceAgeArgs) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     let at = match &args.at {
-        Some(s) => era::parse_yyyymmdd(&compact_date(s))
-            .ok_or_else(|| CliError::Usage(format!("--at {s}: not a date (YYYY-MM-DD)")))?,
+        Some(s) => era::parse_yyyymmdd(&compact_date(s)).ok_or_else(|| {
+            CliError::Usage(format!("--at {}: not a date (YYYY-MM-DD)", bounded(s)))
+        })?,
         None => today_in_japan(),
     };
     let trust = args.trust.trust()?;
@@ -594,6 +599,15 @@ mod tests {
     use super::*;
     use mynacard::card::CardPin;
     use time::macros::date;
+
+    #[test]
+    fn dates_from_the_card_never_panic() {
+        assert_eq!(iso(b"20000315"), "2000-03-15");
+        // Eight bytes with a multi-byte character: slicing at byte 4 would cut inside it.
+        assert_eq!(iso("ab日cde".as_bytes()), "(not a date)");
+        assert_eq!(iso(b"2000031"), "(not a date)");
+        assert_eq!(iso(b"\xFF0000315"), "(not a date)");
+    }
 
     #[test]
     fn ages() {
