@@ -601,6 +601,25 @@ mod tests {
     use time::macros::date;
 
     #[test]
+    fn a_cvc_ca_key_in_pem_may_start_with_a_byte_order_mark() {
+        let pem = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default/pki/cvc-ca-9000020.pem"),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (plain, bom) = (dir.path().join("plain.pem"), dir.path().join("bom.pem"));
+        std::fs::write(&plain, &pem).unwrap();
+        std::fs::write(&bom, [&b"\xEF\xBB\xBF"[..], &pem].concat()).unwrap();
+        let keys = |path: &Path| {
+            let opts = TrustOpts { hierarchy: HierarchyArg::Production, cvc_ca: vec![path.into()] };
+            opts.trust().unwrap().pem.into_iter().map(|(_, k)| k).collect::<Vec<_>>()
+        };
+        let want = keys(&plain);
+        assert_eq!(want.len(), 1);
+        assert_eq!(keys(&bom), want);
+    }
+
+    #[test]
     fn dates_from_the_card_never_panic() {
         assert_eq!(iso(b"20000315"), "2000-03-15");
         // Eight bytes with a multi-byte character: slicing at byte 4 would cut inside it.
