@@ -10,7 +10,7 @@ pub const AID_TEXT: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 
 pub const AID_VISUAL: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
 /// The GlobalPlatform issuer security domain (ISD). Selecting it answers `90 00` and leaves
 /// the current application, which clears that application's security state (measured on
-/// real cards by one peer library, [C]; see README "Security state").
+/// real cards by one peer library, \[C\]; see README "Security state").
 pub const AID_ISD: [u8; 7] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00];
 
 /// Elementary files of the JPKI application.

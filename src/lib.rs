@@ -11,6 +11,12 @@
 //! card), `cli` (the `mynacard` command); the default is everything. A verifier builds
 //! `--no-default-features --features verify`.
 #![forbid(unsafe_code)]
+// No `unwrap`, `expect` or unchecked indexing in the library: every byte from a card, a file or
+// the network is hostile, so lengths are checked with `get`, `split_at_checked` or slice patterns
+// and failures are errors. Unit tests (`cfg(test)`) may unwrap; integration tests, benches,
+// examples and hw-tests are other crates and not covered. The same lines are in src/main.rs
+// for the command line. `scripts/test` runs clippy with `-D warnings`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
 
 #[cfg(feature = "pcsc")]
 pub mod apdu;

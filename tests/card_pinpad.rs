@@ -265,7 +265,8 @@ fn the_text_application_and_a_plain_verification_take_the_pad_too() {
 /// Every answer of the pad, each followed by the select of the ISD that leaves JPKI.
 #[test]
 fn every_pad_answer_has_its_error() {
-    let cases: Vec<(&str, fn(&CardError) -> bool)> = vec![
+    type IsExpected = fn(&CardError) -> bool;
+    let cases: Vec<(&str, IsExpected)> = vec![
         ("63C1", |e| matches!(e, CardError::WrongPin { kind: PinKind::Auth, tries_left: 1 })),
         ("63C0", |e| matches!(e, CardError::PinBlocked { kind: PinKind::Auth })),
         ("6983", |e| matches!(e, CardError::PinBlocked { kind: PinKind::Auth })),

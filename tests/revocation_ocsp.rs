@@ -319,7 +319,7 @@ fn response_with(s: &Setup, id: &x509_ocsp::CertId, statuses: &[x509_ocsp::CertS
     let mut b = OcspResponseBuilder::new(s.pki.root().tbs_certificate.subject.clone());
     for st in statuses {
         b = b.with_single_response(
-            SingleResponse::new(id.clone(), st.clone(), secs(now - Duration::from_secs(60)))
+            SingleResponse::new(id.clone(), *st, secs(now - Duration::from_secs(60)))
                 .with_next_update(secs(now + Duration::from_secs(3600))),
         );
     }
@@ -348,9 +348,9 @@ fn duplicate_answers_cannot_hide_a_revocation() {
     });
     let skew = Duration::from_secs(300);
     for order in [
-        [CertStatus::good(), revoked.clone()],
-        [revoked.clone(), CertStatus::good()],
-        [CertStatus::unknown(), revoked.clone()],
+        [CertStatus::good(), revoked],
+        [revoked, CertStatus::good()],
+        [CertStatus::unknown(), revoked],
     ] {
         let der = response_with(&s, &id, &order);
         match evaluate_response(&der, &id, None, &root, now, skew) {

@@ -215,11 +215,10 @@ impl Command {
     /// Parse a command APDU in any of the seven ISO 7816-4 encodings (case 1, 2S, 3S, 4S,
     /// 2E, 3E, 4E). Returns the command and the length form it used.
     pub fn parse(bytes: &[u8]) -> Result<(Command, LengthForm), ApduError> {
-        if bytes.len() < 4 {
+        let [cla, ins, p1, p2, body @ ..] = bytes else {
             return Err(ApduError::CommandTooShort(bytes.len()));
-        }
-        let base = Command::new(bytes[0], Ins::from(bytes[1]), bytes[2], bytes[3]);
-        let body = &bytes[4..];
+        };
+        let base = Command::new(*cla, Ins::from(*ins), *p1, *p2);
         let n = body.len();
         let short_le = |b: u8| if b == 0 { 256 } else { b as usize };
         let ext_le = |hi: u8, lo: u8| {
@@ -230,43 +229,40 @@ impl Command {
                 v
             }
         };
-        match n {
-            0 => return Ok((base, LengthForm::Short)),
-            1 => return Ok((base.with_le(short_le(body[0])), LengthForm::Short)),
-            _ => {}
-        }
-        if body[0] != 0 {
+        match body {
+            [] => Ok((base, LengthForm::Short)),
+            [le] => Ok((base.with_le(short_le(*le)), LengthForm::Short)),
             // Short form with data: Lc, data, optional Le.
-            let lc = body[0] as usize;
-            if n == 1 + lc {
-                return Ok((base.with_data(body[1..].to_vec()), LengthForm::Short));
+            [lc @ 1..=255, rest @ ..] => {
+                let lc = usize::from(*lc);
+                if rest.len() == lc {
+                    return Ok((base.with_data(rest.to_vec()), LengthForm::Short));
+                }
+                if let Some((data, [le])) = rest.split_at_checked(lc) {
+                    let cmd = base.with_data(data.to_vec()).with_le(short_le(*le));
+                    return Ok((cmd, LengthForm::Short));
+                }
+                Err(ApduError::MalformedBody(n))
             }
-            if n == 2 + lc {
-                let cmd = base.with_data(body[1..1 + lc].to_vec()).with_le(short_le(body[n - 1]));
-                return Ok((cmd, LengthForm::Short));
+            // A zero byte, then at least two more: extended form (a short case 3 with Lc=0 is
+            // invalid).
+            [0, hi, lo] => Ok((base.with_le(ext_le(*hi, *lo)), LengthForm::Extended)),
+            [0, hi, lo, rest @ ..] => {
+                let lc = usize::from(u16::from_be_bytes([*hi, *lo]));
+                if lc == 0 {
+                    return Err(ApduError::ZeroLc);
+                }
+                if rest.len() == lc {
+                    return Ok((base.with_data(rest.to_vec()), LengthForm::Extended));
+                }
+                if let Some((data, [le_hi, le_lo])) = rest.split_at_checked(lc) {
+                    let cmd = base.with_data(data.to_vec()).with_le(ext_le(*le_hi, *le_lo));
+                    return Ok((cmd, LengthForm::Extended));
+                }
+                Err(ApduError::MalformedBody(n))
             }
-            return Err(ApduError::MalformedBody(n));
+            _ => Err(ApduError::MalformedBody(n)),
         }
-        // body[0] == 0 and n >= 2: extended form (or a short case 3 with Lc=0, which is invalid).
-        if n == 3 {
-            return Ok((base.with_le(ext_le(body[1], body[2])), LengthForm::Extended));
-        }
-        if n < 3 {
-            return Err(ApduError::MalformedBody(n));
-        }
-        let lc = u16::from_be_bytes([body[1], body[2]]) as usize;
-        if lc == 0 {
-            return Err(ApduError::ZeroLc);
-        }
-        if n == 3 + lc {
-            return Ok((base.with_data(body[3..].to_vec()), LengthForm::Extended));
-        }
-        if n == 5 + lc {
-            let cmd =
-                base.with_data(body[3..3 + lc].to_vec()).with_le(ext_le(body[n - 2], body[n - 1]));
-            return Ok((cmd, LengthForm::Extended));
-        }
-        Err(ApduError::MalformedBody(n))
     }
 }
 
@@ -303,14 +299,10 @@ impl Response {
 
     /// Parse the bytes a card answered: data, then SW1 SW2.
     pub fn parse(bytes: &[u8]) -> Result<Response, ApduError> {
-        if bytes.len() < 2 {
+        let [data @ .., sw1, sw2] = bytes else {
             return Err(ApduError::ResponseTooShort(bytes.len()));
-        }
-        let (data, sw) = bytes.split_at(bytes.len() - 2);
-        Ok(Response {
-            data: Zeroizing::new(data.to_vec()),
-            sw: StatusWord::from_bytes(sw[0], sw[1]),
-        })
+        };
+        Ok(Response { data: Zeroizing::new(data.to_vec()), sw: StatusWord::from_bytes(*sw1, *sw2) })
     }
 
     /// Encode as data followed by SW1 SW2.

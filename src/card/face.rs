@@ -10,7 +10,7 @@
 //! (blocked) or `63 00` (no counter). Every answer of this application is personal data:
 //! the buffers here are zeroizing and `Debug` prints lengths only.
 //!
-//! Every operation that verifies a code runs through [`Client::in_app_cleared`], so the
+//! Every operation that verifies a code runs through `Client::in_app_cleared`, so the
 //! security state is cleared afterwards whatever happened.
 //!
 //! `face read` also reads, with the same code, what the text application

@@ -18,6 +18,9 @@ use super::{leave_application, pin_status_in, verify_in, Client};
 /// Length of an RSA-2048 signature.
 pub const SIGNATURE_LEN: usize = 256;
 
+/// Each PIN's retry counter, or why it could not be read (from [`Client::pin_statuses`]).
+pub type PinStatuses = Vec<(PinKind, Result<PinStatus, CardError>)>;
+
 /// What kind of JPKI token answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenType {
@@ -387,10 +390,7 @@ impl<T: Transport> Client<T> {
     /// (auth and sign share the JPKI application): `kinds.len()` VERIFYs without data, and
     /// one SELECT per application and per PIN EF. A missing application is that PIN's
     /// `Err`, the others are still read; a transport failure ends the whole call.
-    pub fn pin_statuses(
-        &mut self,
-        kinds: &[PinKind],
-    ) -> Result<Vec<(PinKind, Result<PinStatus, CardError>)>, CardError> {
+    pub fn pin_statuses(&mut self, kinds: &[PinKind]) -> Result<PinStatuses, CardError> {
         let mut ex = self.exclusive()?;
         let mut s = ex.session();
         let mut out = Vec::with_capacity(kinds.len());

@@ -41,7 +41,7 @@ use entry::Secret;
 /// ([`leave_application`]: select the GlobalPlatform ISD, else another application) to clear
 /// the security state, also when it failed. Re-selecting the same application does not clear
 /// it: real cards keep a verification across a re-select, a warm reset and a reconnect
-/// (measured by one peer library, [C]; README "Security state"). Callers should also
+/// (measured by one peer library, \[C\]; README "Security state"). Callers should also
 /// disconnect with [`crate::transport::Disposition::Unpower`] when done.
 pub struct Client<T: Transport> {
     transport: T,
@@ -131,7 +131,7 @@ fn select_outcome(r: &Result<bool, CardError>) -> String {
 /// Clear the security state after a PIN operation in application `aid`: a verification
 /// belongs to the current application and is cleared only by leaving it or by powering the
 /// card off (re-selecting it, a warm reset or a reconnect keep it: measured by one peer
-/// library, [C]). So select the GlobalPlatform ISD (`00 A4 04 0C 07 A0 00 00 01 51 00 00`,
+/// library, \[C\]). So select the GlobalPlatform ISD (`00 A4 04 0C 07 A0 00 00 01 51 00 00`,
 /// which answers `90 00` and leaves the application); if it does not answer `90 00`, select
 /// another application ([`fallback_application`]); if neither works,
 /// [`CardError::NotCleared`].

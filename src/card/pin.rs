@@ -219,7 +219,8 @@ impl CodeA {
         let b = value.as_bytes();
         let ok = b.len() == 12
             && b.iter().all(u8::is_ascii_digit)
-            && super::text::check_digit(&b[..11]) == Some(b[11] - b'0');
+            && b.split_last()
+                .is_some_and(|(last, body)| super::text::check_digit(body) == Some(last - b'0'));
         if !ok {
             return Err(PinFormatError { kind: PinKind::FaceCodeA });
         }

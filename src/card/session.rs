@@ -211,7 +211,7 @@ impl<'s> Session<'s> {
     }
 
     /// Warm-reset the card. It does not clear the security state: real cards keep a
-    /// verification across it (measured by one peer library, [C]).
+    /// verification across it (measured by one peer library, \[C\]).
     pub fn reset(&mut self) -> Result<(), CardError> {
         Ok(self.transport.reset()?)
     }
@@ -292,7 +292,7 @@ impl<'s> Session<'s> {
 
     /// SELECT an application by AID. `Ok(false)` when the card has no such application
     /// (`6A 82`). A SELECT answered `6F 00` is sent once more: one source reports that the
-    /// first command after the card was powered off gets `6F 00` ([C]); a SELECT changes
+    /// first command after the card was powered off gets `6F 00` (\[C\]); a SELECT changes
     /// nothing when repeated (unlike a VERIFY, which is never repeated).
     pub fn select_aid(&mut self, aid: &[u8]) -> Result<bool, CardError> {
         let cmd = Command::select_aid(aid);

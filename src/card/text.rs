@@ -129,9 +129,10 @@ fn next_tlv<'a>(buf: &'a [u8], what: &str) -> Result<(Tlv<'a>, &'a [u8]), CardEr
             usize::from(l)
         }
         0x82 => {
-            let l = buf.get(pos..pos + 2).ok_or_else(cut)?;
+            let l: [u8; 2] =
+                buf.get(pos..pos + 2).and_then(|l| l.try_into().ok()).ok_or_else(cut)?;
             pos += 2;
-            usize::from(u16::from_be_bytes([l[0], l[1]]))
+            usize::from(u16::from_be_bytes(l))
         }
         other => {
             return Err(CardError::Malformed(format!(
@@ -139,8 +140,8 @@ fn next_tlv<'a>(buf: &'a [u8], what: &str) -> Result<(Tlv<'a>, &'a [u8]), CardEr
             )))
         }
     };
-    let value = buf.get(pos..pos + len).ok_or_else(cut)?;
-    Ok((Tlv { tag, value }, &buf[pos + len..]))
+    let (value, rest) = buf.get(pos..).and_then(|b| b.split_at_checked(len)).ok_or_else(cut)?;
+    Ok((Tlv { tag, value }, rest))
 }
 
 /// Parse the My Number file: `FF 10 0C` + 12 ASCII digits (anything after is padding).

@@ -1,7 +1,7 @@
 //! The records of the text application (券面事項入力補助AP) and the card-face application
 //! (券面事項確認AP) as stored, and exactly which bytes each J-LIS signature covers. Format
 //! only: the verifier checks the signatures (`verify::authenticity`), the card layer reads
-//! the files, the virtual card writes them with [`build`] functions.
+//! the files, the virtual card writes them with the `build` functions.
 //!
 //! Facts (the myna-card crate, jpki/myna, jsapdu; the signed parts recomputed on data of a
 //! real JPKI test card):

@@ -114,10 +114,11 @@ fn pick_reader(g: &GlobalOpts, wanted: &str) -> Result<String, CliError> {
         return Ok(status.name);
     }
     let with_card: Vec<_> = readers.iter().filter(|r| r.card_present).collect();
-    match with_card.len() {
-        0 => Ok(wait(g, "")?.name),
-        1 => Ok(with_card[0].name.clone()),
-        n => {
+    match with_card.as_slice() {
+        [] => Ok(wait(g, "")?.name),
+        [one] => Ok(one.name.clone()),
+        many => {
+            let n = many.len();
             let jpki: Vec<String> =
                 with_card.iter().filter(|r| holds_jpki(&r.name)).map(|r| r.name.clone()).collect();
             match jpki.as_slice() {

@@ -88,7 +88,7 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         None => Box::new(shared.transport()),
     };
     let mut client = Client::new(transport);
-    let count = |shared: &SharedCard| shared.with_card(|c| c.counts().clone()).ok();
+    let count = |shared: &SharedCard| shared.with_card(|c| *c.counts()).ok();
 
     t.say("== mynacard demo on the built-in virtual card (reader \"sim\") ==")?;
     let token = client.detect()?;

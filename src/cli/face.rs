@@ -26,6 +26,7 @@ use mynacard::carddata::cvc::{Cvc, RsaKeyRecord};
 use mynacard::carddata::era;
 use mynacard::transport::pcsc::ShareMode;
 use mynacard::verify::authenticity::{self, App, Authenticity, CaKey, CaSource, CvcTrust, Verdict};
+use mynacard::verify::result::bounded;
 
 use super::audit_log::AuditNote;
 use super::connect;
@@ -158,8 +159,9 @@ impl TrustOpts {
                     .read_to_end(&mut head)
                     .map_err(io)?;
             }
-            if head.starts_with(b"-----BEGIN PUBLIC KEY-----") {
-                let text = String::from_utf8_lossy(&head);
+            let text = mynacard::verify::pem::strip_bom(&head);
+            if text.starts_with(b"-----BEGIN PUBLIC KEY-----") {
+                let text = String::from_utf8_lossy(text);
                 pem.push((path.display().to_string(), pem_public_key(path, &text)?));
                 continue;
             }
@@ -355,7 +357,9 @@ fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError>
 
 fn iso(raw: &[u8]) -> String {
     match std::str::from_utf8(raw) {
-        Ok(s) if s.len() == 8 => format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]),
+        // ASCII only: slicing a string of eight bytes holding a multi-byte character could
+        // cut inside it (the bytes come from the card).
+        Ok(s) if s.len() == 8 && s.is_ascii() => format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]),
         _ => "(not a date)".to_string(),
     }
 }
@@ -589,18 +593,23 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
             "text_authenticity": ta.as_ref().map(authenticity_json),
             "text_skipped": note,
         });
-        match args.code {
-            CodeArg::A => {
-                doc["my_number"] = serde_json::json!(number);
-                doc["my_number_masked"] = serde_json::json!(!args.reveal);
+        if let Some(obj) = doc.as_object_mut() {
+            match args.code {
+                CodeArg::A => {
+                    obj.insert("my_number".into(), serde_json::json!(number));
+                    obj.insert("my_number_masked".into(), serde_json::json!(!args.reveal));
+                }
+                CodeArg::B => {
+                    obj.insert("name".into(), serde_json::json!(attributes.map(|x| &x.name)));
+                    obj.insert("address".into(), serde_json::json!(attributes.map(|x| &x.address)));
+                }
             }
-            CodeArg::B => {
-                doc["name"] = serde_json::json!(attributes.map(|x| &x.name));
-                doc["address"] = serde_json::json!(attributes.map(|x| &x.address));
+            if let Some(c) = &ch {
+                obj.insert(
+                    "challenge".into(),
+                    serde_json::json!({ "verified": c.ok, "detail": c.detail }),
+                );
             }
-        }
-        if let Some(c) = &ch {
-            doc["challenge"] = serde_json::json!({ "verified": c.ok, "detail": c.detail });
         }
         outln!("{doc}")?;
     } else {
@@ -667,8 +676,9 @@ fn today_in_japan() -> time::Date {
 fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     let at = match &args.at {
-        Some(s) => era::parse_yyyymmdd(&compact_date(s))
-            .ok_or_else(|| CliError::Usage(format!("--at {s}: not a date (YYYY-MM-DD)")))?,
+        Some(s) => era::parse_yyyymmdd(&compact_date(s)).ok_or_else(|| {
+            CliError::Usage(format!("--at {}: not a date (YYYY-MM-DD)", bounded(s)))
+        })?,
         None => today_in_japan(),
     };
     let trust = args.trust.trust()?;
@@ -715,6 +725,34 @@ mod tests {
     use super::*;
     use mynacard::card::CardPin;
     use time::macros::date;
+
+    #[test]
+    fn a_cvc_ca_key_in_pem_may_start_with_a_byte_order_mark() {
+        let pem = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("sim-image/default/pki/cvc-ca-9000020.pem"),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (plain, bom) = (dir.path().join("plain.pem"), dir.path().join("bom.pem"));
+        std::fs::write(&plain, &pem).unwrap();
+        std::fs::write(&bom, [&b"\xEF\xBB\xBF"[..], &pem].concat()).unwrap();
+        let keys = |path: &Path| {
+            let opts = TrustOpts { hierarchy: HierarchyArg::Production, cvc_ca: vec![path.into()] };
+            opts.trust().unwrap().pem.into_iter().map(|(_, k)| k).collect::<Vec<_>>()
+        };
+        let want = keys(&plain);
+        assert_eq!(want.len(), 1);
+        assert_eq!(keys(&bom), want);
+    }
+
+    #[test]
+    fn dates_from_the_card_never_panic() {
+        assert_eq!(iso(b"20000315"), "2000-03-15");
+        // Eight bytes with a multi-byte character: slicing at byte 4 would cut inside it.
+        assert_eq!(iso("ab日cde".as_bytes()), "(not a date)");
+        assert_eq!(iso(b"2000031"), "(not a date)");
+        assert_eq!(iso(b"\xFF0000315"), "(not a date)");
+    }
 
     #[test]
     fn ages() {

@@ -180,8 +180,8 @@ fn object_json(obj: &PinObject, state: PinObjectState) -> serde_json::Value {
         "tries_left": tries_left,
         "max_tries": obj.max_tries,
     });
-    if let Some(sw) = sw {
-        v["sw"] = sw.into();
+    if let (Some(sw), Some(v)) = (sw, v.as_object_mut()) {
+        v.insert("sw".into(), sw.into());
     }
     v
 }

@@ -128,7 +128,7 @@ impl SecretReader {
             );
         }
         let source_name = self.source_name();
-        let lines = self.lines.as_ref().map(Vec::as_slice).unwrap_or_default();
+        let lines = self.lines.as_deref().unwrap_or_default();
         let line = lines.get(self.next_line).cloned().ok_or_else(|| PinSourceError::Missing {
             source_name: source_name.clone(),
             what: what.to_string(),

@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use der::Decode;
 use mynacard::verify::holder::{self, HolderData};
-use mynacard::verify::result::Timestamp;
+use mynacard::verify::result::{bounded, Timestamp};
 use mynacard::verify::signature::oid_name;
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::traits::PublicKeyParts;
@@ -44,9 +44,10 @@ pub enum CertParseError {
     },
 }
 
-/// Whether `bytes` look like PEM text (a `-----BEGIN` line after optional whitespace).
+/// Whether `bytes` look like PEM text (a `-----BEGIN` line after an optional byte-order mark
+/// and whitespace).
 pub fn looks_like_pem(bytes: &[u8]) -> bool {
-    bytes.trim_ascii_start().starts_with(b"-----BEGIN ")
+    mynacard::verify::pem::looks_like_pem(bytes)
 }
 
 /// The DER of a certificate given as DER or PEM (`CERTIFICATE` label); `file` names it in
@@ -55,9 +56,9 @@ pub fn certificate_der(bytes: &[u8], file: &str) -> Result<Vec<u8>, CertParseErr
     let der = if looks_like_pem(bytes) {
         let pem_err = |why: String| CertParseError::Pem { file: file.to_string(), why };
         let (label, der) =
-            der::pem::decode_vec(bytes.trim_ascii()).map_err(|e| pem_err(e.to_string()))?;
+            mynacard::verify::pem::decode(bytes).map_err(|e| pem_err(e.to_string()))?;
         if label != "CERTIFICATE" {
-            return Err(pem_err(format!("PEM label {label}, expected CERTIFICATE")));
+            return Err(pem_err(format!("PEM label {}, expected CERTIFICATE", bounded(label))));
         }
         der
     } else {

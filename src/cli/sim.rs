@@ -14,6 +14,7 @@ use mynacard::sim::cardapps::Token;
 use mynacard::sim::image::CardImage;
 use mynacard::sim::pki::{Holder, DEFAULT_SEED};
 use mynacard::sim::vpcd::{self, VpcdEvent, VpcdOptions};
+use mynacard::verify::result::bounded;
 
 use super::exit::Exit;
 use super::{CliError, GlobalOpts};
@@ -126,16 +127,15 @@ pub struct ServeArgs {
 
 /// Parse `N:KIND` (e.g. `7:remove`) into a fault.
 pub fn parse_fault(text: &str) -> Result<Fault, String> {
-    let (n, kind) =
-        text.split_once(':').ok_or_else(|| format!("{text:?}: expected N:KIND, e.g. 7:remove"))?;
-    let at: u64 = n
-        .parse()
-        .ok()
-        .filter(|&n| n > 0)
-        .ok_or_else(|| format!("{n:?}: the command number must be a positive integer"))?;
+    let (n, kind) = text
+        .split_once(':')
+        .ok_or_else(|| format!("{:?}: expected N:KIND, e.g. 7:remove", bounded(text)))?;
+    let at: u64 = n.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+        format!("{:?}: the command number must be a positive integer", bounded(n))
+    })?;
     let kind = FaultKind::ALL.into_iter().find(|k| k.name() == kind).ok_or_else(|| {
         let names: Vec<_> = FaultKind::ALL.iter().map(|k| k.name()).collect();
-        format!("{kind:?}: unknown fault ({})", names.join(", "))
+        format!("{:?}: unknown fault ({})", bounded(kind), names.join(", "))
     })?;
     Ok(Fault { at, kind })
 }
@@ -405,6 +405,16 @@ mod tests {
         assert!(p.extended_length);
         assert_eq!(p.apdu_latency, Duration::from_millis(5));
         assert!(!profile(ProfileName::Contact, true).extended_length);
+    }
+
+    #[test]
+    fn fault_errors_echo_the_argument_bounded() {
+        let long = "x".repeat(3000);
+        for arg in [long.clone(), format!("{long}:mute"), format!("7:{long}")] {
+            let e = parse_fault(&arg).unwrap_err();
+            assert!(e.contains(&format!("{}…", "x".repeat(160))), "{e}");
+            assert!(e.len() < 300, "{} bytes: {e}", e.len());
+        }
     }
 
     #[test]

@@ -178,9 +178,9 @@ enum Input {
 /// The DER of a CMS ContentInfo given as DER or PEM (`CMS` or `PKCS7` label), or why not.
 fn cms_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let der = if render::looks_like_pem(bytes) {
-        let (label, der) = der::pem::decode_vec(bytes.trim_ascii()).map_err(|e| e.to_string())?;
+        let (label, der) = mynacard::verify::pem::decode(bytes).map_err(|e| e.to_string())?;
         if label != "CMS" && label != "PKCS7" {
-            return Err(format!("PEM label {label}, expected CMS or PKCS7"));
+            return Err(format!("PEM label {}, expected CMS or PKCS7", bounded(label)));
         }
         der
     } else {

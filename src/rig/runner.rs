@@ -422,7 +422,7 @@ fn show_data(data: &[u8], hidden: bool) -> Option<String> {
 /// terms (lengths, positions and status word; never data bytes).
 fn judge(expect: &Expectation, data: &[u8], sw: u16) -> Option<String> {
     let status_ok = expect.status.is_empty() || expect.status.iter().any(|p| p.matches(sw));
-    let len_ok = expect.len.map_or(true, |n| n == data.len());
+    let len_ok = expect.len.is_none_or(|n| n == data.len());
     let mismatch = expect.data.as_ref().and_then(|p| p.mismatch(data));
     if status_ok && len_ok && mismatch.is_none() {
         return None;

@@ -653,7 +653,7 @@ impl Parser {
         let mut parts: Vec<Part> = Vec::new();
         let mut nibbles: Vec<u8> = Vec::new();
         let flush = |nibbles: &mut Vec<u8>, parts: &mut Vec<Part>, col: usize| {
-            if nibbles.len() % 2 != 0 {
+            if !nibbles.len().is_multiple_of(2) {
                 return Err(Problem::OddDigits { digits: nibbles.len(), column: col });
             }
             if !nibbles.is_empty() {
@@ -726,7 +726,7 @@ impl Parser {
                 self.vars
                     .get(name)
                     .cloned()
-                    .ok_or_else(|| Problem::UnknownVariable { name: name.to_string() })?
+                    .ok_or_else(|| Problem::UnknownVariable { name: clip(name) })?
             }
         };
         if !length {
@@ -881,7 +881,7 @@ fn parse_data_pattern(text: &str) -> Result<DataPattern, Problem> {
             },
         }
     }
-    if nibbles.len() % 2 != 0 {
+    if !nibbles.len().is_multiple_of(2) {
         return Err(Problem::BadDataPattern { reason: "odd number of hex digits" });
     }
     if nibbles.is_empty() && !prefix {
@@ -1016,6 +1016,11 @@ mod tests {
         assert_eq!(problem("\n00 A4 0Z"), (2, Problem::BadChar { ch: 'Z', column: 8 }));
         assert_eq!(problem("00 A4 04 0C 1"), (1, Problem::OddDigits { digits: 9, column: 14 }));
         assert_eq!(problem("00 A4 $X"), (1, Problem::UnknownVariable { name: "X".into() }));
+        let long = "V".repeat(3000);
+        assert_eq!(
+            problem(&format!("00 A4 ${long}")),
+            (1, Problem::UnknownVariable { name: "V".repeat(32) })
+        );
         assert_eq!(problem("set 1X 00"), (1, Problem::BadVariableName { name: "1X".into() }));
         assert_eq!(problem("set X"), (1, Problem::SetWithoutValue));
         assert_eq!(problem("00 A4 04"), (1, Problem::CommandTooShort { len: 3 }));

@@ -1,6 +1,6 @@
 //! The signing layer: DigestInfo construction ([`digest`]), CMS detached SignedData
 //! ([`cms`]), and the [`DigestInfoSigner`] trait they are built around. The card's
-//! [`Unlocked`](crate::card::Unlocked) implements it; so does [`SoftwareSigner`], an RSA key
+//! [`Unlocked`] implements it; so does [`SoftwareSigner`], an RSA key
 //! in memory that pads like the card (for tests and the virtual PKI).
 
 pub mod cms;

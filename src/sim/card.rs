@@ -12,7 +12,7 @@
 //! Persistent state (file contents, PIN values and retry counters) lives in the image and
 //! survives `reset`/`power_off`; everything else is volatile.
 //!
-//! Security state, as measured on real cards (one source, [C]; README "Security state"): a
+//! Security state, as measured on real cards (one source, \[C\]; README "Security state"): a
 //! successful VERIFY belongs to the current application. It is kept when the same
 //! application is selected again and across a warm reset (after which no application is
 //! current, so an ISO select of the MF answers `6A 86`, but selecting the same application
@@ -163,7 +163,7 @@ pub struct Profile {
     /// Injected faults.
     pub faults: Vec<Fault>,
     /// The first command after the card was powered off and on again answers `6F 00` and is
-    /// not executed (reported of real cards by a single source, [C]; off by default).
+    /// not executed (reported of real cards by a single source, \[C\]; off by default).
     pub unpowered_6f00: bool,
 }
 

@@ -14,26 +14,16 @@ use std::fmt;
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
 
-use crate::carddata::cvc::{Cvc, KeyId, RsaKeyRecord, KEY_ID_LEN};
+use crate::carddata::cvc::{Cvc, KeyId, RsaKeyRecord};
 use crate::sim::pki::{self, PkiError};
 
 /// First key stream of this hierarchy (the X.509 test PKI uses streams 0–5).
 pub const STREAM_BASE: u64 = 0x20;
 
 const fn key_id(number: &[u8; 7], generation: &[u8; 3], last: u8) -> KeyId {
-    let mut id = [0u8; KEY_ID_LEN];
-    let mut i = 0;
-    while i < 7 {
-        id[i] = number[i];
-        i += 1;
-    }
-    id[7] = 0x08;
-    id[8] = 0x05;
-    id[9] = generation[0];
-    id[10] = generation[1];
-    id[11] = generation[2];
-    id[15] = last;
-    KeyId(id)
+    let [n0, n1, n2, n3, n4, n5, n6] = *number;
+    let [g0, g1, g2] = *generation;
+    KeyId([n0, n1, n2, n3, n4, n5, n6, 0x08, 0x05, g0, g1, g2, 0, 0, 0, last])
 }
 
 /// The key IDs of this hierarchy.

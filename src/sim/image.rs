@@ -787,7 +787,7 @@ pub(crate) fn push_ber_len(out: &mut Vec<u8>, len: usize) {
         let bytes = len.to_be_bytes();
         let skip = bytes.iter().take_while(|b| **b == 0).count();
         out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
+        out.extend(bytes.iter().skip(skip));
     }
 }
 

@@ -259,8 +259,14 @@ fn tl_len(len: usize) -> usize {
 /// Append a DER INTEGER holding an unsigned value.
 fn push_uint(out: &mut Vec<u8>, n: u64) {
     let bytes = n.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count().min(bytes.len() - 1);
-    let body = &bytes[skip..];
+    // Leading zero bytes dropped, keeping at least one byte.
+    let mut body = bytes.as_slice();
+    while let [0, rest @ ..] = body {
+        if rest.is_empty() {
+            break;
+        }
+        body = rest;
+    }
     let pad = body.first().is_some_and(|b| b & 0x80 != 0);
     push_tl(out, 0x02, body.len() + usize::from(pad));
     if pad {

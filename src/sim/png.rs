@@ -34,8 +34,8 @@ const DIGITS: [[u8; 5]; 10] = [
 
 /// The glyph of one character: (width in dots, 5 rows of bits, bit `width-1` = left).
 fn glyph(c: char) -> (usize, [u8; 5]) {
-    if let Some(d) = c.to_digit(10) {
-        return (3, DIGITS[d as usize]);
+    if let Some(rows) = c.to_digit(10).and_then(|d| DIGITS.get(d as usize)) {
+        return (3, *rows);
     }
     if c == ' ' || c == '\u{3000}' {
         return (3, [0; 5]);
@@ -62,7 +62,9 @@ pub fn text_png(text: &str) -> Vec<u8> {
                     for sy in 0..SCALE {
                         for sx in 0..SCALE {
                             let (x, y) = ((x0 + gx) * SCALE + sx, (MARGIN + ry) * SCALE + sy);
-                            px[y * w + x] = true;
+                            if let Some(p) = px.get_mut(y * w + x) {
+                                *p = true;
+                            }
                         }
                     }
                 }
@@ -105,11 +107,9 @@ pub fn encode_1bit(width: usize, height: usize, pixels: &[bool]) -> Vec<u8> {
 
 fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    let start = out.len();
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    let crc = crc32(&out[start..]);
-    out.extend_from_slice(&crc.to_be_bytes());
+    let typed = [kind.as_slice(), data].concat();
+    out.extend_from_slice(&typed);
+    out.extend_from_slice(&crc32(&typed).to_be_bytes());
 }
 
 /// A zlib stream of stored deflate blocks (RFC 1950/1951).

@@ -30,7 +30,7 @@ pub struct ReaderInfo {
 /// disposition).
 ///
 /// Only [`Disposition::Unpower`] clears what the card holds verified: real cards keep a
-/// verification across a warm reset and a reconnect (measured by one peer library, [C]; see
+/// verification across a warm reset and a reconnect (measured by one peer library, \[C\]; see
 /// README "Security state").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Disposition {
@@ -65,7 +65,7 @@ pub trait Transport: Send {
     /// the guard is inside the transaction; no other client can talk to the card meanwhile.
     fn exclusive(&mut self) -> Result<Box<dyn Transport + '_>, TransportError>;
 
-    /// Warm-reset the card. Real cards keep their security state across it (measured, [C]).
+    /// Warm-reset the card. Real cards keep their security state across it (measured, \[C\]).
     fn reset(&mut self) -> Result<(), TransportError>;
 
     /// End the connection, leaving, resetting or powering off the card as `disposition`

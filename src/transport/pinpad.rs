@@ -737,7 +737,7 @@ mod tests {
             let _ = PadRequest::parse_modify(&bytes);
             if let Ok(req) = PadRequest::parse(&bytes) {
                 proptest::prop_assert!(req.min >= 1 && req.min <= req.max);
-                proptest::prop_assert!(req.apdu(&[b'0'; 4]).map_or(true, |a| a.len() == 9));
+                proptest::prop_assert!(req.apdu(&[b'0'; 4]).is_none_or(|a| a.len() == 9));
             }
         }
 

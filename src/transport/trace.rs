@@ -124,7 +124,7 @@ impl PersonalData {
             App::Jpki(ef) => {
                 let by_short_id = ins == 0xB0 && p1 & 0x80 != 0;
                 read_binary
-                    && (by_short_id || ef.map_or(true, |f| f == crate::facts::jpki::EF_SIGN_CERT))
+                    && (by_short_id || ef.is_none_or(|f| f == crate::facts::jpki::EF_SIGN_CERT))
             }
         }
     }
@@ -173,7 +173,7 @@ impl PersonalData {
             // An EF of the current DF by identifier (P1 02; or 00 with a file identifier
             // other than the MF's 3F00).
             0x00 | 0x02 if data.len() == 2 && data != [0x3F, 0x00] => match self.app {
-                App::Jpki(_) => App::Jpki(Some(u16::from_be_bytes([data[0], data[1]]))),
+                App::Jpki(_) => App::Jpki(<[u8; 2]>::try_from(data).ok().map(u16::from_be_bytes)),
                 other => other,
             },
             // The MF, a DF by identifier, a path, the parent: where that leaves the card is

@@ -192,6 +192,7 @@ impl TrustAnchor {
         source: AnchorSource,
         label: &str,
     ) -> Result<Self, AnchorError> {
+        let bytes = super::pem::strip_bom(bytes);
         if bytes.starts_with(b"-----BEGIN") || bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
             let text = std::str::from_utf8(bytes).map_err(|e| AnchorError::NotACertificate {
                 file: label.to_string(),
@@ -203,7 +204,7 @@ impl TrustAnchor {
             if tag != "CERTIFICATE" {
                 return Err(AnchorError::NotACertificate {
                     file: label.to_string(),
-                    why: format!("PEM label {tag}, expected CERTIFICATE"),
+                    why: format!("PEM label {}, expected CERTIFICATE", bounded(tag)),
                 });
             }
             Self::from_der(&der, source, label)

@@ -878,7 +878,7 @@ impl CrlStore {
         if data.len() as u64 > MAX_CRL_SIZE {
             return Err(CrlError::TooLarge { file: source.to_string(), size: data.len() as u64 });
         }
-        let trimmed = data.trim_ascii_start();
+        let trimmed = super::pem::strip_bom(data).trim_ascii_start();
         if trimmed.starts_with(b"-----BEGIN") {
             let blocks = pem_blocks(source, trimmed)?;
             let count = blocks.len();

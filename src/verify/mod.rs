@@ -17,6 +17,7 @@ pub mod holder;
 mod names;
 pub mod ocsp;
 pub mod path;
+pub mod pem;
 mod pkcs1;
 pub mod profile;
 pub mod result;
