@@ -14,7 +14,7 @@ fn doubling_a_variable_stops_at_the_longest_apdu() {
     // 2^17 = 131072 bytes is the first doubling above 65544: line 18 (the 17th `set A $A $A`).
     assert_eq!(e.line, 18);
     assert_eq!(e.problem, Problem::VariableTooLong { name: "A".into() });
-    assert!(65_536 * 2 > MAX_COMMAND_LEN);
+    const { assert!(65_536 * 2 > MAX_COMMAND_LEN) };
     assert_eq!(
         e.problem.to_string(),
         "$A would be longer than 65544 bytes, more than any command can hold"

@@ -238,7 +238,7 @@ fn holder_data_round_trips_through_the_text_application() {
     assert_eq!(&file[..3], [0xFF, 0x10, 0x0C]);
     let digits = std::str::from_utf8(&file[3..15]).unwrap();
     assert_eq!(digits, holder.my_number);
-    let check = mynacard::carddata::my_number::check_digit(digits[..11].as_bytes()).unwrap();
+    let check = mynacard::carddata::my_number::check_digit(&digits.as_bytes()[..11]).unwrap();
     assert_eq!(digits.as_bytes()[11] - b'0', check);
 }
 
