@@ -18,7 +18,7 @@
 //! (照合番号A) and EF 0015 (照合番号B) take the same digits as the card-face application's;
 //! 照合番号B opens EF 0002 (name, address, birth date and sex as text) but not EF 0001 (My
 //! Number); 照合番号A opens EF 0001 but not EF 0002; both open EF 0003 (the integrity record);
-//! EF 0004 (the CVC) is free (docs/card-facts.md §2, sources [C,J,A] for 0014/0015).
+//! EF 0004 (the CVC) is free (docs/card-facts.md §2, sources \[C,J,A\] for 0014/0015).
 
 use zeroize::Zeroizing;
 
