@@ -1,6 +1,6 @@
 //! Card facts, one place each: application identifiers, file identifiers, PIN rules and
 //! the label strings of the token-info file. Shared by the client layers and the virtual
-//! card; see DESIGN.md §3. No logic lives here.
+//! card; see docs/card-facts.md. No logic lives here.
 
 /// JPKI application (公的個人認証AP).
 pub const AID_JPKI: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];

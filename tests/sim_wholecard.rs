@@ -143,7 +143,7 @@ fn select_every_application() {
     assert_eq!(tx(&mut c, "00A4040C0AD3921000310001010403"), "6A82");
 }
 
-/// What each credential of the text application opens (CARD-APPS §2 as documented in
+/// What each credential of the text application opens (docs/card-facts.md §2; the image format in
 /// docs/card-image.md): 0001 PIN or A; 0002 PIN or B; 0003, 0006, 0007 any; others free.
 #[test]
 fn text_application_access_rules() {

@@ -1,4 +1,4 @@
-//! The virtual card: the card side of the APDU protocol (DESIGN.md §3) over a [`CardImage`],
+//! The virtual card: the card side of the APDU protocol (docs/card-facts.md) over a [`CardImage`],
 //! with profile options (extended length, `61xx` chaining, `6Cxx` on short reads, latencies,
 //! blocked-PIN status) and fault injection. It owns the card's volatile state (current
 //! application and EF, security state, pending GET RESPONSE data), the command counters and

@@ -1,6 +1,6 @@
 //! The virtual card's test PKI: two self-signed JPKI-style roots (digital signature and user
-//! authentication), the card's end-entity certificates with the JPKI profile of DESIGN.md §4,
-//! a delegated OCSP responder per root, and municipality-partitioned CRLs (DESIGN.md §5).
+//! authentication), the card's end-entity certificates with the JPKI profile of docs/card-facts.md §7,
+//! a delegated OCSP responder per root, and municipality-partitioned CRLs (docs/card-facts.md §7).
 //!
 //! Everything is deterministic: keys come from `ChaCha20Rng::seed_from_u64(seed)` (one stream
 //! per key), validity times are fixed and PKCS#1 v1.5 signatures are deterministic, so the same

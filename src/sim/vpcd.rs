@@ -1,6 +1,6 @@
 //! The vpcd bridge: makes a [`VirtualCard`] a card in a real PC/SC reader. The `vpcd` driver
 //! of vsmartcard, loaded by pcscd, listens on TCP (35963 for "Virtual PCD 00 00"); the card
-//! connects to it as the CLIENT and answers what it is sent (DESIGN.md §6).
+//! connects to it as the CLIENT and answers what it is sent (docs/card-facts.md §8).
 //!
 //! Wire format, both directions: a 2-byte big-endian length, then that many bytes. A 1-byte
 //! payload from vpcd is a control byte: `00` power off, `01` power on, `02` reset (none of

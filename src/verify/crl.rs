@@ -2,7 +2,7 @@
 //! zero-copy over the file bytes, indexes revoked serial numbers, and answers "is this
 //! certificate on a CRL that applies to it?".
 //!
-//! Design rules (DESIGN.md §5):
+//! Design rules (docs/card-facts.md §7):
 //! - the revoked list is never decoded into owned x509-cert structures; each entry is found by
 //!   a binary search over a compact index of byte offsets and decoded only when it matches;
 //! - the signature is checked over the raw `tbsCertList` byte span (hashed once at load time),

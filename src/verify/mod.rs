@@ -2,7 +2,7 @@
 //! (end entity + root), the JPKI certificate profile, raw PKCS#1 v1.5 and CMS SignedData
 //! signature checks, the holder data of signature certificates, and the structured result.
 //! Revocation plugs in through [`RevocationChecker`]; the CRL store and OCSP client live in
-//! sibling modules. This layer knows nothing of cards or transports (DESIGN.md §2, §4, §5).
+//! sibling modules. This layer knows nothing of cards or transports (docs/architecture.md; facts in docs/card-facts.md §7).
 //!
 //! Entry points: [`verify_certificate`], [`verify_raw`], [`verify_cms`]. Inputs that cannot be
 //! parsed at all give a [`VerifyError`]; everything judged gives a [`VerifyReport`] whose

@@ -1,4 +1,4 @@
-//! The JPKI end-entity certificate profile (DESIGN.md §4): which critical extensions are
+//! The JPKI end-entity certificate profile (docs/card-facts.md §7): which critical extensions are
 //! allowed, basicConstraints, kind detection (signature or authentication certificate), key
 //! usage per kind, and the policy OID expected per hierarchy and kind from one table.
 
@@ -64,13 +64,14 @@ pub const POLICY_TABLE: [PolicyRow; 4] = [
         test_hierarchy: false,
         kind: CertKind::Signature,
         oid: oid::POLICY_SIGN,
-        source: "J-LIS signature CA CPS (jpki-cp-sign-class20); DESIGN.md §4",
+        source: "J-LIS signature CA CPS (jpki-cp-sign-class20); docs/card-facts.md §7",
     },
     PolicyRow {
         test_hierarchy: false,
         kind: CertKind::Authentication,
         oid: oid::POLICY_AUTH,
-        source: "J-LIS OID table (jpki-cp-auth-class30); unverified on a card, DESIGN.md §4",
+        source:
+            "J-LIS OID table (jpki-cp-auth-class30); unverified on a card, docs/card-facts.md §7",
     },
     PolicyRow {
         test_hierarchy: true,
@@ -82,7 +83,7 @@ pub const POLICY_TABLE: [PolicyRow; 4] = [
         test_hierarchy: true,
         kind: CertKind::Authentication,
         oid: oid::POLICY_AUTH_TEST,
-        source: "read off a JPKI-TEST card per DESIGN.md §4; no public confirmation found",
+        source: "read off a JPKI-TEST card (docs/card-facts.md §7); no public confirmation found",
     },
 ];
 

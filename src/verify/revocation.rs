@@ -2,7 +2,7 @@
 //! certificate, and decides whether that outcome lets verification pass.
 //!
 //! - [`RevocationPolicy::Require`] (default): only an authoritative "good" passes; no answer is
-//!   "revocation unknown" and fails (fail closed, DESIGN.md §5).
+//!   "revocation unknown" and fails (fail closed, docs/card-facts.md §7).
 //! - [`RevocationPolicy::Prefer`]: sources are consulted; unknown is reported but does not fail.
 //! - [`RevocationPolicy::Off`]: nothing is consulted; the outcome is "not checked".
 //!
