@@ -75,43 +75,59 @@ impl fmt::Debug for Tlv<'_> {
     }
 }
 
+/// Why a header could not be read: too few bytes yet, or bytes that are not a header.
+enum HeaderError {
+    Short(TlvError),
+    Bad(TlvError),
+}
+
+impl HeaderError {
+    fn into_inner(self) -> TlvError {
+        match self {
+            HeaderError::Short(e) | HeaderError::Bad(e) => e,
+        }
+    }
+}
+
 /// The tag and the header length at the front of `buf`, and the value's length.
-fn header(buf: &[u8]) -> Result<(u32, usize, usize), TlvError> {
-    let first = *buf.first().ok_or(TlvError::Empty)?;
+fn header(buf: &[u8]) -> Result<(u32, usize, usize), HeaderError> {
+    let first = *buf.first().ok_or(HeaderError::Short(TlvError::Empty))?;
     let mut tag = u32::from(first);
     let mut pos = 1;
     if first & 0x1F == 0x1F {
         loop {
-            let Some(&b) = buf.get(pos) else { return Err(TlvError::BadTag(TagHex(tag))) };
+            let Some(&b) = buf.get(pos) else {
+                return Err(HeaderError::Short(TlvError::BadTag(TagHex(tag))));
+            };
             tag = (tag << 8) | u32::from(b);
             pos += 1;
             if b & 0x80 == 0 {
                 break;
             }
             if pos >= MAX_TAG_BYTES {
-                return Err(TlvError::BadTag(TagHex(tag)));
+                return Err(HeaderError::Bad(TlvError::BadTag(TagHex(tag))));
             }
         }
     }
-    let bad_len = || TlvError::BadLength(TagHex(tag));
-    let len0 = *buf.get(pos).ok_or_else(bad_len)?;
+    let bad_len = TlvError::BadLength(TagHex(tag));
+    let len0 = *buf.get(pos).ok_or(HeaderError::Short(bad_len.clone()))?;
     pos += 1;
     let len = match len0 {
         0..=0x7F => usize::from(len0),
         0x81..=0x83 => {
             let n = usize::from(len0 & 0x7F);
-            let bytes = buf.get(pos..pos + n).ok_or_else(bad_len)?;
+            let bytes = buf.get(pos..pos + n).ok_or(HeaderError::Short(bad_len))?;
             pos += n;
             bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
         }
-        _ => return Err(bad_len()),
+        _ => return Err(HeaderError::Bad(bad_len)),
     };
     Ok((tag, pos, len))
 }
 
 /// Split the first object off `buf`; the rest follows it.
 pub fn next(buf: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
-    let (tag, hlen, len) = header(buf)?;
+    let (tag, hlen, len) = header(buf).map_err(HeaderError::into_inner)?;
     let truncated =
         || TlvError::Truncated { tag: TagHex(tag), len, available: buf.len().saturating_sub(hlen) };
     let (raw, rest) =
@@ -126,24 +142,13 @@ pub fn first(buf: &[u8]) -> Result<Tlv<'_>, TlvError> {
 }
 
 /// The total size (header + value) the object at the front of `buf` declares, when its
-/// header is complete; `Ok(None)` when more bytes are needed to tell.
+/// header is complete; `Ok(None)` when more bytes are needed to tell; an error when the bytes
+/// cannot start an object (an indefinite or over-long length, a tag over 3 bytes).
 pub fn declared_size(buf: &[u8]) -> Result<Option<usize>, TlvError> {
     match header(buf) {
         Ok((_, hlen, len)) => Ok(Some(hlen + len)),
-        Err(TlvError::Empty | TlvError::BadTag(_) | TlvError::BadLength(_))
-            if buf.len() < 1 + MAX_TAG_BYTES + 3 && !starts_indefinite(buf) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// A length byte `80` (indefinite) or above `83` right after a complete short tag.
-fn starts_indefinite(buf: &[u8]) -> bool {
-    match buf {
-        [t, l, ..] if t & 0x1F != 0x1F => *l == 0x80 || *l > 0x83,
-        _ => false,
+        Err(HeaderError::Short(_)) => Ok(None),
+        Err(HeaderError::Bad(e)) => Err(e),
     }
 }
 
@@ -189,13 +194,15 @@ pub fn find(value: &[u8], tag: u32) -> Result<Option<Tlv<'_>>, TlvError> {
     Ok(None)
 }
 
-/// Append a minimal definite length.
+/// Append a minimal definite length (`xx`, `81 xx`, `82 xx xx`, …; also DER's).
 pub fn push_len(out: &mut Vec<u8>, len: usize) {
-    match len {
-        0..=0x7F => out.push(len as u8),
-        0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),
-        0x100..=0xFFFF => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
-        _ => out.extend_from_slice(&[0x83, (len >> 16) as u8, (len >> 8) as u8, len as u8]),
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend(bytes.iter().skip(skip));
     }
 }
 

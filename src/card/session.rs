@@ -144,46 +144,16 @@ fn le_of(n: u8) -> usize {
 
 /// Size of the BER-TLV at the start of `buf`, header included.
 fn tlv_total(buf: &[u8]) -> Header {
-    let Some(&first) = buf.first() else {
-        return Header::NeedMore;
-    };
-    if first == 0x00 || first == 0xFF && buf.get(1) == Some(&0xFF) {
+    match buf {
+        [] => Header::NeedMore,
         // Not a tag: an unwritten (zero or FF-filled) file.
-        return Header::NotTlv;
+        [0x00, ..] | [0xFF, 0xFF, ..] => Header::NotTlv,
+        _ => match crate::tlv::declared_size(buf) {
+            Ok(Some(total)) => Header::Total(total),
+            Ok(None) => Header::NeedMore,
+            Err(_) => Header::NotTlv,
+        },
     }
-    let mut pos = 1;
-    if first & 0x1F == 0x1F {
-        // Multi-byte tag number: continuation bytes have bit 8 set; accept up to 3 bytes.
-        loop {
-            let Some(&b) = buf.get(pos) else {
-                return Header::NeedMore;
-            };
-            pos += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-            if pos >= 3 {
-                return Header::NotTlv;
-            }
-        }
-    }
-    let Some(&len0) = buf.get(pos) else {
-        return Header::NeedMore;
-    };
-    pos += 1;
-    let len = match len0 {
-        0..=0x7F => usize::from(len0),
-        0x81..=0x83 => {
-            let n = usize::from(len0 & 0x7F);
-            let Some(bytes) = buf.get(pos..pos + n) else {
-                return Header::NeedMore;
-            };
-            pos += n;
-            bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-        }
-        _ => return Header::NotTlv,
-    };
-    Header::Total(pos + len)
 }
 
 /// Transport errors after which a short read is worth trying instead of an extended one.

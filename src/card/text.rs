@@ -92,56 +92,10 @@ pub struct TextInfo {
     pub attributes: Attributes,
 }
 
-/// One BER-TLV: tag (as a number of up to 3 bytes), value.
-struct Tlv<'a> {
-    tag: u32,
-    value: &'a [u8],
-}
-
-/// Split one TLV off the front of `buf`; `what` names the context in errors.
-fn next_tlv<'a>(buf: &'a [u8], what: &str) -> Result<(Tlv<'a>, &'a [u8]), CardError> {
-    let malformed = |why: &str| CardError::Malformed(format!("{what}: {why}"));
-    let first = *buf.first().ok_or_else(|| malformed("empty"))?;
-    let mut tag = u32::from(first);
-    let mut pos = 1;
-    if first & 0x1F == 0x1F {
-        loop {
-            let b = *buf.get(pos).ok_or_else(|| malformed("tag cut short"))?;
-            tag = (tag << 8) | u32::from(b);
-            pos += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-            if pos >= 3 {
-                return Err(malformed("tag longer than 3 bytes"));
-            }
-        }
-    }
-    let name = format!("{what}: tag {tag:X}");
-    let cut = || CardError::Malformed(format!("{name}: length runs past the end of the data"));
-    let len0 = *buf.get(pos).ok_or_else(cut)?;
-    pos += 1;
-    let len = match len0 {
-        0..=0x7F => usize::from(len0),
-        0x81 => {
-            let l = *buf.get(pos).ok_or_else(cut)?;
-            pos += 1;
-            usize::from(l)
-        }
-        0x82 => {
-            let l: [u8; 2] =
-                buf.get(pos..pos + 2).and_then(|l| l.try_into().ok()).ok_or_else(cut)?;
-            pos += 2;
-            usize::from(u16::from_be_bytes(l))
-        }
-        other => {
-            return Err(CardError::Malformed(format!(
-                "{name}: unsupported length byte {other:02X}"
-            )))
-        }
-    };
-    let (value, rest) = buf.get(pos..).and_then(|b| b.split_at_checked(len)).ok_or_else(cut)?;
-    Ok((Tlv { tag, value }, rest))
+/// Split one TLV off the front of `buf` with the crate's one codec ([`crate::tlv`]); `what`
+/// names the context in errors.
+fn next_tlv<'a>(buf: &'a [u8], what: &str) -> Result<(crate::tlv::Tlv<'a>, &'a [u8]), CardError> {
+    crate::tlv::next(buf).map_err(|e| CardError::Malformed(format!("{what}: {e}")))
 }
 
 /// Parse the My Number file: `FF 10 0C` + 12 ASCII digits (anything after is padding).
@@ -438,6 +392,6 @@ mod tests {
         let missing = tlv(&[0xFF, 0x20], &tlv(&[0xDF, 0x21], b""));
         assert!(err(&missing).contains("DF22"));
         assert!(err(&[0xFF, 0x20, 0x84, 0, 0, 0, 1]).contains("FF20"));
-        assert!(err(&[]).contains("empty"));
+        assert!(err(&[]).contains("no data"), "{}", err(&[]));
     }
 }

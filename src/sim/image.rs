@@ -779,18 +779,6 @@ impl CardImage {
 // ---------------------------------------------------------------------------------------------
 // The JPKI card built from a test PKI.
 
-/// Append a BER (and DER) definite length (`xx`, `81 xx`, `82 xx xx`, …).
-pub(crate) fn push_ber_len(out: &mut Vec<u8>, len: usize) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend(bytes.iter().skip(skip));
-    }
-}
-
 /// Bytes after the 32-byte label in the sim's token-info file.
 pub const TOKEN_INFO_TAIL: [u8; 4] = [0x00, 0x01, 0x00, 0x00];
 

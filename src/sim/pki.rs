@@ -244,7 +244,7 @@ fn serial(n: u64) -> Result<SerialNumber, PkiError> {
 /// Append a DER tag and definite length.
 fn push_tl(out: &mut Vec<u8>, tag: u8, len: usize) {
     out.push(tag);
-    super::image::push_ber_len(out, len);
+    crate::tlv::push_len(out, len);
 }
 
 fn tl_len(len: usize) -> usize {
