@@ -500,15 +500,27 @@ fn text_note(outcome: &FaceTextOutcome, which: CodeArg) -> Option<String> {
 }
 
 /// The text application's J-LIS signature over what was read (the My Number file with 照合番号A
-/// (h1), the attributes file with 照合番号B (h2)): `unknown` when the card has no CVC or
-/// integrity record.
+/// (h1), the attributes file with 照合番号B (h2)).
 fn text_authenticity(t: &FaceText, trust: &Trust) -> Authenticity {
-    match (t.cvc(), t.integrity()) {
+    check_text_read(t.cvc(), t.integrity(), t.my_number_file_raw(), t.attributes_file_raw(), trust)
+}
+
+/// The text application's authenticity over the files read: `unknown` when the card has no
+/// certificate (EF 0004) or integrity record (EF 0003), so nothing can be checked. Used by
+/// `text read` and `face read`.
+pub fn check_text_read(
+    cvc: Option<&[u8]>,
+    integrity: Option<&[u8]>,
+    my_number_file: Option<&[u8]>,
+    attributes_file: Option<&[u8]>,
+    trust: &Trust,
+) -> Authenticity {
+    match (cvc, integrity) {
         (Some(cvc), Some(integrity)) => authenticity::check_text(
             cvc,
             integrity,
-            t.my_number_file_raw(),
-            t.attributes_file_raw(),
+            my_number_file,
+            attributes_file,
             None,
             &trust.for_cvc(cvc),
         ),

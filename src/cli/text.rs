@@ -5,11 +5,13 @@ use clap::{Args, Subcommand};
 
 use mynacard::card::{Sex, TextInfo, TextPin};
 
-use mynacard::verify::authenticity::{self, App, Authenticity, Verdict};
+use mynacard::verify::authenticity::Authenticity;
 
 use super::audit_log::AuditNote;
 use super::exit::Exit;
-use super::face::{authenticity_exit, authenticity_json, authenticity_text, TrustOpts};
+use super::face::{
+    authenticity_exit, authenticity_json, authenticity_text, check_text_read, TrustOpts,
+};
 use super::pin_entry::open_with_pin;
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
@@ -92,32 +94,13 @@ fn read(g: &GlobalOpts, args: &TextReadArgs, audit: &mut AuditNote) -> Result<Ex
     let (mut client, pin) = open_with_pin(g, audit, &args.pin, TextPin::new)?;
     let (info, ev) = client.read_text_checked(pin.pin(), args.pin.allow_last_try)?;
     drop(client);
-    let auth = match (&ev.cvc, &ev.integrity) {
-        (Some(cvc), Some(integrity)) => authenticity::check_text(
-            cvc,
-            integrity,
-            Some(&ev.my_number_file),
-            Some(&ev.attributes_file),
-            None,
-            &trust.for_cvc(cvc),
-        ),
-        (cvc, _) => Authenticity {
-            verdict: Verdict::Unknown,
-            app: App::Text,
-            ca_key: None,
-            ca_source: None,
-            signer_key: None,
-            verified: Vec::new(),
-            detail: format!(
-                "the card has no {} (file not found): nothing can be checked",
-                if cvc.is_none() {
-                    "application certificate (EF 0004)"
-                } else {
-                    "integrity record (EF 0003)"
-                }
-            ),
-        },
-    };
+    let auth = check_text_read(
+        ev.cvc.as_deref(),
+        ev.integrity.as_deref(),
+        Some(&ev.my_number_file),
+        Some(&ev.attributes_file),
+        &trust,
+    );
     outln!("{}", render(&info, &auth, args.reveal, g.json))?;
     Ok(authenticity_exit(&auth))
 }
@@ -133,6 +116,7 @@ pub fn run(g: &GlobalOpts, args: &TextArgs, audit: &mut AuditNote) -> Result<Exi
 mod tests {
     use super::*;
     use mynacard::card::{Attributes, MyNumber};
+    use mynacard::verify::authenticity::{App, Verdict};
 
     fn auth() -> Authenticity {
         Authenticity {
