@@ -4,7 +4,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mynacard::card::{AuthPin, CertKind, Client, PinKind, PinPadMode, SignPassword, TextPin};
+use mynacard::card::{
+    AuthPin, CertKind, Client, CodeA, CodeB, FaceBirthKey, FaceCode, PinChange, PinEntry, PinKind,
+    PinPadMode, SignPassword, TextPin,
+};
 use mynacard_fuzz::FuzzedCard;
 
 /// DigestInfo of SHA-256 over 32 bytes of 0x5A.
@@ -37,23 +40,40 @@ fuzz_target!(|data: &[u8]| {
         4 => drop(client.read_sign_certificate(&sign, last_try)),
         5 => drop(client.pin_status(PinKind::Auth)),
         6 => drop(client.pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text])),
-        7 => drop(client.verify_pin(&auth, last_try)),
-        8 => drop(client.change_pin(&auth, &new_auth, last_try)),
-        9 => drop(client.sign(&auth, &digest_info(), last_try)),
-        10 => drop(client.sign(&sign, &digest_info(), last_try)),
-        11 => drop(client.read_text(&text, last_try)),
-        12 => drop(client.read_my_number(&text, last_try)),
-        13 => drop(client.read_attributes(&text, last_try)),
+        7 => drop(client.verify_pin(PinEntry::Host(&auth), last_try)),
+        8 => drop(client.change_pin(PinChange::Host { old: &auth, new: &new_auth }, last_try)),
+        9 => drop(client.sign(PinEntry::Host(&auth), &digest_info(), last_try)),
+        10 => drop(client.sign(PinEntry::Host(&sign), &digest_info(), last_try)),
+        11 => drop(client.read_text(PinEntry::Host(&text), last_try)),
+        12 => drop(client.read_my_number(PinEntry::Host(&text), last_try)),
+        13 => drop(client.read_attributes(PinEntry::Host(&text), last_try)),
         14 => {
             if let Ok(Some(pad)) = client.pinpad_for(PinKind::Auth, PinPadMode::Auto) {
-                let _ = client.verify_pin_on_pinpad::<AuthPin>(pad, last_try);
+                let _ = client.verify_pin(PinEntry::<AuthPin>::Pad(pad), last_try);
             }
         }
         15 => {
-            if let Ok(mut unlocked) = client.unlock(&sign, last_try) {
+            if let Ok(mut unlocked) = client.unlock(PinEntry::Host(&sign), last_try) {
                 let _ = unlocked.read_certificate(CertKind::Sign);
                 let _ = unlocked.sign(&digest_info());
                 let _ = unlocked.finish();
+            }
+        }
+        16 => drop(client.pin_objects()),
+        17 => drop(client.read_text_checked(PinEntry::Host(&text), last_try)),
+        18 => {
+            if let Ok(a) = CodeA::new("123456789018") {
+                let _ = client.read_face_and_text(&FaceCode::A(a), last_try);
+            }
+        }
+        19 => {
+            if let Ok(b) = CodeB::compose("19900515", "2035", "7251") {
+                let _ = client.read_face_and_text(&FaceCode::B(b), last_try);
+            }
+        }
+        20 => {
+            if let Ok(k) = FaceBirthKey::from_birth_date("19900515") {
+                let _ = client.read_birth_record(&k, last_try);
             }
         }
         _ => {}

@@ -7,7 +7,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use mynacard::verify::ocsp::{build_request, evaluate_response, request_nonce, CertIdHash};
+use mynacard::hash::HashAlg;
+use mynacard::verify::ocsp::{build_request, evaluate_response, request_nonce};
 use mynacard_fuzz::{cert, fixed_time, AUTH_CERT, AUTH_ROOT};
 use x509_cert::Certificate;
 use x509_ocsp::CertId;
@@ -21,7 +22,7 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let (ee, root) = (cert(AUTH_CERT), cert(AUTH_ROOT));
-        let ids = [CertIdHash::Sha1, CertIdHash::Sha256]
+        let ids = [HashAlg::Sha1, HashAlg::Sha256]
             .into_iter()
             .map(|h| match build_request(&ee, &root, h, None) {
                 Ok((_, id)) => id,
