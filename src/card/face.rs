@@ -31,7 +31,7 @@ use super::error::CardError;
 use super::jpki::{pin_state_in, PinObjectState};
 use super::pin::{CardPin, CodeA, CodeB, FaceBirthKey, PinKind};
 use super::session::{FileShape, Session};
-use super::text::{parse_attributes, parse_my_number, Attributes, MyNumber};
+use super::text::{no_text_app, optional, parse_attributes, parse_my_number, Attributes, MyNumber};
 use super::Client;
 
 /// The code that opens the card face.
@@ -254,19 +254,6 @@ pub enum FaceTextOutcome {
 /// be verified on the card (both need the user's attention, not a note).
 fn ends_face_read(e: &CardError) -> bool {
     matches!(e, CardError::Transport(_) | CardError::NotCleared(_))
-}
-
-/// A file that may be missing on cards (or virtual cards) without it.
-fn optional(read: Result<Vec<u8>, CardError>) -> Result<Option<Vec<u8>>, CardError> {
-    match read {
-        Ok(v) => Ok(Some(v)),
-        Err(CardError::FileNotFound(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-fn no_text_app() -> CardError {
-    CardError::NoTextApp
 }
 
 /// Select the code's EF, read its counter with an empty VERIFY (blocked: nothing more is

@@ -207,7 +207,7 @@ impl std::fmt::Debug for TextEvidence {
 }
 
 /// A file that may be missing on cards (or virtual cards) without it.
-fn optional(read: Result<Vec<u8>, CardError>) -> Result<Option<Vec<u8>>, CardError> {
+pub(super) fn optional(read: Result<Vec<u8>, CardError>) -> Result<Option<Vec<u8>>, CardError> {
     match read {
         Ok(v) => Ok(Some(v)),
         Err(CardError::FileNotFound(_)) => Ok(None),
@@ -215,7 +215,7 @@ fn optional(read: Result<Vec<u8>, CardError>) -> Result<Option<Vec<u8>>, CardErr
     }
 }
 
-fn no_text_app() -> CardError {
+pub(super) fn no_text_app() -> CardError {
     CardError::NoTextApp
 }
 
