@@ -434,3 +434,35 @@ fn the_audit_log_gets_nothing_from_the_card_face() {
         assert!(!text.contains(secret), "{secret} in the audit log:\n{text}");
     }
 }
+
+/// `face read` and `face age` verify a code like any PIN command, so they end like one: the
+/// ISD select that leaves the application, then the disconnect powering the card off (a
+/// verification survives a re-select, a warm reset and a reconnect on real cards,
+/// docs/card-facts.md §1).
+#[test]
+fn face_commands_leave_the_application_and_power_the_card_off() {
+    for (args, stdin, code) in [
+        (vec!["face", "read", "--code", "b", "--pin-stdin"], "1990-05-15 2035 7251\n", 0),
+        (vec!["face", "read", "--code", "b", "--pin-stdin"], "1990-05-15 2035 0000\n", 8),
+        (vec!["face", "age", "--at-least", "20", "--pin-stdin"], "1990-05-15\n", 0),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let trace = dir.path().join("t.trace");
+        let mut all = args.clone();
+        all.extend(["--trace", s(&trace)]);
+        sim(&all).write_stdin(stdin).assert().code(code);
+        let t = std::fs::read_to_string(&trace).unwrap();
+        let tail: Vec<&str> =
+            t.lines().rev().take(4).map(|l| l.split(" (").next().unwrap_or(l)).collect();
+        assert_eq!(
+            tail,
+            [
+                "# disconnect unpower",
+                "# end exclusive",
+                "< 90 00",
+                "> 00 A4 04 0C 07 A0 00 00 01 51 00 00"
+            ],
+            "{args:?}:\n{t}"
+        );
+    }
+}

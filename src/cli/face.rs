@@ -29,7 +29,7 @@ use mynacard::verify::authenticity::{self, App, Authenticity, CaKey, CaSource, C
 use mynacard::verify::result::bounded;
 
 use super::audit_log::AuditNote;
-use super::connect;
+use super::connect::{self, PinClient};
 use super::exit::Exit;
 use super::pin_source::{PinOpts, PinSource};
 use super::{CliError, GlobalOpts};
@@ -561,7 +561,9 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
     }
     let trust = args.trust.trust()?;
     let code = read_code(&args.pin, args.code)?;
-    let mut client = connect::open(g, ShareMode::Exclusive, audit)?;
+    // Like every PIN command: the card is powered off when the command ends (after the
+    // library left each application by selecting the ISD), also on errors.
+    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
     let (data, text) = client.read_face_and_text(&code, args.pin.allow_last_try)?;
     drop(code);
     let text_read = match &text {
@@ -695,7 +697,7 @@ fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result
     };
     let trust = args.trust.trust()?;
     let key = read_birth_key(&args.pin)?;
-    let mut client = connect::open(g, ShareMode::Exclusive, audit)?;
+    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
     let proof: BirthProof = client.read_birth_record(&key, args.pin.allow_last_try)?;
     drop(client);
     drop(key);
