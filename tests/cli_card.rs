@@ -538,26 +538,6 @@ fn text_read_wrong_and_malformed_pins() {
     assert!(sent(&trace).is_empty());
 }
 
-/// The end of a PIN command's trace: the select of the ISD that leaves the application
-/// (answered 90 00), the end of the transaction, and the disconnect powering the card off. A
-/// re-select of the application or a warm reset would leave the PIN verified on a real card
-/// (measured by one peer library, [C]).
-fn assert_left_and_unpowered(trace: &str, what: &str) {
-    // The answer line ends with its timing.
-    let tail: Vec<&str> =
-        trace.lines().rev().take(4).map(|l| l.split(" (").next().unwrap_or(l)).collect();
-    assert_eq!(
-        tail,
-        [
-            "# disconnect unpower",
-            "# end exclusive",
-            "< 90 00",
-            "> 00 A4 04 0C 07 A0 00 00 01 51 00 00"
-        ],
-        "{what}:\n{trace}"
-    );
-}
-
 #[test]
 fn every_pin_command_leaves_the_application_and_powers_the_card_off_also_on_errors() {
     let dir = tempfile::tempdir().unwrap();

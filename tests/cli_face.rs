@@ -452,17 +452,6 @@ fn face_commands_leave_the_application_and_power_the_card_off() {
         all.extend(["--trace", s(&trace)]);
         sim(&all).write_stdin(stdin).assert().code(code);
         let t = std::fs::read_to_string(&trace).unwrap();
-        let tail: Vec<&str> =
-            t.lines().rev().take(4).map(|l| l.split(" (").next().unwrap_or(l)).collect();
-        assert_eq!(
-            tail,
-            [
-                "# disconnect unpower",
-                "# end exclusive",
-                "< 90 00",
-                "> 00 A4 04 0C 07 A0 00 00 01 51 00 00"
-            ],
-            "{args:?}:\n{t}"
-        );
+        assert_left_and_unpowered(&t, &format!("{args:?}"));
     }
 }

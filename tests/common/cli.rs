@@ -122,3 +122,23 @@ pub fn assert_no_secret(secret: &str, texts: &[&str]) {
         assert!(!t.to_uppercase().contains(&hex), "secret (hex) leaked in {t:?}");
     }
 }
+
+/// The end of a PIN command's trace: the select of the ISD that leaves the application
+/// (answered 90 00), the end of the transaction, and the disconnect powering the card off. A
+/// re-select of the application or a warm reset would leave the PIN verified on a real card
+/// (measured by one peer library, [C]).
+pub fn assert_left_and_unpowered(trace: &str, what: &str) {
+    // The answer line ends with its timing.
+    let tail: Vec<&str> =
+        trace.lines().rev().take(4).map(|l| l.split(" (").next().unwrap_or(l)).collect();
+    assert_eq!(
+        tail,
+        [
+            "# disconnect unpower",
+            "# end exclusive",
+            "< 90 00",
+            "> 00 A4 04 0C 07 A0 00 00 01 51 00 00"
+        ],
+        "{what}:\n{trace}"
+    );
+}
