@@ -13,6 +13,7 @@ mod demo;
 mod doctor;
 pub mod exit;
 mod face;
+mod generate;
 mod pin;
 mod pin_entry;
 mod pin_source;
@@ -113,6 +114,10 @@ pub enum Command {
     Watch(watch::WatchArgs),
     /// Check the PC/SC service, readers and card, with a fix for each problem.
     Doctor(doctor::DoctorArgs),
+    /// Shell completions (bash, zsh, fish) generated from this command line, on standard output.
+    Completions(generate::CompletionsArgs),
+    /// The manual page(s), generated from this command line.
+    Man(generate::ManArgs),
 }
 
 /// Why a command failed; each maps to an exit code.
@@ -253,6 +258,8 @@ pub fn main() -> ExitCode {
         Command::Apdu(args) => apdu::run(&cli.global, args, &mut note),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args, &mut note),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
     };
     let logged = audit.as_ref().map(|log| audit_log::write(log, &operations, &note, &result));
     // What is still buffered must reach standard output, or fail here (not in a panic).
