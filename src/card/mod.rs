@@ -154,7 +154,7 @@ pub fn leave_application(s: &mut Session<'_>, aid: &[u8]) -> Result<(), CardErro
 }
 
 /// Query a PIN's retry counter without spending a try (the PIN EF must be selected).
-pub(crate) fn pin_status_in(s: &mut Session<'_>) -> Result<PinStatus, CardError> {
+pub fn pin_status_in(s: &mut Session<'_>) -> Result<PinStatus, CardError> {
     let resp = s.apdu(&Command::verify_status())?;
     match resp.sw {
         sw if sw.is_blocked() => Ok(PinStatus::Blocked),

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use super::script::{Action, Exchange, Expectation, Part, Script, ScriptError};
 use crate::apdu::Ins;
+#[cfg(feature = "sim")]
 use crate::sim::transport::SIM_READER_NAME;
 use crate::transport::trace::PersonalData;
 use crate::transport::{ReaderInfo, Transport, TransportError};
@@ -240,7 +241,12 @@ impl fmt::Display for RunReport {
 
 /// Whether the transport talks to the virtual card (in-process, or vpcd through pcscd).
 pub fn is_virtual_reader(info: &ReaderInfo) -> bool {
-    info.name == SIM_READER_NAME || info.name.starts_with(VPCD_READER_PREFIX)
+    // Without the `sim` feature there is no in-process virtual card.
+    #[cfg(feature = "sim")]
+    let in_process = info.name == SIM_READER_NAME;
+    #[cfg(not(feature = "sim"))]
+    let in_process = false;
+    in_process || info.name.starts_with(VPCD_READER_PREFIX)
 }
 
 /// Run a script. Refuses ([`RunError::Refused`]) a script that spends PIN tries unless the
