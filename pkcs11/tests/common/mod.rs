@@ -30,8 +30,25 @@ fn target_dir() -> PathBuf {
     exe.parent().and_then(Path::parent).expect("target/<profile>/deps/<test>").to_path_buf()
 }
 
-/// The module as built (`libmynacard_pkcs11.so`).
+/// Build the module's shared library and the `mynacard` binary once per test process:
+/// `cargo test` links the crate as an rlib and does not refresh the `.so` the tools load.
+fn build_once() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-q", "-p", "mynacard-pkcs11", "-p", "mynacard", "--lib", "--bins"]);
+        if target_dir().ends_with("release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "cargo build of the module failed");
+    });
+}
+
+/// The module as built (`libmynacard_pkcs11.so`), rebuilt first when stale.
 pub fn module_path() -> String {
+    build_once();
     let p = target_dir().join("libmynacard_pkcs11.so");
     assert!(p.exists(), "{} is missing: cargo build -p mynacard-pkcs11", p.display());
     p.to_string_lossy().into_owned()
@@ -39,6 +56,7 @@ pub fn module_path() -> String {
 
 /// The `mynacard` binary (built by `cargo build`, the workspace's default members).
 pub fn mynacard_bin() -> PathBuf {
+    build_once();
     let p = target_dir().join("mynacard");
     assert!(p.exists(), "{} is missing: cargo build --bin mynacard", p.display());
     p
