@@ -165,7 +165,9 @@ pub enum AttrValue {
 
 /// The module state.
 pub struct Module {
-    ctx: pcsc::Context,
+    /// The PC/SC context; `None` while the service is not there (tried again at each
+    /// refresh, so `C_Initialize` works without pcscd and the readers appear later).
+    ctx: Option<pcsc::Context>,
     readers: Vec<Reader>,
     sessions: BTreeMap<CK_SESSION_HANDLE, Session>,
     next_session: CK_SESSION_HANDLE,
@@ -187,9 +189,8 @@ fn version(major: u8, minor: u8) -> CK_VERSION {
 
 impl Module {
     fn new() -> Result<Module, CK_RV> {
-        let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(|_| CKR_DEVICE_ERROR)?;
         Ok(Module {
-            ctx,
+            ctx: pcsc::Context::establish(pcsc::Scope::User).ok(),
             readers: Vec::new(),
             sessions: BTreeMap::new(),
             next_session: 1,
@@ -200,23 +201,27 @@ impl Module {
     /// Ask pcscd for the readers and their states (no APDU). A card that left or was
     /// replaced is forgotten with its logins.
     fn refresh(&mut self) {
-        let names = match self.ctx.list_readers_owned() {
+        if self.ctx.is_none() {
+            self.ctx = pcsc::Context::establish(pcsc::Scope::User).ok();
+        }
+        let Some(ctx) = self.ctx.as_ref() else {
+            // No PC/SC service: no reader is attached.
+            self.detach_all();
+            return;
+        };
+        let names = match ctx.list_readers_owned() {
             Ok(n) => n,
             Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
-            Err(
-                pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle,
-            ) => {
-                // pcscd restarted: a new context for next time.
-                if let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) {
-                    self.ctx = ctx;
-                }
-                Vec::new()
+            Err(_) => {
+                // pcscd stopped or restarted: a new context next time.
+                self.ctx = None;
+                self.detach_all();
+                return;
             }
-            Err(_) => Vec::new(),
         };
         let mut states: Vec<pcsc::ReaderState> =
             names.iter().map(|n| pcsc::ReaderState::new(n.clone(), pcsc::State::UNAWARE)).collect();
-        if !states.is_empty() && self.ctx.get_status_change(Duration::ZERO, &mut states).is_err() {
+        if !states.is_empty() && ctx.get_status_change(Duration::ZERO, &mut states).is_err() {
             // No answer: treat every reader as it was.
             return;
         }
@@ -257,6 +262,15 @@ impl Module {
                 r.present = false;
                 r.forget_card();
             }
+        }
+    }
+
+    /// Every reader detached and its card forgotten (no PC/SC service).
+    fn detach_all(&mut self) {
+        for r in &mut self.readers {
+            r.attached = false;
+            r.present = false;
+            r.forget_card();
         }
     }
 
