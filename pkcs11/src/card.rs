@@ -232,3 +232,41 @@ pub fn sign(
     });
     PinOutcome { result, counter }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn card_errors_map_to_return_values() {
+        let kind = PinKind::Auth;
+        assert_eq!(rv_of(&CardError::WrongPin { kind, tries_left: 2 }), CKR_PIN_INCORRECT);
+        assert_eq!(rv_of(&CardError::PinBlocked { kind }), CKR_PIN_LOCKED);
+        assert_eq!(rv_of(&CardError::LastTry { kind }), CKR_PIN_LOCKED);
+        assert_eq!(rv_of(&CardError::PinPadCancelled), CKR_FUNCTION_CANCELED);
+        assert_eq!(rv_of(&CardError::NotJpki), CKR_TOKEN_NOT_RECOGNIZED);
+        assert_eq!(rv_of(&CardError::Transport(TransportError::CardRemoved)), CKR_DEVICE_REMOVED);
+        assert_eq!(rv_of(&CardError::Transport(TransportError::Mute)), CKR_DEVICE_ERROR);
+        assert_eq!(rv_of(&CardError::Malformed("x".into())), CKR_DEVICE_ERROR);
+    }
+
+    #[test]
+    fn counters_after_a_pin_check() {
+        let ok: Result<(), CardError> = Ok(());
+        assert_eq!(counter_after(PinKind::Sign, &ok), Some(PinStatus::Remaining(5)));
+        assert_eq!(counter_after(PinKind::Auth, &ok), Some(PinStatus::Remaining(3)));
+        let wrong: Result<(), CardError> =
+            Err(CardError::WrongPin { kind: PinKind::Auth, tries_left: 0 });
+        assert_eq!(counter_after(PinKind::Auth, &wrong), Some(PinStatus::Blocked));
+        let last: Result<(), CardError> = Err(CardError::LastTry { kind: PinKind::Auth });
+        assert_eq!(counter_after(PinKind::Auth, &last), Some(PinStatus::Remaining(1)));
+        let other: Result<(), CardError> = Err(CardError::NotJpki);
+        assert_eq!(counter_after(PinKind::Auth, &other), None);
+    }
+
+    #[test]
+    fn held_pins_never_show_in_debug() {
+        let pin = HeldPin::Auth(AuthPin::new("4321").unwrap());
+        assert_eq!(format!("{pin:?}"), "HeldPin::Auth(***)");
+    }
+}

@@ -755,3 +755,130 @@ static FUNCTION_LIST_3_0: CK_FUNCTION_LIST_3_0 = CK_FUNCTION_LIST_3_0 {
     C_VerifyMessageNext: Some(stubs::C_VerifyMessageNext),
     C_MessageVerifyFinal: Some(stubs::C_MessageVerifyFinal),
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr::null_mut;
+
+    #[test]
+    fn a_panic_becomes_general_error() {
+        assert_eq!(guard(|| panic!("boom")), CKR_GENERAL_ERROR);
+        assert_eq!(guard(|| Err(CKR_PIN_LOCKED)), CKR_PIN_LOCKED);
+        assert_eq!(guard(|| Ok(())), CKR_OK);
+    }
+
+    #[test]
+    fn function_lists_and_interfaces() {
+        let mut list: *mut CK_FUNCTION_LIST = null_mut();
+        // SAFETY: a valid out-pointer.
+        assert_eq!(unsafe { C_GetFunctionList(&mut list) }, CKR_OK);
+        // SAFETY: the module returned a pointer to its static list.
+        let l = unsafe { &*list };
+        assert_eq!((l.version.major, l.version.minor), (2, 40));
+        assert!(l.C_Sign.is_some() && l.C_WaitForSlotEvent.is_some() && l.C_InitToken.is_some());
+        // SAFETY: NULL is refused, not written.
+        assert_eq!(unsafe { C_GetFunctionList(null_mut()) }, CKR_ARGUMENTS_BAD);
+
+        let mut count: CK_ULONG = 0;
+        // SAFETY: NULL list asks for the count.
+        assert_eq!(unsafe { C_GetInterfaceList(null_mut(), &mut count) }, CKR_OK);
+        assert_eq!(count, 2);
+        let mut one = [copy_interface(&INTERFACES.0[0])];
+        let mut small: CK_ULONG = 1;
+        // SAFETY: a buffer of 1 with its size.
+        assert_eq!(
+            unsafe { C_GetInterfaceList(one.as_mut_ptr(), &mut small) },
+            CKR_BUFFER_TOO_SMALL
+        );
+        assert_eq!(small, 2);
+
+        let mut iface: *mut CK_INTERFACE = null_mut();
+        // SAFETY: NULL name and version: the default interface.
+        assert_eq!(unsafe { C_GetInterface(null_mut(), null_mut(), &mut iface, 0) }, CKR_OK);
+        // SAFETY: a pointer to the static interface.
+        let i = unsafe { &*iface };
+        // SAFETY: the name is a static NUL-terminated string.
+        let name = unsafe { std::ffi::CStr::from_ptr(i.pInterfaceName as *const std::ffi::c_char) };
+        assert_eq!(name.to_bytes(), b"PKCS 11");
+        // SAFETY: the 3.0 interface's list is a CK_FUNCTION_LIST_3_0.
+        let l3 = unsafe { &*(i.pFunctionList as *const CK_FUNCTION_LIST_3_0) };
+        assert_eq!((l3.version.major, l3.version.minor), (3, 0));
+        assert!(l3.C_GetInterface.is_some() && l3.C_MessageSignInit.is_some());
+        let mut v2 = CK_VERSION { major: 2, minor: 40 };
+        // SAFETY: valid pointers.
+        assert_eq!(unsafe { C_GetInterface(null_mut(), &mut v2, &mut iface, 0) }, CKR_OK);
+        // SAFETY: a pointer to the static interface.
+        let l2 = unsafe { &*((*iface).pFunctionList as *const CK_FUNCTION_LIST) };
+        assert_eq!((l2.version.major, l2.version.minor), (2, 40));
+        let mut bad = *b"PKCS 12\0";
+        // SAFETY: a NUL-terminated name.
+        assert_eq!(
+            unsafe { C_GetInterface(bad.as_mut_ptr(), null_mut(), &mut iface, 0) },
+            CKR_ARGUMENTS_BAD
+        );
+        // SAFETY: valid pointers; a flag no interface has.
+        assert_eq!(
+            unsafe { C_GetInterface(null_mut(), null_mut(), &mut iface, CKF_INTERFACE_FORK_SAFE) },
+            CKR_ARGUMENTS_BAD
+        );
+    }
+
+    extern "C" fn create(_: *mut *mut c_void) -> CK_RV {
+        CKR_OK
+    }
+    extern "C" fn other(_: *mut c_void) -> CK_RV {
+        CKR_OK
+    }
+
+    fn init_with(mut a: CK_C_INITIALIZE_ARGS) -> CK_RV {
+        // SAFETY: `a` lives for the whole call.
+        unsafe { C_Initialize(&mut a as *mut CK_C_INITIALIZE_ARGS as *mut c_void) }
+    }
+
+    #[test]
+    fn initialize_arguments_and_os_locking() {
+        let args = CK_C_INITIALIZE_ARGS {
+            CreateMutex: Some(create),
+            DestroyMutex: Some(other),
+            LockMutex: Some(other),
+            UnlockMutex: Some(other),
+            flags: 0,
+            pReserved: null_mut(),
+        };
+        assert_eq!(init_with(args), CKR_CANT_LOCK, "only OS locking");
+        let partial = CK_C_INITIALIZE_ARGS { DestroyMutex: None, flags: CKF_OS_LOCKING_OK, ..args };
+        assert_eq!(init_with(partial), CKR_ARGUMENTS_BAD, "all four or none");
+        let mut reserved = 0u8;
+        let with_reserved = CK_C_INITIALIZE_ARGS {
+            flags: CKF_OS_LOCKING_OK,
+            pReserved: &mut reserved as *mut u8 as *mut c_void,
+            ..args
+        };
+        assert_eq!(init_with(with_reserved), CKR_ARGUMENTS_BAD, "pReserved must be NULL");
+        let mut info = CK_INFO {
+            cryptokiVersion: CK_VERSION { major: 0, minor: 0 },
+            manufacturerID: [0; 32],
+            flags: 0,
+            libraryDescription: [0; 32],
+            libraryVersion: CK_VERSION { major: 0, minor: 0 },
+        };
+        // SAFETY: a valid out-pointer.
+        assert_eq!(unsafe { C_GetInfo(&mut info) }, CKR_CRYPTOKI_NOT_INITIALIZED);
+        // Works without pcscd (no reader until it comes).
+        assert_eq!(init_with(CK_C_INITIALIZE_ARGS { flags: CKF_OS_LOCKING_OK, ..args }), CKR_OK);
+        // SAFETY: as above.
+        assert_eq!(unsafe { C_GetInfo(&mut info) }, CKR_OK);
+        assert_eq!(&info.manufacturerID[..8], b"mynacard");
+        let mut reserved = 0u8;
+        // SAFETY: a non-NULL reserved pointer is refused without being read.
+        assert_eq!(
+            unsafe { C_Finalize(&mut reserved as *mut u8 as *mut c_void) },
+            CKR_ARGUMENTS_BAD
+        );
+        // SAFETY: NULL.
+        assert_eq!(unsafe { C_Finalize(null_mut()) }, CKR_OK);
+        // SAFETY: NULL.
+        assert_eq!(unsafe { C_Finalize(null_mut()) }, CKR_CRYPTOKI_NOT_INITIALIZED);
+    }
+}

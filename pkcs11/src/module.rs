@@ -883,6 +883,19 @@ mod tests {
     }
 
     #[test]
+    fn no_pin_means_the_pad_for_the_authentication_pin_only() {
+        let pad = mynacard::card::PinPad {
+            control_code: 0x42000DAC,
+            modify_code: None,
+            params: mynacard::transport::pinpad::PinPadParams::default(),
+        };
+        assert_eq!(kind(held_pin(Token::Auth, None, Some(pad))), Ok("pad"));
+        assert_eq!(kind(held_pin(Token::Sign, None, Some(pad))), Err(CKR_ARGUMENTS_BAD));
+        // A PIN given on a pad reader is still taken from the host.
+        assert_eq!(kind(held_pin(Token::Auth, Some(b"1234"), Some(pad))), Ok("auth"));
+    }
+
+    #[test]
     fn the_signature_password_is_folded_to_upper_case() {
         let lower = held_pin(Token::Sign, Some(b"mynacard1"), None).unwrap();
         let upper = held_pin(Token::Sign, Some(b"MYNACARD1"), None).unwrap();

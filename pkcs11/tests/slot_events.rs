@@ -189,3 +189,39 @@ fn signing_through_the_core_and_its_errors() {
     assert_eq!(sim.count("signatures"), 2);
     module::finalize().expect("C_Finalize");
 }
+
+/// The public certificates are cached per inserted card: once the card is probed, searches
+/// and attribute reads send nothing to it.
+#[test]
+fn finding_objects_costs_no_card_command() {
+    if !pcscd_or_skip("finding_objects_costs_no_card_command") {
+        return;
+    }
+    let sim = Sim::start();
+    module::initialize().expect("C_Initialize");
+    let h = with_module(|m| m.open_session(0, CKF_SERIAL_SESSION)).expect("open session");
+    let before = sim.count("commands");
+    let cert_class = CKO_CERTIFICATE.to_ne_bytes().to_vec();
+    for _ in 0..3 {
+        let (all, certs) = with_module(|m| {
+            m.find_init(h, &vec![])?;
+            let all = m.find(h, 10)?;
+            m.find_final(h)?;
+            m.find_init(h, &vec![(CKA_CLASS, cert_class.clone())])?;
+            let certs = m.find(h, 10)?;
+            assert_eq!(m.find(h, 10)?, Vec::<CK_OBJECT_HANDLE>::new());
+            m.find_final(h)?;
+            assert_eq!(m.find_final(h), Err(CKR_OPERATION_NOT_INITIALIZED));
+            for o in &all {
+                m.attribute_values(h, *o, &[CKA_LABEL, CKA_ID, CKA_VALUE])?;
+            }
+            Ok((all, certs))
+        })
+        .expect("find");
+        // Before login: the certificate, the CA certificate and the public key.
+        assert_eq!(all, vec![1, 2, 3]);
+        assert_eq!(certs, vec![1, 2]);
+    }
+    assert_eq!(sim.count("commands"), before, "no card command for searches");
+    module::finalize().expect("C_Finalize");
+}
