@@ -18,6 +18,10 @@ mod pin_entry;
 mod pin_source;
 mod readers;
 mod render;
+// The kiosk service lives in src/serve/ (its own directory), as a child of this module so
+// that it reuses the commands' private helpers (PinClient, sign_on_card, counters).
+#[path = "../serve/mod.rs"]
+mod serve;
 mod sign;
 mod sim;
 mod status;
@@ -113,6 +117,9 @@ pub enum Command {
     Watch(watch::WatchArgs),
     /// Check the PC/SC service, readers and card, with a fix for each problem.
     Doctor(doctor::DoctorArgs),
+    /// The kiosk service: HTTP + JSON on a Unix socket (or loopback with a token), card
+    /// events, an optional kiosk page (--ui). Until SIGTERM.
+    Serve(serve::ServeArgs),
 }
 
 /// Why a command failed; each maps to an exit code.
@@ -253,6 +260,7 @@ pub fn main() -> ExitCode {
         Command::Apdu(args) => apdu::run(&cli.global, args, &mut note),
         Command::Watch(args) => watch::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args, &mut note),
+        Command::Serve(args) => serve::run(&cli.global, args),
     };
     let logged = audit.as_ref().map(|log| audit_log::write(log, &operations, &note, &result));
     // What is still buffered must reach standard output, or fail here (not in a panic).
