@@ -545,3 +545,143 @@ async fn events(
     });
     Sse::new(all).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{Method, Request, StatusCode};
+    use std::collections::BTreeSet;
+    use tower::ServiceExt;
+
+    fn doc() -> serde_json::Value {
+        serde_json::from_str(OPENAPI).unwrap()
+    }
+
+    fn state() -> Arc<AppState> {
+        use super::super::super::verify::{HierarchyArg, OcspHashArg, RevocationArg};
+        let config = Arc::new(card::Config {
+            reader: Some("sim".into()),
+            trust: super::super::super::face::TrustOpts {
+                hierarchy: super::super::super::face::HierarchyArg::Production,
+                cvc_ca: vec![],
+            },
+        });
+        let hub = Hub::new();
+        let (_tx, shutdown) = tokio::sync::watch::channel(true);
+        Arc::new(AppState {
+            gate: Gate::new(Duration::from_secs(5), hub.clone(), None, config),
+            hub,
+            allow_reveal: false,
+            max_body: 1024,
+            body_timeout: Duration::from_secs(5),
+            verify: VerifyOpts {
+                crl: vec![],
+                ocsp: None,
+                net_timeout: 20,
+                ocsp_hash: OcspHashArg::Sha1,
+                hierarchy: HierarchyArg::Production,
+                trust_anchor: vec![],
+                at: "now".into(),
+                revocation: RevocationArg::Off,
+            },
+            shutdown,
+        })
+    }
+
+    /// The document lists exactly the routes and methods of [`ROUTES`].
+    #[test]
+    fn the_document_lists_every_route_and_method() {
+        let doc = doc();
+        let paths = doc["paths"].as_object().unwrap();
+        let documented: BTreeSet<(String, String)> = paths
+            .iter()
+            .flat_map(|(p, ops)| {
+                ops.as_object().unwrap().keys().map(move |m| (p.clone(), m.clone()))
+            })
+            .collect();
+        let routed: BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .flat_map(|(p, ms)| ms.iter().map(move |m| (p.to_string(), m.to_string())))
+            .collect();
+        assert_eq!(documented, routed);
+        // Every error code the service can give is in the Error schema.
+        let codes: BTreeSet<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]
+            ["properties"]["code"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        for e in super::super::super::exit::Exit::ALL {
+            assert!(codes.contains(e.name()), "{}", e.name());
+        }
+        for c in ServeCode::ALL {
+            assert!(codes.contains(c.name()), "{}", c.name());
+        }
+    }
+
+    /// The router answers exactly the documented methods on the documented paths: the
+    /// others get 405, unknown paths 404.
+    #[tokio::test]
+    async fn the_router_has_exactly_the_documented_routes() {
+        let app = router(state());
+        for (path, methods) in ROUTES {
+            let concrete = path.replace("{which}", "auth-ca");
+            for m in [Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH] {
+                let req = Request::builder()
+                    .method(m.clone())
+                    .uri(&concrete)
+                    .extension(super::super::Caller::Token)
+                    .body(Body::empty())
+                    .unwrap();
+                let status = app.clone().oneshot(req).await.unwrap().status();
+                let documented = methods.contains(&m.as_str().to_lowercase().as_str());
+                if documented {
+                    assert!(
+                        status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                        "{m} {concrete}: {status}"
+                    );
+                } else {
+                    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{m} {concrete}");
+                }
+            }
+        }
+        let req = Request::builder().uri("/v1/nothing").body(Body::empty()).unwrap();
+        assert_eq!(app.clone().oneshot(req).await.unwrap().status(), StatusCode::NOT_FOUND);
+        let req = Request::builder()
+            .uri("/v1/certificates/sign")
+            .extension(super::super::Caller::Token)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn bodies_are_bounded_and_never_echoed() {
+        let app = router(state());
+        let post = |body: &str, ctype: &str| {
+            Request::builder()
+                .method(Method::POST)
+                .uri("/v1/authenticate")
+                .header("content-type", ctype)
+                .extension(super::super::Caller::Token)
+                .body(Body::from(body.to_string()))
+                .unwrap()
+        };
+        let r = app.clone().oneshot(post("{}", "text/plain")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        let big = format!("{{\"challenge\":\"{}\"}}", "A".repeat(2000));
+        let r = app.clone().oneshot(post(&big, "application/json")).await.unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let r = app
+            .clone()
+            .oneshot(post(r#"{"challenge":"AA==","pin":98765}"#, "application/json"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&body);
+        assert!(!text.contains("98765"), "{text}");
+        assert!(text.contains("\"usage\""), "{text}");
+    }
+}

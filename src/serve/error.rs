@@ -231,7 +231,7 @@ mod tests {
             tries_left: 2,
         }));
         assert_eq!((e.status, e.code), (StatusCode::FORBIDDEN, "wrong-pin"));
-        assert_eq!(e.message, "wrong authentication PIN: 2 tries left");
+        assert_eq!(e.message, "wrong authentication PIN: 2 tries left before it is blocked");
         let e = ApiError::from(CliError::Card(CardError::LastTry { kind: PinKind::Sign }));
         assert_eq!((e.status, e.code), (StatusCode::CONFLICT, "last-try-refused"));
         let e = ApiError::serve(ServeCode::CardBusy, Msg::CardBusy);
