@@ -174,6 +174,11 @@ impl Gate {
         &self.config
     }
 
+    /// The lock itself (the event thread's JPKI probe takes it too).
+    pub fn lock(&self) -> Arc<tokio::sync::Mutex<()>> {
+        self.lock.clone()
+    }
+
     /// The audit log, if any.
     pub fn audit(&self) -> Option<&Arc<AuditLog>> {
         self.audit.as_ref()

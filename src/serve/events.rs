@@ -113,11 +113,28 @@ fn to_json(e: &TimedEvent) -> EventJson {
 }
 
 /// Follow PC/SC on a thread of its own until `stop` is set (see the module documentation).
-pub fn spawn_watcher(hub: Arc<Hub>, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+/// The JPKI probe of an inserted card (a SELECT of the JPKI AID, never the ATR) takes the
+/// card's `gate` first, so that it never collides with a card operation of this service.
+pub fn spawn_watcher(
+    hub: Arc<Hub>,
+    stop: Arc<AtomicBool>,
+    gate: Arc<tokio::sync::Mutex<()>>,
+) -> std::io::Result<()> {
     std::thread::Builder::new().name("pcsc-events".into()).spawn(move || {
-        let options = WatchOptions::default();
+        let options = WatchOptions { probe_jpki: false, ..WatchOptions::default() };
         while !stop.load(Ordering::Relaxed) {
-            let result = events::watch(&stop, &options, |e| hub.card_event(e));
+            let context = pcsc::Context::establish(pcsc::Scope::User).ok();
+            let result = events::watch(&stop, &options, |mut e| {
+                if let (Event::CardInserted { reader, jpki, .. }, Some(ctx)) =
+                    (&mut e.event, &context)
+                {
+                    if let Ok(name) = std::ffi::CString::new(reader.as_str()) {
+                        let _card = gate.blocking_lock();
+                        *jpki = events::probe_jpki(ctx, &name);
+                    }
+                }
+                hub.card_event(e)
+            });
             hub.all_gone();
             if result.is_err() {
                 // pcscd is not there (yet, or any more): look again in a second.

@@ -434,12 +434,6 @@ async fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     };
     let hub = events::Hub::new();
     let stop_watch = Arc::new(AtomicBool::new(false));
-    if g.reader.as_deref() != Some(super::connect::SIM) {
-        events::spawn_watcher(hub.clone(), stop_watch.clone()).map_err(|source| CliError::Io {
-            context: "starting the event thread".into(),
-            source,
-        })?;
-    }
     let config = Arc::new(card::Config {
         reader: g.reader.clone(),
         trust: TrustOpts {
@@ -460,6 +454,11 @@ async fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         verify: args.verify.clone(),
         shutdown: shutdown_rx,
     });
+    if g.reader.as_deref() != Some(super::connect::SIM) {
+        events::spawn_watcher(state.hub.clone(), stop_watch.clone(), state.gate.lock()).map_err(
+            |source| CliError::Io { context: "starting the event thread".into(), source },
+        )?;
+    }
     let policy = Arc::new(Policy::new(&listen, &args.allow_origin, token));
     let mut app = api::router(state);
     if args.ui {
