@@ -518,29 +518,23 @@ async fn events(
     let (first, rx) = st.hub.subscribe();
     let shutdown = st.shutdown.clone();
     let first = stream::iter(first);
-    let rest = stream::unfold((rx, false), move |(mut rx, done)| {
+    let rest = stream::unfold(rx, move |mut rx| {
         let mut shutdown = shutdown.clone();
         async move {
-            if done {
-                return None;
-            }
-            loop {
-                tokio::select! {
-                    msg = rx.recv() => match msg {
-                        Ok(v) => return Some((v, (rx, false))),
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
-                            let v = serde_json::json!({ "event": "lagged", "missed": n });
-                            return Some((v, (rx, false)));
-                        }
-                        Err(_) => return None,
-                    },
-                    _ = shutdown.wait_for(|stop| *stop) => return None,
-                }
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Ok(v) => Some((v, rx)),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                        Some((serde_json::json!({ "event": "lagged", "missed": n }), rx))
+                    }
+                    Err(_) => None,
+                },
+                _ = shutdown.wait_for(|stop| *stop) => None,
             }
         }
     });
     let all = first.chain(rest).map(|v| {
-        let name = v["event"].as_str().unwrap_or("message").to_string();
+        let name = v.get("event").and_then(|e| e.as_str()).unwrap_or("message").to_string();
         Ok(SseEvent::default().event(name).data(v.to_string()))
     });
     Sse::new(all).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
