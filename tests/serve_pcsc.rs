@@ -277,6 +277,9 @@ fn authenticate_and_sign_verify_with_openssl() {
     let ops: Vec<_> =
         svc.audit().iter().map(|r| r["operation"].as_str().unwrap().to_string()).collect();
     assert_eq!(ops, ["authenticate", "sign", "authenticate", "verify", "verify", "verify"]);
+    let verified: Vec<_> =
+        svc.audit().iter().skip(3).map(|r| r["outcome"].as_str().unwrap().to_string()).collect();
+    assert_eq!(verified, ["ok", "failed", "failed"]);
 }
 
 #[test]

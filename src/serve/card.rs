@@ -264,9 +264,18 @@ fn write_audit(
     }
 }
 
-/// The record of a verification (no card: the reader is `(none)`).
-pub fn audit_verify<T>(log: Option<&AuditLog>, who: &Who, result: &Result<T, CliError>) {
-    let outcome = audit_log::outcome(result);
+/// The record of a verification (no card: the reader is `(none)`): `ok` only when the
+/// signature is valid (the CLI's exit `success`), `failed` for any other outcome.
+pub fn audit_verify<T>(
+    log: Option<&AuditLog>,
+    who: &Who,
+    result: &Result<(T, &'static str), CliError>,
+) {
+    let outcome = match result {
+        Ok((_, "success")) => (Outcome::Ok, None),
+        Ok(_) => (Outcome::Failed, None),
+        Err(e) => audit_log::error_outcome(e),
+    };
     write_audit(log, &[Operation::Verify], &AuditNote::default(), outcome, who);
 }
 
