@@ -194,14 +194,15 @@ impl Gate {
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let label = self.config.reader_label().to_string();
-        let guard = match tokio::time::timeout(self.busy_wait, self.lock.clone().lock_owned()).await
-        {
-            Ok(guard) => guard,
-            Err(_) => {
-                let err = ApiError::serve(ServeCode::CardBusy, Msg::CardBusy);
-                self.write_audit(operations, &AuditNote::default(), (Outcome::Refused, None), &who);
-                return Err(err);
-            }
+        // A client that goes away while waiting for the card is recorded as cancelled.
+        let mut waiting = WaitRecord { log: self.audit.clone(), operations, who: Some(who) };
+        let locked = tokio::time::timeout(self.busy_wait, self.lock.clone().lock_owned()).await;
+        let Some(who) = waiting.who.take() else {
+            return Err(ApiError::serve(ServeCode::ShuttingDown, Msg::Internal));
+        };
+        let Ok(guard) = locked else {
+            self.write_audit(operations, &AuditNote::default(), (Outcome::Refused, None), &who);
+            return Err(ApiError::serve(ServeCode::CardBusy, Msg::CardBusy));
         };
         let cancel = Cancel::default();
         let on_drop = CancelOnDrop(cancel.clone());
@@ -243,6 +244,23 @@ impl Gate {
         who: &Who,
     ) {
         write_audit(self.audit.as_deref(), operations, note, outcome, who);
+    }
+}
+
+/// Writes `cancelled` records when dropped still holding `who` (the request's future was
+/// dropped while it waited for the card: its client went away).
+struct WaitRecord {
+    log: Option<Arc<AuditLog>>,
+    operations: &'static [Operation],
+    who: Option<Who>,
+}
+
+impl Drop for WaitRecord {
+    fn drop(&mut self) {
+        if let Some(who) = self.who.take() {
+            let outcome = (Outcome::Cancelled, None);
+            write_audit(self.log.as_deref(), self.operations, &AuditNote::default(), outcome, &who);
+        }
     }
 }
 
