@@ -1,5 +1,6 @@
 //! The audit log for kiosks and rigs: one JSON object per line per card operation,
-//! `{"time", "reader", "operation", "outcome", "tries_left", "cert_sha256"}`, appended with
+//! `{"time", "reader", "operation", "outcome", "tries_left", "cert_sha256"}` (a service adds
+//! `"caller"` and `"purpose"`), appended with
 //! `O_APPEND` (so several processes may share one log) and written with one `write` per
 //! line, flushed to disk before [`AuditLog::record`] returns. A new log file is created with
 //! mode 0600.
@@ -45,6 +46,8 @@ pub enum Operation {
     RunScript,
     /// Sent a single APDU.
     SendApdu,
+    /// Verified a signature (no card; `mynacard serve`'s `/v1/verify`).
+    Verify,
 }
 
 /// How it ended.
@@ -85,6 +88,13 @@ pub struct AuditRecord {
     /// key signed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_sha256: Option<String>,
+    /// Who asked, for a service (`mynacard serve`): `uid:N` (the Unix peer) or `token`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+    /// What for, as the caller said (bounded and sanitised by the service; runs of digits
+    /// long enough to be a My Number are redacted there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
 }
 
 impl AuditRecord {
@@ -99,12 +109,21 @@ impl AuditRecord {
             outcome,
             tries_left: None,
             cert_sha256: None,
+            caller: None,
+            purpose: None,
         }
     }
 
     /// Name the certificate involved by the SHA-256 of its DER bytes.
     pub fn with_cert(mut self, der: &[u8]) -> Self {
         self.cert_sha256 = Some(hex::encode(Sha256::digest(der)));
+        self
+    }
+
+    /// Name who asked and what for (a service's records).
+    pub fn with_caller(mut self, caller: &str, purpose: Option<&str>) -> Self {
+        self.caller = Some(caller.to_string());
+        self.purpose = purpose.map(str::to_string);
         self
     }
 

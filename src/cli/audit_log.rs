@@ -24,6 +24,11 @@ impl AuditNote {
         self.reader = Some(name.to_string());
     }
 
+    /// The reader the command used, `(none)` before it opened one.
+    pub fn reader_name(&self) -> &str {
+        self.reader.as_deref().unwrap_or("(none)")
+    }
+
     /// The certificate the command used (only its SHA-256 is logged).
     pub fn cert(&mut self, der: &[u8]) {
         self.cert = Some(der.to_vec());
@@ -62,41 +67,62 @@ pub fn operations(command: &Command) -> Vec<Operation> {
 }
 
 /// How a command's result reads in the log, and the tries left when a PIN was wrong.
-fn outcome<T>(result: &Result<T, CliError>) -> (Outcome, Option<u8>) {
+pub fn outcome<T>(result: &Result<T, CliError>) -> (Outcome, Option<u8>) {
     match result {
         Ok(_) => (Outcome::Ok, None),
-        Err(CliError::Card(CardError::WrongPin { tries_left, .. })) => {
-            (Outcome::WrongPin, Some(*tries_left))
-        }
-        Err(CliError::Card(CardError::PinBlocked { .. })) => (Outcome::PinBlocked, Some(0)),
-        Err(CliError::Card(CardError::LastTry { .. } | CardError::PinFormat(_)))
-        | Err(CliError::Usage(_) | CliError::PinSource(_)) => (Outcome::Refused, None),
-        Err(CliError::Transport(TransportError::CardRemoved))
-        | Err(CliError::Card(CardError::Transport(TransportError::CardRemoved))) => {
-            (Outcome::CardRemoved, None)
-        }
-        Err(_) => (Outcome::Failed, None),
+        Err(e) => error_outcome(e),
     }
 }
 
-/// Append the command's records to the log: one per operation, with what `note` says the
-/// command used and how `result` ended.
+/// How a failure reads in the log, and the tries left when a PIN was wrong.
+pub fn error_outcome(e: &CliError) -> (Outcome, Option<u8>) {
+    match e {
+        CliError::Card(CardError::WrongPin { tries_left, .. }) => {
+            (Outcome::WrongPin, Some(*tries_left))
+        }
+        CliError::Card(CardError::PinBlocked { .. }) => (Outcome::PinBlocked, Some(0)),
+        CliError::Card(CardError::LastTry { .. } | CardError::PinFormat(_))
+        | CliError::Usage(_)
+        | CliError::PinSource(_) => (Outcome::Refused, None),
+        CliError::Transport(TransportError::CardRemoved)
+        | CliError::Card(CardError::Transport(TransportError::CardRemoved)) => {
+            (Outcome::CardRemoved, None)
+        }
+        _ => (Outcome::Failed, None),
+    }
+}
+
+/// The command's records: one per operation, with what `note` says the command used and
+/// how it ended (`outcome` and the tries left, as [`outcome`] gives them).
+pub fn records(
+    operations: &[Operation],
+    note: &AuditNote,
+    (outcome, tries_left): (Outcome, Option<u8>),
+) -> Vec<AuditRecord> {
+    let reader = note.reader_name();
+    operations
+        .iter()
+        .map(|&op| {
+            let mut record = AuditRecord::new(reader, op, outcome);
+            if let Some(der) = &note.cert {
+                record = record.with_cert(der);
+            }
+            if let Some(t) = tries_left {
+                record = record.with_tries_left(t);
+            }
+            record
+        })
+        .collect()
+}
+
+/// Append the command's records ([`records`]) to the log.
 pub fn write<T>(
     log: &AuditLog,
     operations: &[Operation],
     note: &AuditNote,
     result: &Result<T, CliError>,
 ) -> Result<(), CliError> {
-    let (outcome, tries_left) = outcome(result);
-    let reader = note.reader.as_deref().unwrap_or("(none)");
-    for &op in operations {
-        let mut record = AuditRecord::new(reader, op, outcome);
-        if let Some(der) = &note.cert {
-            record = record.with_cert(der);
-        }
-        if let Some(t) = tries_left {
-            record = record.with_tries_left(t);
-        }
+    for record in records(operations, note, outcome(result)) {
         log.record(&record).map_err(|e| CliError::Io {
             context: "audit log".into(),
             source: std::io::Error::other(e.to_string()),

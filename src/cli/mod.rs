@@ -19,6 +19,10 @@ mod pin_entry;
 mod pin_source;
 mod readers;
 mod render;
+// The kiosk service lives in src/serve/ (its own directory), as a child of this module so
+// that it reuses the commands' private helpers (PinClient, sign_on_card, counters).
+#[path = "../serve/mod.rs"]
+mod serve;
 mod sign;
 mod sim;
 mod status;
@@ -118,6 +122,9 @@ pub enum Command {
     Completions(generate::CompletionsArgs),
     /// The manual page(s), generated from this command line.
     Man(generate::ManArgs),
+    /// The kiosk service: HTTP + JSON on a Unix socket (or loopback with a token), card
+    /// events, an optional kiosk page (--ui). Until SIGTERM.
+    Serve(serve::ServeArgs),
 }
 
 /// Why a command failed; each maps to an exit code.
@@ -260,6 +267,7 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(&cli.global, args, &mut note),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
+        Command::Serve(args) => serve::run(&cli.global, args),
     };
     let logged = audit.as_ref().map(|log| audit_log::write(log, &operations, &note, &result));
     // What is still buffered must reach standard output, or fail here (not in a panic).

@@ -99,7 +99,7 @@ impl HashArg {
 }
 
 impl SigFormat {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             SigFormat::Cms => "cms",
             SigFormat::CmsPem => "cms-pem",
@@ -142,13 +142,13 @@ fn check_output(path: &Path, force: bool) -> Result<(), CliError> {
 }
 
 /// What a signing run produced (no PIN, no holder data).
-struct Signed {
+pub(super) struct Signed {
     /// The bytes to write.
-    bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
     /// The signer certificate (DER).
-    cert: Vec<u8>,
+    pub(super) cert: Vec<u8>,
     /// Size of the RSA signature.
-    signature_len: usize,
+    pub(super) signature_len: usize,
 }
 
 /// A CMS error from the signer's point of view: the card's errors keep their codes, a bad
@@ -170,7 +170,7 @@ fn cms_error(e: CmsError<CardError>) -> CliError {
 /// The signature made by the key `P` unlocks: ONE VERIFY, then (inside the same exclusive
 /// transaction) the certificate read and the signature; the security state is cleared at
 /// the end.
-fn sign_on_card<P: KeyPin>(
+pub(super) fn sign_on_card<P: KeyPin>(
     client: &mut CardClient,
     audit: &mut AuditNote,
     pin: Entry<P>,

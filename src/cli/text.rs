@@ -63,7 +63,7 @@ fn sex_names(sex: Sex) -> (&'static str, &'static str) {
 }
 
 /// The output of `text read`: JSON or text lines.
-fn render(info: &TextInfo, auth: &Authenticity, reveal: bool, json: bool) -> String {
+pub(super) fn render(info: &TextInfo, auth: &Authenticity, reveal: bool, json: bool) -> String {
     let number = if reveal { info.my_number.reveal().to_string() } else { info.my_number.masked() };
     let a = &info.attributes;
     let birth = iso_date(&a.birth_date);

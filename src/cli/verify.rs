@@ -165,7 +165,7 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
 }
 
 /// Length of a raw RSA-2048 PKCS#1 v1.5 signature.
-const RAW_SIGNATURE_LEN: usize = 256;
+pub(super) const RAW_SIGNATURE_LEN: usize = 256;
 
 /// What `mynacard verify` was given.
 enum Input {
@@ -176,7 +176,7 @@ enum Input {
 }
 
 /// The DER of a CMS ContentInfo given as DER or PEM (`CMS` or `PKCS7` label), or why not.
-fn cms_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
+pub(super) fn cms_der(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let der = if render::looks_like_pem(bytes) {
         let (label, der) = mynacard::verify::pem::decode(bytes).map_err(|e| e.to_string())?;
         if label != "CMS" && label != "PKCS7" {

@@ -6,6 +6,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod cli;
+pub mod serve;
 
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};

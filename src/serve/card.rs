@@ -1,0 +1,489 @@
+//! Card work for the service, off the async threads: [`Gate::run`] takes the card (one
+//! operation at a time; a second request waits up to `--busy-wait-ms`, then gets
+//! `card-busy`), runs the operation on a blocking thread, and there — whether or not the
+//! client is still connected — writes the audit records and the `operation_finished` event.
+//! The operations themselves are the command line's: the card is opened by
+//! [`connect::open`] or [`pin_entry::open_with`], which hand a PIN operation its
+//! [`super::super::connect::PinClient`] (the application is left after the PIN operation
+//! and the card is powered off on disconnect), and signatures are made by
+//! [`sign::sign_on_card`]. A request whose client went away before the VERIFY is cancelled
+//! there ([`Cancel::check`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use mynacard::audit::{AuditLog, Operation, Outcome};
+use mynacard::card::{AuthPin, CardError, CertKind, KeyPin, PinFormatError, SignPassword, TextPin};
+use mynacard::sign::HashAlg;
+use mynacard::transport::pcsc::ShareMode;
+use mynacard::transport::TransportError;
+use zeroize::Zeroizing;
+
+use super::super::audit_log::{self, AuditNote};
+use super::super::face::{check_text_read, TrustOpts};
+use super::super::pin_entry::{self, PadUse};
+use super::super::pin_source::{PinOpts, PinPadArg};
+use super::super::sign::{self, SigFormat};
+use super::super::{connect, pin, text, CliError, GlobalOpts};
+use super::error::{ApiError, Msg, ServeCode};
+use super::events::Hub;
+
+/// Why an operation did not give its result.
+#[derive(Debug)]
+pub enum OpError {
+    /// The card, the reader or the input failed (the CLI's error and exit name).
+    Cli(CliError),
+    /// The client went away before the PIN was sent: nothing was verified.
+    Cancelled,
+}
+
+impl From<CliError> for OpError {
+    fn from(e: CliError) -> Self {
+        OpError::Cli(e)
+    }
+}
+
+impl From<CardError> for OpError {
+    fn from(e: CardError) -> Self {
+        OpError::Cli(CliError::Card(e))
+    }
+}
+
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::Cli(e) => e.into(),
+            // Nobody reads this answer: the client is gone.
+            OpError::Cancelled => ApiError::serve(ServeCode::ShuttingDown, Msg::ShuttingDown),
+        }
+    }
+}
+
+/// Set when the request's future is dropped (the client disconnected).
+#[derive(Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// `Err(Cancelled)` once the client has gone.
+    pub fn check(&self) -> Result<(), OpError> {
+        if self.0.load(Ordering::SeqCst) {
+            Err(OpError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Sets the flag when dropped.
+struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        (self.0).0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Who asked and what for, for the audit log.
+#[derive(Clone, Debug)]
+pub struct Who {
+    /// `uid:N` or `token`.
+    pub caller: String,
+    /// Sanitised purpose ([`sanitise_purpose`]).
+    pub purpose: Option<String>,
+}
+
+/// Longest purpose kept, in characters.
+pub const MAX_PURPOSE: usize = 200;
+
+/// The purpose as logged: control characters become spaces, runs of 10 or more digits (a My
+/// Number has 12) become `[digits]`, at most [`MAX_PURPOSE`] characters.
+pub fn sanitise_purpose(raw: &str) -> String {
+    let mut out = String::new();
+    let mut digits = String::new();
+    let flush = |out: &mut String, digits: &mut String| {
+        if digits.chars().count() >= 10 {
+            out.push_str("[digits]");
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in raw.chars().take(MAX_PURPOSE * 2) {
+        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+            digits.push(c);
+            continue;
+        }
+        flush(&mut out, &mut digits);
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    flush(&mut out, &mut digits);
+    out.chars().take(MAX_PURPOSE).collect()
+}
+
+/// What the operations need from the service's configuration.
+pub struct Config {
+    /// `--reader` (None: the only reader holding a card).
+    pub reader: Option<String>,
+    /// `--hierarchy` and `--cvc-ca`, for the text application's data signature.
+    pub trust: TrustOpts,
+}
+
+impl Config {
+    /// The global options a CLI operation takes: this reader, no waiting for a card, quiet.
+    pub fn global(&self) -> GlobalOpts {
+        GlobalOpts {
+            reader: self.reader.clone(),
+            json: true,
+            trace: None,
+            verbose: 0,
+            quiet: true,
+            audit_log: None,
+            wait: Some(0),
+        }
+    }
+
+    /// What events and records call the reader before one is opened.
+    pub fn reader_label(&self) -> &str {
+        self.reader.as_deref().unwrap_or("any")
+    }
+}
+
+/// One card at a time.
+pub struct Gate {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    busy_wait: Duration,
+    hub: Arc<Hub>,
+    audit: Option<Arc<AuditLog>>,
+    config: Arc<Config>,
+}
+
+impl Gate {
+    /// A gate for the configured reader.
+    pub fn new(
+        busy_wait: Duration,
+        hub: Arc<Hub>,
+        audit: Option<Arc<AuditLog>>,
+        config: Arc<Config>,
+    ) -> Self {
+        Gate { lock: Arc::new(tokio::sync::Mutex::new(())), busy_wait, hub, audit, config }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The lock itself (the event thread's JPKI probe takes it too).
+    pub fn lock(&self) -> Arc<tokio::sync::Mutex<()>> {
+        self.lock.clone()
+    }
+
+    /// The audit log, if any.
+    pub fn audit(&self) -> Option<&Arc<AuditLog>> {
+        self.audit.as_ref()
+    }
+
+    /// Run `op` (named `name` in events) on the card; see the module documentation.
+    /// `operations` are its audit records (none: not audited).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        name: &'static str,
+        operations: &'static [Operation],
+        who: Who,
+        op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let label = self.config.reader_label().to_string();
+        // A client that goes away while waiting for the card is recorded as cancelled.
+        let mut waiting = WaitRecord { log: self.audit.clone(), operations, who: Some(who) };
+        let locked = tokio::time::timeout(self.busy_wait, self.lock.clone().lock_owned()).await;
+        let Some(who) = waiting.who.take() else {
+            return Err(ApiError::serve(ServeCode::ShuttingDown, Msg::Internal));
+        };
+        let Ok(guard) = locked else {
+            self.write_audit(operations, &AuditNote::default(), (Outcome::Refused, None), &who);
+            return Err(ApiError::serve(ServeCode::CardBusy, Msg::CardBusy));
+        };
+        let cancel = Cancel::default();
+        let on_drop = CancelOnDrop(cancel.clone());
+        let hub = self.hub.clone();
+        let audit = self.audit.clone();
+        let config = self.config.clone();
+        hub.operation_started(&label, name);
+        let task = tokio::task::spawn_blocking(move || {
+            let _card = guard;
+            let g = config.global();
+            let mut note = AuditNote::default();
+            let result = op(&g, &mut note, &cancel);
+            let outcome = match &result {
+                Ok(_) => (Outcome::Ok, None),
+                Err(OpError::Cli(e)) => audit_log::error_outcome(e),
+                Err(OpError::Cancelled) => (Outcome::Cancelled, None),
+            };
+            write_audit(audit.as_deref(), operations, &note, outcome, &who);
+            let code = match &result {
+                Ok(_) => "ok".to_string(),
+                Err(OpError::Cli(e)) => e.exit().name().to_string(),
+                Err(OpError::Cancelled) => "cancelled".to_string(),
+            };
+            hub.operation_finished(&label, name, &code);
+            result
+        });
+        let result = task
+            .await
+            .map_err(|_| ApiError { ..ApiError::serve(ServeCode::ShuttingDown, Msg::Internal) });
+        drop(on_drop);
+        Ok(result??)
+    }
+
+    fn write_audit(
+        &self,
+        operations: &[Operation],
+        note: &AuditNote,
+        outcome: (Outcome, Option<u8>),
+        who: &Who,
+    ) {
+        write_audit(self.audit.as_deref(), operations, note, outcome, who);
+    }
+}
+
+/// Writes `cancelled` records when dropped still holding `who` (the request's future was
+/// dropped while it waited for the card: its client went away).
+struct WaitRecord {
+    log: Option<Arc<AuditLog>>,
+    operations: &'static [Operation],
+    who: Option<Who>,
+}
+
+impl Drop for WaitRecord {
+    fn drop(&mut self) {
+        if let Some(who) = self.who.take() {
+            let outcome = (Outcome::Cancelled, None);
+            write_audit(self.log.as_deref(), self.operations, &AuditNote::default(), outcome, &who);
+        }
+    }
+}
+
+/// Append the records; a log that cannot be written is reported on stderr (the answer to
+/// the client is already decided).
+fn write_audit(
+    log: Option<&AuditLog>,
+    operations: &[Operation],
+    note: &AuditNote,
+    outcome: (Outcome, Option<u8>),
+    who: &Who,
+) {
+    let Some(log) = log else { return };
+    for record in audit_log::records(operations, note, outcome) {
+        let record = record.with_caller(&who.caller, who.purpose.as_deref());
+        if let Err(e) = log.record(&record) {
+            eprintln!("mynacard serve: {e}");
+        }
+    }
+}
+
+/// The record of a verification (no card: the reader is `(none)`): `ok` only when the
+/// signature is valid (the CLI's exit `success`), `failed` for any other outcome.
+pub fn audit_verify<T>(
+    log: Option<&AuditLog>,
+    who: &Who,
+    result: &Result<(T, &'static str), CliError>,
+) {
+    let outcome = match result {
+        Ok((_, "success")) => (Outcome::Ok, None),
+        Ok(_) => (Outcome::Failed, None),
+        Err(e) => audit_log::error_outcome(e),
+    };
+    write_audit(log, &[Operation::Verify], &AuditNote::default(), outcome, who);
+}
+
+/// A PIN as it arrives in a request: zeroized when dropped, never shown by `Debug`.
+#[derive(Default)]
+pub struct PinText(pub Zeroizing<String>);
+
+impl std::fmt::Debug for PinText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinText(***)")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PinText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(PinText(Zeroizing::new(String::deserialize(d)?)))
+    }
+}
+
+/// How the PIN of a request is entered.
+pub enum PinWay {
+    /// Sent in the request.
+    Host(PinText),
+    /// Typed on the reader's PIN pad.
+    Pad,
+}
+
+/// Open the card for a PIN operation of kind `P` (the CLI's [`pin_entry::open_with`]): the
+/// PIN's format is checked before the card is opened; with the pad, the reader must have one.
+fn open_for_pin<P: mynacard::card::CardPin>(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    way: PinWay,
+    make: fn(&str) -> Result<P, PinFormatError>,
+) -> Result<(connect::PinClient, pin_entry::Entry<P>), CliError> {
+    let (pinpad, secret) = match way {
+        PinWay::Host(p) => (PinPadArg::Off, Some(p)),
+        PinWay::Pad => (PinPadArg::On, None),
+    };
+    let opts = PinOpts { pinpad, ..PinOpts::default() };
+    pin_entry::open_with(g, note, &opts, P::KIND, PadUse::Verify, move || {
+        let secret = secret.unwrap_or_default();
+        Ok(make(&secret.0).map_err(CardError::from)?)
+    })
+}
+
+/// `GET /v1/card`: reader, ATR, token type and every PIN counter (no try spent); a reader
+/// without a card is `present: false`.
+pub fn status(g: &GlobalOpts, note: &mut AuditNote) -> Result<serde_json::Value, OpError> {
+    let mut client = match connect::open(g, ShareMode::Shared, note) {
+        Ok(c) => c,
+        Err(CliError::Transport(TransportError::NoCard { reader }))
+        | Err(CliError::Transport(TransportError::Timeout { reader, .. })) => {
+            return Ok(serde_json::json!({ "present": false, "reader": reader }));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let info = client.transport().info();
+    let token = client.detect()?;
+    let pins = pin::counters(&mut client)?;
+    let pins: Vec<_> = pins.iter().map(pin::Counter::json).collect();
+    Ok(serde_json::json!({
+        "present": true,
+        "reader": info.name,
+        "atr": hex::encode_upper(&info.atr),
+        "token": token.name(),
+        "pins": pins,
+    }))
+}
+
+/// `GET /v1/certificates/…`: a public certificate (DER).
+pub fn certificate(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    kind: CertKind,
+) -> Result<Vec<u8>, OpError> {
+    let mut client = connect::open(g, ShareMode::Shared, note)?;
+    let der = client.read_certificate(kind)?;
+    note.cert(&der);
+    Ok(der)
+}
+
+/// What a signature request asks for.
+pub struct SignJob {
+    /// The PIN.
+    pub pin: PinWay,
+    /// Spend the last try.
+    pub allow_last_try: bool,
+    /// The digest to sign.
+    pub digest: Vec<u8>,
+    /// Its algorithm.
+    pub hash: HashAlg,
+    /// Raw or CMS.
+    pub format: SigFormat,
+}
+
+/// A signature and the signer certificate.
+pub struct Signature {
+    /// The signature (raw PKCS#1 v1.5 or CMS DER).
+    pub bytes: Vec<u8>,
+    /// The signer certificate (DER).
+    pub cert: Vec<u8>,
+}
+
+fn sign_with<P: KeyPin>(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    cancel: &Cancel,
+    job: SignJob,
+    make: fn(&str) -> Result<P, PinFormatError>,
+) -> Result<Signature, OpError> {
+    let (mut client, entry) = open_for_pin(g, note, job.pin, make)?;
+    cancel.check()?;
+    let signed = sign::sign_on_card(
+        &mut client,
+        note,
+        entry,
+        job.allow_last_try,
+        &job.digest,
+        job.hash,
+        job.format,
+    )?;
+    Ok(Signature { bytes: signed.bytes, cert: signed.cert })
+}
+
+/// A signature with the authentication key (4-digit PIN).
+pub fn sign_auth(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    cancel: &Cancel,
+    job: SignJob,
+) -> Result<Signature, OpError> {
+    sign_with(g, note, cancel, job, AuthPin::new)
+}
+
+/// A signature with the signature key (signature password).
+pub fn sign_sign(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    cancel: &Cancel,
+    job: SignJob,
+) -> Result<Signature, OpError> {
+    sign_with(g, note, cancel, job, SignPassword::new)
+}
+
+/// `POST /v1/text`: the text application read as `mynacard text read --json` renders it
+/// (the My Number masked unless `reveal`).
+pub fn read_text(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    cancel: &Cancel,
+    pin: PinWay,
+    allow_last_try: bool,
+    reveal: bool,
+    trust: &TrustOpts,
+) -> Result<serde_json::Value, OpError> {
+    let trust = trust.trust()?;
+    let (mut client, entry) = open_for_pin(g, note, pin, TextPin::new)?;
+    cancel.check()?;
+    let (info, ev) = client.read_text_checked(entry.pin(), allow_last_try)?;
+    drop(client);
+    let auth = check_text_read(
+        ev.cvc.as_deref(),
+        ev.integrity.as_deref(),
+        Some(&ev.my_number_file),
+        Some(&ev.attributes_file),
+        &trust,
+    );
+    let rendered = Zeroizing::new(text::render(&info, &auth, reveal, true));
+    serde_json::from_str(&rendered)
+        .map_err(|e| OpError::Cli(CliError::Input(format!("rendering the text read: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_are_bounded_and_carry_no_my_number() {
+        assert_eq!(sanitise_purpose("age check\n2026-01-02"), "age check 2026-01-02");
+        assert_eq!(sanitise_purpose("for 123456789018 please"), "for [digits] please");
+        assert_eq!(sanitise_purpose("１２３４５６７８９０１８"), "[digits]");
+        assert_eq!(sanitise_purpose("20260102"), "20260102");
+        assert_eq!(sanitise_purpose(&"x".repeat(1000)).chars().count(), MAX_PURPOSE);
+    }
+
+    #[test]
+    fn pins_never_show_in_debug() {
+        let p: PinText = serde_json::from_str("\"1234\"").unwrap();
+        assert_eq!(format!("{p:?}"), "PinText(***)");
+        assert_eq!(p.0.as_str(), "1234");
+    }
+}

@@ -1,0 +1,513 @@
+//! `mynacard serve` through the real PC/SC stack: `mynacard sim serve` → vpcd → pcscd →
+//! the service (a child process on a temporary Unix socket or loopback port, stopped by
+//! PID) → this test's own HTTP client. Every endpoint and its errors, the PIN rules, the
+//! busy card, a client that leaves before the VERIFY, the security state after a signature,
+//! card events, graceful SIGTERM; signatures are checked with the `openssl` command. Every
+//! JSON answer is checked against the service's OpenAPI document (status documented for the
+//! operation, body valid against the schema). Hostile clients (Host, Origin, token, body
+//! size, slow headers) are in `serve_hostile.rs`.
+//!
+//! Needs a private pcscd: `scripts/with-pcscd cargo test --test serve_pcsc --
+//! --test-threads=1`; without `MYNACARD_PCSCD=1` every test prints a notice and passes.
+
+mod common;
+mod openssl_pki;
+
+use std::time::Duration;
+
+use base64ct::{Base64, Encoding};
+use common::cli::{assert_no_secret, image, pki, s};
+use common::serve::{Events, Service};
+use common::*;
+use serde_json::{json, Value};
+
+/// The service's OpenAPI document (the file it serves).
+fn openapi() -> Value {
+    serde_json::from_str(include_str!("../src/serve/openapi.json")).unwrap()
+}
+
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => {
+            let name = r.trim_start_matches("#/components/schemas/");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+/// A small JSON Schema check (type, enum, required, properties, additionalProperties,
+/// items): the subset the document uses.
+fn validate(doc: &Value, schema: &Value, v: &Value, at: &str) {
+    let schema = resolve(doc, schema);
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => false,
+        });
+        assert!(ok, "{at}: {v} is not of type {t}");
+    }
+    if let Some(e) = schema.get("enum").and_then(|e| e.as_array()) {
+        assert!(e.contains(v), "{at}: {v} not in {e:?}");
+    }
+    if let Some(obj) = v.as_object() {
+        for r in schema["required"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap();
+            assert!(obj.contains_key(r), "{at}: missing {r} in {v}");
+        }
+        let props = schema["properties"].as_object();
+        for (k, val) in obj {
+            match props.and_then(|p| p.get(k)) {
+                Some(ps) => validate(doc, ps, val, &format!("{at}.{k}")),
+                None => assert!(
+                    schema.get("additionalProperties") != Some(&Value::Bool(false)),
+                    "{at}: undocumented field {k}"
+                ),
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            validate(doc, items, x, &format!("{at}[{i}]"));
+        }
+    }
+}
+
+/// The answer conforms to the document: its status is documented for the operation and
+/// its JSON body is valid against that response's schema.
+fn conforms(path: &str, method: &str, a: &common::serve::Answer) {
+    let doc = openapi();
+    let op = &doc["paths"][path][method];
+    assert!(op.is_object(), "{method} {path} is not documented");
+    let resp = &op["responses"][a.status.to_string()];
+    assert!(resp.is_object(), "{method} {path}: status {} is not documented", a.status);
+    if let Some(schema) = resp["content"]["application/json"].get("schema") {
+        validate(&doc, schema, &a.json(), &format!("{method} {path} {}", a.status));
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    Base64::encode_string(bytes)
+}
+
+fn unb64(v: &Value) -> Vec<u8> {
+    Base64::decode_vec(v.as_str().expect("a base64 string")).expect("base64")
+}
+
+/// The reader arguments of a service on the vpcd card.
+const ON_VPCD: [&str; 2] = ["--reader", READER];
+
+/// Anchors so that `/v1/verify` can judge the virtual card's signatures (revocation off).
+fn verify_args() -> Vec<String> {
+    vec![
+        "--trust-anchor".into(),
+        pki("sign-root.pem"),
+        "--trust-anchor".into(),
+        pki("auth-root.pem"),
+        "--revocation".into(),
+        "off".into(),
+    ]
+}
+
+fn service(extra: &[&str]) -> Service {
+    let v = verify_args();
+    let mut args: Vec<&str> = ON_VPCD.to_vec();
+    args.extend(v.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    Service::unix(&args)
+}
+
+fn auth_tries(svc: &Service) -> u64 {
+    let a = svc.get("/v1/card");
+    assert_eq!(a.status, 200, "{:?}", a.json());
+    a.json()["pins"][0]["tries_left"].as_u64().unwrap()
+}
+
+#[test]
+fn read_endpoints_through_pcsc() {
+    if !pcscd_or_skip("read_endpoints_through_pcsc") {
+        return;
+    }
+    let _sim = SimServer::start();
+    let svc = service(&[]);
+    let dir = tempfile::tempdir().unwrap();
+
+    let a = svc.get("/v1/health");
+    conforms("/v1/health", "get", &a);
+    assert_eq!(a.json()["status"], "ok");
+
+    let a = svc.get("/v1/readers");
+    conforms("/v1/readers", "get", &a);
+    let readers = a.json()["readers"].as_array().unwrap().clone();
+    let ours = readers.iter().find(|r| r["name"] == READER).expect("the vpcd reader");
+    assert_eq!(ours["card_present"], true);
+    assert_eq!(ours["atr"], "3BE000FF8131FE4514");
+
+    let a = svc.get("/v1/card");
+    conforms("/v1/card", "get", &a);
+    let v = a.json();
+    assert_eq!((v["present"].clone(), v["reader"].clone()), (json!(true), json!(READER)));
+    assert_eq!(v["token"], "card");
+    let tries: Vec<_> =
+        v["pins"].as_array().unwrap().iter().map(|p| p["tries_left"].clone()).collect();
+    assert_eq!(tries, [json!(3), json!(5), json!(3)]);
+
+    for (which, file) in
+        [("auth", "auth-cert.der"), ("auth-ca", "auth-root.der"), ("sign-ca", "sign-root.der")]
+    {
+        let a = svc.get(&format!("/v1/certificates/{which}"));
+        conforms("/v1/certificates/{which}", "get", &a);
+        let der = unb64(&a.json()["certificate"]);
+        // The virtual card's certificates are the image's PKI files; openssl parses them.
+        let want = std::fs::read(image(&format!("pki/{file}"))).unwrap();
+        if which == "auth" {
+            assert_eq!(der, want, "{which}");
+        }
+        let path = dir.path().join(format!("{which}.der"));
+        std::fs::write(&path, &der).unwrap();
+        openssl_pki::ok(
+            dir.path(),
+            &["x509", "-inform", "DER", "-in", s(&path), "-noout", "-subject"],
+        );
+    }
+    let a = svc.get("/v1/certificates/sign");
+    conforms("/v1/certificates/{which}", "get", &a);
+    assert_eq!((a.status, a.code()), (404, "not-found".to_string()));
+
+    let audit = svc.audit();
+    let ops: Vec<_> = audit.iter().map(|r| r["operation"].as_str().unwrap()).collect();
+    assert_eq!(
+        ops,
+        [
+            "detect",
+            "pin_status",
+            "read_auth_certificate",
+            "read_ca_certificate",
+            "read_ca_certificate"
+        ]
+    );
+    assert!(audit.iter().all(|r| r["caller"].as_str().unwrap().starts_with("uid:")));
+    assert!(audit.iter().all(|r| r["reader"] == READER && r["outcome"] == "ok"));
+}
+
+#[test]
+fn authenticate_and_sign_verify_with_openssl() {
+    if !pcscd_or_skip("authenticate_and_sign_verify_with_openssl") {
+        return;
+    }
+    let _sim = SimServer::start();
+    let svc = service(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let challenge = b"relying party challenge 0001";
+    let a = svc.post(
+        "/v1/authenticate",
+        json!({ "challenge": b64(challenge), "pin": AUTH_PIN, "purpose": "login to the clinic" }),
+    );
+    conforms("/v1/authenticate", "post", &a);
+    assert_eq!(a.status, 200, "{:?}", a.json());
+    let v = a.json();
+    std::fs::write(dir.path().join("challenge"), challenge).unwrap();
+    std::fs::write(dir.path().join("auth.sig"), unb64(&v["signature"])).unwrap();
+    std::fs::write(dir.path().join("auth.der"), unb64(&v["certificate"])).unwrap();
+    openssl_pki::public_key(dir.path(), "auth.der", "DER", "auth.pub");
+    let out = openssl_pki::dgst_verify(dir.path(), "sha256", "auth.pub", "auth.sig", "challenge");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Verified OK\n");
+
+    // CMS with the signature key over a document; openssl checks it under the sign root.
+    let doc = b"contract text\n";
+    std::fs::write(dir.path().join("doc"), doc).unwrap();
+    let a = svc
+        .post("/v1/sign", json!({ "document": b64(doc), "pin": SIGN_PIN, "purpose": "contract" }));
+    conforms("/v1/sign", "post", &a);
+    assert_eq!(a.status, 200, "{:?}", a.json());
+    let cms = unb64(&a.json()["signature"]);
+    std::fs::write(dir.path().join("doc.p7s"), &cms).unwrap();
+    let out = openssl_pki::cms_verify(
+        dir.path(),
+        "doc.p7s",
+        "DER",
+        Some("doc"),
+        &pki("sign-root.pem"),
+        &[],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Raw, authentication key, over a digest.
+    let digest = mynacard::sign::HashAlg::Sha256.digest(doc);
+    let a = svc.post(
+        "/v1/sign",
+        json!({ "key": "auth", "format": "raw", "digest": b64(&digest), "pin": AUTH_PIN }),
+    );
+    conforms("/v1/sign", "post", &a);
+    assert_eq!(a.status, 200, "{:?}", a.json());
+    std::fs::write(dir.path().join("doc.sig"), unb64(&a.json()["signature"])).unwrap();
+    let out = openssl_pki::dgst_verify(dir.path(), "sha256", "auth.pub", "doc.sig", "doc");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The same engine as `mynacard verify`: the CMS verifies, a changed document does not.
+    let a = svc.post("/v1/verify", json!({ "data": b64(doc), "signature": b64(&cms) }));
+    conforms("/v1/verify", "post", &a);
+    assert_eq!(
+        (a.json()["verdict"].clone(), a.json()["outcome"].clone()),
+        (json!("valid"), json!("success"))
+    );
+    let a = svc.post("/v1/verify", json!({ "data": b64(b"other"), "signature": b64(&cms) }));
+    conforms("/v1/verify", "post", &a);
+    assert_eq!(a.json()["outcome"], "verification-failed");
+    let a = svc.post("/v1/verify", json!({ "signature": b64(b"not a signature") }));
+    conforms("/v1/verify", "post", &a);
+    assert_eq!((a.status, a.code()), (422, "verification-failed".to_string()));
+
+    // The purpose reaches the audit log; the PINs never do.
+    let log = std::fs::read_to_string(svc.dir.path().join("audit.log")).unwrap();
+    assert!(log.contains("\"purpose\":\"login to the clinic\""), "{log}");
+    assert_no_secret(SIGN_PIN, &[&log]);
+    let ops: Vec<_> =
+        svc.audit().iter().map(|r| r["operation"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ops, ["authenticate", "sign", "authenticate", "verify", "verify", "verify"]);
+    let verified: Vec<_> =
+        svc.audit().iter().skip(3).map(|r| r["outcome"].as_str().unwrap().to_string()).collect();
+    assert_eq!(verified, ["ok", "failed", "failed"]);
+}
+
+#[test]
+fn text_is_masked_unless_the_operator_allows() {
+    if !pcscd_or_skip("text_is_masked_unless_the_operator_allows") {
+        return;
+    }
+    let _sim = SimServer::start();
+    {
+        let svc = service(&[]);
+        let a = svc.post("/v1/text", json!({ "pin": TEXT_PIN }));
+        conforms("/v1/text", "post", &a);
+        assert_eq!(a.status, 200);
+        assert_eq!(a.json()["my_number"], "********9018");
+        assert_eq!(a.json()["my_number_masked"], true);
+        let a = svc.post("/v1/text", json!({ "pin": TEXT_PIN, "reveal": true }));
+        conforms("/v1/text", "post", &a);
+        assert_eq!((a.status, a.code()), (403, "forbidden".to_string()));
+        let log = std::fs::read_to_string(svc.dir.path().join("audit.log")).unwrap();
+        assert_no_secret(MY_NUMBER, &[&log]);
+        assert!(!log.contains("9018") && !log.contains("花子"), "{log}");
+    }
+    let svc = service(&["--allow-reveal"]);
+    let a = svc.post("/v1/text", json!({ "pin": TEXT_PIN, "reveal": true }));
+    assert_eq!(a.status, 200);
+    assert_eq!(a.json()["my_number"], MY_NUMBER);
+}
+
+#[test]
+fn pin_rules_are_the_cli_rules() {
+    if !pcscd_or_skip("pin_rules_are_the_cli_rules") {
+        return;
+    }
+    let _sim = SimServer::start();
+    let svc = service(&[]);
+    let ch = b64(b"c");
+    // Format first: nothing reaches the card, the counter stays.
+    let a = svc.post("/v1/authenticate", json!({ "challenge": ch, "pin": "12" }));
+    conforms("/v1/authenticate", "post", &a);
+    assert_eq!((a.status, a.code()), (400, "usage".to_string()));
+    let a = svc.post("/v1/authenticate", json!({ "challenge": ch }));
+    assert_eq!((a.status, a.code()), (400, "usage".to_string()));
+    assert_eq!(auth_tries(&svc), 3);
+    for left in [2, 1] {
+        let a = svc.post("/v1/authenticate", json!({ "challenge": ch, "pin": "0000" }));
+        conforms("/v1/authenticate", "post", &a);
+        assert_eq!((a.status, a.code()), (403, "wrong-pin".to_string()));
+        assert!(a.json()["error"]["message"].as_str().unwrap().contains(&format!("{left} tr")));
+    }
+    // One try left: refused without a VERIFY, even with the right PIN.
+    let a = svc.post("/v1/authenticate", json!({ "challenge": ch, "pin": AUTH_PIN }));
+    conforms("/v1/authenticate", "post", &a);
+    assert_eq!((a.status, a.code()), (409, "last-try-refused".to_string()));
+    assert_eq!(auth_tries(&svc), 1);
+    let a = svc.post(
+        "/v1/authenticate",
+        json!({ "challenge": ch, "pin": AUTH_PIN, "allow_last_try": true }),
+    );
+    assert_eq!(a.status, 200, "{:?}", a.json());
+    assert_eq!(auth_tries(&svc), 3);
+    let outcomes: Vec<_> = svc
+        .audit()
+        .iter()
+        .filter(|r| r["operation"] == "authenticate")
+        .map(|r| (r["outcome"].as_str().unwrap().to_string(), r["tries_left"].clone()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("refused".to_string(), Value::Null),
+            ("wrong_pin".to_string(), json!(2)),
+            ("wrong_pin".to_string(), json!(1)),
+            ("refused".to_string(), Value::Null),
+            ("ok".to_string(), Value::Null),
+        ]
+    );
+}
+
+/// After a signature through the service, a second program connecting to the card without
+/// a VERIFY can neither read the signature certificate nor sign (`69 82`).
+#[test]
+fn nothing_stays_verified_after_a_signature() {
+    if !pcscd_or_skip("nothing_stays_verified_after_a_signature") {
+        return;
+    }
+    use mynacard::transport::pcsc::{PcscTransport, ShareMode};
+    use mynacard::transport::Transport;
+    let _sim = SimServer::start();
+    let svc = service(&[]);
+    let a = svc.post("/v1/sign", json!({ "document": b64(b"x"), "pin": SIGN_PIN }));
+    assert_eq!(a.status, 200, "{:?}", a.json());
+    let mut t = PcscTransport::connect(READER, ShareMode::Shared).unwrap();
+    let hex = |h: &str| ::hex::decode(h.replace(' ', "")).unwrap();
+    let mut send = |h: &str| t.transmit(&hex(h)).unwrap();
+    assert_eq!(send("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"), [0x90, 0x00]);
+    assert_eq!(send("00 A4 02 0C 02 00 01"), [0x90, 0x00]);
+    assert_eq!(send("00 B0 00 00 04"), [0x69, 0x82], "the signature certificate is readable");
+    assert_eq!(send("00 A4 02 0C 02 00 1A"), [0x90, 0x00]);
+    let di = "30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20 \
+        A7 97 60 C8 8C 2B CE 76 50 18 B4 E4 F5 B4 05 A3 9A B6 0C F4 C6 08 19 F9 39 18 54 F3 ED 43 20 06";
+    assert_eq!(
+        send(&format!("80 2A 00 80 33 {di} 00")),
+        [0x69, 0x82],
+        "the key signs without VERIFY"
+    );
+}
+
+#[test]
+fn a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled() {
+    if !pcscd_or_skip("a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled") {
+        return;
+    }
+    // 400 ms per signature, 20 ms per APDU: a signature holds the card long enough.
+    let _sim = SimServer::start_with(&["--profile", "contactless"]);
+    let svc = service(&["--busy-wait-ms", "1"]);
+    let mut events = Events::open(&svc.addr);
+    // The service's own JPKI probe of the card is done (it takes the card too).
+    events.wait_for(Duration::from_secs(20), |e| e["event"] == "card_inserted").expect("card");
+    let addr = svc.addr.clone();
+    let signer = std::thread::spawn(move || {
+        let body = json!({ "document": b64(b"busy"), "pin": SIGN_PIN }).to_string();
+        common::serve::request(&addr, "POST", "/v1/sign", &[], Some(&body))
+    });
+    events
+        .wait_for(Duration::from_secs(20), |e| e["event"] == "operation_started")
+        .expect("operation_started");
+    let a = svc.get("/v1/card");
+    conforms("/v1/card", "get", &a);
+    assert_eq!((a.status, a.code()), (409, "card-busy".to_string()));
+    let signed = signer.join().unwrap();
+    assert_eq!(signed.status, 200);
+    let fin = events
+        .wait_for(Duration::from_secs(20), |e| e["event"] == "operation_finished")
+        .expect("operation_finished");
+    assert_eq!((fin["operation"].clone(), fin["outcome"].clone()), (json!("sign"), json!("ok")));
+    drop(svc);
+
+    // A client that leaves while waiting for the card: its (wrong) PIN is never sent.
+    let svc = service(&["--busy-wait-ms", "30000"]);
+    let mut events = Events::open(&svc.addr);
+    // The service's own JPKI probe of the card is done (it takes the card too).
+    events.wait_for(Duration::from_secs(20), |e| e["event"] == "card_inserted").expect("card");
+    let addr = svc.addr.clone();
+    let signer = std::thread::spawn(move || {
+        let body = json!({ "document": b64(b"busy"), "pin": SIGN_PIN }).to_string();
+        common::serve::request(&addr, "POST", "/v1/sign", &[], Some(&body))
+    });
+    events
+        .wait_for(Duration::from_secs(20), |e| e["event"] == "operation_started")
+        .expect("operation_started");
+    let body = json!({ "challenge": b64(b"c"), "pin": "0000" }).to_string();
+    let mut conn = common::serve::Conn::open(&svc.addr, Duration::from_secs(5)).unwrap();
+    use std::io::Write;
+    conn.write_all(&common::serve::request_bytes(
+        &svc.addr,
+        "POST",
+        "/v1/authenticate",
+        &[],
+        Some(&body),
+    ))
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    conn.close();
+    assert_eq!(signer.join().unwrap().status, 200);
+    // Let a (wrongly) queued authentication run, if there were one.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(auth_tries(&svc), 3, "the gone client's PIN was sent");
+    // The gone client is on record: who, what, cancelled.
+    let auths: Vec<_> = svc
+        .audit()
+        .into_iter()
+        .filter(|r| r["operation"] == "authenticate")
+        .map(|r| r["outcome"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(auths, ["cancelled"]);
+}
+
+#[test]
+fn card_events_follow_vpcd() {
+    if !pcscd_or_skip("card_events_follow_vpcd") {
+        return;
+    }
+    let svc = service(&[]);
+    let mut events = Events::open(&svc.addr);
+    events
+        .wait_for(Duration::from_secs(20), |e| {
+            e["event"] == "reader_added" && e["reader"] == READER
+        })
+        .expect("reader_added first");
+    let sim = SimServer::start();
+    let ins = events
+        .wait_for(Duration::from_secs(20), |e| {
+            e["event"] == "card_inserted" && e["reader"] == READER
+        })
+        .expect("card_inserted");
+    assert_eq!(ins["jpki"], true);
+    assert_eq!(ins["atr"], "3BE000FF8131FE4514");
+    drop(sim);
+    events
+        .wait_for(Duration::from_secs(20), |e| {
+            e["event"] == "card_removed" && e["reader"] == READER
+        })
+        .expect("card_removed");
+}
+
+#[test]
+fn sigterm_finishes_the_running_operation() {
+    if !pcscd_or_skip("sigterm_finishes_the_running_operation") {
+        return;
+    }
+    let _sim = SimServer::start_with(&["--profile", "contactless"]);
+    let svc = service(&[]);
+    let mut events = Events::open(&svc.addr);
+    let addr = svc.addr.clone();
+    let signer = std::thread::spawn(move || {
+        let body = json!({ "document": b64(b"term"), "pin": SIGN_PIN }).to_string();
+        common::serve::request(&addr, "POST", "/v1/sign", &[], Some(&body))
+    });
+    events
+        .wait_for(Duration::from_secs(20), |e| e["event"] == "operation_started")
+        .expect("operation_started");
+    let sock = match &svc.addr {
+        common::serve::Addr::Unix(p) => p.clone(),
+        _ => unreachable!(),
+    };
+    let status = svc.terminate();
+    assert!(status.success(), "{status}");
+    let a = signer.join().unwrap();
+    assert_eq!(a.status, 200, "the running signature was cut: {:?}", a.json());
+    assert!(!sock.exists(), "the socket stays after the service stopped");
+}
