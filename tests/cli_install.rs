@@ -40,6 +40,7 @@ const PAGES: &[&str] = &[
     "mynacard-doctor",
     "mynacard-completions",
     "mynacard-man",
+    "mynacard-serve",
 ];
 
 fn completions(shell: &str) -> String {
