@@ -5,14 +5,19 @@
 
 #[macro_use]
 mod output;
+#[macro_use]
+pub mod i18n;
 mod apdu;
 mod audit_log;
 mod cert;
 mod connect;
+mod dates;
 mod demo;
 mod doctor;
 pub mod exit;
 mod face;
+mod help;
+pub mod messages;
 mod pin;
 mod pin_entry;
 mod pin_source;
@@ -74,6 +79,9 @@ pub struct GlobalOpts {
     /// Seconds to wait for a card to be inserted (default: 30 on a terminal, else 0).
     #[arg(long, global = true, value_name = "SECONDS")]
     pub wait: Option<u64>,
+    /// Language of messages and help: `ja` or `en` (default: from LC_ALL, LC_MESSAGES, LANG).
+    #[arg(long, global = true, value_enum, value_name = "ja|en")]
+    pub lang: Option<i18n::Lang>,
 }
 
 impl GlobalOpts {
@@ -197,16 +205,17 @@ fn card_exit(e: &mynacard::card::CardError) -> Exit {
 /// away) is not reported at all.
 fn report(g: &GlobalOpts, err: &CliError) -> Exit {
     let exit = err.exit();
+    let text = messages::cli_error(err).text();
     if let CliError::Stdout(e) = err {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            errln!("mynacard: {err}");
+            errln!("mynacard: {text}");
         }
         return exit;
     }
-    errln!("mynacard: {err}");
+    errln!("mynacard: {text}");
     if g.json {
         let obj = serde_json::json!({
-            "error": { "code": exit.code(), "kind": exit.name(), "message": err.to_string() }
+            "error": { "code": exit.code(), "kind": exit.name(), "message": text }
         });
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{obj}");
@@ -216,7 +225,15 @@ fn report(g: &GlobalOpts, err: &CliError) -> Exit {
 
 /// Parse the command line, run the command, return the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = i18n::Lang::from_args(&args)
+        .unwrap_or_else(|| i18n::Lang::from_env(|name| std::env::var(name).ok()));
+    i18n::init(lang);
+    let parsed = help::localize(Cli::command())
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -339,6 +356,7 @@ mod tests {
             quiet: false,
             audit_log: None,
             wait: None,
+            lang: None,
         };
         let mut t = connect::open_transport(
             &g,
@@ -367,6 +385,7 @@ mod tests {
             quiet: false,
             audit_log: None,
             wait: None,
+            lang: None,
         };
         let err = connect::open_transport(
             &g,
