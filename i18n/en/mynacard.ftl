@@ -328,3 +328,185 @@ sex-female = female
 sex-unknown = unknown
 sex-not-applicable = not applicable
 sex-other-code = unknown code { $code }
+
+## Verification reports (src/cli/report_text.rs)
+
+verdict-valid = VALID
+verdict-invalid = INVALID
+verdict-revocation-unknown = REVOCATION UNKNOWN
+role-end-entity = end-entity certificate
+role-anchor = trust anchor
+kind-signature = signature
+kind-authentication = authentication
+report-verdict = verdict: { $verdict }
+report-judged-at = judged at: { $time } ({ $basis })
+report-judged-unknown = judged at: unknown ({ $basis })
+report-ok = ok
+report-bad = BAD
+report-fail = FAIL
+report-signature = signature ({ $format }): { $ok } [{ $hash } / { $algorithm }]
+report-signing-time = signing time: { $time }
+report-certificate = certificate: { $subject }
+report-issuer = issuer: { $issuer }
+report-valid = valid: { $from } .. { $until }
+report-kind = kind: { $kind }
+report-anchor = anchor: { $subject } [{ $label }] sha256 { $sha256 } (matched by { $matched_by })
+report-anchor-none = anchor: none
+report-revocation = revocation: { $outcome } (policy { $policy })
+report-failure = failure: { $why }
+rev-good = good ({ $source })
+rev-revoked = REVOKED at { $time } ({ $source })
+rev-unknown = unknown: { $why }
+rev-not-checked = not checked
+fail-untrusted-issuer = untrusted issuer { $issuer } (authority key id { $key_id })
+fail-bad-signature = bad signature on the { $what }
+fail-unsupported-algorithm = unsupported { $what } algorithm { $oid }
+fail-algorithm-mismatch = signature algorithm { $outer } differs from the one inside the certificate, { $inner }
+fail-unusable-key = unusable public key of the { $role }: { $why }
+fail-expired = { $role } expired at { $not_after } (judged at { $at })
+fail-not-yet-valid = { $role } not valid before { $not_before } (judged at { $at })
+fail-anchor-not-ca = trust anchor is not a CA certificate (basicConstraints cA is not true)
+fail-end-entity-is-ca = end-entity certificate claims to be a CA (basicConstraints cA=true)
+fail-unknown-critical-extension = unknown critical extension { $oid }
+fail-duplicate-extension = extension { $oid } appears more than once
+fail-malformed-extension = malformed extension { $oid }: { $why }
+fail-wrong-key-usage = key usage { $found } does not fit a { $kind } certificate (expected { $expected })
+fail-missing-client-auth = extended key usage { $found } lacks clientAuth
+fail-wrong-policy = certificate policies { $found }, expected { $expected }
+fail-unknown-kind = cannot tell whether this is a signature or an authentication certificate
+fail-no-signing-time = judgement at signing time asked for, but the signature has no signingTime
+fail-message-digest-mismatch = messageDigest attribute does not match the content (content was altered)
+fail-content-type-mismatch = contentType attribute { $found } differs from eContentType { $expected }
+fail-bad-signed-attribute = signed attribute { $name } missing or malformed
+fail-signer-not-found = no certificate matches the CMS signer identifier
+fail-signing-certificate-mismatch = signingCertificateV2 does not match the signer certificate
+fail-issuer-name-mismatch = issuer name { $issuer } is not the subject of the trust anchor { $anchor }
+fail-wrong-version = certificate version { $version }: { $why }
+fail-negative-serial = negative serial number { $serial } (RFC 5280 requires a positive integer)
+fail-given-not-signer = the given certificate ({ $given }) is not the CMS signer ({ $signer })
+fail-attached-content-differs = given content differs from the content embedded in the signature
+verify-revocation-reason = revocation reason: { $reason }
+verify-revocation-off = note: revocation was not checked (--revocation off)
+
+## text and face (src/cli/text.rs, face.rs)
+
+text-my-number = My Number: { $value }
+text-name = name: { $value }
+text-address = address: { $value }
+text-birth = birth date: { $value }
+text-sex = sex: { $value }
+sex-other = other
+authenticity-line = authenticity: { $verdict } ({ $detail })
+authenticity-genuine = GENUINE
+authenticity-forged = FORGED
+authenticity-unknown = UNKNOWN
+face-expiry = expiry: { $date } (not covered by the signature)
+face-expiry-none = expiry: not on this card
+face-file = { $name } ({ $what }): { $bytes } bytes, { $dest }
+face-file-written = written to { $path }
+face-file-not-written = not written
+face-text-authenticity = text { $line }
+face-challenge = card-key challenge: { $ok } ({ $detail })
+face-challenge-ok = verified
+face-challenge-failed = FAILED
+face-note = note: { $note }
+face-note-a = My Number not read
+face-note-b = name and address not read as text
+face-skip-no-text-app = the card has no text application (券面事項入力補助AP)
+face-skip-no-file = the text application has no file { $ef }
+face-skip-blocked = the text application's { $code } is blocked (nothing was sent)
+face-skip-last-try = the text application's { $code } has one try left: not spent without --allow-last-try
+face-skip-wrong = the text application refused { $code } ({ $n } tries left; not retried)
+face-skip-other = the text application: { $why }
+face-code-a-prompt = 照合番号A (your 12-digit My Number)
+face-code-b-prompt = 照合番号B
+face-birth-prompt = birth date (YYYY-MM-DD)
+face-birth-prompt-b = birth date (YYYY-MM-DD) for 照合番号B
+face-expiry-year-prompt = card's expiry year (YYYY)
+face-security-code-prompt = card's 4-digit security code (セキュリティコード)
+age-at-least = at least { $n }: { $answer }
+age-yes = yes
+age-no = no
+age-authenticity = authenticity: { $verdict }
+outcome-good = not revoked ({ $source })
+outcome-revoked-reason = revoked: { $reason } ({ $source })
+outcome-revoked = revoked ({ $source })
+outcome-unknown = revocation unknown: { $why }
+outcome-not-checked = revocation not checked
+
+## Files (several commands)
+
+io-creating = creating { $path }
+io-writing = writing { $path }
+
+## demo (src/cli/demo.rs)
+
+demo-sim-only = the demo runs only on the built-in virtual card (it types that card's published password itself); drop --reader
+demo-title = == mynacard demo on the built-in virtual card (reader "sim") ==
+demo-detected = 1. card detected by selecting the JPKI application: { $token }
+demo-certificates = 2. public certificates:
+demo-certificate = { $bytes } bytes in { $reads } READ BINARY
+demo-pin-counters = 3. PIN counters (read without spending a try):
+demo-verifies = VERIFY commands carrying a PIN so far: { $n }
+demo-signing = 4. signing a sample document as CMS (CAdES-BES) with the signature key:
+demo-cms-failed = building the CMS signature: { $why }
+demo-signed = { $bytes } bytes of CMS; the card computed { $signatures } signature(s) after one VERIFY; security state cleared
+demo-verifying = 5. verifying the signature (trust: the virtual card's root; revocation required):
+demo-current-crl = with the municipality's current CRL: { $verdict }
+demo-revocation = revocation: { $outcome }
+demo-signer = signer: { $name }
+demo-no-name = (no name)
+demo-revoking-crl = with a CRL that revokes the card:   { $verdict } ({ $outcome })
+demo-not-valid = NOT VALID
+demo-face = 6. the card face, opened with 照合番号A (the virtual card's published test My Number { $number }):
+demo-face-images = photo { $photo } bytes (JPEG 2000), name/address images { $name }/{ $address } bytes (PNG); nothing written
+demo-production-only = trusting the J-LIS production keys only: { $verdict }
+demo-files = 7. files written to { $dir }
+demo-complete = demo complete: everything behaved as expected
+demo-failed = demo FAILED
+
+## doctor (src/cli/doctor.rs)
+
+doctor-ok = ok{"  "}
+doctor-fail = FAIL
+doctor-fix = fix: { $fix }
+doctor-ready = a JPKI card is ready in { $reader }
+doctor-none-usable = no usable JPKI card
+doctor-fix-service = start pcscd: sudo systemctl start pcscd / pcscd --foreground
+doctor-fix-reader = connect a reader
+doctor-fix-card = insert the card; on a contactless reader place it flat and keep it still
+doctor-fix-in-use = close the other program
+doctor-fix-jpki = use a My Number Card (the JPKI application is selected by AID, not by ATR); if it is one, reseat it
+doctor-fix-reseat = reseat the card and try again
+doctor-jpki-found = JPKI application found: { $token }
+doctor-held = another program holds the card
+doctor-held-exclusively = another program holds the card exclusively
+doctor-not-held = no other program holds the card
+doctor-card-gone = the card went away during the checks
+doctor-no-jpki = no usable JPKI application: { $why }
+doctor-ext-yes = the reader passes extended-length APDUs
+doctor-ext-no = short APDUs only (files are read in chunks)
+doctor-ext-unknown = not reported by the reader (extended length is tried, then chunks)
+doctor-service-ok = the PC/SC service answers
+doctor-service-down = the PC/SC service is not reachable
+doctor-no-readers = no smart-card reader found
+doctor-readers = { $n } reader(s): { $names }
+doctor-no-card = no card in the reader
+doctor-card-present = a card is present
+doctor-mute = the card does not answer (mute)
+doctor-pinpad = secure PIN entry (FEATURE_VERIFY_PIN_DIRECT) available
+doctor-no-pinpad-features = no PIN pad (no reader features)
+doctor-no-pinpad-other = no PIN pad ({ $n } other reader feature(s))
+doctor-no-pinpad-error = no PIN pad (feature list unavailable: { $why })
+doctor-sim-card = the in-process virtual card
+doctor-sim-pinpad = no PIN pad (in-process virtual card)
+io-cannot-read = cannot read { $path }
+io-cannot-write = cannot write { $path }
+
+## sign (src/cli/sign.rs)
+
+sign-exists = { $path } already exists: choose another file with -o, or replace it with --force
+sign-pem-failed = cannot PEM-encode the CMS signature
+sign-key-sign = signature key
+sign-key-auth = authentication key
+sign-done = signed { $file } with the { $key } ({ $hash }, { $format }): wrote { $output } ({ $bytes } bytes); signer certificate SHA-256 { $sha256 }

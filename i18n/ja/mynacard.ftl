@@ -325,3 +325,185 @@ sex-female = 女性
 sex-unknown = 不明
 sex-not-applicable = 適用不能
 sex-other-code = 不明なコード { $code }
+
+## 検証結果 (src/cli/report_text.rs)
+
+verdict-valid = 有効
+verdict-invalid = 無効
+verdict-revocation-unknown = 失効状態不明
+role-end-entity = 電子証明書
+role-anchor = トラストアンカー (ルート証明書)
+kind-signature = 署名用電子証明書
+kind-authentication = 利用者証明用電子証明書
+report-verdict = 判定: { $verdict }
+report-judged-at = 判定の時刻: { $time } ({ $basis })
+report-judged-unknown = 判定の時刻: 不明 ({ $basis })
+report-ok = OK
+report-bad = 不正
+report-fail = 不合格
+report-signature = 署名 ({ $format }): { $ok } [{ $hash } / { $algorithm }]
+report-signing-time = 署名時刻: { $time }
+report-certificate = 電子証明書: { $subject }
+report-issuer = 発行者: { $issuer }
+report-valid = 有効期間: { $from } から { $until } まで
+report-kind = 種類: { $kind }
+report-anchor = トラストアンカー: { $subject } [{ $label }] sha256 { $sha256 } ({ $matched_by } で照合)
+report-anchor-none = トラストアンカー: なし
+report-revocation = 失効確認: { $outcome } (方針 { $policy })
+report-failure = 不合格の理由: { $why }
+rev-good = 失効していません ({ $source })
+rev-revoked = 失効 ({ $time } に失効、{ $source })
+rev-unknown = 不明: { $why }
+rev-not-checked = 確認していません
+fail-untrusted-issuer = 信頼できない発行者 { $issuer } (機関鍵識別子 { $key_id })
+fail-bad-signature = { $what } の署名が正しくありません
+fail-unsupported-algorithm = { $what } のアルゴリズム { $oid } には対応していません
+fail-algorithm-mismatch = 署名アルゴリズム { $outer } が証明書内部のもの { $inner } と異なります
+fail-unusable-key = { $role }の公開鍵が使えません: { $why }
+fail-expired = { $role }は { $not_after } に有効期限が切れています (判定の時刻 { $at })
+fail-not-yet-valid = { $role }は { $not_before } より前は有効ではありません (判定の時刻 { $at })
+fail-anchor-not-ca = トラストアンカーが認証局の証明書ではありません (basicConstraints の cA が true ではない)
+fail-end-entity-is-ca = 利用者の証明書が認証局を名乗っています (basicConstraints cA=true)
+fail-unknown-critical-extension = 未知の重要な拡張 { $oid }
+fail-duplicate-extension = 拡張 { $oid } が2回以上あります
+fail-malformed-extension = 拡張 { $oid } が不正です: { $why }
+fail-wrong-key-usage = 鍵用途 { $found } は{ $kind }に合いません (期待値 { $expected })
+fail-missing-client-auth = 拡張鍵用途 { $found } に clientAuth がありません
+fail-wrong-policy = 証明書ポリシー { $found } (期待値 { $expected })
+fail-unknown-kind = 署名用か利用者証明用か判別できません
+fail-no-signing-time = 署名時刻での判定が求められましたが、署名に signingTime がありません
+fail-message-digest-mismatch = messageDigest 属性が内容と一致しません (内容が改ざんされています)
+fail-content-type-mismatch = contentType 属性 { $found } が eContentType { $expected } と異なります
+fail-bad-signed-attribute = 署名属性 { $name } がないか不正です
+fail-signer-not-found = CMS の署名者識別子に合う証明書がありません
+fail-signing-certificate-mismatch = signingCertificateV2 が署名者の証明書と一致しません
+fail-issuer-name-mismatch = 発行者名 { $issuer } はトラストアンカー { $anchor } の主体名ではありません
+fail-wrong-version = 証明書のバージョン { $version }: { $why }
+fail-negative-serial = シリアル番号 { $serial } が負です (RFC 5280 は正の整数を求めています)
+fail-given-not-signer = 指定された証明書 ({ $given }) は CMS の署名者 ({ $signer }) ではありません
+fail-attached-content-differs = 指定された内容が署名に同梱された内容と異なります
+verify-revocation-reason = 失効の理由: { $reason }
+verify-revocation-off = 注意: 失効は確認していません (--revocation off)
+
+## text と face (src/cli/text.rs, face.rs)
+
+text-my-number = 個人番号: { $value }
+text-name = 氏名: { $value }
+text-address = 住所: { $value }
+text-birth = 生年月日: { $value }
+text-sex = 性別: { $value }
+sex-other = その他
+authenticity-line = 真正性: { $verdict } ({ $detail })
+authenticity-genuine = 真正
+authenticity-forged = 偽造
+authenticity-unknown = 不明
+face-expiry = 有効期限: { $date } (署名の対象外)
+face-expiry-none = 有効期限: このカードにはありません
+face-file = { $name } ({ $what }): { $bytes }バイト、{ $dest }
+face-file-written = { $path } に書き出しました
+face-file-not-written = 書き出していません
+face-text-authenticity = 券面事項入力補助AP の{ $line }
+face-challenge = カード鍵のチャレンジ: { $ok } ({ $detail })
+face-challenge-ok = 確認済み
+face-challenge-failed = 失敗
+face-note = 注意: { $note }
+face-note-a = 個人番号は読んでいません
+face-note-b = 氏名と住所は文字としては読んでいません
+face-skip-no-text-app = このカードには券面事項入力補助APがありません
+face-skip-no-file = 券面事項入力補助APにファイル { $ef } がありません
+face-skip-blocked = 券面事項入力補助APの{ $code }はロックされています (何も送っていません)
+face-skip-last-try = 券面事項入力補助APの{ $code }は残り1回です: --allow-last-try がなければ使いません
+face-skip-wrong = 券面事項入力補助APが{ $code }を拒否しました (残り{ $n }回。再試行しません)
+face-skip-other = 券面事項入力補助AP: { $why }
+face-code-a-prompt = 照合番号A (12桁の個人番号)
+face-code-b-prompt = 照合番号B
+face-birth-prompt = 生年月日 (YYYY-MM-DD)
+face-birth-prompt-b = 照合番号B の生年月日 (YYYY-MM-DD)
+face-expiry-year-prompt = カードの有効期限の西暦年 (YYYY)
+face-security-code-prompt = カードの4桁のセキュリティコード
+age-at-least = { $n }歳以上: { $answer }
+age-yes = はい
+age-no = いいえ
+age-authenticity = 真正性: { $verdict }
+outcome-good = 失効していません ({ $source })
+outcome-revoked-reason = 失効しています: { $reason } ({ $source })
+outcome-revoked = 失効しています ({ $source })
+outcome-unknown = 失効状態は不明: { $why }
+outcome-not-checked = 失効は確認していません
+
+## ファイル (複数のコマンド)
+
+io-creating = { $path } の作成
+io-writing = { $path } への書き込み
+
+## demo (src/cli/demo.rs)
+
+demo-sim-only = デモは組み込みの仮想カードでだけ動きます (そのカードの公開されたパスワードを自ら入力します): --reader を外してください
+demo-title = == 組み込みの仮想カード (リーダー "sim") での mynacard のデモ ==
+demo-detected = 1. JPKI のアプリケーションを選択してカードを検出: { $token }
+demo-certificates = 2. 公開の電子証明書:
+demo-certificate = { $bytes }バイト、READ BINARY { $reads }回
+demo-pin-counters = 3. 暗証番号の残り回数 (試行回数を減らさずに読む):
+demo-verifies = これまでに暗証番号を運んだ VERIFY コマンド: { $n }回
+demo-signing = 4. 署名用電子証明書の鍵でサンプル文書に CMS (CAdES-BES) 形式で電子署名:
+demo-cms-failed = CMS 署名の作成: { $why }
+demo-signed = CMS { $bytes }バイト。カードは1回の VERIFY の後に{ $signatures }回署名し、セキュリティ状態を解除しました
+demo-verifying = 5. 電子署名を検証 (信頼: 仮想カードのルート。失効確認は必須):
+demo-current-crl = 市区町村の最新の CRL で: { $verdict }
+demo-revocation = 失効確認: { $outcome }
+demo-signer = 署名者: { $name }
+demo-no-name = (氏名なし)
+demo-revoking-crl = カードを失効させる CRL で:   { $verdict } ({ $outcome })
+demo-not-valid = 無効
+demo-face = 6. 照合番号A (仮想カードの公開されたテスト用個人番号 { $number }) で券面を開く:
+demo-face-images = 顔写真 { $photo }バイト (JPEG 2000)、氏名・住所の画像 { $name }/{ $address }バイト (PNG)。何も書き出していません
+demo-production-only = J-LIS の本番の鍵だけを信頼した場合: { $verdict }
+demo-files = 7. { $dir } にファイルを書き出しました
+demo-complete = デモ完了: すべて期待どおりに動きました
+demo-failed = デモ失敗
+
+## doctor (src/cli/doctor.rs)
+
+doctor-ok = 正常
+doctor-fail = 異常
+doctor-fix = 対処: { $fix }
+doctor-ready = { $reader } の JPKI カードが使えます
+doctor-none-usable = 使える JPKI カードがありません
+doctor-fix-service = pcscd を起動してください: sudo systemctl start pcscd / pcscd --foreground
+doctor-fix-reader = カードリーダーを接続してください
+doctor-fix-card = カードを差し込んでください。非接触リーダーでは平らに置いて動かさないでください
+doctor-fix-in-use = カードを使っている別のプログラムを閉じてください
+doctor-fix-jpki = マイナンバーカードを使ってください (JPKI のアプリケーションは ATR ではなく AID で選択します)。マイナンバーカードなら置き直してください
+doctor-fix-reseat = カードを置き直してもう一度お試しください
+doctor-jpki-found = JPKI のアプリケーションがあります: { $token }
+doctor-held = 別のプログラムがカードを使用中です
+doctor-held-exclusively = 別のプログラムがカードを排他的に使用中です
+doctor-not-held = カードを使用中の別のプログラムはありません
+doctor-card-gone = 点検中にカードがなくなりました
+doctor-no-jpki = 使える JPKI のアプリケーションがありません: { $why }
+doctor-ext-yes = リーダーは拡張長 APDU を通します
+doctor-ext-no = 短い APDU だけ (ファイルは分割して読みます)
+doctor-ext-unknown = リーダーは報告していません (拡張長を試し、だめなら分割します)
+doctor-service-ok = PC/SC サービスが応答しています
+doctor-service-down = PC/SC サービスに接続できません
+doctor-no-readers = カードリーダーが見つかりません
+doctor-readers = リーダー{ $n }台: { $names }
+doctor-no-card = リーダーにカードがありません
+doctor-card-present = カードがあります
+doctor-mute = カードが応答しません
+doctor-pinpad = ピンパッドでの安全な入力 (FEATURE_VERIFY_PIN_DIRECT) が使えます
+doctor-no-pinpad-features = ピンパッドなし (リーダーの機能なし)
+doctor-no-pinpad-other = ピンパッドなし (ほかのリーダー機能{ $n }個)
+doctor-no-pinpad-error = ピンパッドなし (機能一覧を取得できません: { $why })
+doctor-sim-card = プロセス内の仮想カード
+doctor-sim-pinpad = ピンパッドなし (プロセス内の仮想カード)
+io-cannot-read = { $path } を読めません
+io-cannot-write = { $path } に書き込めません
+
+## sign (src/cli/sign.rs)
+
+sign-exists = { $path } はすでにあります: -o で別のファイルを指定するか、--force で置き換えてください
+sign-pem-failed = CMS 署名を PEM に変換できません
+sign-key-sign = 署名用電子証明書の鍵
+sign-key-auth = 利用者証明用電子証明書の鍵
+sign-done = { $file } に{ $key }で電子署名しました ({ $hash }、{ $format }): { $output } に書き出しました ({ $bytes }バイト)。署名者の電子証明書の SHA-256 { $sha256 }

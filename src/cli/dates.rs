@@ -39,6 +39,15 @@ pub fn birth_text(raw: &str) -> String {
     }
 }
 
+/// A `YYYYMMDD` or `YYYY-MM-DD` string as [`day`], or unchanged if it is not a date.
+pub fn day_text(raw: &str) -> String {
+    let compact: String = raw.chars().filter(|c| *c != '-').collect();
+    match mynacard::carddata::era::parse_yyyymmdd(&compact) {
+        Some(d) => day(d),
+        None => raw.to_string(),
+    }
+}
+
 /// A point in time in Japan time: `2035-05-15 23:59:59 JST` / `2035年5月15日 23:59:59 (日本時間)`.
 pub fn jst_time(t: SystemTime) -> String {
     let offset = UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC);

@@ -263,24 +263,24 @@ fn read_code(opts: &PinOpts, which: CodeArg) -> Result<FaceCode, CliError> {
     let prompt = opts.source() == PinSource::Prompt;
     Ok(match which {
         CodeArg::A => {
-            let s = r.current("照合番号A (your 12-digit My Number)")?;
+            let s = r.current(&t!("face-code-a-prompt"))?;
             FaceCode::A(code_a(&s)?)
         }
         CodeArg::B if prompt => {
-            let birth = r.current("birth date (YYYY-MM-DD) for 照合番号B")?;
-            let year = r.current("card's expiry year (YYYY)")?;
-            let code = r.current("card's 4-digit security code (セキュリティコード)")?;
+            let birth = r.current(&t!("face-birth-prompt-b"))?;
+            let year = r.current(&t!("face-expiry-year-prompt"))?;
+            let code = r.current(&t!("face-security-code-prompt"))?;
             FaceCode::B(CodeB::compose(&compact_date(&birth), year.trim(), code.trim())?)
         }
         CodeArg::B => {
-            let s = r.current("照合番号B")?;
+            let s = r.current(&t!("face-code-b-prompt"))?;
             FaceCode::B(code_b_line(&s)?)
         }
     })
 }
 
 fn read_birth_key(opts: &PinOpts) -> Result<FaceBirthKey, CliError> {
-    let s = opts.reader().current("birth date (YYYY-MM-DD)")?;
+    let s = opts.reader().current(&t!("face-birth-prompt"))?;
     Ok(FaceBirthKey::from_birth_date(&compact_date(&s))?)
 }
 
@@ -293,12 +293,16 @@ pub fn authenticity_json(a: &Authenticity) -> serde_json::Value {
 
 /// The outcome as one line of text.
 pub fn authenticity_text(a: &Authenticity) -> String {
-    let what = match a.verdict {
-        Verdict::Genuine => "GENUINE",
-        Verdict::Forged => "FORGED",
-        Verdict::Unknown => "UNKNOWN",
-    };
-    format!("authenticity: {what} ({})", a.detail)
+    t!("authenticity-line", verdict = authenticity_word(a.verdict), detail = a.detail.clone())
+}
+
+/// A verdict on card data in words (`GENUINE`, `真正`, …); JSON uses `Verdict::name`.
+pub fn authenticity_word(v: Verdict) -> String {
+    match v {
+        Verdict::Genuine => t!("authenticity-genuine"),
+        Verdict::Forged => t!("authenticity-forged"),
+        Verdict::Unknown => t!("authenticity-unknown"),
+    }
 }
 
 /// The outcome for `face age`: the verdict and the CA key only. The signer key ID names the
@@ -361,6 +365,14 @@ fn iso(raw: &[u8]) -> String {
         // cut inside it (the bytes come from the card).
         Ok(s) if s.len() == 8 && s.is_ascii() => format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]),
         _ => "(not a date)".to_string(),
+    }
+}
+
+/// The sex recorded on the card face, in words.
+fn face_sex_text(raw: &[u8]) -> String {
+    match mynacard::carddata::sex::Sex::from_face_code(raw) {
+        Some(s) => super::messages::sex_text(s),
+        None => t!("sex-other"),
     }
 }
 
@@ -470,28 +482,22 @@ fn text_code_name(which: CodeArg) -> &'static str {
 fn skipped_reason(e: &CardError, which: CodeArg) -> String {
     let code = text_code_name(which);
     match e {
-        CardError::NoTextApp => "the card has no text application (券面事項入力補助AP)".to_string(),
-        CardError::FileNotFound(ef) => {
-            format!("the text application has no file {ef:04X}")
-        }
-        CardError::PinBlocked { .. } => {
-            format!("the text application's {code} is blocked (nothing was sent)")
-        }
-        CardError::LastTry { .. } => format!(
-            "the text application's {code} has one try left: not spent without --allow-last-try"
-        ),
+        CardError::NoTextApp => t!("face-skip-no-text-app"),
+        CardError::FileNotFound(ef) => t!("face-skip-no-file", ef = format!("{ef:04X}")),
+        CardError::PinBlocked { .. } => t!("face-skip-blocked", code = code),
+        CardError::LastTry { .. } => t!("face-skip-last-try", code = code),
         CardError::WrongPin { tries_left, .. } => {
-            format!("the text application refused {code} ({tries_left} tries left; not retried)")
+            t!("face-skip-wrong", code = code, n = *tries_left)
         }
-        other => format!("the text application: {other}"),
+        other => t!("face-skip-other", why = super::messages::card(other).text()),
     }
 }
 
 /// What the text part is shown as: the note when skipped.
 fn text_note(outcome: &FaceTextOutcome, which: CodeArg) -> Option<String> {
     let what = match which {
-        CodeArg::A => "My Number not read",
-        CodeArg::B => "name and address not read as text",
+        CodeArg::A => t!("face-note-a"),
+        CodeArg::B => t!("face-note-b"),
     };
     match outcome {
         FaceTextOutcome::Read(_) => None,
@@ -628,39 +634,40 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
         outln!("{doc}")?;
     } else {
         if let Some(n) = &number {
-            outln!("My Number: {n}")?;
+            outln!("{}", t!("text-my-number", value = n.clone()))?;
         }
         if let Some(x) = attributes {
-            outln!("name: {}", x.name)?;
-            outln!("address: {}", x.address)?;
+            outln!("{}", t!("text-name", value = x.name.clone()))?;
+            outln!("{}", t!("text-address", value = x.address.clone()))?;
         }
-        outln!("birth date: {}", iso(face.birth))?;
-        outln!("sex: {}", sex_name(face.sex).replace('_', " "))?;
+        let birth = super::dates::birth_text(&iso(face.birth));
+        outln!("{}", t!("text-birth", value = birth))?;
+        outln!("{}", t!("text-sex", value = face_sex_text(face.sex)))?;
         match &expiry {
-            Some(e) => outln!("expiry: {e} (not covered by the signature)")?,
-            None => outln!("expiry: not on this card")?,
+            Some(e) => outln!("{}", t!("face-expiry", date = super::dates::day_text(e)))?,
+            None => outln!("{}", t!("face-expiry-none"))?,
         }
         for (name, bytes, dest) in &out.files {
             let what = if *name == "photo" { "JPEG 2000" } else { "PNG" };
             let where_ = match dest {
-                Some(p) => format!("written to {}", p.display()),
-                None => "not written".to_string(),
+                Some(p) => t!("face-file-written", path = p.display().to_string()),
+                None => t!("face-file-not-written"),
             };
-            outln!("{} ({what}): {} bytes, {where_}", name.replace('_', "-"), bytes.len())?;
+            let name = name.replace('_', "-");
+            let line =
+                t!("face-file", name = name, what = what, bytes = bytes.len(), dest = where_);
+            outln!("{line}")?;
         }
         outln!("{}", authenticity_text(&a))?;
         if let Some(t) = &ta {
-            outln!("text {}", authenticity_text(t))?;
+            outln!("{}", t!("face-text-authenticity", line = authenticity_text(t)))?;
         }
         if let Some(c) = &ch {
-            outln!(
-                "card-key challenge: {} ({})",
-                if c.ok { "verified" } else { "FAILED" },
-                c.detail
-            )?;
+            let ok = if c.ok { t!("face-challenge-ok") } else { t!("face-challenge-failed") };
+            outln!("{}", t!("face-challenge", ok = ok, detail = c.detail.clone()))?;
         }
         if let Some(n) = &note {
-            outln!("note: {n}")?;
+            outln!("{}", t!("face-note", note = n.clone()))?;
         }
     }
     match &ch {
@@ -720,8 +727,9 @@ fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result
             })
         )?;
     } else {
-        outln!("at least {}: {}", args.at_least, if result { "yes" } else { "no" })?;
-        outln!("authenticity: {}", a.verdict.name().to_uppercase())?;
+        let answer = if result { t!("age-yes") } else { t!("age-no") };
+        outln!("{}", t!("age-at-least", n = args.at_least, answer = answer))?;
+        outln!("{}", t!("age-authenticity", verdict = authenticity_word(a.verdict)))?;
     }
     Ok(authenticity_exit(&a))
 }

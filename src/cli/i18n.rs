@@ -340,6 +340,8 @@ mod tests {
         "err-usage",
         "err-input",
         "err-io",
+        // The official name, Japanese in both.
+        "face-code-b-prompt",
     ];
 
     #[test]

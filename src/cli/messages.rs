@@ -36,10 +36,13 @@ impl Msg {
 /// `msg!("key")` or `msg!("key", name = value, …)`: a [`Msg`] to render later.
 macro_rules! msg {
     ($key:literal) => {
-        Msg { key: $key, args: Vec::new() }
+        $crate::cli::messages::Msg { key: $key, args: Vec::new() }
     };
     ($key:literal, $($name:ident = $value:expr),+ $(,)?) => {
-        Msg { key: $key, args: vec![$((stringify!($name), FluentValue::from($value))),+] }
+        $crate::cli::messages::Msg {
+            key: $key,
+            args: vec![$((stringify!($name), fluent_bundle::FluentValue::from($value))),+],
+        }
     };
 }
 

@@ -17,12 +17,14 @@ mod doctor;
 pub mod exit;
 mod face;
 mod help;
+#[macro_use]
 pub mod messages;
 mod pin;
 mod pin_entry;
 mod pin_source;
 mod readers;
 mod render;
+mod report_text;
 mod sign;
 mod sim;
 mod status;

@@ -439,7 +439,7 @@ impl fmt::Display for CertSummary {
 }
 
 /// The holder block of a signature certificate, in the language in force.
-fn holder_text(h: &HolderData) -> String {
+pub fn holder_text(h: &HolderData) -> String {
     use mynacard::verify::holder::RecordedSex;
     let mut out = format!("{}\n", t!("holder-heading"));
     let mut line = |text: String| {

@@ -410,13 +410,13 @@ pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Result<Exit
     if g.json {
         outln!("{}", report.to_json())?;
     } else {
-        out!("{report}")?;
+        out!("{}", super::report_text::report(report))?;
         if let RevocationOutcome::Revoked { reason: Some(reason), .. } = &report.revocation.outcome
         {
-            outln!("revocation reason: {reason}")?;
+            outln!("{}", t!("verify-revocation-reason", reason = reason.clone()))?;
         }
         if report.revocation.policy == RevocationPolicy::Off {
-            outln!("note: revocation was not checked (--revocation off)")?;
+            outln!("{}", t!("verify-revocation-off"))?;
         }
     }
     Ok(report_exit(report))
