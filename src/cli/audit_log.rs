@@ -98,7 +98,7 @@ pub fn write<T>(
             record = record.with_tries_left(t);
         }
         log.record(&record).map_err(|e| CliError::Io {
-            context: "audit log".into(),
+            context: t!("audit-log"),
             source: std::io::Error::other(e.to_string()),
         })?;
     }

@@ -116,14 +116,12 @@ fn effective_format(
 ) -> Result<CertFormat, CliError> {
     match (g.json, format, output) {
         (true, CertFormat::Text, _) => Ok(CertFormat::Json),
-        (true, CertFormat::Pem | CertFormat::Der, None) => Err(CliError::Usage(
-            "--json prints a JSON document on standard output: give the PEM or DER a file with -o FILE (cert read), or drop --json"
-                .into(),
-        )),
-        (_, CertFormat::Der, None) if std::io::stdout().is_terminal() => Err(CliError::Usage(
-            "refusing to write binary DER to a terminal: use -o FILE or redirect standard output"
-                .into(),
-        )),
+        (true, CertFormat::Pem | CertFormat::Der, None) => {
+            Err(CliError::Usage(t!("cert-json-and-binary")))
+        }
+        (_, CertFormat::Der, None) if std::io::stdout().is_terminal() => {
+            Err(CliError::Usage(t!("cert-der-to-terminal")))
+        }
         (_, f, _) => Ok(f),
     }
 }
@@ -167,7 +165,7 @@ fn emit(
     match out {
         Some(path) => {
             output::write_atomic(path, &bytes).map_err(|source| CliError::Io {
-                context: format!("cannot write {}", path.display()),
+                context: t!("io-cannot-write", path = path.display().to_string()),
                 source,
             })?;
             if g.json {

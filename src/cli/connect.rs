@@ -153,7 +153,7 @@ fn wait(g: &GlobalOpts, wanted: &str) -> Result<mynacard::transport::pcsc::Reade
     let timeout = Duration::from_secs(g.wait_seconds());
     let spinner = (std::io::stderr().is_terminal() && !g.quiet && !timeout.is_zero()).then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_message("insert your card (Ctrl-C to stop)");
+        pb.set_message(t!("connect-insert-card"));
         pb.enable_steady_tick(Duration::from_millis(120));
         pb
     });

@@ -134,9 +134,10 @@ fn pem_public_key(path: &Path, text: &str) -> Result<RsaKeyRecord, CliError> {
     use rsa::pkcs8::DecodePublicKey;
     use rsa::traits::PublicKeyParts;
     let key = rsa::RsaPublicKey::from_public_key_pem(text).map_err(|e| {
-        CliError::Usage(format!(
-            "{} is not a CVC CA key: not an RSA public key ({e})",
-            path.display()
+        CliError::Usage(t!(
+            "face-not-cvc-ca-key",
+            path = path.display().to_string(),
+            why = e.to_string()
         ))
     })?;
     Ok(RsaKeyRecord { exponent: key.e().to_bytes_be(), modulus: key.n().to_bytes_be() })
@@ -148,8 +149,10 @@ impl TrustOpts {
         let mut base = CvcTrust::new(self.hierarchy == HierarchyArg::Test);
         let mut pem = Vec::new();
         for path in &self.cvc_ca {
-            let io =
-                |source| CliError::Io { context: format!("CVC CA key {}", path.display()), source };
+            let io = |source| CliError::Io {
+                context: t!("face-cvc-ca-key", path = path.display().to_string()),
+                source,
+            };
             let mut head = Vec::new();
             {
                 use std::io::Read;
@@ -167,7 +170,7 @@ impl TrustOpts {
             }
             base.add_file(path).map_err(|e| match e {
                 authenticity::CaKeyError::Read { source, path } => {
-                    CliError::Io { context: format!("CVC CA key {path}"), source }
+                    CliError::Io { context: t!("face-cvc-ca-key", path = path.to_string()), source }
                 }
                 e @ authenticity::CaKeyError::Format { .. } => CliError::Usage(e.to_string()),
             })?;
@@ -227,10 +230,7 @@ pub struct FaceAgeArgs {
 
 fn refuse_pad(opts: &PinOpts) -> Result<(), CliError> {
     if opts.pinpad == super::pin_source::PinPadArg::On {
-        return Err(CliError::Usage(
-            "the card-face codes are entered on the computer, not on a PIN pad: drop --pinpad on"
-                .into(),
-        ));
+        return Err(CliError::Usage(t!("face-no-pinpad")));
     }
     Ok(())
 }
@@ -330,12 +330,12 @@ pub fn authenticity_exit(a: &Authenticity) -> Exit {
 /// mode 0600; refuses an existing file unless `force`.
 fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
     use std::io::Write;
-    let io = |source| CliError::Io { context: format!("writing {}", path.display()), source };
+    let io = |source| CliError::Io {
+        context: t!("io-writing", path = path.display().to_string()),
+        source,
+    };
     if !force && path.exists() {
-        return Err(CliError::Usage(format!(
-            "{} exists: refusing to overwrite it (--force replaces it)",
-            path.display()
-        )));
+        return Err(CliError::Usage(t!("face-exists", path = path.display().to_string())));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -406,7 +406,7 @@ fn outputs<'a>(data: &'a FaceData, args: &FaceReadArgs) -> Result<Outputs<'a>, C
 fn write_outputs(out: &Outputs<'_>, args: &FaceReadArgs) -> Result<(), CliError> {
     if let Some(dir) = &args.images {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-            context: format!("creating {}", dir.display()),
+            context: t!("io-creating", path = dir.display().to_string()),
             source,
         })?;
     }
@@ -414,9 +414,9 @@ fn write_outputs(out: &Outputs<'_>, args: &FaceReadArgs) -> Result<(), CliError>
     if !args.force {
         for (_, _, dest) in &out.files {
             if let Some(p) = dest.as_ref().filter(|p| p.exists()) {
-                return Err(CliError::Usage(format!(
-                    "{} exists: refusing to overwrite it (--force replaces it); nothing was written",
-                    p.display()
+                return Err(CliError::Usage(t!(
+                    "face-exists-nothing-written",
+                    path = p.display().to_string()
                 )));
             }
         }
@@ -561,9 +561,7 @@ fn both_exit(a: &Authenticity, text: Option<&Authenticity>) -> Exit {
 fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     if args.reveal && args.code == CodeArg::B {
-        return Err(CliError::Usage(
-            "--reveal shows the My Number, which only --code a reads".into(),
-        ));
+        return Err(CliError::Usage(t!("face-reveal-needs-a")));
     }
     let trust = args.trust.trust()?;
     let code = read_code(&args.pin, args.code)?;
@@ -697,9 +695,8 @@ fn today_in_japan() -> time::Date {
 fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     let at = match &args.at {
-        Some(s) => era::parse_yyyymmdd(&compact_date(s)).ok_or_else(|| {
-            CliError::Usage(format!("--at {}: not a date (YYYY-MM-DD)", bounded(s)))
-        })?,
+        Some(s) => era::parse_yyyymmdd(&compact_date(s))
+            .ok_or_else(|| CliError::Usage(t!("face-at-bad", at = bounded(s))))?,
         None => today_in_japan(),
     };
     let trust = args.trust.trust()?;

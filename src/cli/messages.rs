@@ -91,6 +91,18 @@ pub fn sex_text(sex: mynacard::carddata::sex::Sex) -> String {
     .text()
 }
 
+/// The kind of an input file in words (`data`, `signature`, `certificate`, `trust anchor`).
+pub fn file_word(what: &str) -> String {
+    match what {
+        "data" => msg!("file-data"),
+        "signature" => msg!("file-signature"),
+        "certificate" => msg!("file-certificate"),
+        "trust anchor" => msg!("file-trust-anchor"),
+        other => return other.to_string(),
+    }
+    .text()
+}
+
 /// "n tries left" in words (0: blocked).
 pub fn tries_left(n: u8) -> String {
     match n {

@@ -248,7 +248,7 @@ pub fn main() -> ExitCode {
             Ok(log) => Some(log),
             Err(e) => {
                 let err = CliError::Io {
-                    context: "audit log".into(),
+                    context: t!("audit-log"),
                     source: std::io::Error::other(e.to_string()),
                 };
                 return report(&cli.global, &err).into();
