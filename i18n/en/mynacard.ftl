@@ -545,3 +545,17 @@ face-exists-nothing-written = { $path } exists: refusing to overwrite it (--forc
 face-reveal-needs-a = --reveal shows the My Number, which only --code a reads
 face-cvc-ca-key = CVC CA key { $path }
 face-at-bad = --at { $at }: not a date (YYYY-MM-DD)
+connect-not-unpowered = warning: could not power the card off when disconnecting ({ $why }); remove the card from the reader to be sure no PIN stays verified
+cert-card-not-der = the { $name } is not a DER X.509 certificate
+cert-from-card-sign = signature certificate from the card
+cert-from-card-auth = authentication certificate from the card
+cert-from-card-auth-ca = authentication CA certificate from the card
+cert-from-card-sign-ca = signature CA certificate from the card
+
+## sim (src/cli/sim.rs)
+
+sim-generated = wrote the default { $what } image and its PKI to { $dir }
+sim-serving = serving the virtual card to vpcd at { $addr }{ $reader }; stop with Ctrl-C
+sim-stopped = stopped
+sim-connected = connected to vpcd at { $addr }
+sim-disconnected = disconnected from vpcd: { $why }

@@ -542,3 +542,17 @@ face-exists-nothing-written = { $path } はすでにあります: 上書きし�
 face-reveal-needs-a = --reveal は個人番号を表示しますが、個人番号を読むのは --code a だけです
 face-cvc-ca-key = CVC CA 鍵 { $path }
 face-at-bad = --at { $at }: 日付 (YYYY-MM-DD) ではありません
+connect-not-unpowered = 警告: 切断時にカードの電源を切れませんでした ({ $why })。暗証番号が照合済みのまま残らないよう、カードをリーダーから外してください
+cert-card-not-der = { $name }が DER の X.509 証明書ではありません
+cert-from-card-sign = カードの署名用電子証明書
+cert-from-card-auth = カードの利用者証明用電子証明書
+cert-from-card-auth-ca = カードの利用者証明用電子証明書の認証局証明書
+cert-from-card-sign-ca = カードの署名用電子証明書の認証局証明書
+
+## sim (src/cli/sim.rs)
+
+sim-generated = 既定の{ $what }のイメージとその PKI を { $dir } に書き出しました
+sim-serving = 仮想カードを { $addr } の vpcd に提供しています{ $reader }。Ctrl-C で停止します
+sim-stopped = 停止しました
+sim-connected = { $addr } の vpcd に接続しました
+sim-disconnected = vpcd から切断されました: { $why }

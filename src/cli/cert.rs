@@ -197,15 +197,13 @@ fn read(g: &GlobalOpts, a: &CertReadArgs, audit: &mut AuditNote) -> Result<Exit,
             };
             let der = client.read_sign_certificate(&password, a.pin.allow_last_try)?;
             audit.cert(&der);
-            (der, "signature certificate from the card")
+            (der, t!("cert-from-card-sign"))
         }
         which => {
             let (kind, name) = match which {
-                WhichCert::Auth => (CertKind::Auth, "authentication certificate from the card"),
-                WhichCert::AuthCa => {
-                    (CertKind::AuthCa, "authentication CA certificate from the card")
-                }
-                _ => (CertKind::SignCa, "signature CA certificate from the card"),
+                WhichCert::Auth => (CertKind::Auth, t!("cert-from-card-auth")),
+                WhichCert::AuthCa => (CertKind::AuthCa, t!("cert-from-card-auth-ca")),
+                _ => (CertKind::SignCa, t!("cert-from-card-sign-ca")),
             };
             let mut client = connect::open(g, ShareMode::Shared, audit)?;
             let der = client.read_certificate(kind)?;
@@ -214,10 +212,10 @@ fn read(g: &GlobalOpts, a: &CertReadArgs, audit: &mut AuditNote) -> Result<Exit,
         }
     };
     // A certificate the card returns must at least parse, whatever the output format.
-    summary(&der, name).map_err(|_| {
-        CliError::Card(CardError::Malformed(format!("the {name} is not a DER X.509 certificate")))
+    summary(&der, &name).map_err(|_| {
+        CliError::Card(CardError::Malformed(t!("cert-card-not-der", name = name.clone())))
     })?;
-    emit(g, &der, format, a.output.as_deref(), name)?;
+    emit(g, &der, format, a.output.as_deref(), &name)?;
     Ok(Exit::Success)
 }
 

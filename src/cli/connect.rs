@@ -71,10 +71,8 @@ impl Drop for PinClient {
     fn drop(&mut self) {
         if let Err(e) = self.client.transport_mut().disconnect(Disposition::Unpower) {
             if !self.quiet {
-                errln!(
-                    "mynacard: warning: could not power the card off when disconnecting ({e}); \
-                     remove the card from the reader to be sure no PIN stays verified"
-                );
+                let why = super::messages::transport(&e).text();
+                errln!("mynacard: {}", t!("connect-not-unpowered", why = why));
             }
         }
     }
