@@ -559,3 +559,16 @@ sim-serving = serving the virtual card to vpcd at { $addr }{ $reader }; stop wit
 sim-stopped = stopped
 sim-connected = connected to vpcd at { $addr }
 sim-disconnected = disconnected from vpcd: { $why }
+face-card-key-not-rsa = the card key in the card face (DF24) is not an RSA key record
+face-challenge-proven = the card holds the private key of the signed card key: this is the card the data was issued on
+face-challenge-unproven = the card signed the nonce with the card key, but the card key's record is not proven genuine, so this proves nothing
+face-challenge-bad = the card's answer does not verify under the card key of the card face
+face-challenge-single-source = { $detail } (single-source command)
+face-text-no-certificate = the text application has no certificate (EF 0004) (file not found): nothing can be checked
+face-text-no-integrity = the text application has no integrity record (EF 0003) (file not found): nothing can be checked
+
+## apdu (src/cli/apdu.rs)
+
+apdu-pin-on-command-line = apdu send takes no PIN on the command line (other users can read command lines, and shells keep them): put the PIN in an environment variable and write it as $env:NAME, e.g. '00 20 00 80 $#env:PIN $env:PIN' (the empty VERIFY 00 20 00 80 needs none)
+apdu-failed-at = { $script }: failed at line { $line }: { $step }
+apdu-expected = expected { $expected }, received { $received }

@@ -556,3 +556,16 @@ sim-serving = 仮想カードを { $addr } の vpcd に提供しています{ $r
 sim-stopped = 停止しました
 sim-connected = { $addr } の vpcd に接続しました
 sim-disconnected = vpcd から切断されました: { $why }
+face-card-key-not-rsa = 券面のカード鍵 (DF24) が RSA 鍵のレコードではありません
+face-challenge-proven = カードは署名されたカード鍵の秘密鍵を持っています: データが発行されたそのカードです
+face-challenge-unproven = カードはカード鍵でノンスに署名しましたが、カード鍵のレコードの真正性が証明されていないため、何も証明しません
+face-challenge-bad = カードの応答は券面のカード鍵で検証できません
+face-challenge-single-source = { $detail } (出典が一つだけのコマンド)
+face-text-no-certificate = 券面事項入力補助APに証明書 (EF 0004) がありません (ファイルなし): 何も確認できません
+face-text-no-integrity = 券面事項入力補助APに完全性レコード (EF 0003) がありません (ファイルなし): 何も確認できません
+
+## apdu (src/cli/apdu.rs)
+
+apdu-pin-on-command-line = apdu send はコマンドラインで暗証番号を受け取りません (ほかの利用者がコマンドラインを読め、シェルも残します): 暗証番号は環境変数に入れて $env:NAME と書いてください。例: '00 20 00 80 $#env:PIN $env:PIN' (空の VERIFY 00 20 00 80 には不要)
+apdu-failed-at = { $script }: { $line }行目で失敗しました: { $step }
+apdu-expected = 期待値 { $expected }、受信 { $received }

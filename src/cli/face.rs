@@ -457,17 +457,15 @@ fn challenge(
             .ok()
         })
         .ok_or_else(|| {
-            CliError::Card(mynacard::card::CardError::Malformed(
-                "the card key in the card face (DF24) is not an RSA key record".into(),
-            ))
+            CliError::Card(mynacard::card::CardError::Malformed(t!("face-card-key-not-rsa")))
         })?;
     let ok = key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(nonce), &sig).is_ok();
     let detail = match (ok, verdict) {
-        (true, Verdict::Genuine) => "the card holds the private key of the signed card key: this is the card the data was issued on",
-        (true, _) => "the card signed the nonce with the card key, but the card key's record is not proven genuine, so this proves nothing",
-        (false, _) => "the card's answer does not verify under the card key of the card face",
+        (true, Verdict::Genuine) => t!("face-challenge-proven"),
+        (true, _) => t!("face-challenge-unproven"),
+        (false, _) => t!("face-challenge-bad"),
     };
-    Ok(Challenge { ok, detail: format!("{detail} (single-source command)") })
+    Ok(Challenge { ok, detail: t!("face-challenge-single-source", detail = detail) })
 }
 
 /// The text application's code as its PIN object: `照合番号A (EF 0014)` / `照合番号B (EF 0015)`.
@@ -537,10 +535,11 @@ pub fn check_text_read(
             ca_source: None,
             signer_key: None,
             verified: Vec::new(),
-            detail: format!(
-                "the text application has no {} (file not found): nothing can be checked",
-                if cvc.is_none() { "certificate (EF 0004)" } else { "integrity record (EF 0003)" }
-            ),
+            detail: if cvc.is_none() {
+                t!("face-text-no-certificate")
+            } else {
+                t!("face-text-no-integrity")
+            },
         },
     }
 }
