@@ -572,3 +572,6 @@ face-text-no-integrity = the text application has no integrity record (EF 0003) 
 apdu-pin-on-command-line = apdu send takes no PIN on the command line (other users can read command lines, and shells keep them): put the PIN in an environment variable and write it as $env:NAME, e.g. '00 20 00 80 $#env:PIN $env:PIN' (the empty VERIFY 00 20 00 80 needs none)
 apdu-failed-at = { $script }: failed at line { $line }: { $step }
 apdu-expected = expected { $expected }, received { $received }
+help-note-values = [possible values: { $values }]
+help-note-default = [default: { $value }]
+help-note-env = [env: { $name }]

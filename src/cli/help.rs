@@ -44,6 +44,7 @@ fn walk(mut cmd: Command, path: &[String]) -> Command {
         let heading = crate::cli::i18n::tr("help-heading-options", &[]);
         let arguments = crate::cli::i18n::tr("help-heading-arguments", &[]);
         cmd = cmd.mut_arg(id.as_str(), |a| {
+            let (help, a) = clap_notes(help, a);
             let a = a.help(help).long_help(None);
             if a.is_positional() {
                 a.help_heading(arguments)
@@ -59,6 +60,47 @@ fn walk(mut cmd: Command, path: &[String]) -> Command {
         cmd = cmd.mut_subcommand(name.as_str(), |s| walk(s, &sub_path));
     }
     cmd
+}
+
+/// Outside English, clap's own notes after an option's help (`[default: …]`, `[env: …]`,
+/// `Possible values:`) are hidden and written in the language in force instead, after the help.
+fn clap_notes(help: String, a: Arg) -> (String, Arg) {
+    use crate::cli::i18n::{lang, Lang};
+    if lang() == Lang::En {
+        return (help, a);
+    }
+    let mut notes = Vec::new();
+    let values: Vec<String> = a
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect();
+    if !values.is_empty() && a.get_action().takes_values() {
+        notes.push(crate::cli::i18n::tr(
+            "help-note-values",
+            &[("values", values.join(", ").into())],
+        ));
+    }
+    let defaults: Vec<String> =
+        a.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+    if !defaults.is_empty() && a.get_action().takes_values() {
+        notes.push(crate::cli::i18n::tr(
+            "help-note-default",
+            &[("value", defaults.join(", ").into())],
+        ));
+    }
+    if let Some(env) = a.get_env() {
+        notes.push(crate::cli::i18n::tr(
+            "help-note-env",
+            &[("name", env.to_string_lossy().into_owned().into())],
+        ));
+    }
+    if notes.is_empty() {
+        return (help, a);
+    }
+    let a = a.hide_possible_values(true).hide_default_value(true).hide_env(true);
+    (format!("{help} {}", notes.join(" ")), a)
 }
 
 /// After `build`: clap's own `--help`, `--version`, `help` subcommand and headings.
@@ -116,6 +158,9 @@ pub fn help_keys() -> Vec<String> {
         "help-heading-usage",
         "help-heading-commands",
         "help-help",
+        "help-note-values",
+        "help-note-default",
+        "help-note-env",
     ]
     .map(String::from)
     .to_vec();
@@ -134,7 +179,9 @@ mod tests {
         let mut missing = Vec::new();
         for key in help_keys() {
             for lang in Lang::ALL {
-                if try_tr(lang, &key, &[]).is_err() {
+                // The notes take their argument; extra arguments are ignored.
+                let args = [("values", "a".into()), ("value", "a".into()), ("name", "A".into())];
+                if try_tr(lang, &key, &args).is_err() {
                     missing.push(format!("{lang:?} {key}"));
                 }
             }
@@ -163,6 +210,9 @@ mod tests {
         let ja_sign = help_of(Lang::Ja, &["mynacard", "sign", "--help"]);
         assert!(ja_sign.contains("署名用電子証明書") || ja_sign.contains("署名"), "{ja_sign}");
         assert!(!ja_sign.contains("Options:"), "{ja_sign}");
+        assert!(ja_sign.contains("[指定できる値: sha256, sha384, sha512]"), "{ja_sign}");
+        assert!(ja_sign.contains("[既定: sign]"), "{ja_sign}");
+        assert!(!ja_sign.contains("Possible values") && !ja_sign.contains("[default"), "{ja_sign}");
         let en = help_of(Lang::En, &["mynacard", "--help"]);
         assert!(en.contains("Usage:"), "{en}");
         assert!(en.contains("Print help"), "{en}");
