@@ -71,7 +71,7 @@ fn run_error(e: RunError) -> CliError {
         RunError::Script(s) => match &s.problem {
             rig::Problem::Io(_) | rig::Problem::NotRegularFile | rig::Problem::FileTooLarge => {
                 CliError::Io {
-                    context: format!("reading the script {}", s.file),
+                    context: t!("apdu-reading-script", path = s.file.to_string()),
                     source: std::io::Error::other(s.problem.to_string()),
                 }
             }

@@ -177,7 +177,11 @@ fn emit(
                 });
                 outln!("{doc:#}")?;
             } else if !g.quiet {
-                errln!("wrote {} ({} bytes, {})", path.display(), bytes.len(), format_name(format));
+                let (path, n) = (path.display().to_string(), bytes.len());
+                errln!(
+                    "{}",
+                    t!("cert-wrote", path = path, bytes = n, format = format_name(format))
+                );
             }
         }
         None => output::stdout_bytes(&bytes)?,

@@ -182,7 +182,7 @@ pub fn event_text(e: &VpcdEvent, verbose: u8) -> Option<String> {
         VpcdEvent::PowerOn => (1, "power on".to_string()),
         VpcdEvent::PowerOff => (1, "power off".to_string()),
         VpcdEvent::Reset => (1, "reset".to_string()),
-        VpcdEvent::UnknownControl(b) => (1, format!("unknown control byte {b:02X} ignored")),
+        VpcdEvent::UnknownControl(b) => (1, t!("sim-unknown-control", byte = format!("{b:02X}"))),
         VpcdEvent::Apdu { command, response } => {
             (2, format!("APDU of {command} bytes answered with {response} bytes"))
         }
@@ -270,7 +270,7 @@ impl CountingCard {
             path,
         };
         c.write().map_err(|source| CliError::Io {
-            context: format!("cannot write the command counts to {}", c.path.display()),
+            context: t!("sim-counts-write", path = c.path.display().to_string()),
             source,
         })?;
         Ok(c)
@@ -297,7 +297,8 @@ impl CountingCard {
 
     fn write_or_warn(&self) {
         if let Err(e) = self.write() {
-            errln!("mynacard sim: cannot write the command counts to {}: {e}", self.path.display());
+            let what = t!("sim-counts-write", path = self.path.display().to_string());
+            errln!("mynacard sim: {what}: {e}");
         }
     }
 }
@@ -339,7 +340,7 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
-            context: format!("cannot install the handler for signal {signal}"),
+            context: t!("sim-signal-handler", signal = signal),
             source,
         })?;
     }
