@@ -200,3 +200,23 @@ fn doctor_and_text_read_speak_japanese() {
     assert!(out.contains("生年月日: 平成2年5月15日"), "{out}");
     assert!(out.contains("真正性: "), "{out}");
 }
+
+#[test]
+fn face_read_and_face_age_speak_japanese_with_the_era_and_the_expiry_date() {
+    let ca = format!("{}/sim-image/default/pki/cvc-ca-9000023.pem", env!("CARGO_MANIFEST_DIR"));
+    let (dir, _) = workdir();
+    let (code, out, err) =
+        run(in_locale(JA, &["--reader", "sim", "face", "read", "--pin-stdin", "--cvc-ca", &ca])
+            .current_dir(dir.path())
+            .write_stdin("1990-05-15 2035 7251\n"));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("生年月日: 平成2年5月15日\n性別: 女性\n"), "{out}");
+    assert!(out.contains("有効期限: 2035年5月15日 (署名の対象外)"), "{out}");
+    assert!(out.contains("書き出していません"), "{out}");
+    assert!(out.contains("真正性: 真正"), "{out}");
+    let (code, out, _) =
+        run(in_locale(JA, &["--reader", "sim", "face", "age", "--at-least", "18", "--pin-stdin"])
+            .write_stdin("1990-05-15\n"));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, "18歳以上: はい\n真正性: 不明\n");
+}
