@@ -122,9 +122,13 @@ fn the_environment_order_is_lc_all_then_lc_messages_then_lang_and_lang_option_wi
     assert!(!ja(&[("LANG", "ja_JP.UTF-8"), ("LC_ALL", "POSIX")], &[]));
     assert!(ja(&[("LANG", "C")], &["--lang", "ja"]));
     assert!(!ja(&[("LANG", "ja_JP.UTF-8")], &["--lang=en"]));
-    // An unknown language is a usage error.
-    let (code, _, _) = run(&mut in_locale(C, &["--lang", "fr", "status"]));
+    // An unknown language is a usage error; a Japanese reader is told so in Japanese first.
+    let (code, _, err) = run(&mut in_locale(C, &["--lang", "fr", "status"]));
     assert_eq!(code, 2);
+    assert!(!is_japanese(&err), "{err}");
+    let (code, _, err) = run(&mut in_locale(JA, &["status", "--no-such-option"]));
+    assert_eq!(code, 2);
+    assert!(err.starts_with("mynacard: コマンドラインが正しくありません"), "{err}");
 }
 
 #[test]

@@ -580,3 +580,4 @@ cert-wrote = wrote { $path } ({ $bytes } bytes, { $format })
 sim-unknown-control = unknown control byte { $byte } ignored
 sim-counts-write = cannot write the command counts to { $path }
 sim-signal-handler = cannot install the handler for signal { $signal }
+err-command-line = the command line is not valid (see --help); clap's message follows

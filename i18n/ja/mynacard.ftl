@@ -577,3 +577,4 @@ cert-wrote = { $path } に書き出しました ({ $bytes }バイト、{ $format
 sim-unknown-control = 未知の制御バイト { $byte } を無視しました
 sim-counts-write = コマンド数を { $path } に書き込めません
 sim-signal-handler = シグナル { $signal } のハンドラーを登録できません
+err-command-line = コマンドラインが正しくありません (--help を参照)。詳細 (英語):

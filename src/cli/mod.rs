@@ -238,6 +238,10 @@ pub fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            // clap's own parse errors stay in English; a Japanese reader gets one line first.
+            if e.use_stderr() && lang == i18n::Lang::Ja {
+                errln!("mynacard: {}", t!("err-command-line"));
+            }
             let _ = e.print();
             return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
         }
