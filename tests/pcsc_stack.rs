@@ -241,8 +241,11 @@ fn the_cli_lists_readers_and_the_server_stops_on_sigterm() {
     let card = list.iter().find(|r| r["name"] == READER).unwrap();
     assert_eq!(card["card_present"], true);
     assert_eq!(card["atr"], hex::encode_upper(SIM_ATR));
-    let text =
-        std::process::Command::new(env!("CARGO_BIN_EXE_mynacard")).arg("readers").output().unwrap();
+    let text = std::process::Command::new(env!("CARGO_BIN_EXE_mynacard"))
+        .env("LC_ALL", "C")
+        .arg("readers")
+        .output()
+        .unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("Virtual PCD 00 00  card  ATR 3BE000FF8131FE4514"), "{text}");
     let status = sim.terminate();

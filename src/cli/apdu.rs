@@ -57,12 +57,6 @@ pub struct SendArgs {
     pub command: Vec<String>,
 }
 
-/// Why `apdu send` refuses a PIN written in its arguments, and what to do instead.
-const PIN_ON_COMMAND_LINE: &str = "apdu send takes no PIN on the command line (other users \
-can read command lines, and shells keep them): put the PIN in an environment variable and \
-write it as $env:NAME, e.g. '00 20 00 80 $#env:PIN $env:PIN' (the empty VERIFY 00 20 00 80 \
-needs none)";
-
 /// Run the command.
 pub fn run(g: &GlobalOpts, args: &ApduArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     match &args.command {
@@ -77,7 +71,7 @@ fn run_error(e: RunError) -> CliError {
         RunError::Script(s) => match &s.problem {
             rig::Problem::Io(_) | rig::Problem::NotRegularFile | rig::Problem::FileTooLarge => {
                 CliError::Io {
-                    context: format!("reading the script {}", s.file),
+                    context: t!("apdu-reading-script", path = s.file.to_string()),
                     source: std::io::Error::other(s.problem.to_string()),
                 }
             }
@@ -106,7 +100,11 @@ fn run_script(g: &GlobalOpts, args: &RunArgs, audit: &mut AuditNote) -> Result<E
     match report.failure() {
         None => Ok(Exit::Success),
         Some(step) => {
-            errln!("mynacard: {}: failed at line {}: {step}", report.script, step.line);
+            let script = report.script.clone();
+            errln!(
+                "mynacard: {}",
+                t!("apdu-failed-at", script = script, line = step.line, step = step.to_string())
+            );
             Ok(Exit::CardError)
         }
     }
@@ -129,7 +127,8 @@ fn send(g: &GlobalOpts, args: &SendArgs, audit: &mut AuditNote) -> Result<Exit, 
         rig::script::Action::Reset { .. } => false,
     });
     if literal {
-        return Err(CliError::Usage(PIN_ON_COMMAND_LINE.to_string()));
+        // Why `apdu send` refuses a PIN written in its arguments, and what to do instead.
+        return Err(CliError::Usage(t!("apdu-pin-on-command-line")));
     }
     let mut transport = connect::open_transport(g, ShareMode::Exclusive, audit)?;
     let step =
@@ -148,11 +147,9 @@ fn send(g: &GlobalOpts, args: &SendArgs, audit: &mut AuditNote) -> Result<Exit, 
         return Ok(Exit::CardError);
     }
     if !step.ok {
-        errln!(
-            "mynacard: expected {}, received {}",
-            step.expected.as_deref().unwrap_or("-"),
-            step.received.as_deref().unwrap_or("-")
-        );
+        let expected = step.expected.clone().unwrap_or_else(|| "-".into());
+        let received = step.received.clone().unwrap_or_else(|| "-".into());
+        errln!("mynacard: {}", t!("apdu-expected", expected = expected, received = received));
         return Ok(Exit::CardError);
     }
     Ok(Exit::Success)

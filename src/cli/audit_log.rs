@@ -124,7 +124,7 @@ pub fn write<T>(
 ) -> Result<(), CliError> {
     for record in records(operations, note, outcome(result)) {
         log.record(&record).map_err(|e| CliError::Io {
-            context: "audit log".into(),
+            context: t!("audit-log"),
             source: std::io::Error::other(e.to_string()),
         })?;
     }

@@ -116,14 +116,12 @@ fn effective_format(
 ) -> Result<CertFormat, CliError> {
     match (g.json, format, output) {
         (true, CertFormat::Text, _) => Ok(CertFormat::Json),
-        (true, CertFormat::Pem | CertFormat::Der, None) => Err(CliError::Usage(
-            "--json prints a JSON document on standard output: give the PEM or DER a file with -o FILE (cert read), or drop --json"
-                .into(),
-        )),
-        (_, CertFormat::Der, None) if std::io::stdout().is_terminal() => Err(CliError::Usage(
-            "refusing to write binary DER to a terminal: use -o FILE or redirect standard output"
-                .into(),
-        )),
+        (true, CertFormat::Pem | CertFormat::Der, None) => {
+            Err(CliError::Usage(t!("cert-json-and-binary")))
+        }
+        (_, CertFormat::Der, None) if std::io::stdout().is_terminal() => {
+            Err(CliError::Usage(t!("cert-der-to-terminal")))
+        }
         (_, f, _) => Ok(f),
     }
 }
@@ -167,7 +165,7 @@ fn emit(
     match out {
         Some(path) => {
             output::write_atomic(path, &bytes).map_err(|source| CliError::Io {
-                context: format!("cannot write {}", path.display()),
+                context: t!("io-cannot-write", path = path.display().to_string()),
                 source,
             })?;
             if g.json {
@@ -179,7 +177,11 @@ fn emit(
                 });
                 outln!("{doc:#}")?;
             } else if !g.quiet {
-                errln!("wrote {} ({} bytes, {})", path.display(), bytes.len(), format_name(format));
+                let (path, n) = (path.display().to_string(), bytes.len());
+                errln!(
+                    "{}",
+                    t!("cert-wrote", path = path, bytes = n, format = format_name(format))
+                );
             }
         }
         None => output::stdout_bytes(&bytes)?,
@@ -199,15 +201,13 @@ fn read(g: &GlobalOpts, a: &CertReadArgs, audit: &mut AuditNote) -> Result<Exit,
             };
             let der = client.read_sign_certificate(&password, a.pin.allow_last_try)?;
             audit.cert(&der);
-            (der, "signature certificate from the card")
+            (der, t!("cert-from-card-sign"))
         }
         which => {
             let (kind, name) = match which {
-                WhichCert::Auth => (CertKind::Auth, "authentication certificate from the card"),
-                WhichCert::AuthCa => {
-                    (CertKind::AuthCa, "authentication CA certificate from the card")
-                }
-                _ => (CertKind::SignCa, "signature CA certificate from the card"),
+                WhichCert::Auth => (CertKind::Auth, t!("cert-from-card-auth")),
+                WhichCert::AuthCa => (CertKind::AuthCa, t!("cert-from-card-auth-ca")),
+                _ => (CertKind::SignCa, t!("cert-from-card-sign-ca")),
             };
             let mut client = connect::open(g, ShareMode::Shared, audit)?;
             let der = client.read_certificate(kind)?;
@@ -216,10 +216,10 @@ fn read(g: &GlobalOpts, a: &CertReadArgs, audit: &mut AuditNote) -> Result<Exit,
         }
     };
     // A certificate the card returns must at least parse, whatever the output format.
-    summary(&der, name).map_err(|_| {
-        CliError::Card(CardError::Malformed(format!("the {name} is not a DER X.509 certificate")))
+    summary(&der, &name).map_err(|_| {
+        CliError::Card(CardError::Malformed(t!("cert-card-not-der", name = name.clone())))
     })?;
-    emit(g, &der, format, a.output.as_deref(), name)?;
+    emit(g, &der, format, a.output.as_deref(), &name)?;
     Ok(Exit::Success)
 }
 

@@ -71,10 +71,8 @@ impl Drop for PinClient {
     fn drop(&mut self) {
         if let Err(e) = self.client.transport_mut().disconnect(Disposition::Unpower) {
             if !self.quiet {
-                errln!(
-                    "mynacard: warning: could not power the card off when disconnecting ({e}); \
-                     remove the card from the reader to be sure no PIN stays verified"
-                );
+                let why = super::messages::transport(&e).text();
+                errln!("mynacard: {}", t!("connect-not-unpowered", why = why));
             }
         }
     }
@@ -153,7 +151,7 @@ fn wait(g: &GlobalOpts, wanted: &str) -> Result<mynacard::transport::pcsc::Reade
     let timeout = Duration::from_secs(g.wait_seconds());
     let spinner = (std::io::stderr().is_terminal() && !g.quiet && !timeout.is_zero()).then(|| {
         let pb = indicatif::ProgressBar::new_spinner();
-        pb.set_message("insert your card (Ctrl-C to stop)");
+        pb.set_message(t!("connect-insert-card"));
         pb.enable_steady_tick(Duration::from_millis(120));
         pb
     });

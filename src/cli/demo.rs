@@ -72,11 +72,7 @@ impl Transcript {
 /// Run `mynacard demo`.
 pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     if g.reader.as_deref().is_some_and(|r| r != super::connect::SIM) {
-        return Err(CliError::Usage(
-            "the demo runs only on the built-in virtual card (it types that card's published \
-             password itself); drop --reader"
-                .into(),
-        ));
+        return Err(CliError::Usage(t!("demo-sim-only")));
     }
     let mut t = Transcript { json: g.json, quiet: g.quiet, steps: Vec::new() };
     let profile = super::sim::profile(super::sim::ProfileName::Default, false);
@@ -90,13 +86,13 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
     let mut client = Client::new(transport);
     let count = |shared: &SharedCard| shared.with_card(|c| *c.counts()).ok();
 
-    t.say("== mynacard demo on the built-in virtual card (reader \"sim\") ==")?;
+    t.say(&t!("demo-title"))?;
     let token = client.detect()?;
-    let token_name = token.description();
-    t.say(&format!("1. card detected by selecting the JPKI application: {token_name}"))?;
+    let token_name = super::status::token_text(token);
+    t.say(&t!("demo-detected", token = token_name))?;
     t.step("detect", json!({ "token": format!("{token:?}").to_lowercase() }));
 
-    t.say("2. public certificates:")?;
+    t.say(&t!("demo-certificates"))?;
     let mut certs = Vec::new();
     for (name, kind) in
         [("auth", CertKind::Auth), ("auth-ca", CertKind::AuthCa), ("sign-ca", CertKind::SignCa)]
@@ -105,66 +101,62 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         let der = client.read_certificate(kind)?;
         let reads = count(&shared).map(|c| c.read_binary).unwrap_or(0) - before;
         let subject = subject_of(&der);
-        t.say(&format!("   {name:<8} {:>5} bytes in {reads} READ BINARY  {subject}", der.len()))?;
+        let line = t!("demo-certificate", bytes = format!("{:>5}", der.len()), reads = reads);
+        t.say(&format!("   {name:<8} {line}  {subject}"))?;
         t.step("read_certificate", json!({ "which": name, "bytes": der.len(), "read_binary_commands": reads, "subject": subject }));
         certs.push((name, der));
     }
 
-    t.say("3. PIN counters (read without spending a try):")?;
+    t.say(&t!("demo-pin-counters"))?;
     let mut pins = serde_json::Map::new();
     for (kind, status) in client.pin_statuses(&[PinKind::Auth, PinKind::Sign, PinKind::Text])? {
         let status = status?;
         let (text, value) = match status {
-            PinStatus::Remaining(n) => (format!("{n} tries left"), json!(n)),
-            PinStatus::Blocked => ("blocked".to_string(), json!("blocked")),
+            PinStatus::Remaining(n) => (t!("pin-state-tries", n = n), json!(n)),
+            PinStatus::Blocked => (t!("pin-state-blocked"), json!("blocked")),
         };
-        t.say(&format!("   {kind}: {text}"))?;
+        t.say(&format!("   {}", t!("pin-state-line", pin = pin_name(kind), state = text)))?;
         pins.insert(pin_key(kind).into(), value);
     }
     let verifies = count(&shared).map(|c| c.verify_with_data).unwrap_or(0);
-    t.say(&format!("   VERIFY commands carrying a PIN so far: {verifies}"))?;
+    t.say(&format!("   {}", t!("demo-verifies", n = verifies)))?;
     t.step("pin_status", serde_json::Value::Object(pins));
 
-    t.say("4. signing a sample document as CMS (CAdES-BES) with the signature key:")?;
+    t.say(&t!("demo-signing"))?;
     let password = SignPassword::new(SIM_SIGN_PASSWORD)?;
     let (sign_cert, cms) = {
         let mut unlocked = client.unlock(PinEntry::Host(&password), false)?;
         let cert = unlocked.read_certificate(CertKind::Sign)?;
         let cms = sign_detached(SAMPLE.as_bytes(), &cert, &mut unlocked, &CmsOptions::default())
-            .map_err(|e| CliError::Input(format!("building the CMS signature: {e}")))?;
+            .map_err(|e| CliError::Input(t!("demo-cms-failed", why = e.to_string())))?;
         unlocked.finish()?;
         (cert, cms)
     };
     let signatures = count(&shared).map(|c| c.signatures).unwrap_or(0);
-    t.say(&format!(
-        "   {} bytes of CMS; the card computed {signatures} signature(s) after one VERIFY; security state cleared",
-        cms.len()
-    ))?;
+    t.say(&format!("   {}", t!("demo-signed", bytes = cms.len(), signatures = signatures)))?;
     t.step("sign", json!({ "format": "cms", "bytes": cms.len(), "card_signatures": signatures }));
 
-    t.say("5. verifying the signature (trust: the virtual card's root; revocation required):")?;
+    t.say(&t!("demo-verifying"))?;
     let anchor =
         TrustAnchor::from_der(SIM_SIGN_ROOT, AnchorSource::Extra, "virtual card signature root")
             .map_err(|e| CliError::Input(e.to_string()))?;
     let good = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_EMPTY, "sign-crl-empty.der")?;
-    t.say(&format!("   with the municipality's current CRL: {}", verdict_text(&good.verdict)))?;
-    t.say(&format!("   revocation: {}", good.revocation.outcome))?;
+    t.say(&format!("   {}", t!("demo-current-crl", verdict = verdict_text(&good.verdict))))?;
+    let outcome = super::report_text::revocation_outcome(&good.revocation.outcome);
+    t.say(&format!("   {}", t!("demo-revocation", outcome = outcome)))?;
     if let Some(h) = &good.holder {
-        t.say(&format!("   signer: {}", h.name.as_deref().unwrap_or("(no name)")))?;
+        let name = h.name.clone().unwrap_or_else(|| t!("demo-no-name"));
+        t.say(&format!("   {}", t!("demo-signer", name = name)))?;
     }
     let revoked = verify_with_crl(&cms, &anchor, SIM_SIGN_CRL_REVOKED, "sign-crl-revoked.der")?;
-    t.say(&format!(
-        "   with a CRL that revokes the card:   {} ({})",
-        verdict_text(&revoked.verdict),
-        revoked.revocation.outcome
-    ))?;
+    let outcome = super::report_text::revocation_outcome(&revoked.revocation.outcome);
+    let line = t!("demo-revoking-crl", verdict = verdict_text(&revoked.verdict), outcome = outcome);
+    t.say(&format!("   {line}"))?;
     t.step("verify", json!({ "with_current_crl": good, "with_revoking_crl": revoked }));
 
     let my_number = mynacard::sim::pki::Holder::default().my_number;
-    t.say(&format!(
-        "6. the card face, opened with 照合番号A (the virtual card's published test My Number {}):",
-        mynacard::card::MyNumber::new(&my_number).map(|m| m.masked()).unwrap_or_default()
-    ))?;
+    let masked = mynacard::card::MyNumber::new(&my_number).map(|m| m.masked()).unwrap_or_default();
+    t.say(&t!("demo-face", number = masked))?;
     let code = mynacard::card::FaceCode::A(mynacard::card::CodeA::new(&my_number)?);
     let face = client.read_face(&code, false)?;
     let trust =
@@ -176,12 +168,13 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         &trust.for_cvc(face.cvc()),
     );
     let rec = face.face()?;
-    t.say(&format!(
-        "   photo {} bytes (JPEG 2000), name/address images {}/{} bytes (PNG); nothing written",
-        rec.photo.len(),
-        rec.name_png.len(),
-        rec.address_png.len()
-    ))?;
+    let line = t!(
+        "demo-face-images",
+        photo = rec.photo.len(),
+        name = rec.name_png.len(),
+        address = rec.address_png.len()
+    );
+    t.say(&format!("   {line}"))?;
     t.say(&format!("   {}", super::face::authenticity_text(&auth)))?;
     let unknown = mynacard::verify::authenticity::check_face(
         face.cvc(),
@@ -189,7 +182,8 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
         face.my_number_image_raw(),
         &mynacard::verify::authenticity::CvcTrust::new(false),
     );
-    t.say(&format!("   trusting the J-LIS production keys only: {}", unknown.verdict.name()))?;
+    let verdict = super::face::authenticity_word(unknown.verdict).to_lowercase();
+    t.say(&format!("   {}", t!("demo-production-only", verdict = verdict)))?;
     t.step(
         "face",
         json!({
@@ -206,10 +200,11 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
 
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-            context: format!("creating {}", dir.display()),
+            context: t!("io-creating", path = dir.display().to_string()),
             source,
         })?;
-        let io = |what: &str, source| CliError::Io { context: format!("writing {what}"), source };
+        let io =
+            |what: &str, source| CliError::Io { context: t!("io-writing", path = what), source };
         write_atomic(&dir.join("document.txt"), SAMPLE.as_bytes())
             .map_err(|e| io("document.txt", e))?;
         write_atomic(&dir.join("document.txt.p7s"), &cms).map_err(|e| io("document.txt.p7s", e))?;
@@ -221,14 +216,14 @@ pub fn run(g: &GlobalOpts, args: &DemoArgs) -> Result<Exit, CliError> {
             write_atomic(&dir.join(format!("{name}.pem")), pem("CERTIFICATE", der).as_bytes())
                 .map_err(|e| io(name, e))?;
         }
-        t.say(&format!("7. files written to {}", dir.display()))?;
+        t.say(&t!("demo-files", dir = dir.display().to_string()))?;
     }
 
     let ok = good.verdict == Verdict::Valid && revoked.verdict == Verdict::Invalid && face_ok;
     if g.json {
         outln!("{}", json!({ "ok": ok, "reader": "sim", "steps": t.steps }))?;
     } else {
-        t.say(if ok { "demo complete: everything behaved as expected" } else { "demo FAILED" })?;
+        t.say(&if ok { t!("demo-complete") } else { t!("demo-failed") })?;
     }
     Ok(if ok { Exit::Success } else { Exit::VerificationFailed })
 }
@@ -251,12 +246,17 @@ fn verify_with_crl(
         .map_err(|e| CliError::Input(e.to_string()))
 }
 
-fn verdict_text(v: &Verdict) -> &'static str {
+fn verdict_text(v: &Verdict) -> String {
     match v {
-        Verdict::Valid => "VALID",
-        Verdict::Invalid => "NOT VALID",
-        Verdict::RevocationUnknown => "REVOCATION UNKNOWN",
+        Verdict::Valid => t!("verdict-valid"),
+        Verdict::Invalid => t!("demo-not-valid"),
+        Verdict::RevocationUnknown => t!("verdict-revocation-unknown"),
     }
+}
+
+/// A PIN's name in words, in the language in force.
+fn pin_name(kind: PinKind) -> String {
+    super::messages::pin_name(kind)
 }
 
 fn pin_key(kind: PinKind) -> &'static str {

@@ -23,14 +23,21 @@ use super::{CliError, GlobalOpts};
 pub struct DoctorArgs {}
 
 /// Fix for a stopped PC/SC service.
-pub const FIX_SERVICE: &str = "start pcscd: sudo systemctl start pcscd / pcscd --foreground";
+pub fn fix_service() -> String {
+    t!("doctor-fix-service")
+}
 /// Fix for no reader.
-pub const FIX_READER: &str = "connect a reader";
+pub fn fix_reader() -> String {
+    t!("doctor-fix-reader")
+}
 /// Fix for an empty reader.
-pub const FIX_CARD: &str =
-    "insert the card; on a contactless reader place it flat and keep it still";
+pub fn fix_card() -> String {
+    t!("doctor-fix-card")
+}
 /// Fix for a card held by another program.
-pub const FIX_IN_USE: &str = "close the other program";
+pub fn fix_in_use() -> String {
+    t!("doctor-fix-in-use")
+}
 
 /// One check and its outcome.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -118,16 +125,18 @@ impl Diagnosis {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for c in &self.checks {
-            let mark = if c.ok { "ok  " } else { "FAIL" };
+            let mark = if c.ok { t!("doctor-ok") } else { t!("doctor-fail") };
             let reader = c.reader.as_deref().map(|r| format!("[{r}] ")).unwrap_or_default();
             out.push_str(&format!("{mark} {reader}{}: {}\n", c.check, c.detail));
             if let Some(fix) = &c.fix {
-                out.push_str(&format!("     fix: {fix}\n"));
+                out.push_str(&format!("     {}\n", t!("doctor-fix", fix = fix.clone())));
             }
         }
         match &self.usable {
-            Some(r) => out.push_str(&format!("a JPKI card is ready in {r:?}\n")),
-            None => out.push_str("no usable JPKI card\n"),
+            Some(r) => {
+                out.push_str(&format!("{}\n", t!("doctor-ready", reader = format!("{r:?}"))))
+            }
+            None => out.push_str(&format!("{}\n", t!("doctor-none-usable"))),
         }
         out
     }
@@ -142,33 +151,32 @@ fn check_card(d: &mut Diagnosis, reader: &str, transport: Box<dyn Transport>) ->
     let mut client = Client::new(transport);
     let usable = match client.detect() {
         Ok(token) => {
-            d.pass("jpki", r, format!("JPKI application found: {}", token.description()));
+            d.pass("jpki", r, t!("doctor-jpki-found", token = super::status::token_text(token)));
             true
         }
         Err(CardError::Transport(TransportError::CardInUse)) => {
-            d.fail("in_use", r, "another program holds the card", FIX_IN_USE, Exit::CardInUse);
+            d.fail("in_use", r, t!("doctor-held"), fix_in_use(), Exit::CardInUse);
             false
         }
         Err(CardError::Transport(TransportError::CardRemoved | TransportError::NoCard { .. })) => {
-            d.fail("card", r, "the card went away during the checks", FIX_CARD, Exit::NoCard);
+            d.fail("card", r, t!("doctor-card-gone"), fix_card(), Exit::NoCard);
             false
         }
         Err(e) => {
             d.fail(
                 "jpki",
                 r,
-                format!("no usable JPKI application: {e}"),
-                "use a My Number Card (the JPKI application is selected by AID, not by ATR); \
-                 if it is one, reseat it",
+                t!("doctor-no-jpki", why = super::messages::card(&e).text()),
+                t!("doctor-fix-jpki"),
                 Exit::CardError,
             );
             false
         }
     };
     let ext = match info.extended_length {
-        Some(true) => "the reader passes extended-length APDUs",
-        Some(false) => "short APDUs only (files are read in chunks)",
-        None => "not reported by the reader (extended length is tried, then chunks)",
+        Some(true) => t!("doctor-ext-yes"),
+        Some(false) => t!("doctor-ext-no"),
+        None => t!("doctor-ext-unknown"),
     };
     d.pass("extended_length", r, ext);
     usable
@@ -179,21 +187,16 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
     let mut d = Diagnosis::default();
     let readers = match list_readers() {
         Ok(readers) => {
-            d.pass("service", None, "the PC/SC service answers");
+            d.pass("service", None, t!("doctor-service-ok"));
             readers
         }
         Err(TransportError::NoService) => {
-            d.fail(
-                "service",
-                None,
-                "the PC/SC service is not reachable",
-                FIX_SERVICE,
-                Exit::NoService,
-            );
+            d.fail("service", None, t!("doctor-service-down"), fix_service(), Exit::NoService);
             return d;
         }
         Err(e) => {
-            d.fail("service", None, e.to_string(), FIX_SERVICE, Exit::from(&e));
+            let why = super::messages::transport(&e).text();
+            d.fail("service", None, why, fix_service(), Exit::from(&e));
             return d;
         }
     };
@@ -203,7 +206,8 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
             match mynacard::transport::pcsc::choose_reader(w, &names) {
                 Ok(chosen) => readers.into_iter().filter(|r| r.name == chosen).collect(),
                 Err(e) => {
-                    d.fail("readers", None, e.to_string(), FIX_READER, Exit::NoReader);
+                    let why = super::messages::transport(&e).text();
+                    d.fail("readers", None, why, fix_reader(), Exit::NoReader);
                     return d;
                 }
             }
@@ -211,51 +215,46 @@ pub fn diagnose_pcsc(wanted: Option<&str>) -> Diagnosis {
         None => readers,
     };
     if readers.is_empty() {
-        d.fail("readers", None, "no smart-card reader found", FIX_READER, Exit::NoReader);
+        d.fail("readers", None, t!("doctor-no-readers"), fix_reader(), Exit::NoReader);
         return d;
     }
     let names: Vec<&str> = readers.iter().map(|r| r.name.as_str()).collect();
-    d.pass("readers", None, format!("{} reader(s): {}", names.len(), names.join(", ")));
+    d.pass("readers", None, t!("doctor-readers", n = names.len(), names = names.join(", ")));
     for status in &readers {
         let r = Some(status.name.as_str());
         if !status.card_present {
-            d.fail("card", r, "no card in the reader", FIX_CARD, Exit::NoCard);
+            d.fail("card", r, t!("doctor-no-card"), fix_card(), Exit::NoCard);
             continue;
         }
-        d.pass("card", r, "a card is present");
+        d.pass("card", r, t!("doctor-card-present"));
         let mut transport = match PcscTransport::connect(&status.name, ShareMode::Shared) {
             Ok(t) => t,
             Err(TransportError::CardInUse) => {
-                d.fail(
-                    "in_use",
-                    r,
-                    "another program holds the card exclusively",
-                    FIX_IN_USE,
-                    Exit::CardInUse,
-                );
+                d.fail("in_use", r, t!("doctor-held-exclusively"), fix_in_use(), Exit::CardInUse);
                 continue;
             }
             Err(TransportError::Mute) => {
-                d.fail("card", r, "the card does not answer (mute)", FIX_CARD, Exit::CardError);
+                d.fail("card", r, t!("doctor-mute"), fix_card(), Exit::CardError);
                 continue;
             }
             Err(e @ (TransportError::NoCard { .. } | TransportError::CardRemoved)) => {
-                d.fail("card", r, e.to_string(), FIX_CARD, Exit::NoCard);
+                d.fail("card", r, super::messages::transport(&e).text(), fix_card(), Exit::NoCard);
                 continue;
             }
             Err(e) => {
-                d.fail("card", r, e.to_string(), "reseat the card and try again", Exit::from(&e));
+                let why = super::messages::transport(&e).text();
+                d.fail("card", r, why, t!("doctor-fix-reseat"), Exit::from(&e));
                 continue;
             }
         };
-        d.pass("in_use", r, "no other program holds the card");
+        d.pass("in_use", r, t!("doctor-not-held"));
         let pinpad = match mynacard::transport::pinpad::read_features(&mut transport) {
             Ok(f) if f.verify_pin_direct().is_some() => {
-                "secure PIN entry (FEATURE_VERIFY_PIN_DIRECT) available".to_string()
+                t!("doctor-pinpad")
             }
-            Ok(f) if f.all().is_empty() => "no PIN pad (no reader features)".to_string(),
-            Ok(f) => format!("no PIN pad ({} other reader feature(s))", f.all().len()),
-            Err(e) => format!("no PIN pad (feature list unavailable: {e})"),
+            Ok(f) if f.all().is_empty() => t!("doctor-no-pinpad-features"),
+            Ok(f) => t!("doctor-no-pinpad-other", n = f.all().len()),
+            Err(e) => t!("doctor-no-pinpad-error", why = e.to_string()),
         };
         let name = status.name.clone();
         if check_card(&mut d, &name, Box::new(transport)) && d.usable.is_none() {
@@ -271,11 +270,11 @@ fn diagnose_sim(g: &GlobalOpts, audit: &mut AuditNote) -> Result<Diagnosis, CliE
     let mut d = Diagnosis::default();
     let transport = connect::open_transport(g, ShareMode::Shared, audit)?;
     let name = transport.info().name;
-    d.pass("card", Some(&name), "the in-process virtual card");
+    d.pass("card", Some(&name), t!("doctor-sim-card"));
     if check_card(&mut d, &name, transport) {
         d.usable = Some(name.clone());
     }
-    d.pass("pinpad", Some(&name), "no PIN pad (in-process virtual card)");
+    d.pass("pinpad", Some(&name), t!("doctor-sim-pinpad"));
     Ok(d)
 }
 
@@ -306,8 +305,8 @@ mod tests {
     #[test]
     fn the_first_blocking_problem_decides_unless_a_card_is_usable() {
         let mut d = Diagnosis::default();
-        d.fail("card", Some("A"), "no card", FIX_CARD, Exit::NoCard);
-        d.fail("in_use", Some("B"), "held", FIX_IN_USE, Exit::CardInUse);
+        d.fail("card", Some("A"), "no card", fix_card(), Exit::NoCard);
+        d.fail("in_use", Some("B"), "held", fix_in_use(), Exit::CardInUse);
         assert_eq!(d.exit(), Exit::NoCard);
         d.usable = Some("C".into());
         assert_eq!(d.exit(), Exit::Success);
@@ -318,7 +317,7 @@ mod tests {
     fn json_and_text_carry_the_fix() {
         let mut d = Diagnosis::default();
         d.pass("service", None, "up");
-        d.fail("readers", None, "none", FIX_READER, Exit::NoReader);
+        d.fail("readers", None, "none", fix_reader(), Exit::NoReader);
         let j = d.to_json();
         assert_eq!(j["ok"], false);
         assert_eq!(j["exit_code"], 4);
@@ -326,7 +325,7 @@ mod tests {
             j["checks"][0],
             serde_json::json!({"check": "service", "ok": true, "detail": "up"})
         );
-        assert_eq!(j["checks"][1]["fix"], FIX_READER);
+        assert_eq!(j["checks"][1]["fix"], fix_reader());
         assert_eq!(j["checks"][1]["exit_code"], 4);
         let t = d.to_text();
         assert!(t.contains("FAIL readers: none\n     fix: connect a reader\n"), "{t}");

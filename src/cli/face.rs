@@ -134,9 +134,10 @@ fn pem_public_key(path: &Path, text: &str) -> Result<RsaKeyRecord, CliError> {
     use rsa::pkcs8::DecodePublicKey;
     use rsa::traits::PublicKeyParts;
     let key = rsa::RsaPublicKey::from_public_key_pem(text).map_err(|e| {
-        CliError::Usage(format!(
-            "{} is not a CVC CA key: not an RSA public key ({e})",
-            path.display()
+        CliError::Usage(t!(
+            "face-not-cvc-ca-key",
+            path = path.display().to_string(),
+            why = e.to_string()
         ))
     })?;
     Ok(RsaKeyRecord { exponent: key.e().to_bytes_be(), modulus: key.n().to_bytes_be() })
@@ -148,8 +149,10 @@ impl TrustOpts {
         let mut base = CvcTrust::new(self.hierarchy == HierarchyArg::Test);
         let mut pem = Vec::new();
         for path in &self.cvc_ca {
-            let io =
-                |source| CliError::Io { context: format!("CVC CA key {}", path.display()), source };
+            let io = |source| CliError::Io {
+                context: t!("face-cvc-ca-key", path = path.display().to_string()),
+                source,
+            };
             let mut head = Vec::new();
             {
                 use std::io::Read;
@@ -167,7 +170,7 @@ impl TrustOpts {
             }
             base.add_file(path).map_err(|e| match e {
                 authenticity::CaKeyError::Read { source, path } => {
-                    CliError::Io { context: format!("CVC CA key {path}"), source }
+                    CliError::Io { context: t!("face-cvc-ca-key", path = path.to_string()), source }
                 }
                 e @ authenticity::CaKeyError::Format { .. } => CliError::Usage(e.to_string()),
             })?;
@@ -227,10 +230,7 @@ pub struct FaceAgeArgs {
 
 fn refuse_pad(opts: &PinOpts) -> Result<(), CliError> {
     if opts.pinpad == super::pin_source::PinPadArg::On {
-        return Err(CliError::Usage(
-            "the card-face codes are entered on the computer, not on a PIN pad: drop --pinpad on"
-                .into(),
-        ));
+        return Err(CliError::Usage(t!("face-no-pinpad")));
     }
     Ok(())
 }
@@ -263,24 +263,24 @@ fn read_code(opts: &PinOpts, which: CodeArg) -> Result<FaceCode, CliError> {
     let prompt = opts.source() == PinSource::Prompt;
     Ok(match which {
         CodeArg::A => {
-            let s = r.current("照合番号A (your 12-digit My Number)")?;
+            let s = r.current(&t!("face-code-a-prompt"))?;
             FaceCode::A(code_a(&s)?)
         }
         CodeArg::B if prompt => {
-            let birth = r.current("birth date (YYYY-MM-DD) for 照合番号B")?;
-            let year = r.current("card's expiry year (YYYY)")?;
-            let code = r.current("card's 4-digit security code (セキュリティコード)")?;
+            let birth = r.current(&t!("face-birth-prompt-b"))?;
+            let year = r.current(&t!("face-expiry-year-prompt"))?;
+            let code = r.current(&t!("face-security-code-prompt"))?;
             FaceCode::B(CodeB::compose(&compact_date(&birth), year.trim(), code.trim())?)
         }
         CodeArg::B => {
-            let s = r.current("照合番号B")?;
+            let s = r.current(&t!("face-code-b-prompt"))?;
             FaceCode::B(code_b_line(&s)?)
         }
     })
 }
 
 fn read_birth_key(opts: &PinOpts) -> Result<FaceBirthKey, CliError> {
-    let s = opts.reader().current("birth date (YYYY-MM-DD)")?;
+    let s = opts.reader().current(&t!("face-birth-prompt"))?;
     Ok(FaceBirthKey::from_birth_date(&compact_date(&s))?)
 }
 
@@ -293,12 +293,16 @@ pub fn authenticity_json(a: &Authenticity) -> serde_json::Value {
 
 /// The outcome as one line of text.
 pub fn authenticity_text(a: &Authenticity) -> String {
-    let what = match a.verdict {
-        Verdict::Genuine => "GENUINE",
-        Verdict::Forged => "FORGED",
-        Verdict::Unknown => "UNKNOWN",
-    };
-    format!("authenticity: {what} ({})", a.detail)
+    t!("authenticity-line", verdict = authenticity_word(a.verdict), detail = a.detail.clone())
+}
+
+/// A verdict on card data in words (`GENUINE`, `真正`, …); JSON uses `Verdict::name`.
+pub fn authenticity_word(v: Verdict) -> String {
+    match v {
+        Verdict::Genuine => t!("authenticity-genuine"),
+        Verdict::Forged => t!("authenticity-forged"),
+        Verdict::Unknown => t!("authenticity-unknown"),
+    }
 }
 
 /// The outcome for `face age`: the verdict and the CA key only. The signer key ID names the
@@ -326,12 +330,12 @@ pub fn authenticity_exit(a: &Authenticity) -> Exit {
 /// mode 0600; refuses an existing file unless `force`.
 fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<(), CliError> {
     use std::io::Write;
-    let io = |source| CliError::Io { context: format!("writing {}", path.display()), source };
+    let io = |source| CliError::Io {
+        context: t!("io-writing", path = path.display().to_string()),
+        source,
+    };
     if !force && path.exists() {
-        return Err(CliError::Usage(format!(
-            "{} exists: refusing to overwrite it (--force replaces it)",
-            path.display()
-        )));
+        return Err(CliError::Usage(t!("face-exists", path = path.display().to_string())));
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -361,6 +365,14 @@ fn iso(raw: &[u8]) -> String {
         // cut inside it (the bytes come from the card).
         Ok(s) if s.len() == 8 && s.is_ascii() => format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]),
         _ => "(not a date)".to_string(),
+    }
+}
+
+/// The sex recorded on the card face, in words.
+fn face_sex_text(raw: &[u8]) -> String {
+    match mynacard::carddata::sex::Sex::from_face_code(raw) {
+        Some(s) => super::messages::sex_text(s),
+        None => t!("sex-other"),
     }
 }
 
@@ -394,7 +406,7 @@ fn outputs<'a>(data: &'a FaceData, args: &FaceReadArgs) -> Result<Outputs<'a>, C
 fn write_outputs(out: &Outputs<'_>, args: &FaceReadArgs) -> Result<(), CliError> {
     if let Some(dir) = &args.images {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-            context: format!("creating {}", dir.display()),
+            context: t!("io-creating", path = dir.display().to_string()),
             source,
         })?;
     }
@@ -402,9 +414,9 @@ fn write_outputs(out: &Outputs<'_>, args: &FaceReadArgs) -> Result<(), CliError>
     if !args.force {
         for (_, _, dest) in &out.files {
             if let Some(p) = dest.as_ref().filter(|p| p.exists()) {
-                return Err(CliError::Usage(format!(
-                    "{} exists: refusing to overwrite it (--force replaces it); nothing was written",
-                    p.display()
+                return Err(CliError::Usage(t!(
+                    "face-exists-nothing-written",
+                    path = p.display().to_string()
                 )));
             }
         }
@@ -445,17 +457,15 @@ fn challenge(
             .ok()
         })
         .ok_or_else(|| {
-            CliError::Card(mynacard::card::CardError::Malformed(
-                "the card key in the card face (DF24) is not an RSA key record".into(),
-            ))
+            CliError::Card(mynacard::card::CardError::Malformed(t!("face-card-key-not-rsa")))
         })?;
     let ok = key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(nonce), &sig).is_ok();
     let detail = match (ok, verdict) {
-        (true, Verdict::Genuine) => "the card holds the private key of the signed card key: this is the card the data was issued on",
-        (true, _) => "the card signed the nonce with the card key, but the card key's record is not proven genuine, so this proves nothing",
-        (false, _) => "the card's answer does not verify under the card key of the card face",
+        (true, Verdict::Genuine) => t!("face-challenge-proven"),
+        (true, _) => t!("face-challenge-unproven"),
+        (false, _) => t!("face-challenge-bad"),
     };
-    Ok(Challenge { ok, detail: format!("{detail} (single-source command)") })
+    Ok(Challenge { ok, detail: t!("face-challenge-single-source", detail = detail) })
 }
 
 /// The text application's code as its PIN object: `照合番号A (EF 0014)` / `照合番号B (EF 0015)`.
@@ -470,28 +480,22 @@ fn text_code_name(which: CodeArg) -> &'static str {
 fn skipped_reason(e: &CardError, which: CodeArg) -> String {
     let code = text_code_name(which);
     match e {
-        CardError::NoTextApp => "the card has no text application (券面事項入力補助AP)".to_string(),
-        CardError::FileNotFound(ef) => {
-            format!("the text application has no file {ef:04X}")
-        }
-        CardError::PinBlocked { .. } => {
-            format!("the text application's {code} is blocked (nothing was sent)")
-        }
-        CardError::LastTry { .. } => format!(
-            "the text application's {code} has one try left: not spent without --allow-last-try"
-        ),
+        CardError::NoTextApp => t!("face-skip-no-text-app"),
+        CardError::FileNotFound(ef) => t!("face-skip-no-file", ef = format!("{ef:04X}")),
+        CardError::PinBlocked { .. } => t!("face-skip-blocked", code = code),
+        CardError::LastTry { .. } => t!("face-skip-last-try", code = code),
         CardError::WrongPin { tries_left, .. } => {
-            format!("the text application refused {code} ({tries_left} tries left; not retried)")
+            t!("face-skip-wrong", code = code, n = *tries_left)
         }
-        other => format!("the text application: {other}"),
+        other => t!("face-skip-other", why = super::messages::card(other).text()),
     }
 }
 
 /// What the text part is shown as: the note when skipped.
 fn text_note(outcome: &FaceTextOutcome, which: CodeArg) -> Option<String> {
     let what = match which {
-        CodeArg::A => "My Number not read",
-        CodeArg::B => "name and address not read as text",
+        CodeArg::A => t!("face-note-a"),
+        CodeArg::B => t!("face-note-b"),
     };
     match outcome {
         FaceTextOutcome::Read(_) => None,
@@ -531,10 +535,11 @@ pub fn check_text_read(
             ca_source: None,
             signer_key: None,
             verified: Vec::new(),
-            detail: format!(
-                "the text application has no {} (file not found): nothing can be checked",
-                if cvc.is_none() { "certificate (EF 0004)" } else { "integrity record (EF 0003)" }
-            ),
+            detail: if cvc.is_none() {
+                t!("face-text-no-certificate")
+            } else {
+                t!("face-text-no-integrity")
+            },
         },
     }
 }
@@ -555,9 +560,7 @@ fn both_exit(a: &Authenticity, text: Option<&Authenticity>) -> Exit {
 fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     if args.reveal && args.code == CodeArg::B {
-        return Err(CliError::Usage(
-            "--reveal shows the My Number, which only --code a reads".into(),
-        ));
+        return Err(CliError::Usage(t!("face-reveal-needs-a")));
     }
     let trust = args.trust.trust()?;
     let code = read_code(&args.pin, args.code)?;
@@ -628,39 +631,40 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
         outln!("{doc}")?;
     } else {
         if let Some(n) = &number {
-            outln!("My Number: {n}")?;
+            outln!("{}", t!("text-my-number", value = n.clone()))?;
         }
         if let Some(x) = attributes {
-            outln!("name: {}", x.name)?;
-            outln!("address: {}", x.address)?;
+            outln!("{}", t!("text-name", value = x.name.clone()))?;
+            outln!("{}", t!("text-address", value = x.address.clone()))?;
         }
-        outln!("birth date: {}", iso(face.birth))?;
-        outln!("sex: {}", sex_name(face.sex).replace('_', " "))?;
+        let birth = super::dates::birth_text(&iso(face.birth));
+        outln!("{}", t!("text-birth", value = birth))?;
+        outln!("{}", t!("text-sex", value = face_sex_text(face.sex)))?;
         match &expiry {
-            Some(e) => outln!("expiry: {e} (not covered by the signature)")?,
-            None => outln!("expiry: not on this card")?,
+            Some(e) => outln!("{}", t!("face-expiry", date = super::dates::day_text(e)))?,
+            None => outln!("{}", t!("face-expiry-none"))?,
         }
         for (name, bytes, dest) in &out.files {
             let what = if *name == "photo" { "JPEG 2000" } else { "PNG" };
             let where_ = match dest {
-                Some(p) => format!("written to {}", p.display()),
-                None => "not written".to_string(),
+                Some(p) => t!("face-file-written", path = p.display().to_string()),
+                None => t!("face-file-not-written"),
             };
-            outln!("{} ({what}): {} bytes, {where_}", name.replace('_', "-"), bytes.len())?;
+            let name = name.replace('_', "-");
+            let line =
+                t!("face-file", name = name, what = what, bytes = bytes.len(), dest = where_);
+            outln!("{line}")?;
         }
         outln!("{}", authenticity_text(&a))?;
         if let Some(t) = &ta {
-            outln!("text {}", authenticity_text(t))?;
+            outln!("{}", t!("face-text-authenticity", line = authenticity_text(t)))?;
         }
         if let Some(c) = &ch {
-            outln!(
-                "card-key challenge: {} ({})",
-                if c.ok { "verified" } else { "FAILED" },
-                c.detail
-            )?;
+            let ok = if c.ok { t!("face-challenge-ok") } else { t!("face-challenge-failed") };
+            outln!("{}", t!("face-challenge", ok = ok, detail = c.detail.clone()))?;
         }
         if let Some(n) = &note {
-            outln!("note: {n}")?;
+            outln!("{}", t!("face-note", note = n.clone()))?;
         }
     }
     match &ch {
@@ -690,9 +694,8 @@ fn today_in_japan() -> time::Date {
 fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     let at = match &args.at {
-        Some(s) => era::parse_yyyymmdd(&compact_date(s)).ok_or_else(|| {
-            CliError::Usage(format!("--at {}: not a date (YYYY-MM-DD)", bounded(s)))
-        })?,
+        Some(s) => era::parse_yyyymmdd(&compact_date(s))
+            .ok_or_else(|| CliError::Usage(t!("face-at-bad", at = bounded(s))))?,
         None => today_in_japan(),
     };
     let trust = args.trust.trust()?;
@@ -720,8 +723,9 @@ fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result
             })
         )?;
     } else {
-        outln!("at least {}: {}", args.at_least, if result { "yes" } else { "no" })?;
-        outln!("authenticity: {}", a.verdict.name().to_uppercase())?;
+        let answer = if result { t!("age-yes") } else { t!("age-no") };
+        outln!("{}", t!("age-at-least", n = args.at_least, answer = answer))?;
+        outln!("{}", t!("age-authenticity", verdict = authenticity_word(a.verdict)))?;
     }
     Ok(authenticity_exit(&a))
 }

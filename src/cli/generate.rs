@@ -1,6 +1,7 @@
 //! `mynacard completions SHELL` and `mynacard man`: shell completions and manual pages generated
-//! from the clap definition itself ([`super::Cli`]), so they can never disagree with the command
-//! line. Packagers run them at build time (`scripts/package`); users can run them too.
+//! from the clap definition itself ([`super::Cli`], with the help texts of the chosen language,
+//! [`super::help::localize`]), so they can never disagree with the command line: `LANG=ja_JP.UTF-8
+//! mynacard man` writes Japanese pages. Packagers run them at build time (`scripts/package`); users can run them too.
 //!
 //! `clap_complete` and `clap_mangen` are the clap project's own generators: writing roff or
 //! completion scripts by hand would be a second description of every option to keep in step.
@@ -42,7 +43,7 @@ pub struct ManArgs {
 
 /// Print the completion script for `args.shell`.
 pub fn completions(args: &CompletionsArgs) -> Result<Exit, CliError> {
-    let mut cmd = super::Cli::command();
+    let mut cmd = super::help::localize(super::Cli::command());
     let mut buf = Vec::new();
     match args.shell {
         Shell::Bash => {
@@ -61,7 +62,7 @@ pub fn completions(args: &CompletionsArgs) -> Result<Exit, CliError> {
 
 /// Print mynacard.1, or write every page into `args.dir`.
 pub fn man(args: &ManArgs) -> Result<Exit, CliError> {
-    let mut cmd = super::Cli::command();
+    let mut cmd = super::help::localize(super::Cli::command());
     cmd.build();
     match &args.dir {
         None => {

@@ -5,15 +5,21 @@
 
 #[macro_use]
 mod output;
+#[macro_use]
+pub mod i18n;
 mod apdu;
 mod audit_log;
 mod cert;
 mod connect;
+mod dates;
 mod demo;
 mod doctor;
 pub mod exit;
 mod face;
 mod generate;
+mod help;
+#[macro_use]
+pub mod messages;
 mod pin;
 mod pin_entry;
 mod pin_source;
@@ -21,6 +27,7 @@ mod readers;
 mod render;
 // The kiosk service lives in src/serve/ (its own directory), as a child of this module so
 // that it reuses the commands' private helpers (PinClient, sign_on_card, counters).
+mod report_text;
 #[path = "../serve/mod.rs"]
 mod serve;
 mod sign;
@@ -79,6 +86,9 @@ pub struct GlobalOpts {
     /// Seconds to wait for a card to be inserted (default: 30 on a terminal, else 0).
     #[arg(long, global = true, value_name = "SECONDS")]
     pub wait: Option<u64>,
+    /// Language of messages and help: `ja` or `en` (default: from LC_ALL, LC_MESSAGES, LANG).
+    #[arg(long, global = true, value_enum, value_name = "ja|en")]
+    pub lang: Option<i18n::Lang>,
 }
 
 impl GlobalOpts {
@@ -209,16 +219,17 @@ fn card_exit(e: &mynacard::card::CardError) -> Exit {
 /// away) is not reported at all.
 fn report(g: &GlobalOpts, err: &CliError) -> Exit {
     let exit = err.exit();
+    let text = messages::cli_error(err).text();
     if let CliError::Stdout(e) = err {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            errln!("mynacard: {err}");
+            errln!("mynacard: {text}");
         }
         return exit;
     }
-    errln!("mynacard: {err}");
+    errln!("mynacard: {text}");
     if g.json {
         let obj = serde_json::json!({
-            "error": { "code": exit.code(), "kind": exit.name(), "message": err.to_string() }
+            "error": { "code": exit.code(), "kind": exit.name(), "message": text }
         });
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{obj}");
@@ -228,9 +239,21 @@ fn report(g: &GlobalOpts, err: &CliError) -> Exit {
 
 /// Parse the command line, run the command, return the exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = i18n::Lang::from_args(&args)
+        .unwrap_or_else(|| i18n::Lang::from_env(|name| std::env::var(name).ok()));
+    i18n::init(lang);
+    let parsed = help::localize(Cli::command())
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
+            // clap's own parse errors stay in English; a Japanese reader gets one line first.
+            if e.use_stderr() && lang == i18n::Lang::Ja {
+                errln!("mynacard: {}", t!("err-command-line"));
+            }
             let _ = e.print();
             return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
         }
@@ -241,7 +264,7 @@ pub fn main() -> ExitCode {
             Ok(log) => Some(log),
             Err(e) => {
                 let err = CliError::Io {
-                    context: "audit log".into(),
+                    context: t!("audit-log"),
                     source: std::io::Error::other(e.to_string()),
                 };
                 return report(&cli.global, &err).into();
@@ -354,6 +377,7 @@ mod tests {
             quiet: false,
             audit_log: None,
             wait: None,
+            lang: None,
         };
         let mut t = connect::open_transport(
             &g,
@@ -382,6 +406,7 @@ mod tests {
             quiet: false,
             audit_log: None,
             wait: None,
+            lang: None,
         };
         let err = connect::open_transport(
             &g,

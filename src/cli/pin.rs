@@ -18,7 +18,7 @@ use super::connect::{self, CardClient};
 use super::exit::Exit;
 use super::pin_entry::{open_with, PadUse};
 use super::pin_source::PinOpts;
-use super::{CliError, GlobalOpts};
+use super::{messages, CliError, GlobalOpts};
 
 /// `mynacard pin`.
 #[derive(Debug, Args)]
@@ -105,14 +105,12 @@ impl Counter {
     /// The counter as text: "authentication PIN: 3 tries left".
     pub fn text(&self) -> String {
         let state = match self.status {
-            Some(PinStatus::Remaining(1)) => {
-                "1 try left (the next wrong entry blocks it)".to_string()
-            }
-            Some(PinStatus::Remaining(n)) => format!("{n} tries left"),
-            Some(PinStatus::Blocked) => "BLOCKED (have it reset at your municipal office)".into(),
-            None => "not on this card".into(),
+            Some(PinStatus::Remaining(1)) => t!("pin-state-last-try"),
+            Some(PinStatus::Remaining(n)) => t!("pin-state-tries", n = n),
+            Some(PinStatus::Blocked) => t!("pin-state-blocked-reset"),
+            None => t!("pin-state-absent"),
         };
-        format!("{}: {state}", self.kind)
+        t!("pin-state-line", pin = messages::pin_name(self.kind), state = state)
     }
 
     /// The counter as JSON (fields documented in README.md, "JSON output").
@@ -149,16 +147,34 @@ pub fn counters(client: &mut CardClient) -> Result<Vec<Counter>, CliError> {
 /// One PIN object's state as text: "text-application 照合番号A (My Number) [text 0014]: 3 tries left".
 fn object_text(obj: &PinObject, state: PinObjectState) -> String {
     let what = match state {
-        PinObjectState::Remaining(1) => "1 try left (the next wrong entry blocks it)".to_string(),
-        PinObjectState::Remaining(n) => format!("{n} tries left"),
-        PinObjectState::Blocked => "BLOCKED".to_string(),
-        PinObjectState::Unlimited => "no retry counter (63 00)".to_string(),
-        PinObjectState::Verified => "already verified (90 00 to an empty VERIFY)".to_string(),
-        PinObjectState::Absent => "not on this card".to_string(),
-        PinObjectState::AppAbsent => "application not on this card".to_string(),
-        PinObjectState::Other(sw) => format!("unexpected answer {sw}"),
+        PinObjectState::Remaining(1) => t!("pin-state-last-try"),
+        PinObjectState::Remaining(n) => t!("pin-state-tries", n = n),
+        PinObjectState::Blocked => t!("pin-state-blocked"),
+        PinObjectState::Unlimited => t!("pin-state-unlimited"),
+        PinObjectState::Verified => t!("pin-state-verified"),
+        PinObjectState::Absent => t!("pin-state-absent"),
+        PinObjectState::AppAbsent => t!("pin-state-app-absent"),
+        PinObjectState::Other(sw) => t!("pin-state-other", sw = sw.to_string()),
     };
-    format!("{} [{} {:04X}]: {what}", obj.description, obj.app.name(), obj.ef)
+    let name = format!("{} [{} {:04X}]", object_name(obj), obj.app.name(), obj.ef);
+    t!("pin-state-line", pin = name, state = what)
+}
+
+/// A PIN object's name in the language in force (the library's words for one it does not
+/// know by name).
+fn object_name(obj: &PinObject) -> String {
+    match obj.name {
+        "auth" => messages::pin_name(PinKind::Auth),
+        "sign" => messages::pin_name(PinKind::Sign),
+        "text" => messages::pin_name(PinKind::Text),
+        "text-0012" => t!("pin-object-text-0012"),
+        "text-code-a" => t!("pin-object-text-code-a"),
+        "text-code-b" => t!("pin-object-text-code-b"),
+        "face-birth" => messages::pin_name(PinKind::FaceBirth),
+        "face-code-a" => messages::pin_name(PinKind::FaceCodeA),
+        "face-code-b" => messages::pin_name(PinKind::FaceCodeB),
+        _ => obj.description.to_string(),
+    }
 }
 
 /// One PIN object's state as JSON (fields documented in README.md, "JSON output").
@@ -208,7 +224,7 @@ fn typed<P>(
 ) -> Result<P, CliError> {
     make(secret).map_err(|e| {
         if new {
-            CliError::Usage(format!("new PIN refused: {e}"))
+            CliError::Usage(t!("pin-new-refused", why = messages::pin_format(&e).text()))
         } else {
             CliError::Card(e.into())
         }
@@ -227,7 +243,7 @@ fn change_typed<P: CardPin>(
     let kind = P::KIND;
     let allow = args.pin.allow_last_try;
     let host_pins = || -> Result<(P, P), CliError> {
-        let what = kind.to_string();
+        let what = messages::pin_name(kind);
         let mut secrets = args.pin.reader();
         let old = typed(&secrets.current(&what)?, false, make)?;
         let new = typed(&secrets.new_secret(&what)?, true, make)?;
@@ -247,7 +263,7 @@ fn change(g: &GlobalOpts, args: &PinChangeArgs, audit: &mut AuditNote) -> Result
     if g.json {
         outln!("{}", serde_json::json!({ "pin": pin_name(kind), "changed": true }))?;
     } else if !g.quiet {
-        outln!("{kind} changed")?;
+        outln!("{}", t!("pin-changed", pin = messages::pin_name(kind)))?;
     }
     Ok(Exit::Success)
 }

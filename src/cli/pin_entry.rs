@@ -77,10 +77,12 @@ pub fn open_with<T>(
         Some(pad) if need == PadUse::Verify || pad.modify_code.is_some() => {
             if !g.quiet {
                 match need {
-                    PadUse::Verify => errln!("Enter the {kind} on the reader's PIN pad."),
-                    PadUse::Change => errln!(
-                        "On the reader's PIN pad: enter the current {kind}, then the new one twice."
-                    ),
+                    PadUse::Verify => {
+                        errln!("{}", t!("pinpad-enter", pin = super::messages::pin_name(kind)))
+                    }
+                    PadUse::Change => {
+                        errln!("{}", t!("pinpad-change", pin = super::messages::pin_name(kind)))
+                    }
                 }
             }
             Ok((client, Entry::Pad(pad)))
@@ -95,7 +97,7 @@ fn host_pin<P: CardPin>(
     opts: &PinOpts,
     make: fn(&str) -> Result<P, PinFormatError>,
 ) -> Result<P, CliError> {
-    let secret = opts.reader().current(&P::KIND.to_string())?;
+    let secret = opts.reader().current(&super::messages::pin_name(P::KIND))?;
     Ok(make(&secret).map_err(CardError::from)?)
 }
 

@@ -77,7 +77,7 @@ impl SecretReader {
     /// The current PIN or password, described by `what` (e.g. "signature password").
     pub fn current(&mut self, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
         match self.source.clone() {
-            PinSource::Prompt => prompt(&format!("Enter the {what}: "), what),
+            PinSource::Prompt => prompt(&format!("{}: ", t!("prompt-current", what = what)), what),
             PinSource::Env { var, .. } => env_secret(&var),
             PinSource::Stdin | PinSource::File(_) => self.line(what),
         }
@@ -87,8 +87,8 @@ impl SecretReader {
     pub fn new_secret(&mut self, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
         match self.source.clone() {
             PinSource::Prompt => {
-                let first = prompt(&format!("Enter the new {what}: "), what)?;
-                let again = prompt(&format!("Enter the new {what} again: "), what)?;
+                let first = prompt(&format!("{}: ", t!("prompt-new", what = what)), what)?;
+                let again = prompt(&format!("{}: ", t!("prompt-new-again", what = what)), what)?;
                 if *first != *again {
                     return Err(PinSourceError::Mismatch { what: what.to_string() });
                 }
@@ -96,14 +96,14 @@ impl SecretReader {
             }
             PinSource::Env { new_var: Some(var), .. } => env_secret(&var),
             PinSource::Env { new_var: None, .. } => Err(PinSourceError::EnvNewMissing),
-            PinSource::Stdin | PinSource::File(_) => self.line(&format!("new {what}")),
+            PinSource::Stdin | PinSource::File(_) => self.line(&t!("pin-new", what = what)),
         }
     }
 
     fn source_name(&self) -> String {
         match &self.source {
             PinSource::File(p) => p.display().to_string(),
-            _ => "standard input".to_string(),
+            _ => t!("source-stdin"),
         }
     }
 
@@ -164,7 +164,7 @@ fn prompt(text: &str, what: &str) -> Result<Zeroizing<String>, PinSourceError> {
         return Err(PinSourceError::NoTerminal { what: what.to_string() });
     }
     let value = rpassword::prompt_password(text).map_err(|error| PinSourceError::Io {
-        source_name: "the terminal".into(),
+        source_name: t!("source-terminal"),
         what: what.to_string(),
         error,
     })?;

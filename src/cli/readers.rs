@@ -31,9 +31,9 @@ pub fn to_text(readers: &[(usize, ReaderStatus)]) -> String {
     let mut out = String::new();
     for (index, s) in readers {
         let card = match (s.card_present, atr_hex(s)) {
-            (true, Some(atr)) => format!("card  ATR {atr}"),
-            (true, None) => "card (mute)".to_string(),
-            (false, _) => "no card".to_string(),
+            (true, Some(atr)) => t!("readers-card", atr = atr),
+            (true, None) => t!("readers-card-mute"),
+            (false, _) => t!("readers-no-card"),
         };
         out.push_str(&format!("{index}  {:width$}  {card}\n", s.name));
     }
@@ -53,7 +53,7 @@ pub fn run(g: &GlobalOpts) -> Result<Exit, CliError> {
         outln!("{}", to_json(&shown))?;
     } else if shown.is_empty() {
         if !g.quiet {
-            errln!("no smart-card readers found");
+            errln!("{}", t!("readers-none"));
         }
     } else {
         out!("{}", to_text(&shown))?;

@@ -85,11 +85,11 @@ pub enum Role {
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Role::Signature => "signature certificate",
-            Role::Authentication => "user-authentication certificate",
-            Role::Ca => "CA certificate",
-            Role::Unknown => "certificate of unknown purpose",
+        f.write_str(&match self {
+            Role::Signature => t!("role-signature"),
+            Role::Authentication => t!("role-authentication"),
+            Role::Ca => t!("role-ca"),
+            Role::Unknown => t!("role-unknown"),
         })
     }
 }
@@ -376,53 +376,106 @@ impl CertSummary {
 impl fmt::Display for CertSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.role)?;
-        writeln!(f, "subject: {}", self.subject)?;
-        writeln!(f, "issuer: {}", self.issuer)?;
-        writeln!(f, "serial: {}", self.serial)?;
-        writeln!(f, "valid from: {}", self.not_before)?;
+        writeln!(f, "{}", t!("cert-subject", value = self.subject.clone()))?;
+        writeln!(f, "{}", t!("cert-issuer", value = self.issuer.clone()))?;
+        writeln!(f, "{}", t!("cert-serial", value = self.serial.clone()))?;
+        writeln!(f, "{}", t!("cert-valid-from", value = self.not_before.to_string()))?;
+        let until = t!(
+            "cert-valid-until",
+            value = self.not_after.to_string(),
+            jst = super::dates::jst_time(self.not_after.0)
+        );
+        match self.expired {
+            true => writeln!(f, "{until}{}", t!("cert-expired"))?,
+            false => writeln!(f, "{until}")?,
+        }
+        match (&self.key.bits, &self.key.modulus_sha256) {
+            (Some(_), Some(fp)) => writeln!(
+                f,
+                "{}",
+                t!("cert-key-fingerprint", key = self.key.algorithm.clone(), sha256 = fp.clone())
+            )?,
+            _ => writeln!(f, "{}", t!("cert-key", key = self.key.algorithm.clone()))?,
+        }
         writeln!(
             f,
-            "valid until: {} ({}){}",
-            self.not_after,
-            self.not_after_jst,
-            if self.expired { " EXPIRED" } else { "" }
+            "{}",
+            t!("cert-signature-algorithm", value = self.signature_algorithm.clone())
         )?;
-        match (&self.key.bits, &self.key.modulus_sha256) {
-            (Some(_), Some(fp)) => {
-                writeln!(f, "key: {} (modulus SHA-256 {fp})", self.key.algorithm)?
-            }
-            _ => writeln!(f, "key: {}", self.key.algorithm)?,
-        }
-        writeln!(f, "signature algorithm: {}", self.signature_algorithm)?;
         if self.is_ca {
-            writeln!(f, "CA: yes")?;
+            writeln!(f, "{}", t!("cert-ca", value = t!("word-yes")))?;
         }
         if !self.policies.is_empty() {
             let oids: Vec<&str> = self.policies.iter().map(|p| p.oid.as_str()).collect();
-            let crit = if self.policies_critical { " (critical)" } else { "" };
-            writeln!(f, "policies: {}{crit}", oids.join(", "))?;
+            let oids = oids.join(", ");
+            match self.policies_critical {
+                true => writeln!(f, "{}", t!("cert-policies-critical", value = oids))?,
+                false => writeln!(f, "{}", t!("cert-policies", value = oids))?,
+            }
         }
         if !self.key_usage.is_empty() {
-            writeln!(f, "key usage: {}", self.key_usage.join(", "))?;
+            writeln!(f, "{}", t!("cert-key-usage", value = self.key_usage.join(", ")))?;
         }
         if !self.extended_key_usage.is_empty() {
-            writeln!(f, "extended key usage: {}", self.extended_key_usage.join(", "))?;
+            let eku = self.extended_key_usage.join(", ");
+            writeln!(f, "{}", t!("cert-extended-key-usage", value = eku))?;
         }
         for dp in &self.crl_distribution_points {
-            writeln!(f, "CRL distribution point: {dp}")?;
+            writeln!(f, "{}", t!("cert-crl-dp", value = dp.clone()))?;
         }
         for a in &self.authority_info_access {
-            writeln!(f, "authority info access: {} {}", a.method, a.location)?;
+            let value = format!("{} {}", a.method, a.location);
+            writeln!(f, "{}", t!("cert-aia", value = value))?;
         }
         writeln!(f, "sha256: {}", self.sha256)?;
         if let Some(h) = &self.holder {
-            write!(f, "{h}")?;
+            write!(f, "{}", holder_text(h))?;
         }
         for w in &self.warnings {
-            writeln!(f, "warning: {w}")?;
+            writeln!(f, "{}", t!("cert-warning", value = w.clone()))?;
         }
         Ok(())
     }
+}
+
+/// The holder block of a signature certificate, in the language in force.
+pub fn holder_text(h: &HolderData) -> String {
+    use mynacard::verify::holder::RecordedSex;
+    let mut out = format!("{}\n", t!("holder-heading"));
+    let mut line = |text: String| {
+        out.push_str("  ");
+        out.push_str(&text);
+        out.push('\n');
+    };
+    if let Some(n) = &h.name {
+        line(t!("holder-name", value = n.clone()));
+    }
+    if let Some(b) = &h.birth_date {
+        match (&b.era, &b.gregorian) {
+            (Some(e), Some(g)) => line(t!(
+                "holder-birth",
+                date = super::dates::birth_text(g),
+                digit = b.raw.get(..1).unwrap_or("").to_string(),
+                era = e.kanji()
+            )),
+            _ => line(t!("holder-birth-unparsed", value = b.raw.clone())),
+        }
+    }
+    if let Some(s) = &h.sex {
+        let s = match s {
+            RecordedSex::Known(sex) => super::messages::sex_text(*sex),
+            RecordedSex::Other(v) => t!("sex-other-code", code = v.clone()),
+        };
+        line(t!("holder-sex", value = s));
+    }
+    if let Some(a) = &h.address {
+        line(t!("holder-address", value = a.clone()));
+    }
+    for o in &h.other {
+        let value = o.text.as_deref().unwrap_or(&o.value_hex).to_string();
+        line(t!("holder-other", oid = o.oid.to_string(), value = value));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -133,10 +133,7 @@ fn output_path(args: &SignArgs) -> PathBuf {
 /// Refuse an existing output file unless `--force`.
 fn check_output(path: &Path, force: bool) -> Result<(), CliError> {
     if !force && path.exists() {
-        return Err(CliError::Usage(format!(
-            "{} already exists: choose another file with -o, or replace it with --force",
-            path.display()
-        )));
+        return Err(CliError::Usage(t!("sign-exists", path = path.display().to_string())));
     }
     Ok(())
 }
@@ -214,9 +211,16 @@ pub(super) fn sign_on_card<P: KeyPin>(
 
 /// Hash the file, streaming.
 fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
-    let io = |source| CliError::Io { context: format!("cannot read {}", path.display()), source };
+    let io = |source| CliError::Io {
+        context: t!("io-cannot-read", path = path.display().to_string()),
+        source,
+    };
     // A regular file or a FIFO (streamed); a device such as /dev/zero never ends.
-    super::verify::check_input_in(path, &format!("cannot read {}", path.display()), true)?;
+    super::verify::check_input_in(
+        path,
+        &t!("io-cannot-read", path = path.display().to_string()),
+        true,
+    )?;
     let file = std::fs::File::open(path).map_err(io)?;
     hash.digest_reader(file).map_err(io)
 }
@@ -241,7 +245,7 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     let bytes = match args.format {
         SigFormat::CmsPem => to_pem(&signed.bytes)
             .map_err(|e| CliError::Io {
-                context: "cannot PEM-encode the CMS signature".into(),
+                context: t!("sign-pem-failed"),
                 source: std::io::Error::other(e.to_string()),
             })?
             .into_bytes(),
@@ -250,7 +254,7 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     // Checked again: the file may have appeared while the card was working.
     check_output(&out, args.force)?;
     output::write_atomic(&out, &bytes).map_err(|source| CliError::Io {
-        context: format!("cannot write {}", out.display()),
+        context: t!("io-cannot-write", path = out.display().to_string()),
         source,
     })?;
     let cert_sha256 = hex::encode(HashAlg::Sha256.digest(&signed.cert));
@@ -268,17 +272,20 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
         outln!("{doc}")?;
     } else if !g.quiet {
         let key = match args.key {
-            KeyArg::Sign => "signature key",
-            KeyArg::Auth => "authentication key",
+            KeyArg::Sign => t!("sign-key-sign"),
+            KeyArg::Auth => t!("sign-key-auth"),
         };
-        outln!(
-            "signed {} with the {key} ({}, {}): wrote {} ({} bytes); signer certificate SHA-256 {cert_sha256}",
-            args.file.display(),
-            hash.name(),
-            args.format.name(),
-            out.display(),
-            bytes.len()
-        )?;
+        let line = t!(
+            "sign-done",
+            file = args.file.display().to_string(),
+            key = key,
+            hash = hash.name(),
+            format = args.format.name(),
+            output = out.display().to_string(),
+            bytes = bytes.len(),
+            sha256 = cert_sha256
+        );
+        outln!("{line}")?;
     }
     Ok(Exit::Success)
 }

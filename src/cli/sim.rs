@@ -76,7 +76,7 @@ fn generate(g: &GlobalOpts, a: &GenerateArgs) -> Result<Exit, CliError> {
     if g.json {
         outln!("{}", serde_json::json!({ "image": a.out.display().to_string(), "token": what }))?;
     } else if !g.quiet {
-        outln!("wrote the default {what} image and its PKI to {}", a.out.display())?;
+        outln!("{}", t!("sim-generated", what = what, dir = a.out.display().to_string()))?;
     }
     Ok(Exit::Success)
 }
@@ -175,14 +175,14 @@ pub fn reader_name(addr: &SocketAddr) -> Option<&'static str> {
 /// One event as a line of text, or `None` when the verbosity hides it.
 pub fn event_text(e: &VpcdEvent, verbose: u8) -> Option<String> {
     let (level, text) = match e {
-        VpcdEvent::Connected(a) => (0, format!("connected to vpcd at {a}")),
-        VpcdEvent::Disconnected(why) => (0, format!("disconnected from vpcd: {why}")),
+        VpcdEvent::Connected(a) => (0, t!("sim-connected", addr = a.to_string())),
+        VpcdEvent::Disconnected(why) => (0, t!("sim-disconnected", why = why.clone())),
         VpcdEvent::Removed => (0, "card removed (fault)".to_string()),
         VpcdEvent::Mute => (0, "card mute (fault)".to_string()),
         VpcdEvent::PowerOn => (1, "power on".to_string()),
         VpcdEvent::PowerOff => (1, "power off".to_string()),
         VpcdEvent::Reset => (1, "reset".to_string()),
-        VpcdEvent::UnknownControl(b) => (1, format!("unknown control byte {b:02X} ignored")),
+        VpcdEvent::UnknownControl(b) => (1, t!("sim-unknown-control", byte = format!("{b:02X}"))),
         VpcdEvent::Apdu { command, response } => {
             (2, format!("APDU of {command} bytes answered with {response} bytes"))
         }
@@ -270,7 +270,7 @@ impl CountingCard {
             path,
         };
         c.write().map_err(|source| CliError::Io {
-            context: format!("cannot write the command counts to {}", c.path.display()),
+            context: t!("sim-counts-write", path = c.path.display().to_string()),
             source,
         })?;
         Ok(c)
@@ -297,7 +297,8 @@ impl CountingCard {
 
     fn write_or_warn(&self) {
         if let Err(e) = self.write() {
-            errln!("mynacard sim: cannot write the command counts to {}: {e}", self.path.display());
+            let what = t!("sim-counts-write", path = self.path.display().to_string());
+            errln!("mynacard sim: {what}: {e}");
         }
     }
 }
@@ -339,7 +340,7 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
-            context: format!("cannot install the handler for signal {signal}"),
+            context: t!("sim-signal-handler", signal = signal),
             source,
         })?;
     }
@@ -360,8 +361,8 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         let reader =
             reader_name(&args.vpcd).map(|r| format!(" (reader \"{r}\")")).unwrap_or_default();
         errln!(
-            "mynacard sim: serving the virtual card to vpcd at {}{reader}; stop with Ctrl-C",
-            args.vpcd
+            "mynacard sim: {}",
+            t!("sim-serving", addr = args.vpcd.to_string(), reader = reader)
         );
     }
     let opts = VpcdOptions { events: Some(events), ..VpcdOptions::default() };
@@ -373,7 +374,7 @@ fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         None => vpcd::serve(args.vpcd, Arc::new(Mutex::new(virtual_card)), stop, opts)?,
     }
     if !quiet && !json {
-        errln!("mynacard sim: stopped");
+        errln!("mynacard sim: {}", t!("sim-stopped"));
     }
     Ok(Exit::Success)
 }

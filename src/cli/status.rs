@@ -12,12 +12,23 @@ use super::pin::{counters, Counter};
 use super::{connect, CliError, GlobalOpts};
 
 /// What the reader reports about extended length, in words.
-fn reader_extended_text(known: Option<bool>) -> &'static str {
+fn reader_extended_text(known: Option<bool>) -> String {
     match known {
-        Some(true) => "supported by the reader",
-        Some(false) => "not supported by the reader",
-        None => "reader support unknown",
+        Some(true) => t!("status-ext-reader-yes"),
+        Some(false) => t!("status-ext-reader-no"),
+        None => t!("status-ext-reader-unknown"),
     }
+}
+
+/// A token type in words with its label: "My Number Card (JPKIAPICCTOKEN2)".
+pub fn token_text(token: mynacard::card::TokenType) -> String {
+    use mynacard::card::TokenType;
+    let what = match token {
+        TokenType::Card => t!("token-card"),
+        TokenType::Phone => t!("token-android"),
+        TokenType::Iphone => t!("token-iphone"),
+    };
+    format!("{what} ({})", token.label())
 }
 
 /// Run `mynacard status`.
@@ -45,16 +56,17 @@ pub fn run(g: &GlobalOpts, audit: &mut AuditNote) -> Result<Exit, CliError> {
         outln!("{doc}")?;
         return Ok(Exit::Success);
     }
-    let token_text = token.description();
+    let token_text = token_text(token);
     let ext = match (in_use, fell_back) {
-        (true, _) => "in use",
-        (false, true) => "not in use (the card or reader refused it; short APDUs)",
-        (false, false) => "not in use (short APDUs)",
+        (true, _) => t!("status-ext-in-use"),
+        (false, true) => t!("status-ext-refused"),
+        (false, false) => t!("status-ext-short"),
     };
-    outln!("reader: {}", info.name)?;
+    outln!("{}", t!("status-reader", reader = info.name.clone()))?;
     outln!("ATR: {atr}")?;
-    outln!("token: {token_text}")?;
-    outln!("extended length: {ext}; {}", reader_extended_text(info.extended_length))?;
+    outln!("{}", t!("status-token", token = token_text))?;
+    let reader_ext = reader_extended_text(info.extended_length);
+    outln!("{}", t!("status-extended", state = ext, reader = reader_ext))?;
     for c in &pins {
         outln!("{}", c.text())?;
     }

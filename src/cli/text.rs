@@ -58,8 +58,8 @@ fn iso_date(raw: &str) -> String {
 }
 
 /// Sex in words (text) and as a JSON value.
-fn sex_names(sex: Sex) -> (&'static str, &'static str) {
-    (sex.name(), sex.json_name())
+fn sex_names(sex: Sex) -> (String, &'static str) {
+    (super::messages::sex_text(sex), sex.json_name())
 }
 
 /// The output of `text read`: JSON or text lines.
@@ -80,12 +80,15 @@ pub(super) fn render(info: &TextInfo, auth: &Authenticity, reveal: bool, json: b
         })
         .to_string()
     } else {
-        format!(
-            "My Number: {number}\nname: {}\naddress: {}\nbirth date: {birth}\nsex: {sex_text}\n{}",
-            a.name,
-            a.address,
-            authenticity_text(auth)
-        )
+        [
+            t!("text-my-number", value = number),
+            t!("text-name", value = a.name.clone()),
+            t!("text-address", value = a.address.clone()),
+            t!("text-birth", value = super::dates::birth_text(&birth)),
+            t!("text-sex", value = sex_text),
+            authenticity_text(auth),
+        ]
+        .join("\n")
     }
 }
 

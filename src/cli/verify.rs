@@ -116,16 +116,19 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
                 Err(why) => match &signer_cert {
                     Some(_) if sig.len() == RAW_SIGNATURE_LEN => Input::Raw { data, sig },
                     Some(_) => {
-                        return Err(CliError::Input(format!(
-                            "{}: neither a CMS signature ({why}) nor a {RAW_SIGNATURE_LEN}-byte raw signature ({} bytes)",
-                            sig_path.display(),
-                            sig.len()
+                        return Err(CliError::Input(t!(
+                            "verify-neither-cms-nor-raw",
+                            path = sig_path.display().to_string(),
+                            why = why.to_string(),
+                            raw = RAW_SIGNATURE_LEN,
+                            bytes = sig.len()
                         )))
                     }
                     None => {
-                        return Err(CliError::Input(format!(
-                            "{}: not a CMS signature ({why}); a raw signature also needs --cert",
-                            sig_path.display()
+                        return Err(CliError::Input(t!(
+                            "verify-not-cms-needs-cert",
+                            path = sig_path.display().to_string(),
+                            why = why.to_string()
                         )))
                     }
                 },
@@ -134,9 +137,10 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
         None => match cms_der(&data) {
             Ok(cms) => Input::Cms { data: None, cms },
             Err(why) => {
-                return Err(CliError::Input(format!(
-                    "{}: not an attached CMS signature ({why}); for a detached or raw signature give --signature",
-                    args.data.display()
+                return Err(CliError::Input(t!(
+                    "verify-not-attached",
+                    path = args.data.display().to_string(),
+                    why = why.to_string()
                 )))
             }
         },
@@ -150,7 +154,7 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
         }
         Input::Raw { data, sig } => {
             let Some(cert) = signer_cert.as_deref() else {
-                return Err(CliError::Usage("a raw signature needs --cert".into()));
+                return Err(CliError::Usage(t!("verify-raw-needs-cert")));
             };
             mynacard::verify::verify_raw(data, sig, cert, args.hash.alg(), &opts)
         }
@@ -202,7 +206,9 @@ pub(super) const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
 /// read, with the size bound; else only a regular file, checked before it is opened (opening
 /// a FIFO blocks until someone writes).
 pub(super) fn check_input(path: &Path, what: &str, fifo_ok: bool) -> Result<(), CliError> {
-    check_input_in(path, &format!("cannot read the {what} file {}", path.display()), fifo_ok)
+    let what = super::messages::file_word(what);
+    let context = t!("verify-cannot-read-file", what = what, path = path.display().to_string());
+    check_input_in(path, &context, fifo_ok)
 }
 
 /// [`check_input`] with the error context given whole.
@@ -215,19 +221,19 @@ pub(super) fn check_input_in(path: &Path, context: &str, fifo_ok: bool) -> Resul
         return Ok(());
     }
     let kind = if t.is_dir() {
-        "a directory"
+        t!("file-kind-directory")
     } else if t.is_fifo() {
-        "a FIFO"
+        t!("file-kind-fifo")
     } else if t.is_char_device() || t.is_block_device() {
-        "a device"
+        t!("file-kind-device")
     } else {
-        "not a regular file"
+        t!("file-kind-other")
     };
     Err(CliError::Io {
         context: context.to_string(),
         source: std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
-            format!("it is {kind}; a regular file is needed"),
+            t!("file-not-regular", kind = kind),
         ),
     })
 }
@@ -243,7 +249,11 @@ pub(super) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
     };
     check_input(path, what, fifo_ok)?;
     let io = |source| CliError::Io {
-        context: format!("cannot read the {what} file {}", path.display()),
+        context: t!(
+            "verify-cannot-read-file",
+            what = super::messages::file_word(what),
+            path = path.display().to_string()
+        ),
         source,
     };
     let mut bytes = Vec::new();
@@ -251,7 +261,7 @@ pub(super) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
     if bytes.len() as u64 > max {
         return Err(io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("larger than {max} bytes, the limit for a {what} file"),
+            t!("file-too-large", max = max, what = super::messages::file_word(what)),
         )));
     }
     Ok(bytes)
@@ -275,9 +285,10 @@ pub(super) fn verify_error(file: &Path, e: VerifyError) -> CliError {
 
 fn anchor_error(e: AnchorError) -> CliError {
     match e {
-        AnchorError::Io { file, source } => {
-            CliError::Io { context: format!("cannot read trust anchor {file}"), source }
-        }
+        AnchorError::Io { file, source } => CliError::Io {
+            context: t!("verify-cannot-read-anchor", path = file.to_string()),
+            source,
+        },
         other => CliError::Input(other.to_string()),
     }
 }
@@ -285,7 +296,7 @@ fn anchor_error(e: AnchorError) -> CliError {
 fn crl_error(e: CrlError) -> CliError {
     match e {
         CrlError::Io { file, source } => {
-            CliError::Io { context: format!("cannot read CRL {file}"), source }
+            CliError::Io { context: t!("verify-cannot-read-crl", path = file.to_string()), source }
         }
         other => CliError::Input(format!("CRL: {other}")),
     }
@@ -335,14 +346,9 @@ impl Setup {
             } else if is_http_url(target) {
                 OcspConfig::new(target.clone())
             } else if target.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
-                return Err(CliError::Usage(format!(
-                    "--ocsp {shown}: https is not supported (no TLS in this build; OCSP answers \
-                     are signed, so give the responder's http:// URL)"
-                )));
+                return Err(CliError::Usage(t!("verify-ocsp-https", url = shown.to_string())));
             } else {
-                return Err(CliError::Usage(format!(
-                    "--ocsp {shown}: expected an http:// URL or `aia`"
-                )));
+                return Err(CliError::Usage(t!("verify-ocsp-bad", url = shown.to_string())));
             };
             config.timeout = std::time::Duration::from_secs(o.net_timeout);
             config.hash = match o.ocsp_hash {
@@ -375,16 +381,11 @@ fn parse_at(s: &str, cms: bool) -> Result<Judgement, CliError> {
     match s {
         "now" => Ok(Judgement::Now),
         "signing-time" if cms => Ok(Judgement::SigningTime),
-        "signing-time" => {
-            Err(CliError::Usage("--at signing-time needs a CMS signature (it has the signing time)".into()))
-        }
+        "signing-time" => Err(CliError::Usage(t!("verify-at-signing-time"))),
         other => time::OffsetDateTime::parse(other, &time::format_description::well_known::Rfc3339)
             .map(|t| Judgement::At(SystemTime::from(t)))
             .map_err(|e| {
-                CliError::Usage(format!(
-                    "--at {}: not `now`, `signing-time` or an RFC 3339 time such as 2026-01-02T03:04:05Z ({e})",
-                    bounded(other)
-                ))
+                CliError::Usage(t!("verify-at-bad", at = bounded(other), why = e.to_string()))
             }),
     }
 }
@@ -410,13 +411,13 @@ pub(super) fn print_report(g: &GlobalOpts, report: &VerifyReport) -> Result<Exit
     if g.json {
         outln!("{}", report.to_json())?;
     } else {
-        out!("{report}")?;
+        out!("{}", super::report_text::report(report))?;
         if let RevocationOutcome::Revoked { reason: Some(reason), .. } = &report.revocation.outcome
         {
-            outln!("revocation reason: {reason}")?;
+            outln!("{}", t!("verify-revocation-reason", reason = reason.clone()))?;
         }
         if report.revocation.policy == RevocationPolicy::Off {
-            outln!("note: revocation was not checked (--revocation off)")?;
+            outln!("{}", t!("verify-revocation-off"))?;
         }
     }
     Ok(report_exit(report))

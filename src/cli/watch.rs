@@ -25,17 +25,17 @@ pub struct WatchArgs {
 /// One readable line for an event.
 pub fn to_text(e: &TimedEvent) -> String {
     let what = match &e.event {
-        Event::ReaderAdded { reader } => format!("reader added    {reader}"),
-        Event::ReaderRemoved { reader } => format!("reader removed  {reader}"),
+        Event::ReaderAdded { reader } => t!("watch-reader-added", reader = reader.clone()),
+        Event::ReaderRemoved { reader } => t!("watch-reader-removed", reader = reader.clone()),
         Event::CardInserted { reader, atr, jpki } => {
             let kind = match jpki {
-                Some(true) => "JPKI card",
-                Some(false) => "card (no JPKI application)",
-                None => "card (JPKI unknown)",
+                Some(true) => t!("watch-jpki-card"),
+                Some(false) => t!("watch-no-jpki"),
+                None => t!("watch-jpki-unknown"),
             };
-            format!("card inserted   {reader}: {kind}, ATR {atr}")
+            t!("watch-card-inserted", reader = reader.clone(), kind = kind, atr = atr.clone())
         }
-        Event::CardRemoved { reader } => format!("card removed    {reader}"),
+        Event::CardRemoved { reader } => t!("watch-card-removed", reader = reader.clone()),
     };
     format!("{}  {what}", e.time)
 }
@@ -44,10 +44,8 @@ pub fn to_text(e: &TimedEvent) -> String {
 pub fn run(g: &GlobalOpts, args: &WatchArgs) -> Result<Exit, CliError> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, stop.clone()).map_err(|source| CliError::Io {
-            context: "installing the signal handler".into(),
-            source,
-        })?;
+        signal_hook::flag::register(signal, stop.clone())
+            .map_err(|source| CliError::Io { context: t!("watch-signal-handler"), source })?;
     }
     let options = WatchOptions { probe_jpki: !args.no_probe, ..WatchOptions::default() };
     let json = g.json;
@@ -66,7 +64,7 @@ pub fn run(g: &GlobalOpts, args: &WatchArgs) -> Result<Exit, CliError> {
     match write_failed {
         // The reader of our output went away (closed pipe): nothing left to do.
         Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Success),
-        Some(source) => Err(CliError::Io { context: "writing events to stdout".into(), source }),
+        Some(source) => Err(CliError::Io { context: t!("watch-writing-stdout"), source }),
         None => Ok(Exit::Success),
     }
 }

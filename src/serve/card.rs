@@ -140,6 +140,7 @@ impl Config {
             quiet: true,
             audit_log: None,
             wait: Some(0),
+            lang: None,
         }
     }
 

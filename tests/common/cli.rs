@@ -11,10 +11,12 @@ use assert_cmd::Command;
 use super::READER;
 
 /// `mynacard` with no reader, PIN, signature password or PIN-pad mode taken from the
-/// environment.
+/// environment, speaking English (`LC_ALL=C`; the tests of tests/cli_i18n.rs set the language
+/// themselves).
 pub fn mynacard() -> Command {
     let mut cmd = Command::cargo_bin("mynacard").expect("the mynacard binary");
-    cmd.env_remove("MYNACARD_READER")
+    cmd.env("LC_ALL", "C")
+        .env_remove("MYNACARD_READER")
         .env_remove("MYNACARD_PIN")
         .env_remove("MYNACARD_SIGN_PASSWORD")
         .env_remove("MYNACARD_PINPAD");

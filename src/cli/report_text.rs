@@ -1,0 +1,264 @@
+//! A verification report ([`VerifyReport`]) as a person reads it, in the language in force
+//! ([`super::i18n`]): the verdict, the signature, the certificate, the anchor, the holder,
+//! revocation, each check and each failure with its reason. `--json` prints the library's JSON
+//! instead, whose words never change with the language. Each [`Failure`] variant has its own
+//! message (the `match` is exhaustive).
+
+use mynacard::verify::profile::CertKind;
+use mynacard::verify::result::{Failure, Role, Verdict, VerifyReport};
+use mynacard::verify::RevocationOutcome;
+
+use super::messages::Msg;
+
+/// The verdict word (`VALID`, `有効`, …).
+pub fn verdict(v: Verdict) -> String {
+    match v {
+        Verdict::Valid => t!("verdict-valid"),
+        Verdict::Invalid => t!("verdict-invalid"),
+        Verdict::RevocationUnknown => t!("verdict-revocation-unknown"),
+    }
+}
+
+fn role(r: Role) -> String {
+    match r {
+        Role::EndEntity => t!("role-end-entity"),
+        Role::Anchor => t!("role-anchor"),
+    }
+}
+
+fn kind(k: CertKind) -> String {
+    match k {
+        CertKind::Signature => t!("kind-signature"),
+        CertKind::Authentication => t!("kind-authentication"),
+    }
+}
+
+fn list(v: &[String]) -> String {
+    format!("{v:?}")
+}
+
+/// A failure's reason as its message.
+pub fn failure(f: &Failure) -> Msg {
+    match f {
+        Failure::UntrustedIssuer { issuer, key_id } => {
+            msg!("fail-untrusted-issuer", issuer = issuer.clone(), key_id = key_id.clone())
+        }
+        Failure::BadSignature { what } => msg!("fail-bad-signature", what = what.clone()),
+        Failure::UnsupportedAlgorithm { what, oid } => {
+            msg!("fail-unsupported-algorithm", what = what.clone(), oid = oid.clone())
+        }
+        Failure::AlgorithmMismatch { outer, inner } => {
+            msg!("fail-algorithm-mismatch", outer = outer.clone(), inner = inner.clone())
+        }
+        Failure::UnusableKey { role: r, why } => {
+            msg!("fail-unusable-key", role = role(*r), why = why.clone())
+        }
+        Failure::Expired { role: r, not_after, at } => msg!(
+            "fail-expired",
+            role = role(*r),
+            not_after = not_after.to_string(),
+            at = at.to_string()
+        ),
+        Failure::NotYetValid { role: r, not_before, at } => msg!(
+            "fail-not-yet-valid",
+            role = role(*r),
+            not_before = not_before.to_string(),
+            at = at.to_string()
+        ),
+        Failure::AnchorNotCa => msg!("fail-anchor-not-ca"),
+        Failure::EndEntityIsCa => msg!("fail-end-entity-is-ca"),
+        Failure::UnknownCriticalExtension { oid } => {
+            msg!("fail-unknown-critical-extension", oid = oid.clone())
+        }
+        Failure::DuplicateExtension { oid } => msg!("fail-duplicate-extension", oid = oid.clone()),
+        Failure::MalformedExtension { oid, why } => {
+            msg!("fail-malformed-extension", oid = oid.clone(), why = why.clone())
+        }
+        Failure::WrongKeyUsage { kind: k, found, expected } => msg!(
+            "fail-wrong-key-usage",
+            kind = kind(*k),
+            found = list(found),
+            expected = list(expected)
+        ),
+        Failure::MissingClientAuth { found } => {
+            msg!("fail-missing-client-auth", found = list(found))
+        }
+        Failure::WrongPolicy { found, expected } => {
+            msg!("fail-wrong-policy", found = list(found), expected = expected.clone())
+        }
+        Failure::UnknownKind => msg!("fail-unknown-kind"),
+        Failure::NoSigningTime => msg!("fail-no-signing-time"),
+        Failure::MessageDigestMismatch => msg!("fail-message-digest-mismatch"),
+        Failure::ContentTypeMismatch { found, expected } => {
+            msg!("fail-content-type-mismatch", found = found.clone(), expected = expected.clone())
+        }
+        Failure::BadSignedAttribute { name } => {
+            msg!("fail-bad-signed-attribute", name = name.clone())
+        }
+        Failure::SignerCertificateNotFound => msg!("fail-signer-not-found"),
+        Failure::SigningCertificateMismatch => msg!("fail-signing-certificate-mismatch"),
+        Failure::IssuerNameMismatch { issuer, anchor } => {
+            msg!("fail-issuer-name-mismatch", issuer = issuer.clone(), anchor = anchor.clone())
+        }
+        Failure::WrongVersion { version, why } => {
+            msg!("fail-wrong-version", version = version.clone(), why = why.clone())
+        }
+        Failure::NegativeSerial { serial } => msg!("fail-negative-serial", serial = serial.clone()),
+        Failure::GivenCertificateNotSigner { given, signer } => {
+            msg!("fail-given-not-signer", given = given.clone(), signer = signer.clone())
+        }
+        Failure::AttachedContentDiffers => msg!("fail-attached-content-differs"),
+    }
+}
+
+/// A revocation outcome in one phrase (`not revoked (CRL …)`).
+pub fn revocation_outcome(o: &RevocationOutcome) -> String {
+    match o {
+        RevocationOutcome::Good { source, .. } => t!("outcome-good", source = source.clone()),
+        RevocationOutcome::Revoked { reason: Some(r), source, .. } => {
+            t!("outcome-revoked-reason", reason = r.clone(), source = source.clone())
+        }
+        RevocationOutcome::Revoked { reason: None, source, .. } => {
+            t!("outcome-revoked", source = source.clone())
+        }
+        RevocationOutcome::Unknown { why } => t!("outcome-unknown", why = why.clone()),
+        RevocationOutcome::NotChecked => t!("outcome-not-checked"),
+    }
+}
+
+/// The whole report as text lines.
+pub fn report(r: &VerifyReport) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    line(t!("report-verdict", verdict = verdict(r.verdict)));
+    match &r.judgement_time {
+        Some(t) => line(t!("report-judged-at", time = t.to_string(), basis = r.judgement_basis)),
+        None => line(t!("report-judged-unknown", basis = r.judgement_basis)),
+    }
+    if let Some(s) = &r.signature {
+        let ok = if s.ok { t!("report-ok") } else { t!("report-bad") };
+        line(t!(
+            "report-signature",
+            format = s.format,
+            ok = ok,
+            hash = s.hash.clone(),
+            algorithm = s.signature_algorithm.clone()
+        ));
+        if let Some(t) = &s.signing_time {
+            line(format!("  {}", t!("report-signing-time", time = t.to_string())));
+        }
+    }
+    if let Some(c) = &r.certificate {
+        line(t!("report-certificate", subject = c.subject.clone()));
+        line(format!("  {}", t!("report-issuer", issuer = c.issuer.clone())));
+        line(format!(
+            "  {}",
+            t!("report-valid", from = c.not_before.to_string(), until = c.not_after.to_string())
+        ));
+        line(format!("  sha256: {}", c.sha256));
+    }
+    if let Some(k) = &r.kind {
+        line(t!("report-kind", kind = kind(*k)));
+    }
+    match &r.anchor {
+        Some(a) => line(t!(
+            "report-anchor",
+            subject = a.subject.clone(),
+            label = a.label.to_string(),
+            sha256 = a.sha256.clone(),
+            matched_by = a.matched_by.to_string()
+        )),
+        None => line(t!("report-anchor-none")),
+    }
+    if let Some(h) = &r.holder {
+        out.push_str(&super::render::holder_text(h));
+    }
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    let rev = match &r.revocation.outcome {
+        RevocationOutcome::Good { source, .. } => t!("rev-good", source = source.clone()),
+        RevocationOutcome::Revoked { time, source, .. } => {
+            t!("rev-revoked", time = time.to_string(), source = source.clone())
+        }
+        RevocationOutcome::Unknown { why } => t!("rev-unknown", why = why.clone()),
+        RevocationOutcome::NotChecked => t!("rev-not-checked"),
+    };
+    let policy = format!("{:?}", r.revocation.policy);
+    line(t!("report-revocation", outcome = rev, policy = policy));
+    for c in &r.checks {
+        let ok = if c.ok { t!("report-ok") } else { t!("report-fail") };
+        line(format!("  [{ok}] {}", c.name));
+    }
+    for f in &r.failures {
+        line(t!("report-failure", why = failure(f).text()));
+    }
+    for w in &r.warnings {
+        line(t!("cert-warning", value = w.clone()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::i18n::{try_tr, Lang};
+    use mynacard::verify::result::Timestamp;
+
+    fn every_failure() -> Vec<Failure> {
+        let s = || "x".to_string();
+        let t = || Timestamp(std::time::SystemTime::UNIX_EPOCH);
+        vec![
+            Failure::UntrustedIssuer { issuer: s(), key_id: s() },
+            Failure::BadSignature { what: s() },
+            Failure::UnsupportedAlgorithm { what: s(), oid: s() },
+            Failure::AlgorithmMismatch { outer: s(), inner: s() },
+            Failure::UnusableKey { role: Role::EndEntity, why: s() },
+            Failure::Expired { role: Role::Anchor, not_after: t(), at: t() },
+            Failure::NotYetValid { role: Role::EndEntity, not_before: t(), at: t() },
+            Failure::AnchorNotCa,
+            Failure::EndEntityIsCa,
+            Failure::UnknownCriticalExtension { oid: s() },
+            Failure::DuplicateExtension { oid: s() },
+            Failure::MalformedExtension { oid: s(), why: s() },
+            Failure::WrongKeyUsage { kind: CertKind::Signature, found: vec![], expected: vec![] },
+            Failure::MissingClientAuth { found: vec![] },
+            Failure::WrongPolicy { found: vec![], expected: s() },
+            Failure::UnknownKind,
+            Failure::NoSigningTime,
+            Failure::MessageDigestMismatch,
+            Failure::ContentTypeMismatch { found: s(), expected: s() },
+            Failure::BadSignedAttribute { name: s() },
+            Failure::SignerCertificateNotFound,
+            Failure::SigningCertificateMismatch,
+            Failure::IssuerNameMismatch { issuer: s(), anchor: s() },
+            Failure::WrongVersion { version: s(), why: s() },
+            Failure::NegativeSerial { serial: s() },
+            Failure::GivenCertificateNotSigner { given: s(), signer: s() },
+            Failure::AttachedContentDiffers,
+        ]
+    }
+
+    #[test]
+    fn every_failure_renders_in_japanese_and_in_english_as_the_library_says() {
+        for f in every_failure() {
+            let m = failure(&f);
+            let ja = try_tr(Lang::Ja, m.key, &m.args).unwrap_or_else(|e| panic!("{e:?}"));
+            let en = try_tr(Lang::En, m.key, &m.args).unwrap_or_else(|e| panic!("{e:?}"));
+            assert!(ja.chars().any(|c| c > '\u{3000}'), "{}: {ja}", m.key);
+            assert_eq!(en, f.to_string(), "{}", m.key);
+        }
+    }
+
+    #[test]
+    fn verdict_words_differ_by_language_only_in_text() {
+        use crate::cli::i18n::with_lang;
+        assert_eq!(with_lang(Lang::En, || verdict(Verdict::Valid)), "VALID");
+        assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Valid)), "有効");
+        assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Invalid)), "無効");
+    }
+}
