@@ -607,3 +607,18 @@ help-serve--trust-anchor = Also trust this root certificate (DER or PEM), e.g. t
 help-serve--at = Time of judgement: RFC 3339 (`2026-01-02T03:04:05Z`), `now`, or `signing-time`. Revocation is judged at that time too: only CRLs and OCSP answers current then count
 help-serve--revocation = Revocation policy
 help-serve--cvc-ca = Also trust the CVC CA key in FILE for the text application's data signature (as `text read --cvc-ca`); repeatable
+
+## mynacard serve: the service's own error messages (codes in src/serve/error.rs)
+serve-unauthorized = missing or wrong bearer token (send Authorization: Bearer <the --token-file contents>)
+serve-bad-host = the Host header does not name this service (loopback only)
+serve-bad-origin = requests from this Origin are not allowed (see --allow-origin)
+serve-not-found = no such path (see /openapi.json)
+serve-method-not-allowed = this path does not take this method (see /openapi.json)
+serve-too-large = the request body is larger than this service accepts
+serve-not-json = the request body must be JSON (Content-Type: application/json)
+serve-body-timeout = the request body did not arrive in time
+serve-card-busy = another operation is using the card and did not finish in time: try again
+serve-too-many-connections = too many connections: try again later
+serve-shutting-down = the service is stopping
+serve-reveal-not-allowed = this service does not reveal the My Number (the operator did not give --allow-reveal)
+serve-internal = the card operation failed unexpectedly

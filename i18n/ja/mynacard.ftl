@@ -604,3 +604,18 @@ help-serve--trust-anchor = このルート証明書 (DER または PEM) も信�
 help-serve--at = 判定の時刻: RFC 3339 (`2026-01-02T03:04:05Z`)、`now`、または `signing-time`。失効もその時刻で判定する (その時点で有効な CRL と OCSP の応答だけを使う)
 help-serve--revocation = 失効確認の方針
 help-serve--cvc-ca = FILE の CVC CA 鍵 (CVC、または16バイトの鍵 ID と鍵レコード) も信頼する (例: 仮想カードのもの `mynacard sim cvc-ca`)。複数指定できる
+
+## mynacard serve: サービス自身のエラーメッセージ (コードは src/serve/error.rs)
+serve-unauthorized = ベアラートークンがないか違います (Authorization: Bearer <--token-file の内容> を送ってください)
+serve-bad-host = Host ヘッダーがこのサービスを指していません (ループバックのみ)
+serve-bad-origin = このオリジンからの要求は許可されていません (--allow-origin を参照)
+serve-not-found = そのパスはありません (/openapi.json を参照)
+serve-method-not-allowed = このパスはこのメソッドを受け付けません (/openapi.json を参照)
+serve-too-large = 要求の本文がこのサービスの受け付ける大きさを超えています
+serve-not-json = 要求の本文は JSON でなければなりません (Content-Type: application/json)
+serve-body-timeout = 要求の本文が時間内に届きませんでした
+serve-card-busy = ほかの操作がカードを使っていて、時間内に終わりませんでした: もう一度試してください
+serve-too-many-connections = 接続が多すぎます: しばらくしてから試してください
+serve-shutting-down = サービスを停止しています
+serve-reveal-not-allowed = このサービスは個人番号を表示しません (運用者が --allow-reveal を指定していません)
+serve-internal = カードの操作が予期せず失敗しました

@@ -118,28 +118,24 @@ pub enum Msg {
     Internal,
 }
 
-/// The English text of a service message.
-pub fn message(m: Msg) -> &'static str {
+/// The text of a service message, in the service's language (chosen at start-up like every
+/// command's: `--lang`, `LC_ALL`, `LC_MESSAGES`, `LANG`; the catalogues are
+/// `i18n/{en,ja}/mynacard.ftl`, keys `serve-*`). Codes never change with the language.
+pub fn message(m: Msg) -> String {
     match m {
-        Msg::Unauthorized => {
-            "missing or wrong bearer token (send Authorization: Bearer <the --token-file contents>)"
-        }
-        Msg::BadHost => "the Host header does not name this service (loopback only)",
-        Msg::BadOrigin => "requests from this Origin are not allowed (see --allow-origin)",
-        Msg::NotFound => "no such path (see /openapi.json)",
-        Msg::MethodNotAllowed => "this path does not take this method (see /openapi.json)",
-        Msg::TooLarge => "the request body is larger than this service accepts",
-        Msg::NotJson => "the request body must be JSON (Content-Type: application/json)",
-        Msg::BodyTimeout => "the request body did not arrive in time",
-        Msg::CardBusy => {
-            "another operation is using the card and did not finish in time: try again"
-        }
-        Msg::TooManyConnections => "too many connections: try again later",
-        Msg::ShuttingDown => "the service is stopping",
-        Msg::RevealNotAllowed => {
-            "this service does not reveal the My Number (the operator did not give --allow-reveal)"
-        }
-        Msg::Internal => "the card operation failed unexpectedly",
+        Msg::Unauthorized => t!("serve-unauthorized"),
+        Msg::BadHost => t!("serve-bad-host"),
+        Msg::BadOrigin => t!("serve-bad-origin"),
+        Msg::NotFound => t!("serve-not-found"),
+        Msg::MethodNotAllowed => t!("serve-method-not-allowed"),
+        Msg::TooLarge => t!("serve-too-large"),
+        Msg::NotJson => t!("serve-not-json"),
+        Msg::BodyTimeout => t!("serve-body-timeout"),
+        Msg::CardBusy => t!("serve-card-busy"),
+        Msg::TooManyConnections => t!("serve-too-many-connections"),
+        Msg::ShuttingDown => t!("serve-shutting-down"),
+        Msg::RevealNotAllowed => t!("serve-reveal-not-allowed"),
+        Msg::Internal => t!("serve-internal"),
     }
 }
 
@@ -173,7 +169,7 @@ pub struct ApiError {
 impl ApiError {
     /// A service error with its own message.
     pub fn serve(code: ServeCode, msg: Msg) -> Self {
-        ApiError { status: code.status(), code: code.name(), message: message(msg).to_string() }
+        ApiError { status: code.status(), code: code.name(), message: message(msg) }
     }
 
     /// A request the service cannot make sense of (the CLI's `usage`), with a message
@@ -195,7 +191,11 @@ impl ApiError {
 impl From<CliError> for ApiError {
     fn from(e: CliError) -> Self {
         let exit = e.exit();
-        ApiError { status: exit_status(exit), code: exit.name(), message: e.to_string() }
+        ApiError {
+            status: exit_status(exit),
+            code: exit.name(),
+            message: crate::cli::messages::cli_error(&e).text(),
+        }
     }
 }
 
@@ -243,5 +243,21 @@ mod tests {
             let s = exit_status(exit);
             assert!(exit == Exit::Success || !s.is_success(), "{exit:?}");
         }
+    }
+
+    #[test]
+    fn messages_follow_the_language_and_codes_do_not() {
+        use crate::cli::i18n::{with_lang, Lang};
+        use mynacard::card::{CardError, PinKind};
+        let wrong = || CliError::Card(CardError::WrongPin { kind: PinKind::Auth, tries_left: 2 });
+        let ja = with_lang(Lang::Ja, || ApiError::from(wrong()));
+        assert_eq!((ja.status, ja.code), (StatusCode::FORBIDDEN, "wrong-pin"));
+        assert!(ja.message.contains("利用者証明用パスワード"), "{}", ja.message);
+        let busy = with_lang(Lang::Ja, || ApiError::serve(ServeCode::CardBusy, Msg::CardBusy));
+        assert_eq!(busy.code, "card-busy");
+        assert!(busy.message.contains("カード"), "{}", busy.message);
+        let en = with_lang(Lang::En, || ApiError::serve(ServeCode::CardBusy, Msg::CardBusy));
+        assert_eq!(en.code, busy.code);
+        assert_ne!(en.message, busy.message);
     }
 }
