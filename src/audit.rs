@@ -48,6 +48,10 @@ pub enum Operation {
     SendApdu,
     /// Verified a signature (no card; `mynacard serve`'s `/v1/verify`).
     Verify,
+    /// Read the card face (card-face application; `face read`).
+    ReadCardFace,
+    /// Answered an age check from the signed birth record (`face age`, `/v1/age`).
+    AgeCheck,
 }
 
 /// How it ended.

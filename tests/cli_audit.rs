@@ -120,3 +120,37 @@ fn an_audit_log_that_cannot_be_opened_stops_the_command_before_the_card() {
         .stderr(predicates::str::contains("audit log"));
     assert!(!trace.exists(), "the card was not opened");
 }
+
+#[test]
+fn the_card_face_and_the_age_check_are_logged_without_the_codes_or_the_birth_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    // 照合番号B of the default image: birth date, expiry year, security code.
+    mynacard(&log)
+        .args(["face", "read", "--code", "b", "--pin-stdin"])
+        .write_stdin("1990-05-15 2035 7251\n")
+        .assert()
+        .code(0);
+    mynacard(&log)
+        .args(["face", "age", "--at-least", "20", "--pin-stdin"])
+        .write_stdin("1990-05-15\n")
+        .assert()
+        .code(0);
+    mynacard(&log)
+        .args(["face", "age", "--at-least", "20", "--pin-stdin"])
+        .write_stdin("1991-05-15\n")
+        .assert()
+        .code(8);
+    let l = lines(&log);
+    let ops: Vec<(&str, &str)> = l
+        .iter()
+        .map(|r| (r["operation"].as_str().unwrap(), r["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(ops, [("read_card_face", "ok"), ("age_check", "ok"), ("age_check", "wrong_pin")]);
+    assert!(l.iter().all(|r| r["reader"] == "sim"), "{l:?}");
+    let raw = std::fs::read_to_string(&log).unwrap();
+    for secret in ["1990", "0515", "05-15", "7251", "2035", "020515", "番号", "花子", "虹色県"]
+    {
+        assert!(!raw.contains(secret), "the audit log holds {secret:?}:\n{raw}");
+    }
+}

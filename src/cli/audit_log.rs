@@ -58,6 +58,10 @@ pub fn operations(command: &Command) -> Vec<Operation> {
         Command::Text(a) => match &a.command {
             text::TextCommand::Read(_) => vec![Operation::ReadMyNumber, Operation::ReadAttributes],
         },
+        Command::Face(a) => vec![match &a.command {
+            super::face::FaceCommand::Read(_) => Operation::ReadCardFace,
+            super::face::FaceCommand::Age(_) => Operation::AgeCheck,
+        }],
         Command::Apdu(a) => vec![match &a.command {
             super::apdu::ApduCommand::Run(_) => Operation::RunScript,
             super::apdu::ApduCommand::Send(_) => Operation::SendApdu,
