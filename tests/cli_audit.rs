@@ -148,9 +148,17 @@ fn the_card_face_and_the_age_check_are_logged_without_the_codes_or_the_birth_dat
         .collect();
     assert_eq!(ops, [("read_card_face", "ok"), ("age_check", "ok"), ("age_check", "wrong_pin")]);
     assert!(l.iter().all(|r| r["reader"] == "sim"), "{l:?}");
-    let raw = std::fs::read_to_string(&log).unwrap();
+    // Everything but the timestamps (whose fractional seconds are arbitrary digits).
+    let text: String = l
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("time");
+            r.to_string()
+        })
+        .collect();
     for secret in ["1990", "0515", "05-15", "7251", "2035", "020515", "番号", "花子", "虹色県"]
     {
-        assert!(!raw.contains(secret), "the audit log holds {secret:?}:\n{raw}");
+        assert!(!text.contains(secret), "the audit log holds {secret:?}:\n{text}");
     }
 }
