@@ -308,6 +308,61 @@ fn text_is_masked_unless_the_operator_allows() {
     assert_eq!(a.json()["my_number"], MY_NUMBER);
 }
 
+/// `/v1/age` answers yes or no and the birth record's authenticity, nothing else about the
+/// holder (born 1990-05-15 on the default image); the birth date is a secret like a PIN.
+#[test]
+fn age_check_answers_yes_or_no_and_nothing_else() {
+    if !pcscd_or_skip("age_check_answers_yes_or_no_and_nothing_else") {
+        return;
+    }
+    let _sim = SimServer::start();
+    let ca = pki("cvc-ca-9000023.pem");
+    let svc = service(&["--cvc-ca", &ca]);
+    let ask = |at_least: u16, at: &str| {
+        let body = json!({ "birth_date": "1990-05-15", "at_least": at_least, "at": at,
+                           "purpose": "age check at the till" });
+        let a = svc.post("/v1/age", body);
+        conforms("/v1/age", "post", &a);
+        assert_eq!(a.status, 200, "{:?}", a.json());
+        let v = a.json();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["at_least", "authenticity", "result"], "{v}");
+        assert_eq!(v["authenticity"]["verdict"], "genuine", "{v}");
+        v["result"].as_bool().unwrap()
+    };
+    assert!(ask(20, "2010-05-15"), "20 on the 20th birthday");
+    assert!(!ask(20, "2010-05-14"), "19 the day before");
+    assert!(!ask(37, "2026-12-02"));
+
+    // Not the card's birth date: the card says no (a try spent), nothing about the holder.
+    let a = svc.post("/v1/age", json!({ "birth_date": "1991-05-15", "at_least": 20 }));
+    conforms("/v1/age", "post", &a);
+    assert_eq!((a.status, a.code()), (403, "wrong-pin".to_string()), "{:?}", a.json());
+    // A birth date that is not a date never reaches the card.
+    for bad in ["1990-02-30", "yesterday", ""] {
+        let a = svc.post("/v1/age", json!({ "birth_date": bad, "at_least": 20 }));
+        conforms("/v1/age", "post", &a);
+        assert_eq!((a.status, a.code()), (400, "usage".to_string()), "{bad}: {:?}", a.json());
+        let body = String::from_utf8_lossy(&a.body);
+        assert!(bad.is_empty() || !body.contains(bad), "the answer echoes {bad:?}: {body}");
+    }
+    let log = std::fs::read_to_string(svc.dir.path().join("audit.log")).unwrap();
+    assert!(log.contains("\"age_check\""), "{log}");
+    assert!(log.contains("age check at the till"), "{log}");
+    for secret in ["1990", "1991", "05-15", "0515", "花子"] {
+        let without_times: String = log
+            .lines()
+            .map(|l| {
+                let mut v: Value = serde_json::from_str(l).unwrap();
+                v.as_object_mut().unwrap().remove("time");
+                v.to_string()
+            })
+            .collect();
+        assert!(!without_times.contains(secret), "the audit log holds {secret:?}: {log}");
+    }
+}
+
 #[test]
 fn pin_rules_are_the_cli_rules() {
     if !pcscd_or_skip("pin_rules_are_the_cli_rules") {

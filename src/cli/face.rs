@@ -281,7 +281,7 @@ fn read_code(opts: &PinOpts, which: CodeArg) -> Result<FaceCode, CliError> {
 
 fn read_birth_key(opts: &PinOpts) -> Result<FaceBirthKey, CliError> {
     let s = opts.reader().current(&t!("face-birth-prompt"))?;
-    Ok(FaceBirthKey::from_birth_date(&compact_date(&s))?)
+    birth_key(&s)
 }
 
 // ------------------------------------------------------------------ authenticity output
@@ -691,20 +691,48 @@ fn today_in_japan() -> time::Date {
     time::OffsetDateTime::now_utc().to_offset(jst).date()
 }
 
-fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
-    refuse_pad(&args.pin)?;
-    let at = match &args.at {
+/// What an age check answers: whether the holder is at least the age asked on the day asked,
+/// and how sure that is (the signed birth record's authenticity). Nothing else about the holder.
+pub struct AgeAnswer {
+    /// At least that old.
+    pub result: bool,
+    /// The birth record's authenticity.
+    pub authenticity: Authenticity,
+}
+
+/// The day an age is judged on: `YYYY-MM-DD` (or `YYYYMMDD`), default today in Japan (UTC+9).
+pub fn age_day(at: Option<&str>) -> Result<time::Date, CliError> {
+    match at {
         Some(s) => era::parse_yyyymmdd(&compact_date(s))
-            .ok_or_else(|| CliError::Usage(t!("face-at-bad", at = bounded(s))))?,
-        None => today_in_japan(),
-    };
-    let trust = args.trust.trust()?;
-    let key = read_birth_key(&args.pin)?;
+            .ok_or_else(|| CliError::Usage(t!("face-at-bad", at = bounded(s)))),
+        None => Ok(today_in_japan()),
+    }
+}
+
+/// The card-face application's birth-date key from a Gregorian birth date (format checked
+/// before anything is sent).
+pub fn birth_key(birth_date: &str) -> Result<FaceBirthKey, CliError> {
+    Ok(FaceBirthKey::from_birth_date(&compact_date(birth_date))?)
+}
+
+/// The age check on the card (`face age`, `mynacard serve`'s `/v1/age`): VERIFY of the
+/// birth-date key (counter first, no retry), the signed birth record read, the application left
+/// and the card powered off, then the record's signatures checked under `trust`.
+pub fn age_check(
+    g: &GlobalOpts,
+    audit: &mut AuditNote,
+    key: FaceBirthKey,
+    at_least: u16,
+    at: time::Date,
+    allow_last_try: bool,
+    trust: &Trust,
+) -> Result<AgeAnswer, CliError> {
     let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
-    let proof: BirthProof = client.read_birth_record(&key, args.pin.allow_last_try)?;
+    let proof: BirthProof = client.read_birth_record(&key, allow_last_try)?;
     drop(client);
     drop(key);
-    let a = authenticity::check_age(proof.cvc(), proof.raw(), &trust.for_cvc(proof.cvc()));
+    let authenticity =
+        authenticity::check_age(proof.cvc(), proof.raw(), &trust.for_cvc(proof.cvc()));
     let record = proof.record()?;
     let birth =
         std::str::from_utf8(record.birth).ok().and_then(era::parse_yyyymmdd).ok_or_else(|| {
@@ -712,22 +740,35 @@ fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result
                 "the birth record's date (DF11) is not a date".into(),
             ))
         })?;
-    let result = age_on(birth, at) >= i32::from(args.at_least);
+    Ok(AgeAnswer { result: age_on(birth, at) >= i32::from(at_least), authenticity })
+}
+
+/// The JSON answer: `{"at_least", "result", "authenticity": {...}}`.
+pub fn age_json(at_least: u16, answer: &AgeAnswer) -> serde_json::Value {
+    serde_json::json!({
+        "at_least": at_least,
+        "result": answer.result,
+        "authenticity": age_authenticity_json(&answer.authenticity),
+    })
+}
+
+fn face_age(g: &GlobalOpts, args: &FaceAgeArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
+    refuse_pad(&args.pin)?;
+    let at = age_day(args.at.as_deref())?;
+    let trust = args.trust.trust()?;
+    let key = read_birth_key(&args.pin)?;
+    let answer = age_check(g, audit, key, args.at_least, at, args.pin.allow_last_try, &trust)?;
     if g.json {
+        outln!("{}", age_json(args.at_least, &answer))?;
+    } else {
+        let answer_word = if answer.result { t!("age-yes") } else { t!("age-no") };
+        outln!("{}", t!("age-at-least", n = args.at_least, answer = answer_word))?;
         outln!(
             "{}",
-            serde_json::json!({
-                "at_least": args.at_least,
-                "result": result,
-                "authenticity": age_authenticity_json(&a),
-            })
+            t!("age-authenticity", verdict = authenticity_word(answer.authenticity.verdict))
         )?;
-    } else {
-        let answer = if result { t!("age-yes") } else { t!("age-no") };
-        outln!("{}", t!("age-at-least", n = args.at_least, answer = answer))?;
-        outln!("{}", t!("age-authenticity", verdict = authenticity_word(a.verdict)))?;
     }
-    Ok(authenticity_exit(&a))
+    Ok(authenticity_exit(&answer.authenticity))
 }
 
 /// Run `mynacard face …`.

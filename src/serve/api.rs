@@ -45,6 +45,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     ("/v1/authenticate", &["post"]),
     ("/v1/sign", &["post"]),
     ("/v1/text", &["post"]),
+    ("/v1/age", &["post"]),
     ("/v1/verify", &["post"]),
     ("/v1/events", &["get"]),
 ];
@@ -80,6 +81,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/authenticate", post(authenticate))
         .route("/v1/sign", post(sign))
         .route("/v1/text", post(text))
+        .route("/v1/age", post(age))
         .route("/v1/verify", post(verify))
         .route("/v1/events", get(events))
         .method_not_allowed_fallback(|| async {
@@ -420,6 +422,41 @@ async fn text(
             &[Operation::ReadMyNumber, Operation::ReadAttributes],
             who(&caller, req.purpose.as_deref()),
             move |g, note, cancel| card::read_text(g, note, cancel, pin, allow, reveal, &trust),
+        )
+        .await?;
+    Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgeRequest {
+    /// The card-face application's birth-date key (a secret: zeroized, never logged).
+    birth_date: PinText,
+    at_least: u16,
+    at: Option<String>,
+    #[serde(default)]
+    allow_last_try: bool,
+    purpose: Option<String>,
+}
+
+async fn age(
+    State(st): St,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let req: AgeRequest = json_body(&st, &headers, body).await?;
+    let AgeRequest { birth_date, at_least, at, allow_last_try, purpose } = req;
+    let trust = st.gate.config().trust.clone();
+    let v = st
+        .gate
+        .run(
+            "age",
+            &[Operation::AgeCheck],
+            who(&caller, purpose.as_deref()),
+            move |g, note, cancel| {
+                card::age_check(g, note, cancel, birth_date, at_least, at, allow_last_try, &trust)
+            },
         )
         .await?;
     Ok(Json(v))

@@ -21,7 +21,7 @@ use mynacard::transport::TransportError;
 use zeroize::Zeroizing;
 
 use super::super::audit_log::{self, AuditNote};
-use super::super::face::{check_text_read, TrustOpts};
+use super::super::face::{self, check_text_read, TrustOpts};
 use super::super::pin_entry::{self, PadUse};
 use super::super::pin_source::{PinOpts, PinPadArg};
 use super::super::sign::{self, SigFormat};
@@ -466,6 +466,28 @@ pub fn read_text(
     let rendered = Zeroizing::new(text::render(&info, &auth, reveal, true));
     serde_json::from_str(&rendered)
         .map_err(|e| OpError::Cli(CliError::Input(format!("rendering the text read: {e}"))))
+}
+
+/// `/v1/age`: the CLI's `face age` ([`face::age_check`]); the birth date's format and the day
+/// are checked before the card is opened.
+#[allow(clippy::too_many_arguments)]
+pub fn age_check(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    cancel: &Cancel,
+    birth_date: PinText,
+    at_least: u16,
+    at: Option<String>,
+    allow_last_try: bool,
+    trust: &TrustOpts,
+) -> Result<serde_json::Value, OpError> {
+    let trust = trust.trust()?;
+    let at = face::age_day(at.as_deref())?;
+    let key = face::birth_key(&birth_date.0)?;
+    drop(birth_date);
+    cancel.check()?;
+    let answer = face::age_check(g, note, key, at_least, at, allow_last_try, &trust)?;
+    Ok(face::age_json(at_least, &answer))
 }
 
 #[cfg(test)]
