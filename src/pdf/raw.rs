@@ -189,3 +189,174 @@ mod tests {
         assert_eq!(der_len(&[0x30]), None);
     }
 }
+
+/// PDF whitespace.
+fn is_ws(c: u8) -> bool {
+    matches!(c, 0 | 9 | 10 | 12 | 13 | 32)
+}
+
+/// PDF delimiters.
+fn is_delim(c: u8) -> bool {
+    matches!(c, b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%')
+}
+
+/// The first position at or after `pos` that is neither whitespace nor in a comment.
+pub fn skip_ws(b: &[u8], mut pos: usize) -> usize {
+    while let Some(&c) = b.get(pos) {
+        if is_ws(c) {
+            pos += 1;
+        } else if c == b'%' {
+            while b.get(pos).is_some_and(|c| *c != b'\n' && *c != b'\r') {
+                pos += 1;
+            }
+        } else {
+            break;
+        }
+    }
+    pos
+}
+
+/// End of the regular-character token at `pos`.
+fn token_end(b: &[u8], mut pos: usize) -> usize {
+    while b.get(pos).is_some_and(|c| !is_ws(*c) && !is_delim(*c)) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The span `[start, end)` of the one PDF value at `pos` (after whitespace): a dictionary,
+/// array, string, name, number, keyword or indirect reference `N G R`, read as written so
+/// that an edit can keep every other byte. `None` when it does not parse (nested deeper
+/// than 64).
+pub fn value_span(b: &[u8], pos: usize) -> Option<(usize, usize)> {
+    value_span_depth(b, pos, 0)
+}
+
+fn value_span_depth(b: &[u8], pos: usize, depth: usize) -> Option<(usize, usize)> {
+    if depth > 64 {
+        return None;
+    }
+    let start = skip_ws(b, pos);
+    let c = *b.get(start)?;
+    let end = match c {
+        b'<' if b.get(start + 1) == Some(&b'<') => {
+            let mut p = start + 2;
+            loop {
+                p = skip_ws(b, p);
+                if b.get(p..p + 2)? == b">>" {
+                    break p + 2;
+                }
+                let (_, k) = value_span_depth(b, p, depth + 1)?; // the key
+                let (_, v) = value_span_depth(b, k, depth + 1)?;
+                p = v;
+            }
+        }
+        b'<' => start + 1 + b.get(start + 1..)?.iter().position(|c| *c == b'>')? + 1,
+        b'(' => {
+            let mut p = start + 1;
+            let mut nest = 1usize;
+            loop {
+                match *b.get(p)? {
+                    b'\\' => p += 1,
+                    b'(' => nest += 1,
+                    b')' => {
+                        nest -= 1;
+                        if nest == 0 {
+                            break p + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                p += 1;
+            }
+        }
+        b'[' => {
+            let mut p = start + 1;
+            loop {
+                p = skip_ws(b, p);
+                if *b.get(p)? == b']' {
+                    break p + 1;
+                }
+                p = value_span_depth(b, p, depth + 1)?.1;
+            }
+        }
+        b'/' => token_end(b, start + 1),
+        c if !is_delim(c) => {
+            let end = token_end(b, start);
+            // `N G R`?
+            let is_int = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+            let mut ref_end = None;
+            if is_int(b.get(start..end)?) {
+                let g0 = skip_ws(b, end);
+                let g1 = token_end(b, g0);
+                if g1 > g0 && is_int(b.get(g0..g1)?) {
+                    let r0 = skip_ws(b, g1);
+                    let r1 = token_end(b, r0);
+                    if b.get(r0..r1) == Some(&b"R"[..]) {
+                        ref_end = Some(r1);
+                    }
+                }
+            }
+            ref_end.unwrap_or(end)
+        }
+        _ => return None,
+    };
+    (end > start).then_some((start, end))
+}
+
+/// A dictionary entry: the key (with its `/`) and the span of its value.
+pub type Entry = (Vec<u8>, (usize, usize));
+
+/// The entries of the dictionary at `pos`: each key (with its `/`) and its value's span.
+pub fn dict_entries(b: &[u8], pos: usize) -> Option<Vec<Entry>> {
+    let start = skip_ws(b, pos);
+    if b.get(start..start + 2)? != b"<<" {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut p = start + 2;
+    loop {
+        p = skip_ws(b, p);
+        if b.get(p..p + 2)? == b">>" {
+            return Some(out);
+        }
+        let (k0, k1) = value_span(b, p)?;
+        let key = b.get(k0..k1)?;
+        if key.first() != Some(&b'/') {
+            return None;
+        }
+        let v = value_span(b, k1)?;
+        out.push((key.to_vec(), v));
+        p = v.1;
+    }
+}
+
+#[cfg(test)]
+mod token_tests {
+    use super::*;
+
+    #[test]
+    fn value_spans_keep_the_bytes_as_written() {
+        let b = b"<< /MediaBox [0 0 595.303937007874 841.889763779528] /Annots 12 0 R /T (a\\)(b)) /K <00> /D << /X 1 >> >> rest";
+        let e = dict_entries(b, 0).unwrap();
+        let text = |(s, t): (usize, usize)| String::from_utf8_lossy(&b[s..t]).into_owned();
+        let got: Vec<(String, String)> =
+            e.iter().map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), text(*v))).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/MediaBox".into(), "[0 0 595.303937007874 841.889763779528]".into()),
+                ("/Annots".into(), "12 0 R".into()),
+                ("/T".into(), "(a\\)(b))".into()),
+                ("/K".into(), "<00>".into()),
+                ("/D".into(), "<< /X 1 >>".into()),
+            ]
+        );
+        assert_eq!(value_span(b, 0).map(|s| s.1), Some(b.len() - 5));
+        assert_eq!(value_span(b"[1 2", 0), None);
+        assert_eq!(value_span(b"<< /A", 0), None);
+        assert_eq!(dict_entries(b"<< 1 2 >>", 0), None);
+        let deep = "[".repeat(100);
+        assert_eq!(value_span(deep.as_bytes(), 0), None);
+    }
+}

@@ -375,13 +375,8 @@ impl<'p, 'a> Update<'p, 'a> {
         let sig_id = alloc();
         let widget_id = alloc();
         let ap_id = alloc();
-        let font_desc_id = alloc();
-        let (cat_id, cat) = doc::catalog(doc)?;
-        let form_ref = cat.get(b"AcroForm").ok().cloned();
-        let new_form_id = match form_ref {
-            Some(Object::Reference(_)) => None,
-            _ => Some(alloc()),
-        };
+        let font_desc_id = self.opts.visible.map(|_| alloc());
+        let (cat_id, _) = doc::catalog(doc)?;
 
         // Signature dictionary, by hand: /ByteRange placeholders and the /Contents gap.
         self.begin(sig_id);
@@ -420,8 +415,8 @@ impl<'p, 'a> Update<'p, 'a> {
         };
         let ap = self.appearance(w, h, font_desc_id)?;
         self.object(ap_id, &Object::Stream(ap))?;
-        if self.opts.visible.is_some() {
-            self.object(font_desc_id, &Object::Dictionary(cjk_descriptor()))?;
+        if let Some(fd) = font_desc_id {
+            self.object(fd, &Object::Dictionary(cjk_descriptor()))?;
         }
 
         // Field + widget.
@@ -439,51 +434,39 @@ impl<'p, 'a> Update<'p, 'a> {
         widget.set("AP", Object::Dictionary(apd));
         self.object(widget_id, &Object::Dictionary(widget))?;
 
-        // Page: /Annots gains the widget.
-        let page = doc
-            .get_dictionary(self.plan.page)
-            .map_err(|_| PdfError::Damaged { why: "a page is not a dictionary".into() })?
-            .clone();
+        // Page: /Annots gains the widget. Existing objects are edited as written (lopdf
+        // would re-encode them, and reals lose digits), keeping every other byte.
+        let widget_ref = format!("{} {} R", widget_id.0, widget_id.1).into_bytes();
         let page_id = self.plan.page;
-        self.append_to_array(page_id, page, b"Annots", widget_id)?;
+        let page = raw_object(self.plan.bytes, doc, page_id)?;
+        if let Some(page) = self.with_item(&page, b"/Annots", &widget_ref)? {
+            self.raw(page_id, &page);
+        }
 
         // AcroForm: /Fields gains the field, /SigFlags 3.
-        match (form_ref, new_form_id) {
-            (Some(Object::Reference(fid)), _) => {
-                let form = doc
-                    .get_dictionary(fid)
-                    .map_err(|_| PdfError::Damaged { why: "/AcroForm is not a dictionary".into() })?
-                    .clone();
-                let mut form = form;
-                form.set("SigFlags", Object::Integer(3));
-                self.append_to_array(fid, form, b"Fields", widget_id)?;
+        let cat = raw_object(self.plan.bytes, doc, cat_id)?;
+        let form = entry(&cat, b"/AcroForm")?;
+        match form.as_deref().map(parse_ref) {
+            Some(Some(fid)) => {
+                let form = raw_object(self.plan.bytes, doc, fid)?;
+                let form = self.with_item(&form, b"/Fields", &widget_ref)?.unwrap_or(form);
+                let form = set_entries(&form, &[(b"/SigFlags", b"3".to_vec())])?;
+                self.raw(fid, &form);
             }
-            (inline, Some(nfid)) => {
-                let mut form = match inline {
-                    Some(Object::Dictionary(d)) => d,
-                    _ => Dictionary::new(),
-                };
-                form.set("SigFlags", Object::Integer(3));
-                let fields = match form.get(b"Fields") {
-                    Ok(Object::Array(a)) => {
-                        let mut a = a.clone();
-                        a.push(Object::Reference(widget_id));
-                        a
-                    }
-                    Ok(Object::Reference(_)) => {
-                        return Err(PdfError::Unsupported {
-                            why: "an inline /AcroForm whose /Fields is a reference".into(),
-                        })
-                    }
-                    _ => vec![Object::Reference(widget_id)],
-                };
-                form.set("Fields", Object::Array(fields));
-                self.object(nfid, &Object::Dictionary(form))?;
-                let mut cat = cat.clone();
-                cat.set("AcroForm", Object::Reference(nfid));
-                self.object(cat_id, &Object::Dictionary(cat))?;
+            Some(None) => {
+                let form = form.unwrap_or_default();
+                let form = self.with_item(&form, b"/Fields", &widget_ref)?.unwrap_or(form);
+                let form = set_entries(&form, &[(b"/SigFlags", b"3".to_vec())])?;
+                let cat = set_entries(&cat, &[(b"/AcroForm", form)])?;
+                self.raw(cat_id, &cat);
             }
-            (_, None) => {}
+            None => {
+                let mut form = b"<</Fields [".to_vec();
+                form.extend_from_slice(&widget_ref);
+                form.extend_from_slice(b"]/SigFlags 3>>");
+                let cat = set_entries(&cat, &[(b"/AcroForm", form)])?;
+                self.raw(cat_id, &cat);
+            }
         }
 
         self.xref(next)?;
@@ -499,41 +482,43 @@ impl<'p, 'a> Update<'p, 'a> {
         Ok(Prepared { bytes: self.out, gap: (gap_start, gap_end) })
     }
 
-    /// Write `owner` (a copy of object `owner_id`) with `id` appended to its array `key`
-    /// (direct, or an array object of its own, which is then rewritten instead).
-    fn append_to_array(
+    /// Write object `id` whose value is `body` (bytes as written).
+    fn raw(&mut self, id: ObjectId, body: &[u8]) {
+        self.begin(id);
+        self.out.extend_from_slice(body);
+        self.out.extend_from_slice(b"\nendobj\n");
+    }
+
+    /// `dict` (raw) with `item` added to its array `key`: the new dictionary, or `None` when
+    /// the array is an object of its own (which is then rewritten here instead).
+    fn with_item(
         &mut self,
-        owner_id: ObjectId,
-        mut owner: Dictionary,
+        dict: &[u8],
         key: &[u8],
-        id: ObjectId,
-    ) -> Result<(), PdfError> {
-        match owner.get(key).ok().cloned() {
-            Some(Object::Reference(aid)) => {
-                let mut arr = match self.plan.doc.get_object(aid) {
-                    Ok(Object::Array(a)) => a.clone(),
-                    _ => {
-                        return Err(PdfError::Damaged {
-                            why: format!("/{} is not an array", String::from_utf8_lossy(key)),
-                        })
-                    }
-                };
-                arr.push(Object::Reference(id));
-                self.object(aid, &Object::Array(arr))?;
-                // The owner changes only for /SigFlags.
-                if key == b"Fields" {
-                    self.object(owner_id, &Object::Dictionary(owner))?;
-                }
-                Ok(())
+        item: &[u8],
+    ) -> Result<Option<Vec<u8>>, PdfError> {
+        let value = entry(dict, key)?;
+        match value {
+            Some(v) if v.first() == Some(&b'[') => {
+                Ok(Some(set_entries(dict, &[(key, push_item(&v, item)?)])?))
             }
-            Some(Object::Array(mut arr)) => {
-                arr.push(Object::Reference(id));
-                owner.set(key.to_vec(), Object::Array(arr));
-                self.object(owner_id, &Object::Dictionary(owner))
+            Some(v) => {
+                let aid = parse_ref(&v).ok_or_else(|| PdfError::Unsupported {
+                    why: format!(
+                        "{} is neither an array nor a reference",
+                        String::from_utf8_lossy(key)
+                    ),
+                })?;
+                let arr = raw_object(self.plan.bytes, &self.plan.doc, aid)?;
+                let arr = push_item(&arr, item)?;
+                self.raw(aid, &arr);
+                Ok(None)
             }
-            _ => {
-                owner.set(key.to_vec(), Object::Array(vec![Object::Reference(id)]));
-                self.object(owner_id, &Object::Dictionary(owner))
+            None => {
+                let mut arr = b"[".to_vec();
+                arr.extend_from_slice(item);
+                arr.push(b']');
+                Ok(Some(set_entries(dict, &[(key, arr)])?))
             }
         }
     }
@@ -552,15 +537,15 @@ impl<'p, 'a> Update<'p, 'a> {
 
     /// The appearance XObject: empty when invisible; else "Digitally signed by NAME" and the
     /// time, the name in a Japanese font when it is not ASCII.
-    fn appearance(&self, w: f32, h: f32, font_desc: ObjectId) -> Result<Stream, PdfError> {
+    fn appearance(&self, w: f32, h: f32, font_desc: Option<ObjectId>) -> Result<Stream, PdfError> {
         let mut dict = Dictionary::new();
         dict.set("Type", Object::Name(b"XObject".to_vec()));
         dict.set("Subtype", Object::Name(b"Form".to_vec()));
         dict.set("BBox", Object::Array(vec![0.into(), 0.into(), Object::Real(w), Object::Real(h)]));
-        if self.opts.visible.is_none() {
+        let (true, Some(font_desc)) = (self.opts.visible.is_some(), font_desc) else {
             dict.set("Resources", Object::Dictionary(Dictionary::new()));
             return Ok(Stream::new(dict, Vec::new()));
-        }
+        };
         let name = signer_name(self.cert_der);
         let when = crate::verify::Timestamp(self.opts.time)
             .to_string()
@@ -657,6 +642,134 @@ impl<'p, 'a> Update<'p, 'a> {
         }
         Ok(())
     }
+}
+
+/// The value of object `id` as stored: in the file, or in its object stream.
+pub(crate) fn raw_object(bytes: &[u8], doc: &Document, id: ObjectId) -> Result<Vec<u8>, PdfError> {
+    let damaged = |why: String| PdfError::Damaged { why };
+    match doc.reference_table.get(id.0) {
+        Some(lopdf::xref::XrefEntry::Normal { offset, .. }) => {
+            let at = *offset as usize;
+            // `N G obj`
+            let mut p = at;
+            for want in
+                [id.0.to_string().into_bytes(), id.1.to_string().into_bytes(), b"obj".to_vec()]
+            {
+                let (s, e) = raw::value_span(bytes, p)
+                    .ok_or_else(|| damaged(format!("object {} {}", id.0, id.1)))?;
+                if bytes.get(s..e) != Some(want.as_slice()) {
+                    return Err(damaged(format!(
+                        "object {} {} is not where the cross-reference data says",
+                        id.0, id.1
+                    )));
+                }
+                p = e;
+            }
+            let (s, e) = raw::value_span(bytes, p)
+                .ok_or_else(|| damaged(format!("object {} {} does not parse", id.0, id.1)))?;
+            Ok(bytes.get(s..e).unwrap_or_default().to_vec())
+        }
+        Some(lopdf::xref::XrefEntry::Compressed { container, index }) => {
+            let stream = doc
+                .get_object((*container, 0))
+                .and_then(Object::as_stream)
+                .map_err(|_| damaged(format!("object stream {container} is missing")))?;
+            let content = if stream.dict.has(b"Filter") {
+                stream
+                    .get_plain_content()
+                    .map_err(|e| damaged(format!("object stream {container}: {e}")))?
+            } else {
+                stream.content.clone()
+            };
+            let first = stream
+                .dict
+                .get(b"First")
+                .and_then(Object::as_i64)
+                .ok()
+                .and_then(|f| usize::try_from(f).ok())
+                .ok_or_else(|| damaged(format!("object stream {container} has no /First")))?;
+            let header = content.get(..first).ok_or_else(|| {
+                damaged(format!("object stream {container}: /First past its end"))
+            })?;
+            let nums: Vec<usize> = header
+                .split(|c| c.is_ascii_whitespace())
+                .filter(|t| !t.is_empty())
+                .map(|t| std::str::from_utf8(t).ok().and_then(|t| t.parse().ok()))
+                .collect::<Option<_>>()
+                .ok_or_else(|| damaged(format!("object stream {container}: bad header")))?;
+            let off = nums
+                .chunks(2)
+                .find(|p| p.first() == Some(&(id.0 as usize)))
+                .or_else(|| nums.chunks(2).nth(*index as usize))
+                .and_then(|p| p.get(1))
+                .ok_or_else(|| {
+                    damaged(format!("object {} is not in object stream {container}", id.0))
+                })?;
+            let (s, e) = raw::value_span(&content, first + off).ok_or_else(|| {
+                damaged(format!("object {} in object stream {container} does not parse", id.0))
+            })?;
+            Ok(content.get(s..e).unwrap_or_default().to_vec())
+        }
+        _ => Err(damaged(format!("object {} {} is not in the cross-reference data", id.0, id.1))),
+    }
+}
+
+/// The raw value of `key` in the raw dictionary `dict`.
+fn entry(dict: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, PdfError> {
+    let entries = raw::dict_entries(dict, 0)
+        .ok_or_else(|| PdfError::Damaged { why: "a dictionary does not parse".into() })?;
+    Ok(entries
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, (s, e))| dict.get(s..e).map(<[u8]>::to_vec)))
+}
+
+/// The raw dictionary with `set` entries replaced or added; every other entry as written.
+fn set_entries(dict: &[u8], set: &[(&[u8], Vec<u8>)]) -> Result<Vec<u8>, PdfError> {
+    let entries = raw::dict_entries(dict, 0)
+        .ok_or_else(|| PdfError::Damaged { why: "a dictionary does not parse".into() })?;
+    let mut out = b"<<".to_vec();
+    for (k, (s, e)) in entries {
+        if set.iter().any(|(key, _)| *key == k.as_slice()) {
+            continue;
+        }
+        out.extend_from_slice(&k);
+        out.push(b' ');
+        out.extend_from_slice(dict.get(s..e).unwrap_or_default());
+        out.push(b'\n');
+    }
+    for (k, v) in set {
+        out.extend_from_slice(k);
+        out.push(b' ');
+        out.extend_from_slice(v);
+        out.push(b'\n');
+    }
+    out.extend_from_slice(b">>");
+    Ok(out)
+}
+
+/// The raw array with `item` appended.
+fn push_item(arr: &[u8], item: &[u8]) -> Result<Vec<u8>, PdfError> {
+    match arr {
+        [b'[', inner @ .., b']'] => {
+            let mut out = b"[".to_vec();
+            out.extend_from_slice(inner);
+            out.push(b' ');
+            out.extend_from_slice(item);
+            out.push(b']');
+            Ok(out)
+        }
+        _ => Err(PdfError::Damaged { why: "an array does not parse".into() }),
+    }
+}
+
+/// `N G R` as an object id.
+fn parse_ref(v: &[u8]) -> Option<ObjectId> {
+    let text = std::str::from_utf8(v).ok()?;
+    let mut parts = text.split_ascii_whitespace();
+    let (n, g, r) = (parts.next()?, parts.next()?, parts.next()?);
+    (r == "R" && parts.next().is_none()).then_some(())?;
+    Some((n.parse().ok()?, g.parse().ok()?))
 }
 
 /// A literal-string body with `\`, `(` and `)` escaped and non-ASCII replaced.

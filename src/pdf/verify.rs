@@ -466,7 +466,12 @@ fn changes(signed: &Document, full: &Document) -> Vec<Change> {
                 }
                 out.insert(match k.as_slice() {
                     b"DSS" => Change::Dss,
-                    b"AcroForm" => Change::Forms,
+                    b"AcroForm" => form_change(
+                        signed,
+                        full,
+                        a.and_then(|f| doc::dict(signed, f)),
+                        b.and_then(|f| doc::dict(full, f)),
+                    ),
                     b"Metadata" => Change::Metadata,
                     _ => Change::Content,
                 });
@@ -510,18 +515,34 @@ fn changes(signed: &Document, full: &Document) -> Vec<Change> {
             // Only /Annots may change.
             let diff = differing_keys(old_dict, dict);
             if diff.iter().all(|k| k.as_slice() == b"Annots") && !matches!(obj, Object::Stream(_)) {
-                out.insert(annots_change(full, dict));
+                let arr = |d: Option<&Dictionary>, doc: &Document| -> Vec<Object> {
+                    d.and_then(|d| d.get(b"Annots").ok())
+                        .and_then(|a| doc::deref(doc, a))
+                        .and_then(|(_, a)| a.as_array().ok().cloned())
+                        .unwrap_or_default()
+                };
+                out.insert(added_items(
+                    full,
+                    &arr(old_dict, signed),
+                    &arr(dict, full),
+                    Change::Annotations,
+                ));
             } else {
                 out.insert(Change::Content);
             }
-        } else if dict.is_some_and(|d| d.has(b"Fields"))
-            || (dict.is_some() && Some(*id) == acroform_id(full))
-        {
-            out.insert(Change::Forms);
+        } else if Some(*id) == acroform_id(full) {
+            out.insert(form_change(signed, full, old_dict, dict));
         } else if Some(*id) == info_id(full) || ty == Some(b"Metadata") {
             out.insert(Change::Metadata);
-        } else if matches!(obj, Object::Array(_)) && array_of_annots(full, *id) {
-            out.insert(annots_change(full, None));
+        } else if let (Object::Array(old), Object::Array(new)) = (before, obj) {
+            // An array object of its own: /Annots of a page or /Fields of the AcroForm.
+            if array_of(full, *id, b"Annots") {
+                out.insert(added_items(full, old, new, Change::Annotations));
+            } else if array_of(full, *id, b"Fields") {
+                out.insert(added_items(full, old, new, Change::Forms));
+            } else {
+                out.insert(Change::Content);
+            }
         } else {
             out.insert(Change::Content);
         }
@@ -565,24 +586,45 @@ fn differing_keys(a: Option<&Dictionary>, b: Option<&Dictionary>) -> Vec<Vec<u8>
         .collect()
 }
 
-/// Signature widgets only → a signature; else annotations.
-fn annots_change(full: &Document, page: Option<&Dictionary>) -> Change {
-    let all_sig = page
-        .and_then(|p| p.get(b"Annots").ok())
-        .and_then(|a| doc::deref(full, a))
-        .and_then(|(_, a)| a.as_array().ok())
-        .is_some_and(|annots| {
-            annots.iter().filter_map(|a| doc::dict(full, a)).all(|d| {
-                d.get(b"Subtype").and_then(Object::as_name).ok() == Some(b"Widget")
-                    && doc::field_type(full, d) == Some(b"Sig")
-            })
-        });
-    // A page whose annotations are all signature widgets: the change adds a signature
-    // (other widgets and annotations added at the same time show up as new objects).
+/// Items added to an array (`/Annots`, `/Fields`), none removed: signature fields only →
+/// a signature; else `other`. Anything removed or reordered is a content change.
+fn added_items(full: &Document, old: &[Object], new: &[Object], other: Change) -> Change {
+    if new.get(..old.len()) != Some(old) {
+        return Change::Content;
+    }
+    let all_sig = new
+        .get(old.len()..)
+        .unwrap_or_default()
+        .iter()
+        .all(|a| doc::dict(full, a).is_some_and(|d| doc::field_type(full, d) == Some(b"Sig")));
     if all_sig {
         Change::Signature
     } else {
-        Change::Annotations
+        other
+    }
+}
+
+/// A changed AcroForm: only `/Fields` gaining signature fields and `/SigFlags` → a
+/// signature; else a form change.
+fn form_change(
+    signed: &Document,
+    full: &Document,
+    old: Option<&Dictionary>,
+    new: Option<&Dictionary>,
+) -> Change {
+    let diff = differing_keys(old, new);
+    if diff.iter().any(|k| k.as_slice() != b"Fields" && k.as_slice() != b"SigFlags") {
+        return Change::Forms;
+    }
+    let fields = |d: Option<&Dictionary>, doc: &Document| -> Vec<Object> {
+        d.and_then(|d| d.get(b"Fields").ok())
+            .and_then(|a| doc::deref(doc, a))
+            .and_then(|(_, a)| a.as_array().ok().cloned())
+            .unwrap_or_default()
+    };
+    match added_items(full, &fields(old, signed), &fields(new, full), Change::Forms) {
+        Change::Signature => Change::Signature,
+        _ => Change::Forms,
     }
 }
 
@@ -594,9 +636,10 @@ fn info_id(full: &Document) -> Option<ObjectId> {
     full.trailer.get(b"Info").ok()?.as_reference().ok()
 }
 
-fn array_of_annots(full: &Document, id: ObjectId) -> bool {
+/// Whether some dictionary holds the array object `id` under `key`.
+fn array_of(full: &Document, id: ObjectId, key: &[u8]) -> bool {
     full.objects.values().any(|o| match o {
-        Object::Dictionary(d) => d.get(b"Annots").ok() == Some(&Object::Reference(id)),
+        Object::Dictionary(d) => d.get(key).ok() == Some(&Object::Reference(id)),
         _ => false,
     })
 }
