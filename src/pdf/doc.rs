@@ -24,6 +24,8 @@ pub fn load(bytes: &[u8]) -> Result<Document, PdfError> {
         lopdf::Error::Decryption(_)
         | lopdf::Error::InvalidPassword
         | lopdf::Error::AlreadyEncrypted => PdfError::Encrypted,
+        // An /Encrypt that lopdf could not even read is still an encrypted file.
+        _ if raw::find(bytes, b"/Encrypt", 0).is_some() => PdfError::Encrypted,
         other => PdfError::Damaged { why: other.to_string() },
     })?;
     if doc.trailer.has(b"Encrypt") || doc.encryption_state.is_some() || doc.was_encrypted() {
