@@ -142,7 +142,11 @@ fn unusable_pdfs_are_refused_with_a_clear_error_before_any_card_work() {
     d.truncate(at);
     d.extend_from_slice(b"startxref\n99\n%%EOF\n");
     std::fs::write(&dam, &d).unwrap();
-    let cases: [(&Path, &[&str], &str); 5] = [
+    // Unsupported: a page whose /Annots is a number (same length, offsets kept).
+    let uns = dir.path().join("unsupported.pdf");
+    std::fs::write(&uns, overwrite(&good, 0, b"/Rotate 0", b"/Annots/X")).unwrap();
+    let cases: [(&Path, &[&str], &str); 6] = [
+        (&uns, &[], "unsupported PDF: /Annots is neither an array nor a reference"),
         (&enc, &[], "the PDF is encrypted"),
         (&dam, &[], "the PDF is damaged"),
         (

@@ -166,7 +166,11 @@ impl<'a> Plan<'a> {
         let want = opts.visible.map_or(1, |v| v.page);
         let page =
             *pages.get(&want).ok_or(PdfError::NoSuchPage { page: want, pages: pages.len() })?;
-        Ok(Plan { bytes, doc, prev_xref, kind, page })
+        let plan = Plan { bytes, doc, prev_xref, kind, page };
+        // A trial run of the update, so that a structure the writer cannot edit is refused
+        // before the card is asked for anything.
+        Update::new(&plan, &[], opts, 1).write()?;
+        Ok(plan)
     }
 
     /// Append the update for a signer whose certificate is `cert_der`; `/Contents` is sized
@@ -817,4 +821,53 @@ fn cjk_descriptor() -> Dictionary {
     d.set("CapHeight", Object::Integer(737));
     d.set("StemV", Object::Integer(114));
     d
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cms_larger_than_the_reserved_contents_is_refused() {
+        let prepared = Prepared { bytes: b"<0000>".to_vec(), gap: (0, 6) };
+        match prepared.finish(&[1, 2, 3]) {
+            Err(PdfError::ContentsTooSmall { cms: 3, reserved: 2 }) => {}
+            other => panic!("{other:?}"),
+        }
+        let prepared = Prepared { bytes: b"<0000>".to_vec(), gap: (0, 6) };
+        assert_eq!(prepared.finish(&[0xab]).unwrap(), b"<AB00>");
+    }
+
+    #[test]
+    fn a_certificate_that_is_not_x509_cannot_size_the_signature() {
+        let e = contents_size(b"not a certificate", &PdfSignOptions::default()).unwrap_err();
+        assert!(matches!(e, PdfError::Certificate { .. }), "{e:?}");
+        assert!(e.to_string().starts_with("the signer certificate cannot be used"), "{e}");
+    }
+
+    #[test]
+    fn visible_specifications() {
+        let v = Visible::parse("2:10,20.5,100,40").unwrap();
+        assert_eq!((v.page, v.x, v.y, v.w, v.h), (2, 10.0, 20.5, 100.0, 40.0));
+        for bad in ["0:1,1,1,1", "1:1,1,1", "1:1,1,0,1", "x:1,1,1,1", "1:1,1,1,NaN", "1-1,1,1,1"] {
+            assert!(matches!(Visible::parse(bad), Err(PdfError::BadVisible { .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn raw_edits_keep_entries_as_written() {
+        let d = b"<< /MediaBox [0 0 595.303937007874 841.9] /Annots [1 0 R] >>";
+        let annots = entry(d, b"/Annots").unwrap().unwrap();
+        let pushed = push_item(&annots, b"9 0 R").unwrap();
+        assert_eq!(pushed, b"[1 0 R 9 0 R]");
+        let out = set_entries(d, &[(b"/Annots", pushed)]).unwrap();
+        assert_eq!(
+            out,
+            b"<</MediaBox [0 0 595.303937007874 841.9]\n/Annots [1 0 R 9 0 R]\n>>".to_vec()
+        );
+        assert_eq!(parse_ref(b"12 0 R"), Some((12, 0)));
+        assert_eq!(parse_ref(b"12 0"), None);
+        assert!(matches!(push_item(b"12 0 R", b"1 0 R"), Err(PdfError::Damaged { .. })));
+        assert_eq!(pdf_date(std::time::UNIX_EPOCH), "D:19700101000000+00'00'");
+    }
 }
