@@ -278,6 +278,12 @@ fn page_and_size(b: &[u8]) -> (u32, String, u32) {
 fn check(dir: &Path, name: &str, bytes: &[u8]) -> (serde_json::Value, i32, String) {
     let p = dir.join(format!("{name}.pdf"));
     std::fs::write(&p, bytes).unwrap();
+    // scripts/pdf-oracles keeps the corpus and asks pyHanko about it.
+    if let Ok(keep) = std::env::var("MYNACARD_PDF_CORPUS") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join(format!("{name}.pdf")), bytes).unwrap();
+    }
+    pdfsig_agrees(name, &p);
     let out = mynacard()
         .args(["--json", "verify", s(&p), "--trust-anchor", &pki("sign-root.pem")])
         .args(["--crl", &pki("sign-crl-empty.der")])
@@ -285,6 +291,26 @@ fn check(dir: &Path, name: &str, bytes: &[u8]) -> (serde_json::Value, i32, Strin
         .unwrap();
     let v = if out.stdout.is_empty() { serde_json::Value::Null } else { json(&out.stdout) };
     (v, out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// poppler's pdfsig on an attack file: it never reports a valid signature covering the
+/// whole document. Where it reports the signature itself valid, it is judging the signed
+/// revision and flags the rest only by leaving out "Total document signed": after an
+/// incremental saving or shadow attack and after appended bytes (we: modified), and — a
+/// disagreement — after non-zero bytes in /Contents after the CMS, which pdfsig ignores
+/// (it reads the CMS by its DER length) and we refuse (unsigned bytes inside the signature).
+fn pdfsig_agrees(name: &str, file: &Path) {
+    let out = std::process::Command::new("pdfsig")
+        .arg(file)
+        .output()
+        .expect("pdfsig (Debian poppler-utils; scripts/setup-debian installs it)");
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let valid = text.contains("Signature Validation: Signature is Valid.");
+    let total = text.contains("Total document signed");
+    assert!(!(valid && total), "{name}: pdfsig calls it valid and whole: {text}");
+    let expect_valid = matches!(name, "isa" | "shadow" | "trailing" | "outside");
+    assert_eq!(valid, expect_valid, "{name}: pdfsig: {text}");
 }
 
 /// Not valid: either an error (exit 1, nothing judged valid) or an invalid verdict.
