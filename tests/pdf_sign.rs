@@ -347,9 +347,9 @@ fn incremental_saving_and_shadow_attacks_are_reported_as_modified() {
     assert_eq!(v["signatures"][0]["covers_whole_file"], false);
 
     // Shadow "hide"/overlay: a FreeText annotation over the page, added later.
-    let annot = format!(
+    let annot =
         "<</Type/Annot/Subtype/FreeText/Rect[0 0 600 800]/Contents(covered)/DA(/Helv 12 Tf 0 g)>>"
-    );
+            .to_string();
     // Appended after our signature widget.
     let with_annots = if let Some(at) = page_dict.find("/Annots[") {
         let close = at + page_dict[at..].find(']').unwrap();
