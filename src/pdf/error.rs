@@ -116,6 +116,8 @@ pub(crate) fn problem_text(p: &super::verify::Problem) -> String {
 }
 
 /// First line of a visible signature's appearance.
+#[cfg(feature = "pcsc")]
 pub(crate) const APPEARANCE_SIGNED_BY: &str = "Digitally signed by";
 /// Label of the time in a visible signature's appearance.
+#[cfg(feature = "pcsc")]
 pub(crate) const APPEARANCE_DATE: &str = "Date:";
