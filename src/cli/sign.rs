@@ -342,6 +342,29 @@ fn pdf_options(args: &SignArgs) -> Result<PdfSignOptions, CliError> {
     })
 }
 
+/// Read a PDF to sign (held in memory, bounded like `verify`'s data files), with the same
+/// error context as a file that is hashed.
+fn read_pdf(path: &Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let context = format!("cannot read {}", path.display());
+    super::verify::check_input_in(path, &context, true)?;
+    let max = super::verify::MAX_DATA_FILE;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|source| CliError::Io { context: context.clone(), source })?;
+    if bytes.len() as u64 > max {
+        return Err(CliError::Io {
+            context,
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("larger than {max} bytes"),
+            ),
+        });
+    }
+    Ok(bytes)
+}
+
 /// Run `mynacard sign`.
 pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let format = format_of(args);
@@ -367,7 +390,7 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     let allow = args.pin.allow_last_try;
     // A PDF is read, parsed and checked before the PIN is asked for.
     let (pdf_bytes, pdf_opts) = if format == SigFormat::Pdf {
-        (Some(super::verify::read_file(&args.file, "data")?), Some(pdf_options(args)?))
+        (Some(read_pdf(&args.file)?), Some(pdf_options(args)?))
     } else {
         (None, None)
     };
