@@ -67,6 +67,7 @@ pub mod card;
 pub mod carddata;
 pub mod facts;
 pub mod hash;
+pub mod pdf;
 #[cfg(feature = "pcsc")]
 pub mod rig;
 #[cfg(feature = "pcsc")]

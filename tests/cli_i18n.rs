@@ -224,3 +224,31 @@ fn face_read_and_face_age_speak_japanese_with_the_era_and_the_expiry_date() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(out, "18歳以上: はい\n真正性: 不明\n");
 }
+
+#[test]
+fn pdf_signing_and_verification_speak_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("signed.pdf");
+    let fixture =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/pdf/ghostscript-incremental.pdf");
+    let (code, _, err) =
+        run(in_locale(JA, &["--reader", "sim", "sign", fixture, "-o", s(&signed), "--pin-stdin"])
+            .write_stdin("MYNACARD1\n"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("PDF として署名します"), "{err}");
+    let root = pki("sign-root.pem");
+    let verify = ["verify", s(&signed), "--trust-anchor", &root, "--revocation", "off"];
+    let (code, ja, _) = run(&mut in_locale(JA, &verify));
+    assert_eq!(code, 0);
+    assert!(ja.contains("総合: 有効"), "{ja}");
+    assert!(ja.contains("版に署名、ファイル全体"), "{ja}");
+    let (code, en, _) = run(&mut in_locale(C, &verify));
+    assert_eq!(code, 0);
+    assert!(en.contains("overall: valid"), "{en}");
+    assert!(!is_japanese(en.lines().last().unwrap()), "{en}");
+    // JSON does not change with the language (a fixed time of judgement: no clock in it).
+    let mut json = verify.to_vec();
+    json.extend(["--at", "2026-06-01T00:00:00Z"]);
+    json.insert(0, "--json");
+    assert_eq!(run(&mut in_locale(JA, &json)).1, run(&mut in_locale(C, &json)).1);
+}

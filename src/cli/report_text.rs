@@ -5,6 +5,7 @@
 //! message (the `match` is exhaustive).
 
 use mynacard::verify::profile::CertKind;
+use mynacard::verify::result::bounded;
 use mynacard::verify::result::{Failure, Role, Verdict, VerifyReport};
 use mynacard::verify::RevocationOutcome;
 
@@ -260,5 +261,95 @@ mod tests {
         assert_eq!(with_lang(Lang::En, || verdict(Verdict::Valid)), "VALID");
         assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Valid)), "有効");
         assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Invalid)), "無効");
+    }
+}
+
+/// A PDF's signatures in the language in force (`mynacard verify FILE.pdf`): the library's
+/// [`mynacard::pdf::PdfReport`] decides, this renders it, each word through the catalogues.
+pub fn pdf_report(r: &mynacard::pdf::PdfReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        t!("pdf-summary", signatures = r.signatures.len(), revisions = r.revisions)
+    );
+    for (i, s) in r.signatures.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}",
+            t!(
+                "pdf-signature",
+                n = i + 1,
+                field = bounded(&s.field),
+                subfilter = bounded(&s.subfilter),
+                verdict = pdf_verdict(s.verdict)
+            )
+        );
+        let whole = if s.covers_whole_file { t!("pdf-whole-file") } else { String::new() };
+        let _ = writeln!(
+            out,
+            "  {}",
+            t!("pdf-signed-revision", revision = s.revision, of = r.revisions, whole = whole)
+        );
+        if let Some(time) = &s.claimed_time {
+            let _ = writeln!(out, "  {}", t!("pdf-claimed-time", time = bounded(time)));
+        }
+        for p in &s.problems {
+            let _ = writeln!(out, "  {}", t!("pdf-problem", problem = pdf_problem(p)));
+        }
+        for c in &s.changes {
+            let _ = writeln!(out, "  {}", t!("pdf-changed", change = pdf_change(*c)));
+        }
+        if let Some(cms) = &s.cms {
+            for line in report(cms).lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+    }
+    let _ = writeln!(out, "{}", t!("pdf-overall", verdict = pdf_verdict(r.verdict())));
+    out
+}
+
+/// A PDF verdict in words.
+pub fn pdf_verdict(v: mynacard::pdf::PdfVerdict) -> String {
+    use mynacard::pdf::PdfVerdict as V;
+    match v {
+        V::Valid => t!("pdf-verdict-valid"),
+        V::Modified => t!("pdf-verdict-modified"),
+        V::RevocationUnknown => t!("pdf-verdict-revocation-unknown"),
+        V::Invalid => t!("pdf-verdict-invalid"),
+    }
+}
+
+/// A kind of change made after a signature, in words.
+pub fn pdf_change(c: mynacard::pdf::Change) -> String {
+    use mynacard::pdf::Change as C;
+    match c {
+        C::Signature => t!("pdf-change-signature"),
+        C::Dss => t!("pdf-change-dss"),
+        C::Annotations => t!("pdf-change-annotations"),
+        C::Forms => t!("pdf-change-forms"),
+        C::Metadata => t!("pdf-change-metadata"),
+        C::Content => t!("pdf-change-content"),
+        C::TrailingData => t!("pdf-change-trailing-data"),
+    }
+}
+
+/// A structural failure of a PDF signature, in words (the detail from a parser stays as the
+/// library wrote it).
+pub fn pdf_problem(p: &mynacard::pdf::Problem) -> String {
+    use mynacard::pdf::Problem as P;
+    match p {
+        P::NoByteRange => t!("pdf-problem-no-byte-range"),
+        P::NoContents => t!("pdf-problem-no-contents"),
+        P::ByteRangeStart => t!("pdf-problem-byte-range-start"),
+        P::ByteRangeOrder => t!("pdf-problem-byte-range-order"),
+        P::GapNotContents => t!("pdf-problem-gap-not-contents"),
+        P::NotRevisionEnd { end } => t!("pdf-problem-not-revision-end", end = *end),
+        P::ContentsNotCms { why } => t!("pdf-problem-contents-not-cms", why = bounded(why)),
+        P::ContentsTrailing => t!("pdf-problem-contents-trailing"),
+        P::SubFilter { name } => t!("pdf-problem-subfilter", name = bounded(name)),
+        P::Cms { why } => t!("pdf-problem-cms", why = bounded(why)),
     }
 }

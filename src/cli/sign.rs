@@ -3,6 +3,11 @@
 //! refuse an existing output, hash the file, read and validate the PIN, and only then open
 //! the card (on a PIN-pad reader the card is opened first and the PIN typed on the pad:
 //! `--pinpad`); one VERIFY covers the signer-certificate read and the signature.
+//!
+//! A PDF (`--format pdf`, the default for a `.pdf` file) is signed in place of a detached
+//! signature: the file is parsed and checked before the PIN is asked for, and the signature
+//! dictionary is sized from the certificate the card returns; `mynacard::pdf::sign` does the
+//! PDF work, this module only wires it to the same card path as CMS.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +15,10 @@ use clap::{Args, ValueEnum};
 
 use mynacard::card::jpki::SIGNATURE_LEN;
 use mynacard::card::{AuthPin, CardError, CertKind, KeyKind, KeyPin, SignPassword};
-use mynacard::sign::{sign_detached_digest, to_pem, CmsError, CmsOptions, HashAlg};
+use mynacard::pdf::sign::{PdfSignOptions, Plan, SubFilter, Visible};
+use mynacard::sign::{
+    sign_detached_digest, sign_detached_digest_pades, to_pem, CmsError, CmsOptions, HashAlg,
+};
 
 use super::audit_log::AuditNote;
 use super::connect::CardClient;
@@ -49,6 +57,42 @@ pub enum SigFormat {
     CmsPem,
     /// Raw PKCS#1 v1.5 signature (256 bytes).
     Raw,
+    /// A signed PDF (PAdES B-B by default; see --subfilter), the signature added as an
+    /// incremental update.
+    Pdf,
+}
+
+/// `/SubFilter` of a PDF signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SubFilterArg {
+    /// PAdES baseline B-B (ETSI.CAdES.detached).
+    Pades,
+    /// adbe.pkcs7.detached, for old readers.
+    Pkcs7,
+}
+
+/// Options of a PDF signature.
+#[derive(Debug, Default, Args)]
+pub struct PdfArgs {
+    /// PDF: the reason for signing (/Reason).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// PDF: where it was signed (/Location).
+    #[arg(long)]
+    pub location: Option<String>,
+    /// PDF: how to contact the signer (/ContactInfo).
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// PDF: the signer's name as written in the signature dictionary (/Name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// PDF: a visible signature on PAGE (from 1) at X,Y (lower left, points) of size W,H,
+    /// showing the signer's name from the certificate and the time.
+    #[arg(long, value_name = "PAGE:X,Y,W,H")]
+    pub visible: Option<String>,
+    /// PDF: the signature profile.
+    #[arg(long, value_enum)]
+    pub subfilter: Option<SubFilterArg>,
 }
 
 /// `mynacard sign`.
@@ -62,11 +106,11 @@ pub struct SignArgs {
     /// Hash algorithm.
     #[arg(long, value_enum, default_value_t = HashArg::Sha256)]
     pub hash: HashArg,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = SigFormat::Cms)]
-    pub format: SigFormat,
+    /// Output format (default: pdf for a .pdf file, else cms).
+    #[arg(long, value_enum)]
+    pub format: Option<SigFormat>,
     /// Output file (default: FILE.p7s for CMS, FILE.p7s.pem for CMS as PEM, FILE.sig for
-    /// raw). Never overwrites an
+    /// raw, NAME-signed.pdf for a PDF). Never overwrites an
     /// existing file without --force.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -76,6 +120,9 @@ pub struct SignArgs {
     /// Where the PIN or password comes from.
     #[command(flatten)]
     pub pin: PinOpts,
+    /// PDF signature options.
+    #[command(flatten)]
+    pub pdf: PdfArgs,
 }
 
 impl KeyArg {
@@ -104,6 +151,7 @@ impl SigFormat {
             SigFormat::Cms => "cms",
             SigFormat::CmsPem => "cms-pem",
             SigFormat::Raw => "raw",
+            SigFormat::Pdf => "pdf",
         }
     }
 
@@ -113,18 +161,39 @@ impl SigFormat {
             SigFormat::Cms => "p7s",
             SigFormat::CmsPem => "p7s.pem",
             SigFormat::Raw => "sig",
+            SigFormat::Pdf => "pdf",
         }
     }
 }
 
-/// The output path: `-o`, or FILE with the format's suffix appended.
+/// Whether FILE's name ends in `.pdf` (any case).
+fn is_pdf_name(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
+}
+
+/// The format: `--format`, else pdf for a `.pdf` file, else cms.
+fn format_of(args: &SignArgs) -> SigFormat {
+    match args.format {
+        Some(f) => f,
+        None if is_pdf_name(&args.file) => SigFormat::Pdf,
+        None => SigFormat::Cms,
+    }
+}
+
+/// The output path: `-o`, or FILE with the format's suffix appended (a PDF: NAME-signed.pdf).
 fn output_path(args: &SignArgs) -> PathBuf {
     match &args.output {
         Some(p) => p.clone(),
+        None if format_of(args) == SigFormat::Pdf => {
+            let stem = args.file.file_stem().map(|s| s.to_os_string()).unwrap_or_default();
+            let mut name = stem;
+            name.push("-signed.pdf");
+            args.file.with_file_name(name)
+        }
         None => {
             let mut name = args.file.clone().into_os_string();
             name.push(".");
-            name.push(args.format.suffix());
+            name.push(format_of(args).suffix());
             PathBuf::from(name)
         }
     }
@@ -164,17 +233,32 @@ fn cms_error(e: CmsError<CardError>) -> CliError {
     }
 }
 
+/// What the card's signature goes into.
+#[derive(Clone, Copy)]
+pub(super) enum Made {
+    /// A raw PKCS#1 v1.5 signature.
+    Raw,
+    /// CMS with CAdES-BES attributes (signingTime at `time`, or now).
+    Cms { time: Option<std::time::SystemTime> },
+    /// CMS for PAdES B-B (no signingTime).
+    Pades,
+}
+
+/// The digest to sign, given the signer certificate read from the card.
+pub(super) type DigestOf<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, CliError> + 'a;
+
 /// The signature made by the key `P` unlocks: ONE VERIFY, then (inside the same exclusive
-/// transaction) the certificate read and the signature; the security state is cleared at
-/// the end.
+/// transaction) the certificate read, the digest (`digest_of`, which may depend on the
+/// certificate) and the signature; the security state is cleared at the end.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn sign_on_card<P: KeyPin>(
     client: &mut CardClient,
     audit: &mut AuditNote,
     pin: Entry<P>,
     allow_last_try: bool,
-    digest: &[u8],
+    digest_of: &mut DigestOf<'_>,
     hash: HashAlg,
-    format: SigFormat,
+    made: Made,
 ) -> Result<Signed, CliError> {
     let cert_kind = match P::KEY {
         KeyKind::Sign => CertKind::Sign,
@@ -184,8 +268,9 @@ pub(super) fn sign_on_card<P: KeyPin>(
     let made = (|| {
         let cert = unlocked.read_certificate(cert_kind)?;
         audit.cert(&cert);
-        let (bytes, signature_len) = match format {
-            SigFormat::Raw => {
+        let digest = &digest_of(&cert)?;
+        let (bytes, signature_len) = match made {
+            Made::Raw => {
                 let di = hash.digest_info(digest).map_err(|e| CliError::Io {
                     context: "cannot build the DigestInfo".into(),
                     source: std::io::Error::other(e.to_string()),
@@ -194,10 +279,16 @@ pub(super) fn sign_on_card<P: KeyPin>(
                 let len = sig.len();
                 (sig, len)
             }
-            SigFormat::Cms | SigFormat::CmsPem => {
-                let opts = CmsOptions { hash, ..CmsOptions::default() };
+            Made::Cms { time } => {
+                let opts = CmsOptions { hash, signing_time: time, ..CmsOptions::default() };
                 let der =
                     sign_detached_digest(digest, &cert, &mut unlocked, &opts).map_err(cms_error)?;
+                (der, SIGNATURE_LEN)
+            }
+            Made::Pades => {
+                let opts = CmsOptions { hash, ..CmsOptions::default() };
+                let der = sign_detached_digest_pades(digest, &cert, &mut unlocked, &opts)
+                    .map_err(cms_error)?;
                 (der, SIGNATURE_LEN)
             }
         };
@@ -225,24 +316,122 @@ fn hash_file(path: &Path, hash: HashAlg) -> Result<Vec<u8>, CliError> {
     hash.digest_reader(file).map_err(io)
 }
 
+/// A PDF problem while signing FILE, as an input error naming it.
+fn pdf_error(file: &Path, e: mynacard::pdf::PdfError) -> CliError {
+    CliError::Io {
+        context: t!("sign-pdf-cannot-sign", file = file.display().to_string()),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    }
+}
+
+/// The PDF signature options from the command line.
+fn pdf_options(args: &SignArgs) -> Result<PdfSignOptions, CliError> {
+    let p = &args.pdf;
+    let visible = match &p.visible {
+        Some(v) => Some(Visible::parse(v).map_err(|e| CliError::Usage(e.to_string()))?),
+        None => None,
+    };
+    Ok(PdfSignOptions {
+        subfilter: match p.subfilter {
+            Some(SubFilterArg::Pkcs7) => SubFilter::Pkcs7,
+            Some(SubFilterArg::Pades) | None => SubFilter::Pades,
+        },
+        hash: args.hash.alg(),
+        reason: p.reason.clone(),
+        location: p.location.clone(),
+        contact: p.contact.clone(),
+        name: p.name.clone(),
+        visible,
+        time: std::time::SystemTime::now(),
+    })
+}
+
+/// Read a PDF to sign (held in memory, bounded like `verify`'s data files), with the same
+/// error context as a file that is hashed.
+fn read_pdf(path: &Path) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let context = t!("sign-pdf-cannot-read", file = path.display().to_string());
+    super::verify::check_input_in(path, &context, true)?;
+    let max = super::verify::MAX_DATA_FILE;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .map_err(|source| CliError::Io { context: context.clone(), source })?;
+    if bytes.len() as u64 > max {
+        return Err(CliError::Io {
+            context,
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("larger than {max} bytes"),
+            ),
+        });
+    }
+    Ok(bytes)
+}
+
 /// Run `mynacard sign`.
 pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
+    let format = format_of(args);
+    let p = &args.pdf;
+    let pdf_only =
+        [&p.reason, &p.location, &p.contact, &p.name, &p.visible].iter().any(|o| o.is_some())
+            || p.subfilter.is_some();
+    if format != SigFormat::Pdf && pdf_only {
+        return Err(CliError::Usage(t!("sign-pdf-only")));
+    }
+    if args.format.is_none() && format == SigFormat::Pdf && !g.quiet {
+        errln!("{}", t!("sign-pdf-note", file = args.file.display().to_string()));
+    }
     let out = output_path(args);
     check_output(&out, args.force)?;
     let hash = args.hash.alg();
-    let digest = hash_file(&args.file, hash)?;
     let allow = args.pin.allow_last_try;
+    // A PDF is read, parsed and checked before the PIN is asked for.
+    let (pdf_bytes, pdf_opts) = if format == SigFormat::Pdf {
+        (Some(read_pdf(&args.file)?), Some(pdf_options(args)?))
+    } else {
+        (None, None)
+    };
+    let plan = match (&pdf_bytes, &pdf_opts) {
+        (Some(b), Some(o)) => Some(Plan::new(b, o).map_err(|e| pdf_error(&args.file, e))?),
+        _ => None,
+    };
+    let mut prepared = None;
+    let digest = match format {
+        SigFormat::Pdf => Vec::new(),
+        _ => hash_file(&args.file, hash)?,
+    };
+    let mut digest_of = |cert: &[u8]| -> Result<Vec<u8>, CliError> {
+        match (&plan, &pdf_opts) {
+            (Some(plan), Some(o)) => {
+                let p = plan.prepare(cert, o).map_err(|e| pdf_error(&args.file, e))?;
+                let d = p.digest(hash);
+                prepared = Some(p);
+                Ok(d)
+            }
+            _ => Ok(digest.clone()),
+        }
+    };
+    let made = match (format, &pdf_opts) {
+        (SigFormat::Raw, _) => Made::Raw,
+        (SigFormat::Pdf, Some(o)) if o.subfilter == SubFilter::Pades => Made::Pades,
+        (_, o) => Made::Cms { time: o.as_ref().map(|o| o.time) },
+    };
     let signed = match args.key {
         KeyArg::Sign => {
             let (mut client, pin) = open_with_pin(g, audit, &args.pin, SignPassword::new)?;
-            sign_on_card(&mut client, audit, pin, allow, &digest, hash, args.format)?
+            sign_on_card(&mut client, audit, pin, allow, &mut digest_of, hash, made)?
         }
         KeyArg::Auth => {
             let (mut client, pin) = open_with_pin(g, audit, &args.pin, AuthPin::new)?;
-            sign_on_card(&mut client, audit, pin, allow, &digest, hash, args.format)?
+            sign_on_card(&mut client, audit, pin, allow, &mut digest_of, hash, made)?
         }
     };
-    let bytes = match args.format {
+    let bytes = match format {
+        SigFormat::Pdf => match prepared.take() {
+            Some(p) => p.finish(&signed.bytes).map_err(|e| pdf_error(&args.file, e))?,
+            None => return Err(pdf_error(&args.file, mynacard::pdf::PdfError::NoSignature)),
+        },
         SigFormat::CmsPem => to_pem(&signed.bytes)
             .map_err(|e| CliError::Io {
                 context: t!("sign-pem-failed"),
@@ -262,7 +451,7 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
         let doc = serde_json::json!({
             "file": args.file.display().to_string(),
             "output": out.display().to_string(),
-            "format": args.format.name(),
+            "format": format.name(),
             "key": args.key.name(),
             "hash": hash.name(),
             "signer_certificate_sha256": cert_sha256,
@@ -280,7 +469,7 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
             file = args.file.display().to_string(),
             key = key,
             hash = hash.name(),
-            format = args.format.name(),
+            format = format.name(),
             output = out.display().to_string(),
             bytes = bytes.len(),
             sha256 = cert_sha256
@@ -300,10 +489,11 @@ mod tests {
             file: file.into(),
             key: KeyArg::Sign,
             hash: HashArg::Sha256,
-            format,
+            format: Some(format),
             output: output.map(PathBuf::from),
             force: false,
             pin: PinOpts::default(),
+            pdf: PdfArgs::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! `mynacard verify`: a raw PKCS#1 v1.5 or CMS signature over a file, with the certificate
 //! path to the pinned roots, the JPKI profile and revocation; and the options shared with
-//! `cert verify`.
+//! `cert verify`. A PDF given alone is checked signature by signature by
+//! `mynacard::pdf::verify_pdf` with the same options.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -85,7 +86,7 @@ pub struct VerifyOpts {
 /// `mynacard verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The signed data.
+    /// The signed data, or a signed PDF (then without --signature).
     pub data: PathBuf,
     /// The signature: CMS (DER or PEM; detached or attached) or raw PKCS#1 v1.5 with --cert.
     #[arg(long, value_name = "SIG")]
@@ -104,6 +105,10 @@ pub struct VerifyArgs {
 /// Run `mynacard verify`.
 pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
     let data = read_file(&args.data, "data")?;
+    if args.signature.is_none() && cms_der(&data).is_err() && mynacard::pdf::raw::has_header(&data)
+    {
+        return run_pdf(g, args, &data);
+    }
     let signer_cert = match &args.cert {
         Some(path) => Some(read_certificate(path)?),
         None => None,
@@ -166,6 +171,33 @@ pub fn run(g: &GlobalOpts, args: &VerifyArgs) -> Result<Exit, CliError> {
     };
     let report = result.map_err(|e| verify_error(name, e))?;
     print_report(g, &report)
+}
+
+/// `mynacard verify FILE.pdf`: every signature, text or JSON; the exit code of the worst.
+fn run_pdf(g: &GlobalOpts, args: &VerifyArgs, data: &[u8]) -> Result<Exit, CliError> {
+    use mynacard::pdf::PdfVerdict;
+    if args.cert.is_some() {
+        return Err(CliError::Usage(t!("verify-pdf-no-cert")));
+    }
+    let setup = Setup::new(&args.verify, false)?;
+    let report = mynacard::pdf::verify_pdf(data, &setup.options())
+        .map_err(|e| CliError::Input(format!("{}: {e}", args.data.display())))?;
+    if g.json {
+        outln!("{}", report.to_json())?;
+    } else {
+        out!("{}", super::report_text::pdf_report(&report))?;
+    }
+    let revoked = report.signatures.iter().any(|s| {
+        s.cms
+            .as_ref()
+            .is_some_and(|r| matches!(r.revocation.outcome, RevocationOutcome::Revoked { .. }))
+    });
+    Ok(match report.verdict() {
+        PdfVerdict::Valid => Exit::Success,
+        PdfVerdict::RevocationUnknown => Exit::RevocationUnknown,
+        PdfVerdict::Invalid if revoked => Exit::Revoked,
+        PdfVerdict::Modified | PdfVerdict::Invalid => Exit::VerificationFailed,
+    })
 }
 
 /// Length of a raw RSA-2048 PKCS#1 v1.5 signature.

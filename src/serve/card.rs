@@ -408,14 +408,22 @@ fn sign_with<P: KeyPin>(
 ) -> Result<Signature, OpError> {
     let (mut client, entry) = open_for_pin(g, note, job.pin, make)?;
     cancel.check()?;
+    // The digest is the request's (a document is hashed when it arrives); CMS gets a
+    // signingTime of now, as `mynacard sign` gives it.
+    let made = match job.format {
+        SigFormat::Raw => sign::Made::Raw,
+        _ => sign::Made::Cms { time: None },
+    };
+    let digest = job.digest;
+    let mut digest_of = |_: &[u8]| Ok(digest.clone());
     let signed = sign::sign_on_card(
         &mut client,
         note,
         entry,
         job.allow_last_try,
-        &job.digest,
+        &mut digest_of,
         job.hash,
-        job.format,
+        made,
     )?;
     Ok(Signature { bytes: signed.bytes, cert: signed.cert })
 }

@@ -134,6 +134,29 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
     signer: &mut S,
     options: &CmsOptions,
 ) -> Result<Vec<u8>, CmsError<S::Error>> {
+    build(content_digest, signer_cert, signer, options, true)
+}
+
+/// [`sign_detached_digest`] for PAdES baseline B-B (ETSI EN 319 142-1 §6.3): the signed
+/// attributes are contentType, messageDigest and signingCertificateV2 only; there is no
+/// signingTime attribute (a PDF signature carries its claimed time in the signature
+/// dictionary's `/M` instead). `options.signing_time` is ignored.
+pub fn sign_detached_digest_pades<S: DigestInfoSigner>(
+    content_digest: &[u8],
+    signer_cert: &[u8],
+    signer: &mut S,
+    options: &CmsOptions,
+) -> Result<Vec<u8>, CmsError<S::Error>> {
+    build(content_digest, signer_cert, signer, options, false)
+}
+
+fn build<S: DigestInfoSigner>(
+    content_digest: &[u8],
+    signer_cert: &[u8],
+    signer: &mut S,
+    options: &CmsOptions,
+    with_signing_time: bool,
+) -> Result<Vec<u8>, CmsError<S::Error>> {
     let hash = options.hash;
     if hash.digest_info_prefix().is_none() {
         return Err(DigestError::NotForSigning { alg: hash }.into());
@@ -163,8 +186,6 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
             },
         }],
     };
-    let time = signing_time(options.signing_time.unwrap_or_else(SystemTime::now))
-        .map_err(CmsError::SigningTime)?;
     let mut signed_attrs = SetOfVec::new();
     for attr in [
         attribute(rfc5911::ID_CONTENT_TYPE, any_of(&rfc5911::ID_DATA)?)?,
@@ -172,10 +193,16 @@ pub fn sign_detached_digest<S: DigestInfoSigner>(
             rfc5911::ID_MESSAGE_DIGEST,
             any_of(&OctetString::new(content_digest).map_err(CmsError::Encode)?)?,
         )?,
-        attribute(rfc5911::ID_SIGNING_TIME, any_of(&time)?)?,
         attribute(rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2, any_of(&ess)?)?,
     ] {
         signed_attrs.insert(attr).map_err(CmsError::Encode)?;
+    }
+    if with_signing_time {
+        let time = signing_time(options.signing_time.unwrap_or_else(SystemTime::now))
+            .map_err(CmsError::SigningTime)?;
+        signed_attrs
+            .insert(attribute(rfc5911::ID_SIGNING_TIME, any_of(&time)?)?)
+            .map_err(CmsError::Encode)?;
     }
 
     // The signature covers the DER of the attributes with the SET OF tag (RFC 5652 §5.4).

@@ -11,8 +11,8 @@ use std::io::Read;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 
 pub use self::cms::{
-    sign_detached, sign_detached_digest, sign_detached_reader, to_pem, CmsError, CmsOptions,
-    SignatureAlgorithm,
+    sign_detached, sign_detached_digest, sign_detached_digest_pades, sign_detached_reader, to_pem,
+    CmsError, CmsOptions, SignatureAlgorithm,
 };
 pub use digest::{DigestError, HashAlg};
 
