@@ -204,66 +204,6 @@ pub fn report(r: &VerifyReport) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::i18n::{try_tr, Lang};
-    use mynacard::verify::result::Timestamp;
-
-    fn every_failure() -> Vec<Failure> {
-        let s = || "x".to_string();
-        let t = || Timestamp(std::time::SystemTime::UNIX_EPOCH);
-        vec![
-            Failure::UntrustedIssuer { issuer: s(), key_id: s() },
-            Failure::BadSignature { what: s() },
-            Failure::UnsupportedAlgorithm { what: s(), oid: s() },
-            Failure::AlgorithmMismatch { outer: s(), inner: s() },
-            Failure::UnusableKey { role: Role::EndEntity, why: s() },
-            Failure::Expired { role: Role::Anchor, not_after: t(), at: t() },
-            Failure::NotYetValid { role: Role::EndEntity, not_before: t(), at: t() },
-            Failure::AnchorNotCa,
-            Failure::EndEntityIsCa,
-            Failure::UnknownCriticalExtension { oid: s() },
-            Failure::DuplicateExtension { oid: s() },
-            Failure::MalformedExtension { oid: s(), why: s() },
-            Failure::WrongKeyUsage { kind: CertKind::Signature, found: vec![], expected: vec![] },
-            Failure::MissingClientAuth { found: vec![] },
-            Failure::WrongPolicy { found: vec![], expected: s() },
-            Failure::UnknownKind,
-            Failure::NoSigningTime,
-            Failure::MessageDigestMismatch,
-            Failure::ContentTypeMismatch { found: s(), expected: s() },
-            Failure::BadSignedAttribute { name: s() },
-            Failure::SignerCertificateNotFound,
-            Failure::SigningCertificateMismatch,
-            Failure::IssuerNameMismatch { issuer: s(), anchor: s() },
-            Failure::WrongVersion { version: s(), why: s() },
-            Failure::NegativeSerial { serial: s() },
-            Failure::GivenCertificateNotSigner { given: s(), signer: s() },
-            Failure::AttachedContentDiffers,
-        ]
-    }
-
-    #[test]
-    fn every_failure_renders_in_japanese_and_in_english_as_the_library_says() {
-        for f in every_failure() {
-            let m = failure(&f);
-            let ja = try_tr(Lang::Ja, m.key, &m.args).unwrap_or_else(|e| panic!("{e:?}"));
-            let en = try_tr(Lang::En, m.key, &m.args).unwrap_or_else(|e| panic!("{e:?}"));
-            assert!(ja.chars().any(|c| c > '\u{3000}'), "{}: {ja}", m.key);
-            assert_eq!(en, f.to_string(), "{}", m.key);
-        }
-    }
-
-    #[test]
-    fn verdict_words_differ_by_language_only_in_text() {
-        use crate::cli::i18n::with_lang;
-        assert_eq!(with_lang(Lang::En, || verdict(Verdict::Valid)), "VALID");
-        assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Valid)), "有効");
-        assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Invalid)), "無効");
-    }
-}
-
 /// A PDF's signatures in the language in force (`mynacard verify FILE.pdf`): the library's
 /// [`mynacard::pdf::PdfReport`] decides, this renders it, each word through the catalogues.
 pub fn pdf_report(r: &mynacard::pdf::PdfReport) -> String {
@@ -351,5 +291,65 @@ pub fn pdf_problem(p: &mynacard::pdf::Problem) -> String {
         P::ContentsTrailing => t!("pdf-problem-contents-trailing"),
         P::SubFilter { name } => t!("pdf-problem-subfilter", name = bounded(name)),
         P::Cms { why } => t!("pdf-problem-cms", why = bounded(why)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::i18n::{try_tr, Lang};
+    use mynacard::verify::result::Timestamp;
+
+    fn every_failure() -> Vec<Failure> {
+        let s = || "x".to_string();
+        let t = || Timestamp(std::time::SystemTime::UNIX_EPOCH);
+        vec![
+            Failure::UntrustedIssuer { issuer: s(), key_id: s() },
+            Failure::BadSignature { what: s() },
+            Failure::UnsupportedAlgorithm { what: s(), oid: s() },
+            Failure::AlgorithmMismatch { outer: s(), inner: s() },
+            Failure::UnusableKey { role: Role::EndEntity, why: s() },
+            Failure::Expired { role: Role::Anchor, not_after: t(), at: t() },
+            Failure::NotYetValid { role: Role::EndEntity, not_before: t(), at: t() },
+            Failure::AnchorNotCa,
+            Failure::EndEntityIsCa,
+            Failure::UnknownCriticalExtension { oid: s() },
+            Failure::DuplicateExtension { oid: s() },
+            Failure::MalformedExtension { oid: s(), why: s() },
+            Failure::WrongKeyUsage { kind: CertKind::Signature, found: vec![], expected: vec![] },
+            Failure::MissingClientAuth { found: vec![] },
+            Failure::WrongPolicy { found: vec![], expected: s() },
+            Failure::UnknownKind,
+            Failure::NoSigningTime,
+            Failure::MessageDigestMismatch,
+            Failure::ContentTypeMismatch { found: s(), expected: s() },
+            Failure::BadSignedAttribute { name: s() },
+            Failure::SignerCertificateNotFound,
+            Failure::SigningCertificateMismatch,
+            Failure::IssuerNameMismatch { issuer: s(), anchor: s() },
+            Failure::WrongVersion { version: s(), why: s() },
+            Failure::NegativeSerial { serial: s() },
+            Failure::GivenCertificateNotSigner { given: s(), signer: s() },
+            Failure::AttachedContentDiffers,
+        ]
+    }
+
+    #[test]
+    fn every_failure_renders_in_japanese_and_in_english_as_the_library_says() {
+        for f in every_failure() {
+            let m = failure(&f);
+            let ja = try_tr(Lang::Ja, m.key, &m.args).unwrap_or_else(|e| panic!("{e:?}"));
+            let en = try_tr(Lang::En, m.key, &m.args).unwrap_or_else(|e| panic!("{e:?}"));
+            assert!(ja.chars().any(|c| c > '\u{3000}'), "{}: {ja}", m.key);
+            assert_eq!(en, f.to_string(), "{}", m.key);
+        }
+    }
+
+    #[test]
+    fn verdict_words_differ_by_language_only_in_text() {
+        use crate::cli::i18n::with_lang;
+        assert_eq!(with_lang(Lang::En, || verdict(Verdict::Valid)), "VALID");
+        assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Valid)), "有効");
+        assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Invalid)), "無効");
     }
 }
