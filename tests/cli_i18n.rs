@@ -241,6 +241,7 @@ fn pdf_signing_and_verification_speak_japanese() {
     let (code, ja, _) = run(&mut in_locale(JA, &verify));
     assert_eq!(code, 0);
     assert!(ja.contains("総合: 有効"), "{ja}");
+    assert!(ja.contains("失効確認はオフです"), "the warning is Japanese too: {ja}");
     assert!(ja.contains("版に署名、ファイル全体"), "{ja}");
     let (code, en, _) = run(&mut in_locale(C, &verify));
     assert_eq!(code, 0);

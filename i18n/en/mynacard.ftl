@@ -664,3 +664,11 @@ help-sign--contact = PDF: how to contact the signer (/ContactInfo)
 help-sign--name = PDF: the signer's name as written in the signature dictionary (/Name)
 help-sign--visible = PDF: a visible signature on PAGE (from 1) at X,Y (lower left, points) of size W,H, showing the signer's name from the certificate and the time
 help-sign--subfilter = PDF: the signature profile
+
+## Verification warnings (mynacard::verify::Warning; src/cli/report_text.rs)
+warn-certificate-algorithm = certificate signed with { $algorithm } (JPKI uses sha256WithRSAEncryption)
+warn-holder-data = holder data: { $why }
+warn-revocation-off = revocation checking is off (policy off)
+warn-revocation-unknown-soft-fail = revocation status unknown ({ $why }); soft-fail policy
+warn-revocation-not-checked-soft-fail = revocation not checked; soft-fail policy
+warn-data-sha1 = data signature uses SHA-1

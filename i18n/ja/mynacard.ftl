@@ -661,3 +661,11 @@ help-sign--contact = PDF: 署名者の連絡先 (/ContactInfo)
 help-sign--name = PDF: 署名辞書に書く署名者の名前 (/Name)
 help-sign--visible = PDF: PAGE (1 から) の X,Y (左下から、ポイント) に幅 W、高さ H の目に見える署名を置き、電子証明書の署名者名と時刻を表示する
 help-sign--subfilter = PDF: 署名のプロファイル
+
+## 検証の警告 (mynacard::verify::Warning; src/cli/report_text.rs)
+warn-certificate-algorithm = 電子証明書の署名アルゴリズムが { $algorithm } です (JPKI は sha256WithRSAEncryption を使います)
+warn-holder-data = 基本 4 情報: { $why }
+warn-revocation-off = 失効確認はオフです (方針 off)
+warn-revocation-unknown-soft-fail = 失効状態が不明です ({ $why })。ソフトフェイルの方針により続行します
+warn-revocation-not-checked-soft-fail = 失効を確認していません。ソフトフェイルの方針により続行します
+warn-data-sha1 = データの署名に SHA-1 が使われています

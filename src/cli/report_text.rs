@@ -199,9 +199,26 @@ pub fn report(r: &VerifyReport) -> String {
         line(t!("report-failure", why = failure(f).text()));
     }
     for w in &r.warnings {
-        line(t!("cert-warning", value = w.clone()));
+        line(t!("cert-warning", value = warning(w)));
     }
     out
+}
+
+/// A verification warning in words.
+pub fn warning(w: &mynacard::verify::Warning) -> String {
+    use mynacard::verify::Warning as W;
+    match w {
+        W::CertificateAlgorithm { algorithm } => {
+            t!("warn-certificate-algorithm", algorithm = bounded(algorithm))
+        }
+        W::HolderData { why } => t!("warn-holder-data", why = bounded(why)),
+        W::RevocationOff => t!("warn-revocation-off"),
+        W::RevocationUnknownSoftFail { why } => {
+            t!("warn-revocation-unknown-soft-fail", why = bounded(why))
+        }
+        W::RevocationNotCheckedSoftFail => t!("warn-revocation-not-checked-soft-fail"),
+        W::DataSha1 => t!("warn-data-sha1"),
+    }
 }
 
 /// A PDF's signatures in the language in force (`mynacard verify FILE.pdf`): the library's
@@ -351,5 +368,70 @@ mod tests {
         assert_eq!(with_lang(Lang::En, || verdict(Verdict::Valid)), "VALID");
         assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Valid)), "有効");
         assert_eq!(with_lang(Lang::Ja, || verdict(Verdict::Invalid)), "無効");
+    }
+
+    /// Every warning, and every PDF verdict, change and problem, in Japanese without falling
+    /// back to English, and in English exactly as the library writes the warning (JSON).
+    #[test]
+    fn warnings_and_pdf_words_render_in_both_languages() {
+        use crate::cli::i18n::with_lang;
+        use mynacard::pdf::{Change, PdfVerdict, Problem};
+        use mynacard::verify::Warning as W;
+        let s = || "x".to_string();
+        let warnings = [
+            W::CertificateAlgorithm { algorithm: s() },
+            W::HolderData { why: s() },
+            W::RevocationOff,
+            W::RevocationUnknownSoftFail { why: s() },
+            W::RevocationNotCheckedSoftFail,
+            W::DataSha1,
+        ];
+        let japanese = |text: String| {
+            assert!(
+                text.chars()
+                    .any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}')),
+                "{text}"
+            );
+        };
+        for w in &warnings {
+            japanese(with_lang(Lang::Ja, || warning(w)));
+            assert_eq!(with_lang(Lang::En, || warning(w)), w.to_string());
+        }
+        for v in [
+            PdfVerdict::Valid,
+            PdfVerdict::Modified,
+            PdfVerdict::RevocationUnknown,
+            PdfVerdict::Invalid,
+        ] {
+            japanese(with_lang(Lang::Ja, || pdf_verdict(v)));
+        }
+        for c in [
+            Change::Signature,
+            Change::Dss,
+            Change::Annotations,
+            Change::Forms,
+            Change::Metadata,
+            Change::Content,
+            Change::TrailingData,
+        ] {
+            japanese(with_lang(Lang::Ja, || pdf_change(c)));
+            assert_eq!(with_lang(Lang::En, || pdf_change(c)), c.to_string());
+        }
+        let problems = [
+            Problem::NoByteRange,
+            Problem::NoContents,
+            Problem::ByteRangeStart,
+            Problem::ByteRangeOrder,
+            Problem::GapNotContents,
+            Problem::NotRevisionEnd { end: 7 },
+            Problem::ContentsNotCms { why: s() },
+            Problem::ContentsTrailing,
+            Problem::SubFilter { name: s() },
+            Problem::Cms { why: s() },
+        ];
+        for p in &problems {
+            japanese(with_lang(Lang::Ja, || pdf_problem(p)));
+            assert_eq!(with_lang(Lang::En, || pdf_problem(p)), p.to_string());
+        }
     }
 }

@@ -34,7 +34,7 @@ pub use cms::verify_cms;
 pub use holder::{BirthDate, Era, HolderData, HolderError, RecordedSex, Sex};
 pub use path::verify_certificate;
 pub use profile::CertKind;
-pub use result::{Failure, Role, Timestamp, Verdict, VerifyError, VerifyReport};
+pub use result::{Failure, Role, Timestamp, Verdict, VerifyError, VerifyReport, Warning};
 pub use signature::{verify_raw, HashAlg};
 
 /// Which J-LIS hierarchy is trusted besides anchors given explicitly.

@@ -13,7 +13,8 @@ use x509_cert::Certificate;
 use super::anchors::{AnchorSource, TrustAnchor, TrustStore};
 use super::names::name_text;
 use super::result::{
-    bounded, AnchorSummary, CertificateSummary, Failure, Role, Timestamp, VerifyError, VerifyReport,
+    bounded, AnchorSummary, CertificateSummary, Failure, Role, Timestamp, VerifyError,
+    VerifyReport, Warning,
 };
 use super::signature::{oid_name, pkcs1v15_ok, rsa_key, HashAlg};
 use super::{
@@ -93,10 +94,9 @@ fn certificate_hash(p: &ParsedCert<'_>, report: &mut VerifyReport) -> Option<Has
     match HashAlg::from_rsa_signature_oid(&outer.oid) {
         Some(h) => {
             if h != HashAlg::Sha256 {
-                report.warnings.push(format!(
-                    "certificate signed with {} (JPKI uses sha256WithRSAEncryption)",
-                    oid_name(&outer.oid)
-                ));
+                report.warnings.push(Warning::CertificateAlgorithm {
+                    algorithm: oid_name(&outer.oid).to_string(),
+                });
             }
             report.check("signature_algorithm", None);
             Some(h)
@@ -259,7 +259,7 @@ pub(crate) fn judge(
     if kind == Some(profile::CertKind::Signature) {
         match holder::decode(&p.cert) {
             Ok(h) => report.holder = h,
-            Err(e) => report.warnings.push(format!("holder data: {e}")),
+            Err(e) => report.warnings.push(Warning::HolderData { why: e.to_string() }),
         }
     }
 

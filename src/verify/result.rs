@@ -413,6 +413,59 @@ pub struct RevocationReport {
     pub outcome: RevocationOutcome,
 }
 
+/// Something a verification noticed that does not change its verdict. JSON writes the English
+/// sentence (as before this type existed); a front end may word it in its own language from the
+/// variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// The certificate is signed with another algorithm than JPKI's sha256WithRSAEncryption.
+    CertificateAlgorithm {
+        /// The algorithm's name.
+        algorithm: String,
+    },
+    /// The holder data in the certificate could not be decoded.
+    HolderData {
+        /// Why.
+        why: String,
+    },
+    /// Revocation is not consulted (policy off).
+    RevocationOff,
+    /// Revocation status unknown, accepted by the soft-fail policy.
+    RevocationUnknownSoftFail {
+        /// Why it is unknown.
+        why: String,
+    },
+    /// Revocation not checked, accepted by the soft-fail policy.
+    RevocationNotCheckedSoftFail,
+    /// The data signature uses SHA-1.
+    DataSha1,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::CertificateAlgorithm { algorithm } => {
+                write!(f, "certificate signed with {algorithm} (JPKI uses sha256WithRSAEncryption)")
+            }
+            Warning::HolderData { why } => write!(f, "holder data: {why}"),
+            Warning::RevocationOff => f.write_str("revocation checking is off (policy off)"),
+            Warning::RevocationUnknownSoftFail { why } => {
+                write!(f, "revocation status unknown ({why}); soft-fail policy")
+            }
+            Warning::RevocationNotCheckedSoftFail => {
+                f.write_str("revocation not checked; soft-fail policy")
+            }
+            Warning::DataSha1 => f.write_str("data signature uses SHA-1"),
+        }
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// Everything a verification found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
@@ -435,7 +488,7 @@ pub struct VerifyReport {
     /// Failed checks with reasons.
     pub failures: Vec<Failure>,
     /// Things accepted but worth knowing (legacy hash, soft-fail revocation, …).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Holder data from a signature certificate's subjectAltName.
     pub holder: Option<HolderData>,
     /// Revocation.
@@ -486,18 +539,17 @@ impl VerifyReport {
         } else {
             match (&self.revocation.outcome, policy) {
                 (_, RevocationPolicy::Off) => {
-                    self.warnings.push("revocation checking is off (policy off)".to_string());
+                    self.warnings.push(Warning::RevocationOff);
                     Verdict::Valid
                 }
                 (RevocationOutcome::Revoked { .. }, _) => Verdict::Invalid,
                 (RevocationOutcome::Good { .. }, _) => Verdict::Valid,
                 (RevocationOutcome::Unknown { why }, RevocationPolicy::Prefer) => {
-                    self.warnings
-                        .push(format!("revocation status unknown ({why}); soft-fail policy"));
+                    self.warnings.push(Warning::RevocationUnknownSoftFail { why: why.clone() });
                     Verdict::Valid
                 }
                 (RevocationOutcome::NotChecked, RevocationPolicy::Prefer) => {
-                    self.warnings.push("revocation not checked; soft-fail policy".to_string());
+                    self.warnings.push(Warning::RevocationNotCheckedSoftFail);
                     Verdict::Valid
                 }
                 (_, RevocationPolicy::Require) => Verdict::RevocationUnknown,
@@ -606,12 +658,12 @@ mod tests {
         let mut r = VerifyReport::new("now", RevocationPolicy::Prefer);
         r.finish();
         assert_eq!(r.verdict, Verdict::Valid);
-        assert!(r.warnings[0].contains("soft-fail"));
+        assert!(r.warnings[0].to_string().contains("soft-fail"));
 
         let mut r = VerifyReport::new("now", RevocationPolicy::Off);
         r.finish();
         assert_eq!(r.verdict, Verdict::Valid);
-        assert!(r.warnings[0].contains("off"));
+        assert!(r.warnings[0].to_string().contains("off"));
 
         let mut r = VerifyReport::new("now", RevocationPolicy::Require);
         r.revocation.outcome = RevocationOutcome::Unknown { why: "stale CRL".into() };

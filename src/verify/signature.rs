@@ -48,7 +48,7 @@ pub fn verify_raw(
         }
     };
     if hash == HashAlg::Sha1 {
-        report.warnings.push("data signature uses SHA-1".to_string());
+        report.warnings.push(super::result::Warning::DataSha1);
     }
     report.signature = Some(SignatureReport {
         format: "raw",
