@@ -122,13 +122,13 @@ fn the_environment_order_is_lc_all_then_lc_messages_then_lang_and_lang_option_wi
     assert!(!ja(&[("LANG", "ja_JP.UTF-8"), ("LC_ALL", "POSIX")], &[]));
     assert!(ja(&[("LANG", "C")], &["--lang", "ja"]));
     assert!(!ja(&[("LANG", "ja_JP.UTF-8")], &["--lang=en"]));
-    // An unknown language is a usage error; a Japanese reader is told so in Japanese first.
+    // An unknown language is a usage error; a Japanese reader is told in Japanese.
     let (code, _, err) = run(&mut in_locale(C, &["--lang", "fr", "status"]));
     assert_eq!(code, 2);
     assert!(!is_japanese(&err), "{err}");
     let (code, _, err) = run(&mut in_locale(JA, &["status", "--no-such-option"]));
     assert_eq!(code, 2);
-    assert!(err.starts_with("mynacard: コマンドラインが正しくありません"), "{err}");
+    assert!(err.starts_with("mynacard: 想定していない引数 --no-such-option があります"), "{err}");
 }
 
 #[test]
@@ -252,4 +252,31 @@ fn pdf_signing_and_verification_speak_japanese() {
     json.extend(["--at", "2026-06-01T00:00:00Z"]);
     json.insert(0, "--json");
     assert_eq!(run(&mut in_locale(JA, &json)).1, run(&mut in_locale(C, &json)).1);
+}
+
+#[test]
+fn command_line_errors_speak_japanese_with_exit_2() {
+    let cases: [(&[&str], &str, &str); 4] = [
+        (
+            &["sign", "--bogus"],
+            "想定していない引数 --bogus があります",
+            "unexpected argument '--bogus'",
+        ),
+        (&["frob"], "frob というコマンドはありません", "unrecognized subcommand 'frob'"),
+        (&["sign"], "必要な引数がありません: <FILE>", "required arguments were not provided"),
+        (
+            &["sign", "--key", "nokey", "x"],
+            "--key <KEY> に nokey は指定できません (指定できる値: sign, auth)",
+            "invalid value 'nokey'",
+        ),
+    ];
+    for (args, ja, en) in cases {
+        let (code, _, err) = run(&mut in_locale(JA, args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(ja), "{args:?}: {err}");
+        assert!(!err.contains(en), "English left in the Japanese message: {err}");
+        let (code, _, err) = run(&mut in_locale(C, args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(en), "{args:?}: {err}");
+    }
 }

@@ -672,3 +672,12 @@ warn-revocation-off = revocation checking is off (policy off)
 warn-revocation-unknown-soft-fail = revocation status unknown ({ $why }); soft-fail policy
 warn-revocation-not-checked-soft-fail = revocation not checked; soft-fail policy
 warn-data-sha1 = data signature uses SHA-1
+
+## Command-line errors (src/cli/help.rs parse_error_text; the other kinds are clap's own English)
+clap-unknown-argument = unexpected argument { $arg }
+clap-unknown-subcommand = unknown command { $name }
+clap-missing-argument = a required argument is missing: { $arg }
+clap-invalid-value = { $value } is not allowed for { $arg } (possible values: { $valid })
+clap-value-validation = { $value } is not valid for { $arg }
+clap-argument-conflict = { $arg } cannot be used with { $other }
+clap-see-help = For more information, try '--help'.

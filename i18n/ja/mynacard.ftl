@@ -669,3 +669,12 @@ warn-revocation-off = 失効確認はオフです (方針 off)
 warn-revocation-unknown-soft-fail = 失効状態が不明です ({ $why })。ソフトフェイルの方針により続行します
 warn-revocation-not-checked-soft-fail = 失効を確認していません。ソフトフェイルの方針により続行します
 warn-data-sha1 = データの署名に SHA-1 が使われています
+
+## コマンドラインの誤り (src/cli/help.rs parse_error_text。ほかの種類は clap の英語)
+clap-unknown-argument = 想定していない引数 { $arg } があります
+clap-unknown-subcommand = { $name } というコマンドはありません
+clap-missing-argument = 必要な引数がありません: { $arg }
+clap-invalid-value = { $arg } に { $value } は指定できません (指定できる値: { $valid })
+clap-value-validation = { $arg } の値 { $value } が正しくありません
+clap-argument-conflict = { $arg } は { $other } と一緒に使えません
+clap-see-help = 詳しくは --help を参照してください。

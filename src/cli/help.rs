@@ -6,6 +6,7 @@
 //! person reads.
 
 use clap::{Arg, ArgAction, Command};
+use mynacard::verify::result::bounded;
 
 /// The catalogue key of a command's about text (`path` is empty for the root).
 fn command_key(path: &[String]) -> String {
@@ -136,6 +137,43 @@ fn finish(mut cmd: Command) -> Command {
 }
 
 /// Every help key the command tree needs (for the catalogue tests).
+/// A command-line error of clap in the language in force, for the kinds people meet most
+/// (an unknown argument or subcommand, a missing argument, a value that is not allowed, two
+/// options that exclude each other); `None` for the rest, which clap words itself (in English).
+pub fn parse_error_text(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let ctx = |kind| {
+        e.get(kind).map(|v| match v {
+            ContextValue::String(s) => bounded(s),
+            ContextValue::Strings(list) => bounded(&list.join(", ")),
+            other => bounded(&other.to_string()),
+        })
+    };
+    let arg = || ctx(ContextKind::InvalidArg).unwrap_or_default();
+    Some(match e.kind() {
+        ErrorKind::UnknownArgument => t!("clap-unknown-argument", arg = arg()),
+        ErrorKind::InvalidSubcommand => {
+            t!("clap-unknown-subcommand", name = ctx(ContextKind::InvalidSubcommand)?)
+        }
+        ErrorKind::MissingRequiredArgument => t!("clap-missing-argument", arg = arg()),
+        ErrorKind::InvalidValue => t!(
+            "clap-invalid-value",
+            arg = arg(),
+            value = ctx(ContextKind::InvalidValue)?,
+            valid = ctx(ContextKind::ValidValue).unwrap_or_default()
+        ),
+        ErrorKind::ValueValidation => {
+            t!("clap-value-validation", arg = arg(), value = ctx(ContextKind::InvalidValue)?)
+        }
+        ErrorKind::ArgumentConflict => t!(
+            "clap-argument-conflict",
+            arg = arg(),
+            other = ctx(ContextKind::PriorArg).unwrap_or_default()
+        ),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 pub fn help_keys() -> Vec<String> {
     use clap::CommandFactory;

@@ -250,11 +250,21 @@ pub fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
-            // clap's own parse errors stay in English; a Japanese reader gets one line first.
-            if e.use_stderr() && lang == i18n::Lang::Ja {
-                errln!("mynacard: {}", t!("err-command-line"));
+            // The common parse errors in Japanese (help::parse_error_text); the rest in clap's
+            // English, after one Japanese line.
+            match (e.use_stderr() && lang == i18n::Lang::Ja, help::parse_error_text(&e)) {
+                (true, Some(text)) => {
+                    errln!("mynacard: {text}");
+                    errln!("{}", t!("clap-see-help"));
+                }
+                (true, None) => {
+                    errln!("mynacard: {}", t!("err-command-line"));
+                    let _ = e.print();
+                }
+                (false, _) => {
+                    let _ = e.print();
+                }
             }
-            let _ = e.print();
             return if e.use_stderr() { Exit::Usage.into() } else { Exit::Success.into() };
         }
     };
