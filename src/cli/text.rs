@@ -3,14 +3,14 @@
 
 use clap::{Args, Subcommand};
 
-use mynacard::card::{Sex, TextInfo, TextPin};
+use mynacard::card::{Sex, TextEvidence, TextInfo, TextPin};
 
 use mynacard::verify::authenticity::Authenticity;
 
 use super::audit_log::AuditNote;
 use super::exit::Exit;
 use super::face::{
-    authenticity_exit, authenticity_json, authenticity_text, check_text_read, TrustOpts,
+    authenticity_exit, authenticity_json, authenticity_text, check_text_read, Trust, TrustOpts,
 };
 use super::pin_entry::open_with_pin;
 use super::pin_source::PinOpts;
@@ -92,18 +92,24 @@ pub(super) fn render(info: &TextInfo, auth: &Authenticity, reveal: bool, json: b
     }
 }
 
+/// The authenticity of everything `text read` read (both files, their integrity record and
+/// certificate); the command and `mynacard serve`'s `/v1/text` judge it alike.
+pub fn evidence_authenticity(ev: &TextEvidence, trust: &Trust) -> Authenticity {
+    check_text_read(
+        ev.cvc.as_deref(),
+        ev.integrity.as_deref(),
+        Some(&ev.my_number_file),
+        Some(&ev.attributes_file),
+        trust,
+    )
+}
+
 fn read(g: &GlobalOpts, args: &TextReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     let trust = args.trust.trust()?;
     let (mut client, pin) = open_with_pin(g, audit, &args.pin, TextPin::new)?;
     let (info, ev) = client.read_text_checked(pin.pin(), args.pin.allow_last_try)?;
     drop(client);
-    let auth = check_text_read(
-        ev.cvc.as_deref(),
-        ev.integrity.as_deref(),
-        Some(&ev.my_number_file),
-        Some(&ev.attributes_file),
-        &trust,
-    );
+    let auth = evidence_authenticity(&ev, &trust);
     outln!("{}", render(&info, &auth, args.reveal, g.json))?;
     Ok(authenticity_exit(&auth))
 }

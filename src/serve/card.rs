@@ -21,7 +21,7 @@ use mynacard::transport::TransportError;
 use zeroize::Zeroizing;
 
 use super::super::audit_log::{self, AuditNote};
-use super::super::face::{self, check_text_read, TrustOpts};
+use super::super::face::{self, TrustOpts};
 use super::super::pin_entry::{self, PadUse};
 use super::super::pin_source::{PinOpts, PinPadArg};
 use super::super::sign::{self, SigFormat};
@@ -464,13 +464,7 @@ pub fn read_text(
     cancel.check()?;
     let (info, ev) = client.read_text_checked(entry.pin(), allow_last_try)?;
     drop(client);
-    let auth = check_text_read(
-        ev.cvc.as_deref(),
-        ev.integrity.as_deref(),
-        Some(&ev.my_number_file),
-        Some(&ev.attributes_file),
-        &trust,
-    );
+    let auth = text::evidence_authenticity(&ev, &trust);
     let rendered = Zeroizing::new(text::render(&info, &auth, reveal, true));
     serde_json::from_str(&rendered)
         .map_err(|e| OpError::Cli(CliError::Input(format!("rendering the text read: {e}"))))
