@@ -24,6 +24,19 @@ fn lines(log: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The records as text, without their timestamps (whose fractional seconds are arbitrary
+/// digits, which a search for a secret's digits could meet).
+fn without_times(records: &[serde_json::Value]) -> String {
+    records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("time");
+            r.to_string()
+        })
+        .collect()
+}
+
 fn sha256_hex(path: &str) -> String {
     hex::encode(Sha256::digest(std::fs::read(pki(path)).unwrap()))
 }
@@ -89,15 +102,7 @@ fn operations_outcomes_and_certificates_are_logged_and_nothing_personal() {
         assert!(r["time"].as_str().is_some_and(|t| t.ends_with('Z')), "{r}");
     }
 
-    // Everything but the timestamps (whose fractional seconds are arbitrary digits).
-    let text: String = l
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.as_object_mut().unwrap().remove("time");
-            r.to_string()
-        })
-        .collect();
+    let text = without_times(&l);
     let raw = std::fs::read_to_string(&log).unwrap();
     for secret in ["MYNACARD1", "番号", "花子", "虹色県"] {
         assert!(!raw.contains(secret), "the audit log holds {secret:?}:\n{raw}");
@@ -148,15 +153,7 @@ fn the_card_face_and_the_age_check_are_logged_without_the_codes_or_the_birth_dat
         .collect();
     assert_eq!(ops, [("read_card_face", "ok"), ("age_check", "ok"), ("age_check", "wrong_pin")]);
     assert!(l.iter().all(|r| r["reader"] == "sim"), "{l:?}");
-    // Everything but the timestamps (whose fractional seconds are arbitrary digits).
-    let text: String = l
-        .iter()
-        .map(|r| {
-            let mut r = r.clone();
-            r.as_object_mut().unwrap().remove("time");
-            r.to_string()
-        })
-        .collect();
+    let text = without_times(&l);
     for secret in ["1990", "0515", "05-15", "7251", "2035", "020515", "番号", "花子", "虹色県"]
     {
         assert!(!text.contains(secret), "the audit log holds {secret:?}:\n{text}");
