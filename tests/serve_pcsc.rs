@@ -442,16 +442,10 @@ fn nothing_stays_verified_after_a_signature() {
     );
 }
 
-#[test]
-fn a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled() {
-    if !pcscd_or_skip("a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled") {
-        return;
-    }
-    // 400 ms per signature, 20 ms per APDU: a signature holds the card long enough.
-    let _sim = SimServer::start_with(&["--profile", "contactless"]);
-    let svc = service(&["--busy-wait-ms", "1"]);
+/// Starts a signature on `svc` in another thread once the service's own JPKI probe of the card
+/// is done (it takes the card too), and returns when the card operation has started.
+fn start_a_signature(svc: &Service) -> (Events, std::thread::JoinHandle<common::serve::Answer>) {
     let mut events = Events::open(&svc.addr);
-    // The service's own JPKI probe of the card is done (it takes the card too).
     events.wait_for(Duration::from_secs(20), |e| e["event"] == "card_inserted").expect("card");
     let addr = svc.addr.clone();
     let signer = std::thread::spawn(move || {
@@ -461,6 +455,18 @@ fn a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled() {
     events
         .wait_for(Duration::from_secs(20), |e| e["event"] == "operation_started")
         .expect("operation_started");
+    (events, signer)
+}
+
+#[test]
+fn a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled() {
+    if !pcscd_or_skip("a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled") {
+        return;
+    }
+    // 400 ms per signature, 20 ms per APDU: a signature holds the card long enough.
+    let _sim = SimServer::start_with(&["--profile", "contactless"]);
+    let svc = service(&["--busy-wait-ms", "1"]);
+    let (mut events, signer) = start_a_signature(&svc);
     let a = svc.get("/v1/card");
     conforms("/v1/card", "get", &a);
     assert_eq!((a.status, a.code()), (409, "card-busy".to_string()));
@@ -474,17 +480,7 @@ fn a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled() {
 
     // A client that leaves while waiting for the card: its (wrong) PIN is never sent.
     let svc = service(&["--busy-wait-ms", "30000"]);
-    let mut events = Events::open(&svc.addr);
-    // The service's own JPKI probe of the card is done (it takes the card too).
-    events.wait_for(Duration::from_secs(20), |e| e["event"] == "card_inserted").expect("card");
-    let addr = svc.addr.clone();
-    let signer = std::thread::spawn(move || {
-        let body = json!({ "document": b64(b"busy"), "pin": SIGN_PIN }).to_string();
-        common::serve::request(&addr, "POST", "/v1/sign", &[], Some(&body))
-    });
-    events
-        .wait_for(Duration::from_secs(20), |e| e["event"] == "operation_started")
-        .expect("operation_started");
+    let (_events, signer) = start_a_signature(&svc);
     let body = json!({ "challenge": b64(b"c"), "pin": "0000" }).to_string();
     let mut conn = common::serve::Conn::open(&svc.addr, Duration::from_secs(5)).unwrap();
     use std::io::Write;
