@@ -363,6 +363,168 @@ fn age_check_answers_yes_or_no_and_nothing_else() {
     }
 }
 
+/// The virtual card's 照合番号B (sim-image/default: born 1990-05-15, card valid to 2035,
+/// security code 7251), as three fields and as the 14 composed digits.
+const CODE_B_LINE: &str = "1990-05-15 2035 7251";
+const CODE_B_DIGITS: &str = "02051520357251";
+
+/// The card's own count of every command received since `sim serve` started
+/// (`sim serve --counts`; the power events left out).
+fn commands(counts: &std::path::Path) -> Value {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(counts).unwrap()).unwrap();
+    let obj = v.as_object_mut().unwrap();
+    for power in ["power_off", "power_on", "reset"] {
+        obj.remove(power);
+    }
+    v
+}
+
+/// `/v1/face` is `mynacard face read`: by default the answer holds which items were read and
+/// the J-LIS verdicts, nothing of the holder; the photo and images only when the operator
+/// allowed revealing and the request asks, and then the very bytes `face read --photo` writes.
+/// The code is a secret like a PIN: its format is checked before anything is sent, a wrong
+/// one spends exactly one try and is not retried, and it is never echoed nor logged.
+#[test]
+fn face_is_masked_unless_the_operator_allows() {
+    if !pcscd_or_skip("face_is_masked_unless_the_operator_allows") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let counts = dir.path().join("counts.json");
+    let _sim = SimServer::start_with(&["--counts", s(&counts)]);
+    let (face_ca, text_ca) = (pki("cvc-ca-9000023.pem"), pki("cvc-ca-9000033.pem"));
+    let holder = ["1990", "05-15", "花子", "虹色県", "9018", "2035-"];
+    {
+        let svc = service(&["--cvc-ca", &face_ca, "--cvc-ca", &text_ca]);
+        let a = svc.post("/v1/face", json!({ "secret": CODE_B_LINE, "purpose": "reception" }));
+        conforms("/v1/face", "post", &a);
+        assert_eq!(a.status, 200, "{:?}", a.json());
+        let v = a.json();
+        let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "authenticity",
+                "code",
+                "items",
+                "revealed",
+                "text_authenticity",
+                "text_read",
+                "text_skipped"
+            ],
+            "{v}"
+        );
+        assert_eq!((v["code"].clone(), v["revealed"].clone()), (json!("b"), json!(false)));
+        let mut items: Vec<&str> =
+            v["items"].as_object().unwrap().keys().map(String::as_str).collect();
+        items.sort();
+        assert_eq!(items, ["address", "name", "photo", "security_code"]);
+        assert!(v["items"]["photo"]["bytes"].as_u64().unwrap() > 0);
+        assert_eq!(v["text_read"], true);
+        // The verdicts without the signer key (it names the municipality).
+        for which in ["authenticity", "text_authenticity"] {
+            assert_eq!(v[which]["verdict"], "genuine", "{which}: {v}");
+            assert!(v[which].get("signer_key").is_none(), "{which}: {v}");
+        }
+        let body = String::from_utf8_lossy(&a.body).to_string();
+        for secret in holder.iter().chain(&["7251", CODE_B_DIGITS]) {
+            assert!(!body.contains(secret), "the answer holds {secret:?}: {body}");
+        }
+
+        // Revealing is the operator's choice: refused before the card is touched.
+        let before = commands(&counts);
+        let a = svc.post("/v1/face", json!({ "secret": CODE_B_LINE, "reveal": true }));
+        conforms("/v1/face", "post", &a);
+        assert_eq!((a.status, a.code()), (403, "forbidden".to_string()));
+        assert_eq!(commands(&counts), before, "a refused reveal reached the card");
+
+        // A malformed code never reaches the card, and is not echoed.
+        for bad in ["1990-05-15 2035", "0205152035725", "1990-02-30 2035 7251", ""] {
+            let a = svc.post("/v1/face", json!({ "secret": bad }));
+            conforms("/v1/face", "post", &a);
+            assert_eq!((a.status, a.code()), (400, "usage".to_string()), "{bad}: {:?}", a.json());
+            let body = String::from_utf8_lossy(&a.body);
+            assert!(!body.contains("7251") && !body.contains("1990"), "{body}");
+        }
+        let a = svc.post("/v1/face", json!({ "code": "a", "secret": "123456789017" }));
+        assert_eq!((a.status, a.code()), (400, "usage".to_string()), "{:?}", a.json());
+        assert_eq!(commands(&counts), before, "a malformed code reached the card");
+
+        // A wrong code: one VERIFY with data, one try spent (10 → 9 → 8), never retried.
+        for left in [9, 8] {
+            let a = svc.post("/v1/face", json!({ "secret": "1990-05-15 2035 7252" }));
+            conforms("/v1/face", "post", &a);
+            assert_eq!((a.status, a.code()), (403, "wrong-pin".to_string()), "{:?}", a.json());
+            let msg = a.json()["error"]["message"].as_str().unwrap().to_string();
+            assert!(msg.contains(&format!("{left} tries left")), "{msg}");
+            assert!(!msg.contains("7252"), "{msg}");
+        }
+        let after = commands(&counts);
+        assert_eq!(
+            after["verify_with_data"].as_u64().unwrap(),
+            before["verify_with_data"].as_u64().unwrap() + 2,
+            "{before} → {after}"
+        );
+        // The right code resets the counter (10 again: the next wrong one says 9).
+        assert_eq!(svc.post("/v1/face", json!({ "secret": CODE_B_DIGITS })).status, 200);
+
+        let log = std::fs::read_to_string(svc.dir.path().join("audit.log")).unwrap();
+        let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert!(records.iter().all(|r| r["operation"] == "read_card_face"), "{log}");
+        let outcomes: Vec<&str> = records.iter().map(|r| r["outcome"].as_str().unwrap()).collect();
+        assert_eq!(outcomes.first(), Some(&"ok"), "{log}");
+        assert!(log.contains("\"purpose\":\"reception\""), "{log}");
+        for r in &records {
+            let mut r = r.clone();
+            r.as_object_mut().unwrap().remove("time");
+            let r = r.to_string();
+            for secret in holder.iter().chain(&["7251", "7252", CODE_B_DIGITS]) {
+                assert!(!r.contains(secret), "the audit log holds {secret:?}: {r}");
+            }
+        }
+    }
+
+    // The operator allows it and the request asks: the card face, and the photo is the
+    // very file `mynacard face read --photo` writes from the same card.
+    let svc = service(&["--cvc-ca", &face_ca, "--cvc-ca", &text_ca, "--allow-reveal"]);
+    let a = svc.post("/v1/face", json!({ "secret": CODE_B_LINE, "reveal": true }));
+    conforms("/v1/face", "post", &a);
+    assert_eq!(a.status, 200, "{:?}", a.json());
+    let v = a.json();
+    assert_eq!(v["revealed"], true);
+    assert_eq!(v["birth_date"], "1990-05-15");
+    assert_eq!(v["name"], "番号\u{3000}花子");
+    assert_eq!(v["authenticity"]["verdict"], "genuine");
+    let photo = unb64(&v["photo"]);
+    assert_eq!(photo.len() as u64, v["items"]["photo"]["bytes"].as_u64().unwrap());
+    let mut images: Vec<&str> =
+        v["images"].as_object().unwrap().keys().map(String::as_str).collect();
+    images.sort();
+    assert_eq!(images, ["address", "name", "security_code"]);
+    let photo_file = dir.path().join("photo.jp2");
+    let images_dir = dir.path().join("images");
+    common::cli::pcsc(&["face", "read", "--pin-stdin", "--photo", s(&photo_file)])
+        .args(["--images", s(&images_dir)])
+        .write_stdin(format!("{CODE_B_LINE}\n"))
+        .assert()
+        .success();
+    assert_eq!(photo, std::fs::read(&photo_file).unwrap(), "the photo differs from face read's");
+    for (key, file) in
+        [("name", "name.png"), ("address", "address.png"), ("security_code", "security-code.png")]
+    {
+        assert_eq!(
+            unb64(&v["images"][key]),
+            std::fs::read(images_dir.join(file)).unwrap(),
+            "{key}"
+        );
+    }
+    // Without asking, the same service still answers masked.
+    let a = svc.post("/v1/face", json!({ "secret": CODE_B_LINE }));
+    assert_eq!((a.status, a.json()["revealed"].clone()), (200, json!(false)));
+    assert!(a.json().get("photo").is_none());
+}
+
 #[test]
 fn pin_rules_are_the_cli_rules() {
     if !pcscd_or_skip("pin_rules_are_the_cli_rules") {

@@ -592,7 +592,7 @@ help-serve--listen = Where to listen: `unix:PATH`, or a loopback address `127.0.
 help-serve--token-file = Bearer token for TCP: read from FILE, or a random one written there (mode 0600) when FILE does not exist
 help-serve--allow-origin = Also answer requests from this web origin (e.g. `http://localhost:8080`), with CORS headers; repeatable. The service's own origin is always allowed
 help-serve--ui = Serve the kiosk page at `/`
-help-serve--allow-reveal = Let `POST /v1/text` reveal the whole My Number when the request asks (masked otherwise)
+help-serve--allow-reveal = Let `POST /v1/text` reveal the whole My Number, and `POST /v1/face` return the card face's photo, images and facts, when the request asks (masked otherwise)
 help-serve--busy-wait-ms = How long a request waits for the card while another operation holds it, in ms
 help-serve--header-timeout-ms = Time allowed for a request's headers, in ms
 help-serve--body-timeout-ms = Time allowed for a request's body, in ms
@@ -621,6 +621,7 @@ serve-card-busy = another operation is using the card and did not finish in time
 serve-too-many-connections = too many connections: try again later
 serve-shutting-down = the service is stopping
 serve-reveal-not-allowed = this service does not reveal the My Number (the operator did not give --allow-reveal)
+serve-face-reveal-not-allowed = this service does not return the card face's photo, images and facts (the operator did not give --allow-reveal)
 serve-internal = the card operation failed unexpectedly
 
 ## mynacard verify FILE.pdf (src/cli/report_text.rs)

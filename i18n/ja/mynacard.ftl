@@ -589,7 +589,7 @@ help-serve--listen = 待ち受ける場所: `unix:PATH`、またはループバ�
 help-serve--token-file = TCP のベアラートークン: FILE から読む。FILE がなければ乱数のトークンをそこに書く (権限 0600)
 help-serve--allow-origin = この Web オリジン (例: `http://localhost:8080`) からの要求にも CORS ヘッダー付きで応える。複数指定できる。サービス自身のオリジンは常に許可する
 help-serve--ui = キオスク画面を `/` で提供する
-help-serve--allow-reveal = 要求が求めたとき、`POST /v1/text` で個人番号をすべて表示することを許す (それ以外はマスク)
+help-serve--allow-reveal = 要求が求めたとき、`POST /v1/text` で個人番号をすべて表示し、`POST /v1/face` で券面の顔写真・画像・記載事項を返すことを許す (それ以外はマスク)
 help-serve--busy-wait-ms = ほかの操作がカードを使っているあいだ、要求がカードを待つ時間 (ミリ秒)
 help-serve--header-timeout-ms = 要求のヘッダーに許す時間 (ミリ秒)
 help-serve--body-timeout-ms = 要求の本文に許す時間 (ミリ秒)
@@ -618,6 +618,7 @@ serve-card-busy = ほかの操作がカードを使っていて、時間内に�
 serve-too-many-connections = 接続が多すぎます: しばらくしてから試してください
 serve-shutting-down = サービスを停止しています
 serve-reveal-not-allowed = このサービスは個人番号を表示しません (運用者が --allow-reveal を指定していません)
+serve-face-reveal-not-allowed = このサービスは券面の顔写真・画像・記載事項を返しません (運用者が --allow-reveal を指定していません)
 serve-internal = カードの操作が予期せず失敗しました
 
 ## mynacard verify FILE.pdf (src/cli/report_text.rs)

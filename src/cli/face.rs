@@ -262,20 +262,14 @@ fn read_code(opts: &PinOpts, which: CodeArg) -> Result<FaceCode, CliError> {
     let mut r = opts.reader();
     let prompt = opts.source() == PinSource::Prompt;
     Ok(match which {
-        CodeArg::A => {
-            let s = r.current(&t!("face-code-a-prompt"))?;
-            FaceCode::A(code_a(&s)?)
-        }
+        CodeArg::A => parse_code(which, &r.current(&t!("face-code-a-prompt"))?)?,
         CodeArg::B if prompt => {
             let birth = r.current(&t!("face-birth-prompt-b"))?;
             let year = r.current(&t!("face-expiry-year-prompt"))?;
             let code = r.current(&t!("face-security-code-prompt"))?;
             FaceCode::B(CodeB::compose(&compact_date(&birth), year.trim(), code.trim())?)
         }
-        CodeArg::B => {
-            let s = r.current(&t!("face-code-b-prompt"))?;
-            FaceCode::B(code_b_line(&s)?)
-        }
+        CodeArg::B => parse_code(which, &r.current(&t!("face-code-b-prompt"))?)?,
     })
 }
 
@@ -308,7 +302,7 @@ pub fn authenticity_word(v: Verdict) -> String {
 /// The outcome for `face age`: the verdict and the CA key only. The signer key ID names the
 /// holder's municipality (its digits are the municipality code), so an age check leaves it
 /// and the detail sentence (which names it) out.
-fn age_authenticity_json(a: &Authenticity) -> serde_json::Value {
+pub fn age_authenticity_json(a: &Authenticity) -> serde_json::Value {
     serde_json::json!({
         "verdict": a.verdict.name(),
         "ca_key": a.ca_key.map(|k| k.to_string()),
@@ -387,19 +381,18 @@ struct Outputs<'a> {
 }
 
 fn outputs<'a>(data: &'a FaceData, args: &FaceReadArgs) -> Result<Outputs<'a>, CliError> {
-    let face = data.face()?;
-    let in_dir = |file: &str| args.images.as_ref().map(|d| d.join(file));
-    let mut files = vec![
-        ("photo", face.photo, args.photo.clone()),
-        ("name", face.name_png, in_dir("name.png")),
-        ("address", face.address_png, in_dir("address.png")),
-    ];
-    if let Some(code) = face.security_code_png {
-        files.push(("security_code", code, in_dir("security-code.png")));
-    }
-    if let Some(img) = data.my_number_image() {
-        files.push(("my_number", img?.image_png, in_dir("my-number.png")));
-    }
+    let files = face_items(data)?
+        .into_iter()
+        .map(|(name, bytes)| {
+            let dest = match name {
+                "photo" => args.photo.clone(),
+                _ => {
+                    args.images.as_ref().map(|d| d.join(format!("{}.png", name.replace('_', "-"))))
+                }
+            };
+            (name, bytes, dest)
+        })
+        .collect();
     Ok(Outputs { files })
 }
 
@@ -430,9 +423,11 @@ fn write_outputs(out: &Outputs<'_>, args: &FaceReadArgs) -> Result<(), CliError>
 }
 
 /// The single-source card-key challenge outcome.
-struct Challenge {
-    ok: bool,
-    detail: String,
+pub struct Challenge {
+    /// The signature verified under the card key.
+    pub ok: bool,
+    /// One sentence on what it proves.
+    pub detail: String,
 }
 
 fn challenge(
@@ -557,6 +552,140 @@ fn both_exit(a: &Authenticity, text: Option<&Authenticity>) -> Exit {
     }
 }
 
+/// Parse a code as a request gives it (`face read --pin-*`'s one line, `/v1/face`'s
+/// `secret`): 照合番号A as 12 digits (check digit validated), 照合番号B as 14 digits or
+/// `YYYY-MM-DD YYYY NNNN`. Nothing is sent; the value is never echoed.
+pub fn parse_code(which: CodeArg, secret: &str) -> Result<FaceCode, CliError> {
+    Ok(match which {
+        CodeArg::A => FaceCode::A(code_a(secret)?),
+        CodeArg::B => FaceCode::B(code_b_line(secret)?),
+    })
+}
+
+/// What `face read` (and `mynacard serve`'s `/v1/face`) read and concluded: the card face,
+/// the text application's outcome, both authenticity verdicts, the optional challenge.
+pub struct FaceRead {
+    /// The card face (and with 照合番号A the My Number image), zeroized on drop.
+    pub data: FaceData,
+    /// The text application's part, or why it was skipped.
+    pub text: FaceTextOutcome,
+    /// The card face's J-LIS signature.
+    pub authenticity: Authenticity,
+    /// The text application's, when it was read.
+    pub text_authenticity: Option<Authenticity>,
+    /// Why the text part was not read (one sentence).
+    pub text_note: Option<String>,
+    /// The card-key challenge, when asked for.
+    pub challenge: Option<Challenge>,
+}
+
+impl FaceRead {
+    /// The text part, when it was read.
+    pub fn text_read(&self) -> Option<&FaceText> {
+        match &self.text {
+            FaceTextOutcome::Read(t) => Some(t),
+            FaceTextOutcome::Skipped(_) => None,
+        }
+    }
+
+    /// The exit code: `forged` if a challenge failed or either verdict is forged.
+    pub fn exit(&self) -> Exit {
+        match &self.challenge {
+            Some(c) if !c.ok => Exit::Forged,
+            _ => both_exit(&self.authenticity, self.text_authenticity.as_ref()),
+        }
+    }
+}
+
+/// The card work of `face read`: open the card exclusively, VERIFY `code` (counter first, no
+/// retry, the last try only with `allow_last_try`), read the card face and the text
+/// application with it, optionally the challenge, then leave and power off; the signatures
+/// are checked under `trust` ([`authenticity::check_face`], [`check_text_read`]).
+pub fn read_face(
+    g: &GlobalOpts,
+    audit: &mut AuditNote,
+    code: FaceCode,
+    which: CodeArg,
+    allow_last_try: bool,
+    trust: &Trust,
+    with_challenge: bool,
+) -> Result<FaceRead, CliError> {
+    // Like every PIN command: the card is powered off when the command ends (after the
+    // library left each application by selecting the ISD), also on errors.
+    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
+    let (data, text) = client.read_face_and_text(&code, allow_last_try)?;
+    drop(code);
+    let text_authenticity = match &text {
+        FaceTextOutcome::Read(t) => Some(text_authenticity(t, trust)),
+        FaceTextOutcome::Skipped(_) => None,
+    };
+    let text_note = text_note(&text, which);
+    let a = authenticity::check_face(
+        data.cvc(),
+        data.face_raw(),
+        data.my_number_image_raw(),
+        &trust.for_cvc(data.cvc()),
+    );
+    let challenge =
+        if with_challenge { Some(challenge(&mut client, &data, a.verdict)?) } else { None };
+    drop(client);
+    Ok(FaceRead { data, text, authenticity: a, text_authenticity, text_note, challenge })
+}
+
+/// The card face's items (`photo`, `name`, `address`, `security_code`, with 照合番号A
+/// `my_number`) and their bytes, in write order.
+pub fn face_items(data: &FaceData) -> Result<Vec<(&'static str, &[u8])>, CliError> {
+    let face = data.face()?;
+    let mut items =
+        vec![("photo", face.photo), ("name", face.name_png), ("address", face.address_png)];
+    if let Some(code) = face.security_code_png {
+        items.push(("security_code", code));
+    }
+    if let Some(img) = data.my_number_image() {
+        items.push(("my_number", img?.image_png));
+    }
+    Ok(items)
+}
+
+/// The holder's facts as `face read --json` shows them: `code`, `birth_date`, `sex`,
+/// `expiry`, and with 照合番号B `name` and `address` (as text, from the text application), with
+/// 照合番号A `my_number` (masked unless `reveal_number`) and `my_number_masked`. Personal data:
+/// `mynacard serve` gives it only when revealing is allowed and asked.
+pub fn holder_json(
+    read: &FaceRead,
+    which: CodeArg,
+    reveal_number: bool,
+) -> Result<serde_json::Map<String, serde_json::Value>, CliError> {
+    let face = read.data.face()?;
+    let text = read.text_read();
+    let mut doc = serde_json::Map::new();
+    doc.insert("code".into(), serde_json::json!(code_name(which)));
+    doc.insert("birth_date".into(), serde_json::json!(iso(face.birth)));
+    doc.insert("sex".into(), serde_json::json!(sex_name(face.sex)));
+    doc.insert("expiry".into(), serde_json::json!(face.expiry.map(iso)));
+    match which {
+        CodeArg::A => {
+            let number = text.and_then(|t| shown_number(t, reveal_number));
+            doc.insert("my_number".into(), serde_json::json!(number));
+            doc.insert("my_number_masked".into(), serde_json::json!(!reveal_number));
+        }
+        CodeArg::B => {
+            let attributes = text.and_then(FaceText::attributes);
+            doc.insert("name".into(), serde_json::json!(attributes.map(|x| &x.name)));
+            doc.insert("address".into(), serde_json::json!(attributes.map(|x| &x.address)));
+        }
+    }
+    Ok(doc)
+}
+
+/// `a` or `b`.
+pub fn code_name(which: CodeArg) -> &'static str {
+    match which {
+        CodeArg::A => "a",
+        CodeArg::B => "b",
+    }
+}
+
 fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Result<Exit, CliError> {
     refuse_pad(&args.pin)?;
     if args.reveal && args.code == CodeArg::B {
@@ -564,28 +693,14 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
     }
     let trust = args.trust.trust()?;
     let code = read_code(&args.pin, args.code)?;
-    // Like every PIN command: the card is powered off when the command ends (after the
-    // library left each application by selecting the ISD), also on errors.
-    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
-    let (data, text) = client.read_face_and_text(&code, args.pin.allow_last_try)?;
-    drop(code);
-    let text_read = match &text {
-        FaceTextOutcome::Read(t) => Some(t),
-        FaceTextOutcome::Skipped(_) => None,
-    };
-    let ta = text_read.map(|t| text_authenticity(t, &trust));
-    let note = text_note(&text, args.code);
+    let read =
+        read_face(g, audit, code, args.code, args.pin.allow_last_try, &trust, args.challenge)?;
+    let FaceRead { data, authenticity: a, text_authenticity: ta, text_note: note, .. } = &read;
+    let text_read = read.text_read();
     let attributes = text_read.and_then(FaceText::attributes);
     let number = text_read.and_then(|t| shown_number(t, args.reveal));
-    let a = authenticity::check_face(
-        data.cvc(),
-        data.face_raw(),
-        data.my_number_image_raw(),
-        &trust.for_cvc(data.cvc()),
-    );
-    let ch = if args.challenge { Some(challenge(&mut client, &data, a.verdict)?) } else { None };
-    drop(client);
-    let out = outputs(&data, args)?;
+    let ch = &read.challenge;
+    let out = outputs(data, args)?;
     write_outputs(&out, args)?;
     let face = data.face()?;
     let expiry = face.expiry.map(iso);
@@ -600,34 +715,21 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
                 }),
             );
         }
-        let mut doc = serde_json::json!({
-            "code": match args.code { CodeArg::A => "a", CodeArg::B => "b" },
-            "birth_date": iso(face.birth),
-            "sex": sex_name(face.sex),
-            "expiry": expiry,
-            "files": files,
-            "authenticity": authenticity_json(&a),
-            "text_authenticity": ta.as_ref().map(authenticity_json),
-            "text_skipped": note,
-        });
-        if let Some(obj) = doc.as_object_mut() {
-            match args.code {
-                CodeArg::A => {
-                    obj.insert("my_number".into(), serde_json::json!(number));
-                    obj.insert("my_number_masked".into(), serde_json::json!(!args.reveal));
-                }
-                CodeArg::B => {
-                    obj.insert("name".into(), serde_json::json!(attributes.map(|x| &x.name)));
-                    obj.insert("address".into(), serde_json::json!(attributes.map(|x| &x.address)));
-                }
-            }
-            if let Some(c) = &ch {
-                obj.insert(
-                    "challenge".into(),
-                    serde_json::json!({ "verified": c.ok, "detail": c.detail }),
-                );
-            }
+        let mut doc = holder_json(&read, args.code, args.reveal)?;
+        doc.insert("files".into(), serde_json::Value::Object(files));
+        doc.insert("authenticity".into(), authenticity_json(a));
+        doc.insert(
+            "text_authenticity".into(),
+            serde_json::json!(ta.as_ref().map(authenticity_json)),
+        );
+        doc.insert("text_skipped".into(), serde_json::json!(note));
+        if let Some(c) = ch {
+            doc.insert(
+                "challenge".into(),
+                serde_json::json!({ "verified": c.ok, "detail": c.detail }),
+            );
         }
+        let doc = serde_json::Value::Object(doc);
         outln!("{doc}")?;
     } else {
         if let Some(n) = &number {
@@ -655,22 +757,19 @@ fn face_read(g: &GlobalOpts, args: &FaceReadArgs, audit: &mut AuditNote) -> Resu
                 t!("face-file", name = name, what = what, bytes = bytes.len(), dest = where_);
             outln!("{line}")?;
         }
-        outln!("{}", authenticity_text(&a))?;
+        outln!("{}", authenticity_text(a))?;
         if let Some(t) = &ta {
             outln!("{}", t!("face-text-authenticity", line = authenticity_text(t)))?;
         }
-        if let Some(c) = &ch {
+        if let Some(c) = ch {
             let ok = if c.ok { t!("face-challenge-ok") } else { t!("face-challenge-failed") };
             outln!("{}", t!("face-challenge", ok = ok, detail = c.detail.clone()))?;
         }
-        if let Some(n) = &note {
+        if let Some(n) = note {
             outln!("{}", t!("face-note", note = n.clone()))?;
         }
     }
-    match &ch {
-        Some(c) if !c.ok => Ok(Exit::Forged),
-        _ => Ok(both_exit(&a, ta.as_ref())),
-    }
+    Ok(read.exit())
 }
 
 // ------------------------------------------------------------------ face age

@@ -23,6 +23,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::super::face::CodeArg;
 use super::super::sign::{HashArg, SigFormat};
 use super::super::verify::{cms_der, report_exit, Setup, VerifyOpts, RAW_SIGNATURE_LEN};
 use super::super::{render, CliError};
@@ -46,6 +47,7 @@ pub const ROUTES: &[(&str, &[&str])] = &[
     ("/v1/sign", &["post"]),
     ("/v1/text", &["post"]),
     ("/v1/age", &["post"]),
+    ("/v1/face", &["post"]),
     ("/v1/verify", &["post"]),
     ("/v1/events", &["get"]),
 ];
@@ -82,6 +84,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/sign", post(sign))
         .route("/v1/text", post(text))
         .route("/v1/age", post(age))
+        .route("/v1/face", post(face))
         .route("/v1/verify", post(verify))
         .route("/v1/events", get(events))
         .method_not_allowed_fallback(|| async {
@@ -457,6 +460,58 @@ async fn age(
             move |g, note, cancel| {
                 card::age_check(g, note, cancel, birth_date, at_least, at, allow_last_try, &trust)
             },
+        )
+        .await?;
+    Ok(Json(v))
+}
+
+/// `code` of a `/v1/face` request.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum FaceCodeName {
+    A,
+    #[default]
+    B,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaceRequest {
+    #[serde(default)]
+    code: FaceCodeName,
+    /// 照合番号A or B (a secret: zeroized, never logged, never echoed).
+    secret: PinText,
+    #[serde(default)]
+    allow_last_try: bool,
+    #[serde(default)]
+    reveal: bool,
+    purpose: Option<String>,
+}
+
+async fn face(
+    State(st): St,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let req: FaceRequest = json_body(&st, &headers, body).await?;
+    if req.reveal && !st.allow_reveal {
+        return Err(ApiError::serve(ServeCode::Forbidden, Msg::FaceRevealNotAllowed));
+    }
+    let FaceRequest { code, secret, allow_last_try, reveal, purpose } = req;
+    let which = match code {
+        FaceCodeName::A => CodeArg::A,
+        FaceCodeName::B => CodeArg::B,
+    };
+    let job = card::FaceJob { which, secret, allow_last_try, reveal };
+    let trust = st.gate.config().trust.clone();
+    let v = st
+        .gate
+        .run(
+            "face",
+            &[Operation::ReadCardFace],
+            who(&caller, purpose.as_deref()),
+            move |g, note, cancel| card::face_read(g, note, cancel, job, &trust),
         )
         .await?;
     Ok(Json(v))

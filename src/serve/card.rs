@@ -492,6 +492,81 @@ pub fn age_check(
     Ok(face::age_json(at_least, &answer))
 }
 
+/// What a `POST /v1/face` request asks.
+pub struct FaceJob {
+    /// Which code opens the card face.
+    pub which: face::CodeArg,
+    /// The code itself (a secret like a PIN).
+    pub secret: PinText,
+    /// Spend the last try.
+    pub allow_last_try: bool,
+    /// Return the photo, images and the holder's facts (the handler has checked that the
+    /// operator allows it).
+    pub reveal: bool,
+}
+
+/// `POST /v1/face`: the CLI's `face read` ([`face::read_face`]): the code's format is checked
+/// before the card is opened, the counter first, never retried. Without `reveal` the answer
+/// holds only facts about the reading: which items were read and their sizes, whether the
+/// text application was read (or why not), and the verdicts without the signer key (its
+/// digits name the holder's municipality), as `/v1/age` gives them. With `reveal` it adds the
+/// holder's facts as `face read --json` shows them (the My Number unmasked), the photo and the
+/// images (base64) and the full authenticity records.
+pub fn face_read(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    cancel: &Cancel,
+    job: FaceJob,
+    trust: &TrustOpts,
+) -> Result<serde_json::Value, OpError> {
+    let trust = trust.trust()?;
+    let code = face::parse_code(job.which, &job.secret.0)?;
+    drop(job.secret);
+    cancel.check()?;
+    let read = face::read_face(g, note, code, job.which, job.allow_last_try, &trust, false)?;
+    let verdict = |a: &mynacard::verify::authenticity::Authenticity| {
+        if job.reveal {
+            face::authenticity_json(a)
+        } else {
+            face::age_authenticity_json(a)
+        }
+    };
+    let mut items = serde_json::Map::new();
+    let mut images = serde_json::Map::new();
+    let mut photo = None;
+    for (name, bytes) in face::face_items(&read.data)? {
+        items.insert(name.into(), serde_json::json!({ "bytes": bytes.len() }));
+        if job.reveal {
+            let b64 = <base64ct::Base64 as base64ct::Encoding>::encode_string(bytes);
+            if name == "photo" {
+                photo = Some(b64);
+            } else {
+                images.insert(name.into(), serde_json::Value::from(b64));
+            }
+        }
+    }
+    let mut doc = if job.reveal {
+        let mut doc = face::holder_json(&read, job.which, true)?;
+        doc.insert("photo".into(), serde_json::json!(photo));
+        doc.insert("images".into(), serde_json::Value::Object(images));
+        doc
+    } else {
+        let mut doc = serde_json::Map::new();
+        doc.insert("code".into(), serde_json::json!(face::code_name(job.which)));
+        doc
+    };
+    doc.insert("revealed".into(), serde_json::json!(job.reveal));
+    doc.insert("items".into(), serde_json::Value::Object(items));
+    doc.insert("text_read".into(), serde_json::json!(read.text_read().is_some()));
+    doc.insert("text_skipped".into(), serde_json::json!(read.text_note));
+    doc.insert("authenticity".into(), verdict(&read.authenticity));
+    doc.insert(
+        "text_authenticity".into(),
+        serde_json::json!(read.text_authenticity.as_ref().map(verdict)),
+    );
+    Ok(serde_json::Value::Object(doc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

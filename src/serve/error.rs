@@ -114,6 +114,8 @@ pub enum Msg {
     ShuttingDown,
     /// Reveal refused.
     RevealNotAllowed,
+    /// Reveal of the card face's photo and images refused.
+    FaceRevealNotAllowed,
     /// A card operation thread failed.
     Internal,
 }
@@ -135,6 +137,7 @@ pub fn message(m: Msg) -> String {
         Msg::TooManyConnections => t!("serve-too-many-connections"),
         Msg::ShuttingDown => t!("serve-shutting-down"),
         Msg::RevealNotAllowed => t!("serve-reveal-not-allowed"),
+        Msg::FaceRevealNotAllowed => t!("serve-face-reveal-not-allowed"),
         Msg::Internal => t!("serve-internal"),
     }
 }

@@ -57,8 +57,8 @@ pub struct ServeArgs {
     /// Serve the kiosk page at `/`.
     #[arg(long)]
     pub ui: bool,
-    /// Let `POST /v1/text` reveal the whole My Number when the request asks (masked
-    /// otherwise).
+    /// Let `POST /v1/text` reveal the whole My Number, and `POST /v1/face` return the card
+    /// face's photo, images and facts, when the request asks (masked otherwise).
     #[arg(long)]
     pub allow_reveal: bool,
     /// How long a request waits for the card while another operation holds it, in ms.
