@@ -670,6 +670,89 @@ fn a_busy_card_answers_card_busy_and_a_gone_client_is_cancelled() {
     assert_eq!(auths, ["cancelled"]);
 }
 
+/// `?reader=NAME`, percent-encoded (reader names hold spaces).
+fn on(path: &str, reader: &str) -> String {
+    format!("{path}?reader={}", reader.replace(' ', "%20"))
+}
+
+/// One operation at a time per reader: while a signature holds the card in reader A, a second
+/// request for A gets `card-busy`, and a request for the card in reader B runs.
+#[test]
+fn a_busy_reader_does_not_make_another_reader_busy() {
+    if !pcscd_or_skip("a_busy_reader_does_not_make_another_reader_busy") {
+        return;
+    }
+    // Reader A: 400 ms per signature, 20 ms per APDU. Reader B: the default card.
+    let _a = SimServer::start_with(&["--profile", "contactless"]);
+    let _b = SimServer::start_second();
+    let v = verify_args();
+    let mut args: Vec<&str> = v.iter().map(String::as_str).collect();
+    args.extend(["--busy-wait-ms", "1"]);
+    let svc = Service::unix(&args);
+    // Two cards and no reader named: the service does not guess.
+    let a = svc.get("/v1/card");
+    conforms("/v1/card", "get", &a);
+    assert_eq!((a.status, a.code()), (400, "usage".to_string()), "{:?}", a.json());
+    assert!(a.json()["error"]["message"].as_str().unwrap().contains("?reader="));
+
+    let mut events = Events::open(&svc.addr);
+    for r in [READER, EMPTY_READER] {
+        events
+            .wait_for(Duration::from_secs(20), |e| {
+                e["event"] == "card_inserted" && e["reader"] == r
+            })
+            .expect("card_inserted");
+    }
+    let addr = svc.addr.clone();
+    let signer = std::thread::spawn(move || {
+        let body = json!({ "document": b64(b"busy"), "pin": SIGN_PIN }).to_string();
+        common::serve::request(&addr, "POST", &on("/v1/sign", READER), &[], Some(&body))
+    });
+    events
+        .wait_for(Duration::from_secs(20), |e| {
+            e["event"] == "operation_started" && e["reader"] == READER
+        })
+        .expect("operation_started on A");
+    let b = svc.get(&on("/v1/card", EMPTY_READER));
+    conforms("/v1/card", "get", &b);
+    assert_eq!(b.status, 200, "reader B was busy: {:?}", b.json());
+    assert_eq!(
+        (b.json()["present"].clone(), b.json()["reader"].clone()),
+        (json!(true), json!(EMPTY_READER))
+    );
+    // A is still busy after B answered: B did not wait for A's signature.
+    let a = svc.get(&on("/v1/card", READER));
+    assert_eq!((a.status, a.code()), (409, "card-busy".to_string()), "{:?}", a.json());
+    let signed = signer.join().unwrap();
+    assert_eq!(signed.status, 200, "{:?}", signed.json());
+    // By index, and A free again.
+    let a = svc.get("/v1/card?reader=0");
+    assert_eq!((a.status, a.json()["reader"].clone()), (200, json!(READER)));
+    let a = svc.get(&on("/v1/card", "no such reader"));
+    conforms("/v1/card", "get", &a);
+    assert_eq!((a.status, a.code()), (503, "no-reader".to_string()), "{:?}", a.json());
+}
+
+/// With `--reader`, a request may not name another reader.
+#[test]
+fn a_service_on_one_reader_serves_only_that_reader() {
+    if !pcscd_or_skip("a_service_on_one_reader_serves_only_that_reader") {
+        return;
+    }
+    let _a = SimServer::start();
+    let _b = SimServer::start_second();
+    let svc = service(&[]);
+    let a = svc.get(&on("/v1/card", EMPTY_READER));
+    conforms("/v1/card", "get", &a);
+    assert_eq!((a.status, a.code()), (400, "usage".to_string()), "{:?}", a.json());
+    let a = svc.get(&on("/v1/card", READER));
+    assert_eq!((a.status, a.json()["reader"].clone()), (200, json!(READER)));
+    let long = "x".repeat(300);
+    let a = svc.get(&on("/v1/card", &long));
+    assert_eq!((a.status, a.code()), (400, "usage".to_string()), "{:?}", a.json());
+    assert!(!String::from_utf8_lossy(&a.body).contains(&long));
+}
+
 #[test]
 fn card_events_follow_vpcd() {
     if !pcscd_or_skip("card_events_follow_vpcd") {

@@ -622,6 +622,9 @@ serve-too-many-connections = too many connections: try again later
 serve-shutting-down = the service is stopping
 serve-reveal-not-allowed = this service does not reveal the My Number (the operator did not give --allow-reveal)
 serve-face-reveal-not-allowed = this service does not return the card face's photo, images and facts (the operator did not give --allow-reveal)
+serve-reader-too-long = reader: longer than { $max } bytes
+serve-reader-fixed = this service serves only the reader given with --reader
+serve-several-cards = { $n } readers hold a card: name one with ?reader=NAME (see /v1/readers)
 serve-internal = the card operation failed unexpectedly
 
 ## mynacard verify FILE.pdf (src/cli/report_text.rs)

@@ -619,6 +619,9 @@ serve-too-many-connections = 接続が多すぎます: しばらくしてから�
 serve-shutting-down = サービスを停止しています
 serve-reveal-not-allowed = このサービスは個人番号を表示しません (運用者が --allow-reveal を指定していません)
 serve-face-reveal-not-allowed = このサービスは券面の顔写真・画像・記載事項を返しません (運用者が --allow-reveal を指定していません)
+serve-reader-too-long = reader: { $max } バイトを超えています
+serve-reader-fixed = このサービスは --reader で指定されたカードリーダーだけを使います
+serve-several-cards = { $n } 台のカードリーダーにカードがあります: ?reader=名前 で 1 台を指定してください (/v1/readers を参照)
 serve-internal = カードの操作が予期せず失敗しました
 
 ## mynacard verify FILE.pdf (src/cli/report_text.rs)

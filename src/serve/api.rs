@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -119,6 +120,23 @@ async fn readers(State(st): St) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(list))
 }
 
+/// `?reader=` of a card route: which reader (a name, a unique part of one, or an index);
+/// default `--reader`, else the only reader holding a card.
+#[derive(Debug, Default, Deserialize)]
+struct ReaderQuery {
+    reader: Option<String>,
+}
+
+type ReaderQ = Result<Query<ReaderQuery>, QueryRejection>;
+
+/// The reader a request asked for (a query that cannot be read is `usage`).
+fn asked_reader(q: ReaderQ) -> Result<Option<String>, ApiError> {
+    match q {
+        Ok(Query(q)) => Ok(q.reader),
+        Err(_) => Err(ApiError::usage("the query string cannot be read (see /openapi.json)")),
+    }
+}
+
 fn who(caller: &Caller, purpose: Option<&str>) -> Who {
     Who { caller: caller.to_string(), purpose: purpose.map(card::sanitise_purpose) }
 }
@@ -126,10 +144,16 @@ fn who(caller: &Caller, purpose: Option<&str>) -> Who {
 async fn card_status(
     State(st): St,
     Extension(caller): Extension<Caller>,
+    q: ReaderQ,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let reader = asked_reader(q)?;
     let ops = &[Operation::Detect, Operation::PinStatus];
-    let v =
-        st.gate.run("card", ops, who(&caller, None), |g, note, _| card::status(g, note)).await?;
+    let v = st
+        .gate
+        .run_or("card", ops, who(&caller, None), reader, card::status_unresolved, |g, note, _| {
+            card::status(g, note)
+        })
+        .await?;
     Ok(Json(v))
 }
 
@@ -137,7 +161,9 @@ async fn certificate(
     State(st): St,
     Extension(caller): Extension<Caller>,
     Path(which): Path<String>,
+    q: ReaderQ,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let reader = asked_reader(q)?;
     let kind = match which.as_str() {
         "auth" => CertKind::Auth,
         "auth-ca" => CertKind::AuthCa,
@@ -150,7 +176,7 @@ async fn certificate(
     };
     let der = st
         .gate
-        .run("certificate", ops, who(&caller, None), move |g, note, _| {
+        .run("certificate", ops, who(&caller, None), reader, move |g, note, _| {
             card::certificate(g, note, kind)
         })
         .await?;
@@ -265,9 +291,11 @@ struct AuthenticateRequest {
 async fn authenticate(
     State(st): St,
     Extension(caller): Extension<Caller>,
+    q: ReaderQ,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let reader = asked_reader(q)?;
     let req: AuthenticateRequest = json_body(&st, &headers, body).await?;
     let challenge = b64("challenge", &req.challenge)?;
     if challenge.is_empty() {
@@ -287,6 +315,7 @@ async fn authenticate(
             "authenticate",
             &[Operation::Authenticate],
             who(&caller, req.purpose.as_deref()),
+            reader,
             move |g, note, cancel| card::sign_auth(g, note, cancel, job),
         )
         .await?;
@@ -339,9 +368,11 @@ struct SignRequest {
 async fn sign(
     State(st): St,
     Extension(caller): Extension<Caller>,
+    q: ReaderQ,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let reader = asked_reader(q)?;
     let req: SignRequest = json_body(&st, &headers, body).await?;
     let hash = req.hash.arg().alg();
     let digest = match (&req.document, &req.digest) {
@@ -378,9 +409,11 @@ async fn sign(
     };
     let sig = st
         .gate
-        .run("sign", ops, who(&caller, req.purpose.as_deref()), move |g, note, cancel| match key {
-            KeyName::Sign => card::sign_sign(g, note, cancel, job),
-            KeyName::Auth => card::sign_auth(g, note, cancel, job),
+        .run("sign", ops, who(&caller, req.purpose.as_deref()), reader, move |g, note, cancel| {
+            match key {
+                KeyName::Sign => card::sign_sign(g, note, cancel, job),
+                KeyName::Auth => card::sign_auth(g, note, cancel, job),
+            }
         })
         .await?;
     Ok(Json(serde_json::json!({
@@ -408,9 +441,11 @@ struct TextRequest {
 async fn text(
     State(st): St,
     Extension(caller): Extension<Caller>,
+    q: ReaderQ,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let reader = asked_reader(q)?;
     let req: TextRequest = json_body(&st, &headers, body).await?;
     if req.reveal && !st.allow_reveal {
         return Err(ApiError::serve(ServeCode::Forbidden, Msg::RevealNotAllowed));
@@ -424,6 +459,7 @@ async fn text(
             "text",
             &[Operation::ReadMyNumber, Operation::ReadAttributes],
             who(&caller, req.purpose.as_deref()),
+            reader,
             move |g, note, cancel| card::read_text(g, note, cancel, pin, allow, reveal, &trust),
         )
         .await?;
@@ -445,9 +481,11 @@ struct AgeRequest {
 async fn age(
     State(st): St,
     Extension(caller): Extension<Caller>,
+    q: ReaderQ,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let reader = asked_reader(q)?;
     let req: AgeRequest = json_body(&st, &headers, body).await?;
     let AgeRequest { birth_date, at_least, at, allow_last_try, purpose } = req;
     let trust = st.gate.config().trust.clone();
@@ -457,6 +495,7 @@ async fn age(
             "age",
             &[Operation::AgeCheck],
             who(&caller, purpose.as_deref()),
+            reader,
             move |g, note, cancel| {
                 card::age_check(g, note, cancel, birth_date, at_least, at, allow_last_try, &trust)
             },
@@ -491,9 +530,11 @@ struct FaceRequest {
 async fn face(
     State(st): St,
     Extension(caller): Extension<Caller>,
+    q: ReaderQ,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let reader = asked_reader(q)?;
     let req: FaceRequest = json_body(&st, &headers, body).await?;
     if req.reveal && !st.allow_reveal {
         return Err(ApiError::serve(ServeCode::Forbidden, Msg::FaceRevealNotAllowed));
@@ -511,6 +552,7 @@ async fn face(
             "face",
             &[Operation::ReadCardFace],
             who(&caller, purpose.as_deref()),
+            reader,
             move |g, note, cancel| card::face_read(g, note, cancel, job, &trust),
         )
         .await?;

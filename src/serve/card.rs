@@ -1,7 +1,10 @@
-//! Card work for the service, off the async threads: [`Gate::run`] takes the card (one
-//! operation at a time; a second request waits up to `--busy-wait-ms`, then gets
-//! `card-busy`), runs the operation on a blocking thread, and there — whether or not the
-//! client is still connected — writes the audit records and the `operation_finished` event.
+//! Card work for the service, off the async threads: [`Gate::run`] resolves the reader of
+//! the request ([`resolve`]: the request's `reader`, else `--reader`, else the only reader
+//! holding a card), takes that reader's lock ([`ReaderLocks`]: one operation at a time per
+//! reader; a second request for the same reader waits up to `--busy-wait-ms`, then gets
+//! `card-busy`; another reader's operations do not wait), runs the operation on a blocking
+//! thread, and there — whether or not the client is still connected — writes the audit
+//! records and the `operation_finished` event.
 //! The operations themselves are the command line's: the card is opened by
 //! [`connect::open`] or [`pin_entry::open_with`], which hand a PIN operation its
 //! [`super::super::connect::PinClient`] (the application is left after the PIN operation
@@ -9,8 +12,9 @@
 //! [`sign::sign_on_card`]. A request whose client went away before the VERIFY is cancelled
 //! there ([`Cancel::check`]).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use mynacard::audit::{AuditLog, Operation, Outcome};
@@ -130,10 +134,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// The global options a CLI operation takes: this reader, no waiting for a card, quiet.
-    pub fn global(&self) -> GlobalOpts {
+    /// The global options a CLI operation on `reader` takes: no waiting for a card, quiet.
+    pub fn global(&self, reader: &str) -> GlobalOpts {
         GlobalOpts {
-            reader: self.reader.clone(),
+            reader: Some(reader.to_string()),
             json: true,
             trace: None,
             verbose: 0,
@@ -143,16 +147,101 @@ impl Config {
             lang: None,
         }
     }
+}
 
-    /// What events and records call the reader before one is opened.
-    pub fn reader_label(&self) -> &str {
-        self.reader.as_deref().unwrap_or("any")
+/// Longest `reader` a request may name, in bytes.
+pub const MAX_READER_NAME: usize = 256;
+
+/// The reader an operation runs on, by its exact name (`sim` for the in-process card): the
+/// request's `asked` (a name, a unique part of one, or an index, as `--reader` takes), else
+/// `--reader`, else the only reader holding a card (the only reader at all when none holds
+/// one). With `--reader`, a request may name only that reader. Several cards and no reader
+/// named is refused (`usage`): unlike the command line, the service does not open cards to
+/// find the JPKI one, since that would touch a card outside its reader's lock.
+pub fn resolve(config: &Config, asked: Option<&str>) -> Result<String, CliError> {
+    use mynacard::transport::pcsc::{choose_reader, list_readers};
+    if asked.is_some_and(|a| a.len() > MAX_READER_NAME) {
+        return Err(CliError::Usage(t!("serve-reader-too-long", max = MAX_READER_NAME)));
+    }
+    let only_fixed = || CliError::Usage(t!("serve-reader-fixed"));
+    if config.reader.as_deref() == Some(connect::SIM) {
+        return match asked {
+            Some(a) if a != connect::SIM => Err(only_fixed()),
+            _ => Ok(connect::SIM.to_string()),
+        };
+    }
+    let readers = list_readers()?;
+    let names: Vec<String> = readers.iter().map(|r| r.name.clone()).collect();
+    let choose = |wanted: &str| choose_reader(wanted, &names).map_err(CliError::from);
+    match (config.reader.as_deref(), asked) {
+        (Some(fixed), asked) => {
+            let fixed = choose(fixed)?;
+            match asked {
+                Some(a) if choose(a)? != fixed => Err(only_fixed()),
+                _ => Ok(fixed),
+            }
+        }
+        (None, Some(a)) => choose(a),
+        (None, None) => {
+            let with_card: Vec<&String> =
+                readers.iter().filter(|r| r.card_present).map(|r| &r.name).collect();
+            match (with_card.as_slice(), names.as_slice()) {
+                ([one], _) => Ok((*one).clone()),
+                ([], []) => Err(TransportError::NoReaders.into()),
+                ([], [only]) => Ok(only.clone()),
+                ([], all) => Err(TransportError::NoCard { reader: all.join(", ") }.into()),
+                (many, _) => Err(CliError::Usage(t!("serve-several-cards", n = many.len()))),
+            }
+        }
     }
 }
 
-/// One card at a time.
+/// Most readers a lock is kept for at once. Only names PC/SC listed become keys; locks nobody
+/// holds or waits for are dropped when the map is full.
+pub const MAX_READERS: usize = 32;
+
+/// One lock per reader: an operation on one reader never waits for another reader's, and the
+/// event thread's JPKI probe of a card takes the lock of the reader it probes.
+#[derive(Default)]
+pub struct ReaderLocks {
+    map: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl ReaderLocks {
+    /// The lock of `reader`; `None` when [`MAX_READERS`] locks are all held or waited for.
+    pub fn get(&self, reader: &str) -> Option<Arc<tokio::sync::Mutex<()>>> {
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(lock) = map.get(reader) {
+            return Some(lock.clone());
+        }
+        if map.len() >= MAX_READERS {
+            // The map's own reference is the only one: nobody holds or waits for it.
+            map.retain(|_, lock| Arc::strong_count(lock) > 1);
+            if map.len() >= MAX_READERS {
+                return None;
+            }
+        }
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        map.insert(reader.to_string(), lock.clone());
+        Some(lock)
+    }
+
+    /// How many readers have a lock now.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether no reader has one.
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One card operation at a time per reader.
 pub struct Gate {
-    lock: Arc<tokio::sync::Mutex<()>>,
+    locks: Arc<ReaderLocks>,
     busy_wait: Duration,
     hub: Arc<Hub>,
     audit: Option<Arc<AuditLog>>,
@@ -160,14 +249,14 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// A gate for the configured reader.
+    /// A gate for the configured readers.
     pub fn new(
         busy_wait: Duration,
         hub: Arc<Hub>,
         audit: Option<Arc<AuditLog>>,
         config: Arc<Config>,
     ) -> Self {
-        Gate { lock: Arc::new(tokio::sync::Mutex::new(())), busy_wait, hub, audit, config }
+        Gate { locks: Arc::default(), busy_wait, hub, audit, config }
     }
 
     /// The configuration.
@@ -175,9 +264,9 @@ impl Gate {
         &self.config
     }
 
-    /// The lock itself (the event thread's JPKI probe takes it too).
-    pub fn lock(&self) -> Arc<tokio::sync::Mutex<()>> {
-        self.lock.clone()
+    /// The per-reader locks (the event thread's JPKI probe takes them too).
+    pub fn locks(&self) -> Arc<ReaderLocks> {
+        self.locks.clone()
     }
 
     /// The audit log, if any.
@@ -185,24 +274,64 @@ impl Gate {
         self.audit.as_ref()
     }
 
-    /// Run `op` (named `name` in events) on the card; see the module documentation.
-    /// `operations` are its audit records (none: not audited).
+    /// Run `op` (named `name` in events) on the card in the reader the request asked for
+    /// (`reader`; see [`resolve`]); see the module documentation. `operations` are its audit
+    /// records (none: not audited).
     pub async fn run<T: Send + 'static>(
         &self,
         name: &'static str,
         operations: &'static [Operation],
         who: Who,
+        reader: Option<String>,
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let label = self.config.reader_label().to_string();
+        self.run_or(name, operations, who, reader, |e| Err(e.into()), op).await
+    }
+
+    /// [`Gate::run`], with `unresolved` answering when no reader could be chosen (no card
+    /// anywhere, several cards, no such reader, no PC/SC service): no card is touched then.
+    pub async fn run_or<T: Send + 'static>(
+        &self,
+        name: &'static str,
+        operations: &'static [Operation],
+        who: Who,
+        reader: Option<String>,
+        unresolved: impl FnOnce(CliError) -> Result<T, OpError>,
+        op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
+    ) -> Result<T, ApiError> {
         // A client that goes away while waiting for the card is recorded as cancelled.
         let mut waiting = WaitRecord { log: self.audit.clone(), operations, who: Some(who) };
-        let locked = tokio::time::timeout(self.busy_wait, self.lock.clone().lock_owned()).await;
+        let config = self.config.clone();
+        let resolved = tokio::task::spawn_blocking(move || resolve(&config, reader.as_deref()))
+            .await
+            .map_err(|_| ApiError::serve(ServeCode::ShuttingDown, Msg::Internal))?;
+        let label = match resolved {
+            Ok(label) => label,
+            Err(e) => {
+                let Some(who) = waiting.who.take() else {
+                    return Err(ApiError::serve(ServeCode::ShuttingDown, Msg::Internal));
+                };
+                let result = unresolved(e);
+                let outcome = match &result {
+                    Ok(_) => (Outcome::Ok, None),
+                    Err(OpError::Cli(e)) => audit_log::error_outcome(e),
+                    Err(OpError::Cancelled) => (Outcome::Cancelled, None),
+                };
+                self.write_audit(operations, &AuditNote::default(), outcome, &who);
+                return Ok(result?);
+            }
+        };
+        let locked = match self.locks.get(&label) {
+            Some(lock) => tokio::time::timeout(self.busy_wait, lock.lock_owned()).await.ok(),
+            None => None,
+        };
         let Some(who) = waiting.who.take() else {
             return Err(ApiError::serve(ServeCode::ShuttingDown, Msg::Internal));
         };
-        let Ok(guard) = locked else {
-            self.write_audit(operations, &AuditNote::default(), (Outcome::Refused, None), &who);
+        let Some(guard) = locked else {
+            let mut note = AuditNote::default();
+            note.reader(&label);
+            self.write_audit(operations, &note, (Outcome::Refused, None), &who);
             return Err(ApiError::serve(ServeCode::CardBusy, Msg::CardBusy));
         };
         let cancel = Cancel::default();
@@ -213,7 +342,7 @@ impl Gate {
         hub.operation_started(&label, name);
         let task = tokio::task::spawn_blocking(move || {
             let _card = guard;
-            let g = config.global();
+            let g = config.global(&label);
             let mut note = AuditNote::default();
             let result = op(&g, &mut note, &cancel);
             let outcome = match &result {
@@ -339,6 +468,17 @@ fn open_for_pin<P: mynacard::card::CardPin>(
         let secret = secret.unwrap_or_default();
         Ok(make(&secret.0).map_err(CardError::from)?)
     })
+}
+
+/// `GET /v1/card` when no reader could be chosen: no card anywhere is `present: false`
+/// (naming the readers looked at); anything else is the error.
+pub fn status_unresolved(e: CliError) -> Result<serde_json::Value, OpError> {
+    match e {
+        CliError::Transport(TransportError::NoCard { reader }) => {
+            Ok(serde_json::json!({ "present": false, "reader": reader }))
+        }
+        e => Err(e.into()),
+    }
 }
 
 /// `GET /v1/card`: reader, ATR, token type and every PIN counter (no try spent); a reader
@@ -578,6 +718,51 @@ mod tests {
         assert_eq!(sanitise_purpose("１２３４５６７８９０１８"), "[digits]");
         assert_eq!(sanitise_purpose("20260102"), "20260102");
         assert_eq!(sanitise_purpose(&"x".repeat(1000)).chars().count(), MAX_PURPOSE);
+    }
+
+    /// A held lock makes its own reader busy and no other: a second task on reader A waits
+    /// until A's holder lets go, while a task on reader B runs at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_operation_at_a_time_per_reader() {
+        let locks = Arc::new(ReaderLocks::default());
+        let a = locks.get("A").unwrap().lock_owned().await;
+        let on_a = tokio::spawn({
+            let locks = locks.clone();
+            async move {
+                let wait = Duration::from_millis(50);
+                tokio::time::timeout(wait, locks.get("A").unwrap().lock_owned()).await.is_ok()
+            }
+        });
+        let on_b = tokio::spawn({
+            let locks = locks.clone();
+            async move { locks.get("B").unwrap().lock_owned().await }
+        });
+        assert!(!on_a.await.unwrap(), "reader A was free while its lock was held");
+        let b = tokio::time::timeout(Duration::from_secs(10), on_b).await;
+        let b = b.expect("reader B waited for reader A").unwrap();
+        drop(a);
+        assert!(locks.get("A").unwrap().try_lock().is_ok(), "A stays busy after its holder left");
+        assert!(locks.get("B").unwrap().try_lock().is_err(), "B is free while held");
+        drop(b);
+        assert!(locks.get("B").unwrap().try_lock().is_ok());
+        assert_eq!(locks.len(), 2);
+    }
+
+    /// The map keeps at most MAX_READERS locks: idle ones make room, held ones never do.
+    #[test]
+    fn reader_locks_are_bounded() {
+        let locks = ReaderLocks::default();
+        assert!(locks.is_empty());
+        let held: Vec<_> = (0..MAX_READERS)
+            .map(|i| locks.get(&format!("R{i}")).unwrap().try_lock_owned().unwrap())
+            .collect();
+        assert!(locks.get("one more").is_none(), "a lock beyond the bound while all are held");
+        assert_eq!(locks.len(), MAX_READERS);
+        drop(held);
+        // All idle now: the next new reader finds room, and the map shrank.
+        assert!(locks.get("one more").is_some());
+        assert!(locks.len() <= MAX_READERS);
+        assert_eq!(locks.len(), 1);
     }
 
     #[test]

@@ -114,11 +114,12 @@ fn to_json(e: &TimedEvent) -> EventJson {
 
 /// Follow PC/SC on a thread of its own until `stop` is set (see the module documentation).
 /// The JPKI probe of an inserted card (a SELECT of the JPKI AID, never the ATR) takes the
-/// card's `gate` first, so that it never collides with a card operation of this service.
+/// lock of the card's reader first, so that it never collides with a card operation of this
+/// service on that reader (other readers' operations go on).
 pub fn spawn_watcher(
     hub: Arc<Hub>,
     stop: Arc<AtomicBool>,
-    gate: Arc<tokio::sync::Mutex<()>>,
+    locks: Arc<super::card::ReaderLocks>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new().name("pcsc-events".into()).spawn(move || {
         let options = WatchOptions { probe_jpki: false, ..WatchOptions::default() };
@@ -128,8 +129,12 @@ pub fn spawn_watcher(
                 if let (Event::CardInserted { reader, jpki, .. }, Some(ctx)) =
                     (&mut e.event, &context)
                 {
-                    if let Ok(name) = std::ffi::CString::new(reader.as_str()) {
-                        let _card = gate.blocking_lock();
+                    // Without its reader's lock (all MAX_READERS locks busy) the card is not
+                    // probed: `jpki` stays false rather than disturb a running operation.
+                    if let (Ok(name), Some(lock)) =
+                        (std::ffi::CString::new(reader.as_str()), locks.get(reader))
+                    {
+                        let _card = lock.blocking_lock();
                         *jpki = events::probe_jpki(ctx, &name);
                     }
                 }

@@ -5,7 +5,7 @@
 //! Anything but loopback is refused. Every request passes [`guard`]: the `Host` header must
 //! name this service (DNS rebinding), an `Origin` must be this service's own or one given
 //! with `--allow-origin` (no CORS otherwise), and on TCP the token must match. Routes are in
-//! [`api`], card work in [`card`] (one operation at a time, on blocking threads), events in
+//! [`api`], card work in [`card`] (one operation at a time per reader, on blocking threads), events in
 //! [`events`], error codes and messages in [`error`], the kiosk page (`--ui`) in [`ui`].
 //! Bounds: body size and time ([`api`]), header time, number of connections (here).
 //! SIGTERM/SIGINT: stop accepting, let running requests (and their card operations) finish,
@@ -455,7 +455,7 @@ async fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         shutdown: shutdown_rx,
     });
     if g.reader.as_deref() != Some(super::connect::SIM) {
-        events::spawn_watcher(state.hub.clone(), stop_watch.clone(), state.gate.lock()).map_err(
+        events::spawn_watcher(state.hub.clone(), stop_watch.clone(), state.gate.locks()).map_err(
             |source| CliError::Io { context: "starting the event thread".into(), source },
         )?;
     }
