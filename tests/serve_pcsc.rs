@@ -162,6 +162,8 @@ fn read_endpoints_through_pcsc() {
     let tries: Vec<_> =
         v["pins"].as_array().unwrap().iter().map(|p| p["tries_left"].clone()).collect();
     assert_eq!(tries, [json!(3), json!(5), json!(3)]);
+    // vpcd's readers have no PIN pad: the feature request says so.
+    assert_eq!(v["pinpad"], false);
 
     for (which, file) in
         [("auth", "auth-cert.der"), ("auth-ca", "auth-root.der"), ("sign-ca", "sign-root.der")]
@@ -523,6 +525,61 @@ fn face_is_masked_unless_the_operator_allows() {
     let a = svc.post("/v1/face", json!({ "secret": CODE_B_LINE }));
     assert_eq!((a.status, a.json()["revealed"].clone()), (200, json!(false)));
     assert!(a.json().get("photo").is_none());
+}
+
+/// `GET /v1/card` is read from the card once per insertion and operation: repeated, it is
+/// answered from memory (no command reaches the card, no audit record); an operation of the
+/// service, a removal and a reinsertion make it read the card again. A counter changed by
+/// another program is not seen until then (documented in README).
+#[test]
+fn card_status_is_remembered_until_the_card_changes() {
+    if !pcscd_or_skip("card_status_is_remembered_until_the_card_changes") {
+        return;
+    }
+    use mynacard::transport::pcsc::{PcscTransport, ShareMode};
+    use mynacard::transport::Transport;
+    let dir = tempfile::tempdir().unwrap();
+    let counts = dir.path().join("counts.json");
+    let sim = SimServer::start_with(&["--counts", s(&counts)]);
+    let svc = service(&[]);
+    let mut events = Events::open(&svc.addr);
+    events.wait_for(Duration::from_secs(20), |e| e["event"] == "card_inserted").expect("card");
+    let first = svc.get("/v1/card");
+    assert_eq!(first.status, 200, "{:?}", first.json());
+    let before = commands(&counts);
+    for _ in 0..3 {
+        let again = svc.get("/v1/card");
+        assert_eq!(again.json(), first.json());
+    }
+    assert_eq!(commands(&counts), before, "a remembered status reached the card");
+    assert_eq!(svc.audit().len(), 2, "detect and pin_status, once");
+
+    // Another program spends a try: not seen (the documented limit) …
+    {
+        let mut t = PcscTransport::connect(READER, ShareMode::Shared).unwrap();
+        let hex = |h: &str| ::hex::decode(h.replace(' ', "")).unwrap();
+        assert_eq!(
+            t.transmit(&hex("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01")).unwrap(),
+            [0x90, 0x00]
+        );
+        assert_eq!(t.transmit(&hex("00 A4 02 0C 02 00 18")).unwrap(), [0x90, 0x00]);
+        assert_eq!(t.transmit(&hex("00 20 00 80 04 30 30 30 30")).unwrap(), [0x63, 0xC2]);
+    }
+    assert_eq!(auth_tries(&svc), 3, "the status was read again without a reason");
+    // … until the service runs an operation on the card.
+    let a = svc.post("/v1/authenticate", json!({ "challenge": b64(b"c"), "pin": "0000" }));
+    assert_eq!((a.status, a.code()), (403, "wrong-pin".to_string()));
+    assert_eq!(auth_tries(&svc), 1);
+    assert_eq!(auth_tries(&svc), 1);
+
+    // A new card (the virtual card starts afresh): read again on insertion.
+    drop(sim);
+    events.wait_for(Duration::from_secs(20), |e| e["event"] == "card_removed").expect("removed");
+    let a = svc.get("/v1/card");
+    assert_eq!((a.status, a.json()["present"].clone()), (200, json!(false)), "{:?}", a.json());
+    let _sim = SimServer::start();
+    events.wait_for(Duration::from_secs(20), |e| e["event"] == "card_inserted").expect("inserted");
+    assert_eq!(auth_tries(&svc), 3);
 }
 
 #[test]

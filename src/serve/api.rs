@@ -147,14 +147,7 @@ async fn card_status(
     q: ReaderQ,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let reader = asked_reader(q)?;
-    let ops = &[Operation::Detect, Operation::PinStatus];
-    let v = st
-        .gate
-        .run_or("card", ops, who(&caller, None), reader, card::status_unresolved, |g, note, _| {
-            card::status(g, note)
-        })
-        .await?;
-    Ok(Json(v))
+    Ok(Json(st.gate.status(who(&caller, None), reader).await?))
 }
 
 async fn certificate(

@@ -239,9 +239,92 @@ impl ReaderLocks {
     }
 }
 
+/// What the service remembers about each reader between requests: whether it has a PIN pad
+/// (a property of the reader, asked once per reader) and the answer of `GET /v1/card` for the
+/// card in it. The status is forgotten when a card is inserted into or removed from the reader
+/// (the event thread says so), and before and after every other operation the service runs on
+/// it; a status is kept only if nothing was forgotten while it was being read (a generation
+/// per reader). A counter changed by another program (another process using the card) is not
+/// seen until one of these happens. Never holds personal data: the status is token type, ATR
+/// and PIN counters. At most [`MAX_READERS`] readers (all forgotten when full).
+#[derive(Default)]
+pub struct ReaderMemo {
+    map: std::sync::Mutex<HashMap<String, Memo>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Default)]
+struct Memo {
+    pinpad: Option<bool>,
+    status: Option<serde_json::Value>,
+    generation: u64,
+}
+
+impl ReaderMemo {
+    fn with<R>(&self, reader: &str, f: impl FnOnce(&mut Memo) -> R) -> R {
+        let mut map = self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if !map.contains_key(reader) && map.len() >= MAX_READERS {
+            map.clear();
+        }
+        let memo = map.entry(reader.to_string()).or_insert_with(|| Memo {
+            generation: self.next.fetch_add(1, Ordering::SeqCst) + 1,
+            ..Memo::default()
+        });
+        f(memo)
+    }
+
+    /// The reader's status as last read, if nothing was forgotten since.
+    pub fn status(&self, reader: &str) -> Option<serde_json::Value> {
+        self.with(reader, |m| m.status.clone())
+    }
+
+    /// The generation to give [`ReaderMemo::keep_status`] (taken before reading the card).
+    pub fn generation(&self, reader: &str) -> u64 {
+        self.with(reader, |m| m.generation)
+    }
+
+    /// Keep `status`, unless the card changed since `generation` was taken.
+    pub fn keep_status(&self, reader: &str, generation: u64, status: serde_json::Value) {
+        let map = &mut *self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(m) = map.get_mut(reader).filter(|m| m.generation == generation) {
+            m.status = Some(status);
+        }
+    }
+
+    /// The card in `reader` changed, or may have: forget its status.
+    pub fn forget_card(&self, reader: &str) {
+        let map = &mut *self.map.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(m) = map.get_mut(reader) {
+            m.status = None;
+            m.generation = self.next.fetch_add(1, Ordering::SeqCst) + 1;
+        }
+    }
+
+    /// The reader left (or PC/SC went away): forget everything about it.
+    pub fn forget_reader(&self, reader: &str) {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner).remove(reader);
+    }
+
+    /// Forget every reader.
+    pub fn forget_all(&self) {
+        self.map.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    }
+
+    /// Whether `reader` has a PIN pad, if known.
+    pub fn pinpad(&self, reader: &str) -> Option<bool> {
+        self.with(reader, |m| m.pinpad)
+    }
+
+    /// Remember whether `reader` has a PIN pad.
+    pub fn keep_pinpad(&self, reader: &str, pad: bool) {
+        self.with(reader, |m| m.pinpad = Some(pad));
+    }
+}
+
 /// One card operation at a time per reader.
 pub struct Gate {
     locks: Arc<ReaderLocks>,
+    memo: Arc<ReaderMemo>,
     busy_wait: Duration,
     hub: Arc<Hub>,
     audit: Option<Arc<AuditLog>>,
@@ -256,7 +339,7 @@ impl Gate {
         audit: Option<Arc<AuditLog>>,
         config: Arc<Config>,
     ) -> Self {
-        Gate { locks: Arc::default(), busy_wait, hub, audit, config }
+        Gate { locks: Arc::default(), memo: Arc::default(), busy_wait, hub, audit, config }
     }
 
     /// The configuration.
@@ -267,6 +350,11 @@ impl Gate {
     /// The per-reader locks (the event thread's JPKI probe takes them too).
     pub fn locks(&self) -> Arc<ReaderLocks> {
         self.locks.clone()
+    }
+
+    /// What is remembered per reader (the event thread forgets card statuses).
+    pub fn memo(&self) -> Arc<ReaderMemo> {
+        self.memo.clone()
     }
 
     /// The audit log, if any.
@@ -285,18 +373,45 @@ impl Gate {
         reader: Option<String>,
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        self.run_or(name, operations, who, reader, |e| Err(e.into()), op).await
+        self.run_inner(name, operations, who, reader, |e| Err(e.into()), true, op).await
+    }
+
+    /// `GET /v1/card` for the request's reader: the remembered status when there is one (no
+    /// card touched, no event, no audit record), else [`status`] under the reader's lock; a
+    /// reader-less service with no card anywhere is `present: false`.
+    pub async fn status(
+        &self,
+        who: Who,
+        reader: Option<String>,
+    ) -> Result<serde_json::Value, ApiError> {
+        let config = self.config.clone();
+        let asked = reader.clone();
+        let resolved = tokio::task::spawn_blocking(move || resolve(&config, asked.as_deref()))
+            .await
+            .map_err(|_| ApiError::serve(ServeCode::ShuttingDown, Msg::Internal))?;
+        if let Some(v) = resolved.ok().and_then(|label| self.memo.status(&label)) {
+            return Ok(v);
+        }
+        let memo = self.memo.clone();
+        let ops = &[Operation::Detect, Operation::PinStatus];
+        self.run_inner("card", ops, who, reader, status_unresolved, false, move |g, note, _| {
+            status(g, note, &memo)
+        })
+        .await
     }
 
     /// [`Gate::run`], with `unresolved` answering when no reader could be chosen (no card
     /// anywhere, several cards, no such reader, no PC/SC service): no card is touched then.
-    pub async fn run_or<T: Send + 'static>(
+    /// `forget`: the reader's remembered status is forgotten before and after `op`.
+    #[allow(clippy::too_many_arguments)]
+    async fn run_inner<T: Send + 'static>(
         &self,
         name: &'static str,
         operations: &'static [Operation],
         who: Who,
         reader: Option<String>,
         unresolved: impl FnOnce(CliError) -> Result<T, OpError>,
+        forget: bool,
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
         // A client that goes away while waiting for the card is recorded as cancelled.
@@ -339,12 +454,19 @@ impl Gate {
         let hub = self.hub.clone();
         let audit = self.audit.clone();
         let config = self.config.clone();
+        let memo = self.memo.clone();
+        if forget {
+            memo.forget_card(&label);
+        }
         hub.operation_started(&label, name);
         let task = tokio::task::spawn_blocking(move || {
             let _card = guard;
             let g = config.global(&label);
             let mut note = AuditNote::default();
             let result = op(&g, &mut note, &cancel);
+            if forget {
+                memo.forget_card(&label);
+            }
             let outcome = match &result {
                 Ok(_) => (Outcome::Ok, None),
                 Err(OpError::Cli(e)) => audit_log::error_outcome(e),
@@ -481,9 +603,16 @@ pub fn status_unresolved(e: CliError) -> Result<serde_json::Value, OpError> {
     }
 }
 
-/// `GET /v1/card`: reader, ATR, token type and every PIN counter (no try spent); a reader
-/// without a card is `present: false`.
-pub fn status(g: &GlobalOpts, note: &mut AuditNote) -> Result<serde_json::Value, OpError> {
+/// `GET /v1/card`: reader, ATR, token type, every PIN counter (no try spent) and whether the
+/// reader has a PIN pad; a reader without a card is `present: false`. Kept in `memo` unless
+/// the card changed meanwhile.
+pub fn status(
+    g: &GlobalOpts,
+    note: &mut AuditNote,
+    memo: &ReaderMemo,
+) -> Result<serde_json::Value, OpError> {
+    let label = g.reader.clone().unwrap_or_default();
+    let generation = memo.generation(&label);
     let mut client = match connect::open(g, ShareMode::Shared, note) {
         Ok(c) => c,
         Err(CliError::Transport(TransportError::NoCard { reader }))
@@ -492,16 +621,38 @@ pub fn status(g: &GlobalOpts, note: &mut AuditNote) -> Result<serde_json::Value,
         }
         Err(e) => return Err(e.into()),
     };
+    let v = status_of(&mut client, memo.pinpad(&label))?;
+    if let Some(pad) = v["pinpad"].as_bool() {
+        memo.keep_pinpad(&label, pad);
+    }
+    memo.keep_status(&label, generation, v.clone());
+    Ok(v)
+}
+
+/// The status of the card `client` holds. `pinpad`: whether the reader has a PIN pad, when
+/// already known; else the reader is asked for its features as the PIN commands ask it
+/// ([`mynacard::card::Client::pinpad_for`]: one control request, no APDU, no VERIFY) for the
+/// authentication PIN, the PIN the kiosk page asks.
+pub fn status_of(
+    client: &mut connect::CardClient,
+    pinpad: Option<bool>,
+) -> Result<serde_json::Value, OpError> {
+    use mynacard::card::{PinKind, PinPadMode};
     let info = client.transport().info();
     let token = client.detect()?;
-    let pins = pin::counters(&mut client)?;
+    let pins = pin::counters(client)?;
     let pins: Vec<_> = pins.iter().map(pin::Counter::json).collect();
+    let pinpad = match pinpad {
+        Some(p) => p,
+        None => client.pinpad_for(PinKind::Auth, PinPadMode::Auto)?.is_some(),
+    };
     Ok(serde_json::json!({
         "present": true,
         "reader": info.name,
         "atr": hex::encode_upper(&info.atr),
         "token": token.name(),
         "pins": pins,
+        "pinpad": pinpad,
     }))
 }
 
@@ -710,6 +861,7 @@ pub fn face_read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn purposes_are_bounded_and_carry_no_my_number() {
@@ -763,6 +915,67 @@ mod tests {
         assert!(locks.get("one more").is_some());
         assert!(locks.len() <= MAX_READERS);
         assert_eq!(locks.len(), 1);
+    }
+
+    /// `/v1/card`'s `pinpad`: the reader's features decide (a control request, as the PIN
+    /// commands ask it), never a VERIFY; a known answer is not asked again.
+    #[test]
+    fn the_status_says_whether_the_reader_has_a_pin_pad_without_a_verify() {
+        use mynacard::sim::card::{Profile, VirtualCard};
+        use mynacard::sim::image::CardImage;
+        use mynacard::sim::transport::{PadInput, SharedCard, SimPinPad};
+        let status = |pad: Option<SimPinPad>, known: Option<bool>| {
+            let card =
+                SharedCard::new(VirtualCard::new(CardImage::default_image(), Profile::default()));
+            card.set_pinpad(pad).unwrap();
+            let transport: Box<dyn mynacard::transport::Transport> = Box::new(card.transport());
+            let mut client = mynacard::card::Client::new(transport);
+            let v = status_of(&mut client, known).unwrap();
+            let verifies = card.with_card(|c| c.counts().verify_with_data).unwrap();
+            let entries = card.pinpad().unwrap().map_or(0, |p| p.requests());
+            (v, verifies, entries)
+        };
+        let (v, verifies, entries) = status(Some(SimPinPad::new([PadInput::digits("1234")])), None);
+        assert_eq!((v["pinpad"].clone(), v["present"].clone()), (json!(true), json!(true)));
+        assert_eq!((verifies, entries), (0, 0), "a PIN was asked for or sent");
+        let (v, verifies, _) = status(None, None);
+        assert_eq!(v["pinpad"], json!(false));
+        assert_eq!(verifies, 0);
+        // Known: the reader is not asked (a pad reader said to have none stays "none").
+        let (v, _, _) = status(Some(SimPinPad::new([])), Some(false));
+        assert_eq!(v["pinpad"], json!(false));
+        assert_eq!(v["pins"][0]["tries_left"], json!(3));
+    }
+
+    /// A status read while the card changed is not kept; a reader that left is forgotten
+    /// whole; the memo is bounded.
+    #[test]
+    fn the_memo_forgets_when_the_card_changes() {
+        let memo = ReaderMemo::default();
+        let g = memo.generation("A");
+        memo.keep_status("A", g, json!({ "present": true }));
+        assert_eq!(memo.status("A"), Some(json!({ "present": true })));
+        memo.forget_card("A");
+        assert_eq!(memo.status("A"), None);
+        // Read before the change, kept after it: refused.
+        let g = memo.generation("A");
+        memo.forget_card("A");
+        memo.keep_status("A", g, json!({ "stale": true }));
+        assert_eq!(memo.status("A"), None);
+        memo.keep_pinpad("A", true);
+        let g = memo.generation("A");
+        memo.forget_reader("A");
+        memo.keep_status("A", g, json!({ "stale": true }));
+        assert_eq!((memo.status("A"), memo.pinpad("A")), (None, None));
+        // Another reader's change leaves this one alone.
+        let g = memo.generation("B");
+        memo.keep_status("B", g, json!(1));
+        memo.forget_card("C");
+        assert_eq!(memo.status("B"), Some(json!(1)));
+        for i in 0..(MAX_READERS * 2) {
+            memo.keep_pinpad(&format!("R{i}"), false);
+        }
+        assert!(memo.map.lock().unwrap().len() <= MAX_READERS);
     }
 
     #[test]

@@ -120,12 +120,21 @@ pub fn spawn_watcher(
     hub: Arc<Hub>,
     stop: Arc<AtomicBool>,
     locks: Arc<super::card::ReaderLocks>,
+    memo: Arc<super::card::ReaderMemo>,
 ) -> std::io::Result<()> {
     std::thread::Builder::new().name("pcsc-events".into()).spawn(move || {
         let options = WatchOptions { probe_jpki: false, ..WatchOptions::default() };
         while !stop.load(Ordering::Relaxed) {
             let context = pcsc::Context::establish(pcsc::Scope::User).ok();
             let result = events::watch(&stop, &options, |mut e| {
+                match &e.event {
+                    Event::CardInserted { reader, .. } | Event::CardRemoved { reader } => {
+                        memo.forget_card(reader)
+                    }
+                    Event::ReaderAdded { reader } | Event::ReaderRemoved { reader } => {
+                        memo.forget_reader(reader)
+                    }
+                }
                 if let (Event::CardInserted { reader, jpki, .. }, Some(ctx)) =
                     (&mut e.event, &context)
                 {
@@ -141,6 +150,7 @@ pub fn spawn_watcher(
                 hub.card_event(e)
             });
             hub.all_gone();
+            memo.forget_all();
             if result.is_err() {
                 // pcscd is not there (yet, or any more): look again in a second.
                 for _ in 0..10 {

@@ -455,9 +455,13 @@ async fn serve(g: &GlobalOpts, args: &ServeArgs) -> Result<Exit, CliError> {
         shutdown: shutdown_rx,
     });
     if g.reader.as_deref() != Some(super::connect::SIM) {
-        events::spawn_watcher(state.hub.clone(), stop_watch.clone(), state.gate.locks()).map_err(
-            |source| CliError::Io { context: "starting the event thread".into(), source },
-        )?;
+        events::spawn_watcher(
+            state.hub.clone(),
+            stop_watch.clone(),
+            state.gate.locks(),
+            state.gate.memo(),
+        )
+        .map_err(|source| CliError::Io { context: "starting the event thread".into(), source })?;
     }
     let policy = Arc::new(Policy::new(&listen, &args.allow_origin, token));
     let mut app = api::router(state);
