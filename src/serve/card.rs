@@ -622,7 +622,7 @@ pub fn status(
         Err(e) => return Err(e.into()),
     };
     let v = status_of(&mut client, memo.pinpad(&label))?;
-    if let Some(pad) = v["pinpad"].as_bool() {
+    if let Some(pad) = v.get("pinpad").and_then(serde_json::Value::as_bool) {
         memo.keep_pinpad(&label, pad);
     }
     memo.keep_status(&label, generation, v.clone());
