@@ -5,6 +5,12 @@
 // shows, removal resets the page and leaves nothing of the holder or the PIN in it.
 // Screenshots go to $KIOSK_ARTIFACTS (target/kiosk-artifacts).
 //
+// The PIN-pad branch of the page (second test) runs against a stubbed `/v1/card` answer:
+// vpcd's readers have no PIN pad, so the service truly says `pinpad: false`; the test takes
+// the service's real answer and sets `pinpad: true` in it (nothing else is changed or
+// intercepted). The page then sends `pinpad: true` to the real service, which refuses it
+// because the reader has no pad. A real pad reader is untested here.
+//
 // Run by scripts/kiosk-browser-test (inside scripts/with-pcscd), which sets MYNACARD_BIN,
 // KIOSK_READER and KIOSK_ARTIFACTS. Every process started here is stopped by its PID.
 
@@ -58,6 +64,18 @@ async function until(what, fn, ms = 20000) {
   }
 }
 
+/// Launch Debian's chromium headless, without a sandbox, network extras or a profile.
+function launch() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    ],
+  });
+}
+
 test("kiosk page: insert, PIN on the keypad, authenticated, remove, reset", async () => {
   assert.ok(BIN, "MYNACARD_BIN is not set (run scripts/kiosk-browser-test)");
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -74,14 +92,7 @@ test("kiosk page: insert, PIN on the keypad, authenticated, remove, reset", asyn
   try {
     await until("the token file", () => existsSync(tokenFile));
     const token = readFileSync(tokenFile, "utf8").trim();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-      ],
-    });
+    browser = await launch();
     const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
     const url = `http://127.0.0.1:${port}/#token=${token}`;
     await until("the service", async () => {
@@ -127,6 +138,85 @@ test("kiosk page: insert, PIN on the keypad, authenticated, remove, reset", asyn
     const audit = readFileSync(join(dir, "audit.log"), "utf8");
     assert.match(audit, /"purpose":"kiosk identity check"/);
     assert.ok(!audit.includes("\"1234\""));
+  } finally {
+    if (browser) await browser.close();
+    await stop(sim);
+    await stop(service);
+  }
+});
+
+test("kiosk page: a reader with a PIN pad asks for the PIN on the reader and sends pinpad: true", async () => {
+  assert.ok(BIN, "MYNACARD_BIN is not set (run scripts/kiosk-browser-test)");
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), "kiosk-"));
+  const port = await freePort();
+  const tokenFile = join(dir, "token");
+  const service = start([
+    "serve", "-q", "--ui", "--reader", READER,
+    "--listen", `127.0.0.1:${port}`, "--token-file", tokenFile,
+  ]);
+  let sim = null;
+  let browser = null;
+  try {
+    await until("the token file", () => existsSync(tokenFile));
+    const token = readFileSync(tokenFile, "utf8").trim();
+    const base = `http://127.0.0.1:${port}`;
+    const call = async (method, path, body) => {
+      const r = await fetch(base + path, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, json: await r.json() };
+    };
+    sim = start(["sim", "serve", "-q", "--vpcd", "127.0.0.1:35963"]);
+    await until("the card", async () => {
+      try { return (await call("GET", "/v1/card")).json.present === true; } catch (_) { return false; }
+    });
+    const real = await call("GET", "/v1/card");
+    assert.equal(real.json.pinpad, false, "vpcd's reader has no PIN pad");
+    // Two wrong PINs through the API: one try left, so the page waits for "Continue".
+    for (const left of [2, 1]) {
+      const r = await call("POST", "/v1/authenticate", { challenge: "Yw==", pin: "0000" });
+      assert.equal(r.json.error.code, "wrong-pin");
+      assert.match(r.json.error.message, new RegExp(`${left} tr`));
+    }
+
+    browser = await launch();
+    const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
+    // The stub: the service's own answer, with pinpad set to true.
+    await page.route(/\/v1\/card(\?.*)?$/, async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      if (json.present) json.pinpad = true;
+      await route.fulfill({ response, json });
+    });
+    const sent = [];
+    page.on("request", (req) => {
+      if (req.url().includes("/v1/authenticate")) sent.push(JSON.parse(req.postData() || "{}"));
+    });
+    await page.goto(`${base}/#token=${token}`);
+    const state = () => page.evaluate(() => document.body.dataset.state);
+    await until("the PIN-pad screen", async () => (await state()) === "pad");
+    assert.match(await page.textContent("#screen-pad"), /暗証番号をカードリーダーで入力してください/);
+    assert.match(await page.textContent("#screen-pad"), /Enter the PIN on the reader/);
+    assert.match(await page.textContent("#pad-tries"), /残り 1 回/);
+    assert.ok(await page.isVisible("#pad-last-try"), "no last-try warning");
+    assert.ok(await page.isHidden("#keypad"), "the on-screen keypad shows with a PIN pad");
+    assert.deepEqual(sent, [], "the last try was spent before the user said so");
+    await page.screenshot({ path: join(ARTIFACTS, "5-pinpad.png") });
+
+    await page.click("#pad-start");
+    await until("the answer", async () => (await state()) === "error");
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].pinpad, true);
+    assert.equal(sent[0].allow_last_try, true);
+    assert.ok(!("pin" in sent[0]), "a PIN was sent with pinpad: true");
+    // The real service: this reader has no pad (usage), and no try was spent.
+    assert.match(await page.textContent("#error-text"), /このカードリーダーでは暗証番号を入力できません/);
+    await page.screenshot({ path: join(ARTIFACTS, "6-pinpad-refused.png") });
+    const after = await call("GET", "/v1/card");
+    assert.equal(after.json.pins.find((p) => p.pin === "auth").tries_left, 1);
   } finally {
     if (browser) await browser.close();
     await stop(sim);

@@ -1,6 +1,9 @@
-// The kiosk page of `mynacard serve --ui` (src/serve/ui.rs). States: waiting → pin →
-// working → done/error/blocked → (card removed) → waiting. Nothing about the holder is
-// shown or kept: the PIN lives in one variable, cleared after use and on removal.
+// The kiosk page of `mynacard serve --ui` (src/serve/ui.rs). States: waiting → pin (the
+// on-screen keypad) or pad (the reader has a PIN pad: /v1/card says `pinpad: true`, the PIN
+// is typed on the reader and the request says `pinpad: true`) → working → done/error/blocked
+// → (card removed) → waiting. Requests name the reader of the card_inserted event
+// (`?reader=`). Nothing about the holder is shown or kept: the PIN lives in one variable,
+// cleared after use and on removal.
 "use strict";
 
 (() => {
@@ -14,6 +17,7 @@
   const $ = (id) => document.getElementById(id);
   let pin = "";
   let lastTry = false;
+  let reader = null; // the reader of the card on screen (from its card_inserted event)
   let state = "waiting";
 
   // Every message the page shows, Japanese first with English.
@@ -24,6 +28,7 @@
     removed: "カードが取り外されました / The card was removed",
     busy: "ただいま混み合っています。もう一度お試しください / Busy: please try again",
     failed: "認証できませんでした / Authentication failed",
+    noPad: "このカードリーダーでは暗証番号を入力できません / This reader cannot take the PIN",
     offline: "サービスに接続できません / Cannot reach the service",
   };
 
@@ -35,6 +40,7 @@
   function reset() {
     pin = "";
     lastTry = false;
+    reader = null;
     $("pin-dots").textContent = "";
     $("tries").textContent = "";
     $("result").textContent = "";
@@ -43,6 +49,11 @@
     $("pin-error").textContent = "";
     $("last-try").hidden = true;
     $("ok").disabled = true;
+    $("pad-tries").textContent = "";
+    $("pad-last-try").hidden = true;
+    $("pad-error").hidden = true;
+    $("pad-error").textContent = "";
+    $("pad-start").hidden = true;
     show("waiting");
   }
 
@@ -60,15 +71,23 @@
     return { status: r.status, json };
   }
 
-  async function cardArrived() {
+  // `path` for the reader of the card on screen.
+  function onReader(path) {
+    return reader === null ? path : path + "?reader=" + encodeURIComponent(reader);
+  }
+
+  async function cardArrived(from) {
     if (state !== "waiting") return;
+    reader = from === undefined ? null : from;
     show("working");
-    const r = await api("GET", "/v1/card");
+    const r = await api("GET", onReader("/v1/card"));
     if (r.status !== 200 || !r.json || !r.json.present) {
       if (r.json && r.json.error && r.json.error.code === "card-busy") {
         $("error-text").textContent = MSG.busy;
         show("error");
-      } else if (r.status === 200) {
+      } else if (r.status === 200 || r.status === 400) {
+        // No card after all, or a reader this service does not serve.
+        reader = null;
         show("waiting");
       } else {
         $("error-text").textContent = MSG.failed;
@@ -81,7 +100,19 @@
       show("blocked");
       return;
     }
-    askPin(authPin.tries_left);
+    if (r.json.pinpad === true) askPad(authPin.tries_left, true);
+    else askPin(authPin.tries_left);
+  }
+
+  // The reader has a PIN pad: the PIN is typed there while the request runs. Sent at once,
+  // except on the last try and after a wrong PIN, which wait for "Continue".
+  function askPad(tries, now) {
+    $("pad-tries").textContent = MSG.tries(tries);
+    lastTry = tries === 1;
+    $("pad-last-try").hidden = !lastTry;
+    $("pad-start").hidden = now && !lastTry;
+    show("pad");
+    if (now && !lastTry) authenticate();
   }
 
   function askPin(tries) {
@@ -100,18 +131,25 @@
   }
 
   async function authenticate() {
-    if (pin.length !== 4) return;
-    const body = { challenge: randomChallenge(), pin, allow_last_try: lastTry, purpose: "kiosk identity check" };
+    const onPad = state === "pad";
+    if (!onPad && pin.length !== 4) return;
+    const body = { challenge: randomChallenge(), allow_last_try: lastTry, purpose: "kiosk identity check" };
+    if (onPad) body.pinpad = true;
+    else body.pin = pin;
     pin = "";
     renderPin();
-    show("working");
+    $("pad-start").hidden = true;
+    $("pad-error").hidden = true;
+    // On the pad the screen keeps asking for the PIN while the reader waits for it.
+    if (!onPad) show("working");
+    const during = state;
     let r;
     try {
-      r = await api("POST", "/v1/authenticate", body);
+      r = await api("POST", onReader("/v1/authenticate"), body);
     } finally {
-      body.pin = "";
+      if (body.pin) body.pin = "";
     }
-    if (state !== "working") return; // the card left meanwhile
+    if (state !== during) return; // the card left meanwhile
     if (r.status === 200) {
       $("result").textContent = MSG.ok;
       show("done");
@@ -121,22 +159,24 @@
     if (code === "wrong-pin") {
       const m = /(\d+) tr/.exec(r.json.error.message || "");
       const left = m ? Number(m[1]) : 0;
-      askPin(left);
-      $("pin-error").textContent = MSG.wrongPin(left);
-      $("pin-error").hidden = false;
+      const where = onPad ? "pad-error" : "pin-error";
+      if (onPad) askPad(left, false);
+      else askPin(left);
+      $(where).textContent = MSG.wrongPin(left);
+      $(where).hidden = false;
     } else if (code === "pin-blocked") {
       show("blocked");
     } else if (code === "no-card") {
       reset();
     } else {
-      $("error-text").textContent = code === "card-busy" ? MSG.busy : MSG.failed;
+      $("error-text").textContent = code === "card-busy" ? MSG.busy : onPad && code === "usage" ? MSG.noPad : MSG.failed;
       show("error");
     }
   }
 
   function onEvent(e) {
-    if (e.event === "card_inserted" && e.jpki !== false) cardArrived();
-    if (e.event === "card_removed" || e.event === "reader_removed") reset();
+    if (e.event === "card_inserted" && e.jpki !== false) cardArrived(e.reader);
+    if ((e.event === "card_removed" || e.event === "reader_removed") && (reader === null || e.reader === reader)) reset();
   }
 
   // Server-sent events over fetch (EventSource cannot send the token).
@@ -179,6 +219,7 @@
   });
   $("clear").addEventListener("click", () => { pin = ""; renderPin(); });
   $("ok").addEventListener("click", authenticate);
+  $("pad-start").addEventListener("click", authenticate);
 
   reset();
   follow();
