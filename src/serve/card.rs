@@ -798,7 +798,8 @@ pub struct FaceJob {
 
 /// `POST /v1/face`: the CLI's `face read` ([`face::read_face`]): the code's format is checked
 /// before the card is opened, the counter first, never retried. Without `reveal` the answer
-/// holds only facts about the reading: which items were read and their sizes, whether the
+/// holds only facts about the reading: which items were read (not their sizes: the size of
+/// the name's image follows the name's length), whether the
 /// text application was read (or why not), and the verdicts without the signer key (its
 /// digits name the holder's municipality), as `/v1/age` gives them. With `reveal` it adds the
 /// holder's facts as `face read --json` shows them (the My Number unmasked), the photo and the
@@ -822,11 +823,11 @@ pub fn face_read(
             face::age_authenticity_json(a)
         }
     };
-    let mut items = serde_json::Map::new();
+    let mut items = Vec::new();
     let mut images = serde_json::Map::new();
     let mut photo = None;
     for (name, bytes) in face::face_items(&read.data)? {
-        items.insert(name.into(), serde_json::json!({ "bytes": bytes.len() }));
+        items.push(name);
         if job.reveal {
             let b64 = <base64ct::Base64 as base64ct::Encoding>::encode_string(bytes);
             if name == "photo" {
@@ -847,7 +848,7 @@ pub fn face_read(
         doc
     };
     doc.insert("revealed".into(), serde_json::json!(job.reveal));
-    doc.insert("items".into(), serde_json::Value::Object(items));
+    doc.insert("items".into(), serde_json::json!(items));
     doc.insert("text_read".into(), serde_json::json!(read.text_read().is_some()));
     doc.insert("text_skipped".into(), serde_json::json!(read.text_note));
     doc.insert("authenticity".into(), verdict(&read.authenticity));
