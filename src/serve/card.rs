@@ -373,7 +373,8 @@ impl Gate {
         reader: Option<String>,
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        self.run_inner(name, operations, who, reader, |e| Err(e.into()), true, op).await
+        let not_remembered = |_: &str| None;
+        self.run_inner(name, operations, who, reader, |e| Err(e.into()), not_remembered, op).await
     }
 
     /// `GET /v1/card` for the request's reader: the remembered status when there is one (no
@@ -394,15 +395,26 @@ impl Gate {
         }
         let memo = self.memo.clone();
         let ops = &[Operation::Detect, Operation::PinStatus];
-        self.run_inner("card", ops, who, reader, status_unresolved, false, move |g, note, _| {
-            status(g, note, &memo)
-        })
+        // Requests queued behind the one that reads the card take its answer.
+        let remembered = |label: &str| Some(self.memo.status(label));
+        self.run_inner(
+            "card",
+            ops,
+            who,
+            reader,
+            status_unresolved,
+            remembered,
+            move |g, note, _| status(g, note, &memo),
+        )
         .await
     }
 
     /// [`Gate::run`], with `unresolved` answering when no reader could be chosen (no card
     /// anywhere, several cards, no such reader, no PC/SC service): no card is touched then.
-    /// `forget`: the reader's remembered status is forgotten before and after `op`.
+    /// `remembered` is asked once the reader's lock is held: `None` for an operation that
+    /// changes the card (the reader's remembered status is forgotten before and after it),
+    /// `Some(None)` for the status read (nothing remembered yet: read the card), `Some(Some(v))`
+    /// to answer `v` without touching the card (no event, no audit record).
     #[allow(clippy::too_many_arguments)]
     async fn run_inner<T: Send + 'static>(
         &self,
@@ -411,7 +423,7 @@ impl Gate {
         who: Who,
         reader: Option<String>,
         unresolved: impl FnOnce(CliError) -> Result<T, OpError>,
-        forget: bool,
+        remembered: impl FnOnce(&str) -> Option<Option<T>>,
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
         // A client that goes away while waiting for the card is recorded as cancelled.
@@ -448,6 +460,11 @@ impl Gate {
             note.reader(&label);
             self.write_audit(operations, &note, (Outcome::Refused, None), &who);
             return Err(ApiError::serve(ServeCode::CardBusy, Msg::CardBusy));
+        };
+        let forget = match remembered(&label) {
+            None => true,
+            Some(None) => false,
+            Some(Some(v)) => return Ok(v),
         };
         let cancel = Cancel::default();
         let on_drop = CancelOnDrop(cancel.clone());
