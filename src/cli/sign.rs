@@ -23,6 +23,7 @@ use mynacard::sign::{
 use super::audit_log::AuditNote;
 use super::connect::CardClient;
 use super::exit::Exit;
+use super::ltv::{Ltv, LtvArgs};
 use super::output;
 use super::pin_entry::{open_with_pin, Entry};
 use super::pin_source::PinOpts;
@@ -93,6 +94,9 @@ pub struct PdfArgs {
     /// PDF: the signature profile.
     #[arg(long, value_enum)]
     pub subfilter: Option<SubFilterArg>,
+    /// PAdES B-LT validation data and its sources.
+    #[command(flatten)]
+    pub ltv: LtvArgs,
 }
 
 /// `mynacard sign`.
@@ -379,6 +383,11 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     if format != SigFormat::Pdf && pdf_only {
         return Err(CliError::Usage(t!("sign-pdf-only")));
     }
+    if format != SigFormat::Pdf && p.ltv.any() {
+        return Err(CliError::Usage(t!("sign-ltv-pdf-only")));
+    }
+    // --ltv: its sources are read and checked before anything else is.
+    let ltv = Ltv::from_args(&p.ltv)?;
     if args.format.is_none() && format == SigFormat::Pdf && !g.quiet {
         errln!("{}", t!("sign-pdf-note", file = args.file.display().to_string()));
     }
@@ -396,12 +405,21 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
         (Some(b), Some(o)) => Some(Plan::new(b, o).map_err(|e| pdf_error(&args.file, e))?),
         _ => None,
     };
+    if let (Some(_), Some(b)) = (&ltv, &pdf_bytes) {
+        mynacard::pdf::dss::check_can_add(b).map_err(|e| pdf_error(&args.file, e))?;
+    }
+    // The validation data, gathered once the card has given its certificate and before it
+    // signs: a certificate that is not good by the configured sources spends no signature.
+    let mut dss = None;
     let mut prepared = None;
     let digest = match format {
         SigFormat::Pdf => Vec::new(),
         _ => hash_file(&args.file, hash)?,
     };
     let mut digest_of = |cert: &[u8]| -> Result<Vec<u8>, CliError> {
+        if let Some(ltv) = &ltv {
+            dss = Some(ltv.collect(cert)?);
+        }
         match (&plan, &pdf_opts) {
             (Some(plan), Some(o)) => {
                 let p = plan.prepare(cert, o).map_err(|e| pdf_error(&args.file, e))?;
@@ -429,7 +447,19 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     };
     let bytes = match format {
         SigFormat::Pdf => match prepared.take() {
-            Some(p) => p.finish(&signed.bytes).map_err(|e| pdf_error(&args.file, e))?,
+            Some(p) => {
+                let (a, b) = p.gap();
+                let signed_pdf = p.finish(&signed.bytes).map_err(|e| pdf_error(&args.file, e))?;
+                match &dss {
+                    Some(dss) => {
+                        let hex = signed_pdf.get(a + 1..b - 1).unwrap_or_default();
+                        let contents = mynacard::pdf::raw::decode_hex(hex);
+                        mynacard::pdf::dss::append_dss(&signed_pdf, dss, &contents)
+                            .map_err(|e| pdf_error(&args.file, e))?
+                    }
+                    None => signed_pdf,
+                }
+            }
             None => return Err(pdf_error(&args.file, mynacard::pdf::PdfError::NoSignature)),
         },
         SigFormat::CmsPem => to_pem(&signed.bytes)
@@ -458,6 +488,17 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
             "signature_bytes": signed.signature_len,
             "output_bytes": bytes.len(),
         });
+        let mut doc = doc;
+        if let (Some(d), Some(o)) = (&dss, doc.as_object_mut()) {
+            o.insert(
+                "dss".into(),
+                serde_json::json!({
+                    "certificates": d.certs.len(),
+                    "crls": d.crls.len(),
+                    "ocsp_responses": d.ocsps.len(),
+                }),
+            );
+        }
         outln!("{doc}")?;
     } else if !g.quiet {
         let key = match args.key {
@@ -475,6 +516,15 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
             sha256 = cert_sha256
         );
         outln!("{line}")?;
+        if let Some(d) = &dss {
+            let line = t!(
+                "sign-ltv-done",
+                certs = d.certs.len(),
+                crls = d.crls.len(),
+                ocsps = d.ocsps.len()
+            );
+            outln!("{line}")?;
+        }
     }
     Ok(Exit::Success)
 }

@@ -116,8 +116,44 @@ impl Revocation {
     }
 }
 
-impl RevocationChecker for Revocation {
-    fn check(&self, cert: &Certificate, issuer: &Certificate, at: SystemTime) -> RevocationOutcome {
+/// The revocation data behind an outcome, as the sources gave it: the DER of the CRL that
+/// answered and the DER OCSPResponse that answered (PAdES B-LT embeds them in a PDF's
+/// document security store, so the answer can be checked again later without the sources).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    /// CRLs (DER) that answered.
+    pub crls: Vec<Vec<u8>>,
+    /// OCSPResponses (DER) that answered.
+    pub ocsps: Vec<Vec<u8>>,
+}
+
+impl Revocation {
+    /// [`RevocationChecker::check`], also returning the data that gave the answer: the CRL
+    /// behind a CRL answer, the OCSP response behind an OCSP answer (both when the CRL said
+    /// good and OCSP confirmed it).
+    pub fn check_collecting(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: SystemTime,
+    ) -> (RevocationOutcome, Evidence) {
+        let mut evidence = Evidence::default();
+        let outcome = self.check_into(cert, issuer, at, Some(&mut evidence));
+        (outcome, evidence)
+    }
+
+    fn check_into(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: SystemTime,
+        mut evidence: Option<&mut Evidence>,
+    ) -> RevocationOutcome {
+        let keep_crl = |source: &str, evidence: &mut Option<&mut Evidence>| {
+            if let (Some(e), Some(der)) = (evidence.as_deref_mut(), self.crls.der_of(source)) {
+                e.crls.push(der.to_vec());
+            }
+        };
         if self.policy == RevocationPolicy::Off {
             return RevocationOutcome::NotChecked;
         }
@@ -128,6 +164,7 @@ impl RevocationChecker for Revocation {
         } else {
             match self.crls.status(cert, issuer, at) {
                 Ok(CrlStatus::Revoked { reason, revocation_time, source }) => {
+                    keep_crl(&source, &mut evidence);
                     return RevocationOutcome::Revoked {
                         reason: reason.as_ref().map(|r| reason_name(r).to_string()),
                         time: revocation_time.into(),
@@ -135,6 +172,7 @@ impl RevocationChecker for Revocation {
                     }
                 }
                 Ok(CrlStatus::Good { crl_this_update, crl_next_update, source }) => {
+                    keep_crl(&source, &mut evidence);
                     crl_good = Some(RevocationOutcome::Good {
                         source: RevocationSource::Crl(source).to_string(),
                         this_update: crl_this_update.into(),
@@ -160,7 +198,15 @@ impl RevocationChecker for Revocation {
         }
         match &self.ocsp {
             None => why.push("no OCSP responder configured".into()),
-            Some(client) => match client.check(cert, issuer, at) {
+            Some(client) => match {
+                let (outcome, body) = client.check_keeping(cert, issuer, at);
+                // Only an answer that decides is evidence ("unknown" decides nothing).
+                let decides = matches!(outcome, OcspOutcome::Good { .. } | OcspOutcome::Revoked { .. });
+                if let (Some(e), Some(body), true) = (evidence.as_deref_mut(), body, decides) {
+                    e.ocsps.push(body);
+                }
+                outcome
+            } {
                 OcspOutcome::Good { url, this_update, next_update } => {
                     return RevocationOutcome::Good {
                         source: RevocationSource::Ocsp(url).to_string(),
@@ -182,5 +228,11 @@ impl RevocationChecker for Revocation {
             },
         }
         crl_good.unwrap_or(RevocationOutcome::Unknown { why: why.join("; ") })
+    }
+}
+
+impl RevocationChecker for Revocation {
+    fn check(&self, cert: &Certificate, issuer: &Certificate, at: SystemTime) -> RevocationOutcome {
+        self.check_into(cert, issuer, at, None)
     }
 }
