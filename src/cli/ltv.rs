@@ -146,16 +146,17 @@ impl Ltv {
                 )))
             }
             RevocationOutcome::Unknown { why } => {
-                return Err(CliError::Input(t!("sign-ltv-unknown", sha256 = who, why = why.clone())))
+                return Err(CliError::Input(t!(
+                    "sign-ltv-unknown",
+                    sha256 = who,
+                    why = why.clone()
+                )))
             }
             RevocationOutcome::Good { .. } | RevocationOutcome::NotChecked => {}
         }
         let failed = || {
-            let why: Vec<String> = report
-                .failures
-                .iter()
-                .map(|f| super::report_text::failure(f).text())
-                .collect();
+            let why: Vec<String> =
+                report.failures.iter().map(|f| super::report_text::failure(f).text()).collect();
             CliError::Input(t!("sign-ltv-untrusted", sha256 = who.clone(), why = why.join("; ")))
         };
         let (Verdict::Valid, Some((issuer, evidence))) = (report.verdict, rec.got.take()) else {

@@ -661,8 +661,7 @@ pub(super) fn write_xref(
             let body = serialise(&Object::Stream(Stream::new(trailer, data)))?;
             out.extend_from_slice(format!("{xid} 0 obj\n").as_bytes());
             out.extend(body);
-            out
-                .extend_from_slice(format!("\nendobj\nstartxref\n{start}\n%%EOF\n").as_bytes());
+            out.extend_from_slice(format!("\nendobj\nstartxref\n{start}\n%%EOF\n").as_bytes());
         }
     }
     Ok(())

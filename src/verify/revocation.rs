@@ -169,7 +169,7 @@ impl Revocation {
                         reason: reason.as_ref().map(|r| reason_name(r).to_string()),
                         time: revocation_time.into(),
                         source: RevocationSource::Crl(source).to_string(),
-                    }
+                    };
                 }
                 Ok(CrlStatus::Good { crl_this_update, crl_next_update, source }) => {
                     keep_crl(&source, &mut evidence);
@@ -201,7 +201,8 @@ impl Revocation {
             Some(client) => match {
                 let (outcome, body) = client.check_keeping(cert, issuer, at);
                 // Only an answer that decides is evidence ("unknown" decides nothing).
-                let decides = matches!(outcome, OcspOutcome::Good { .. } | OcspOutcome::Revoked { .. });
+                let decides =
+                    matches!(outcome, OcspOutcome::Good { .. } | OcspOutcome::Revoked { .. });
                 if let (Some(e), Some(body), true) = (evidence.as_deref_mut(), body, decides) {
                     e.ocsps.push(body);
                 }
