@@ -63,7 +63,7 @@ fn responder(index: &str) -> (HttpServer, Arc<Mutex<Vec<Vec<u8>>>>) {
 }
 
 /// The bytes of the streams an array of the DSS refers to (none when absent).
-fn dss_streams(doc: &Document, dss: &lopdf::Dictionary, key: &[u8]) -> Vec<Vec<u8>> {
+fn dss_streams(doc: &Document, dss: &lopdf::Dictionary, key: &[u8]) -> Blobs {
     let Ok(arr) = dss.get(key) else { return Vec::new() };
     arr.as_array()
         .unwrap()
@@ -75,9 +75,11 @@ fn dss_streams(doc: &Document, dss: &lopdf::Dictionary, key: &[u8]) -> Vec<Vec<u
         .collect()
 }
 
-/// What the appended store holds: (certs, crls, ocsps, VRI keys), and the store's VRI entry
-/// for the only key.
-fn read_dss(bytes: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<String>) {
+/// Streams' bytes.
+type Blobs = Vec<Vec<u8>>;
+
+/// What the appended store holds: (certs, crls, ocsps, VRI keys).
+fn read_dss(bytes: &[u8]) -> (Blobs, Blobs, Blobs, Vec<String>) {
     let doc = Document::load_mem(bytes).unwrap();
     let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
     let cat = doc.get_object(root).unwrap().as_dict().unwrap();

@@ -142,6 +142,23 @@ impl Revocation {
         (outcome, evidence)
     }
 
+    /// The OCSP answer; a deciding one (good or revoked) kept in `evidence` ("unknown"
+    /// decides nothing).
+    fn ocsp_keeping(
+        client: &OcspClient,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: SystemTime,
+        evidence: Option<&mut Evidence>,
+    ) -> OcspOutcome {
+        let (outcome, body) = client.check_keeping(cert, issuer, at);
+        let decides = matches!(outcome, OcspOutcome::Good { .. } | OcspOutcome::Revoked { .. });
+        if let (Some(e), Some(body), true) = (evidence, body, decides) {
+            e.ocsps.push(body);
+        }
+        outcome
+    }
+
     fn check_into(
         &self,
         cert: &Certificate,
@@ -198,16 +215,7 @@ impl Revocation {
         }
         match &self.ocsp {
             None => why.push("no OCSP responder configured".into()),
-            Some(client) => match {
-                let (outcome, body) = client.check_keeping(cert, issuer, at);
-                // Only an answer that decides is evidence ("unknown" decides nothing).
-                let decides =
-                    matches!(outcome, OcspOutcome::Good { .. } | OcspOutcome::Revoked { .. });
-                if let (Some(e), Some(body), true) = (evidence.as_deref_mut(), body, decides) {
-                    e.ocsps.push(body);
-                }
-                outcome
-            } {
+            Some(client) => match Self::ocsp_keeping(client, cert, issuer, at, evidence) {
                 OcspOutcome::Good { url, this_update, next_update } => {
                     return RevocationOutcome::Good {
                         source: RevocationSource::Ocsp(url).to_string(),
