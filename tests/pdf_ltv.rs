@@ -3,7 +3,9 @@
 //! responder started here (`openssl ocsp` answers; the server is dropped, and so stopped, at
 //! the end of each test). Pinned: the store holds exactly the signer certificate, its root
 //! and the CRL or OCSP response bytes the sources gave; the signature revision is the B-B
-//! signature as plain signing writes it; `verify` says valid with the DSS change. Refused, with
+//! signature as plain signing writes it; `verify` says valid with the DSS change, and uses the
+//! store's CRL or OCSP response when no source is configured (only as far as they verify).
+//! Refused, with
 //! nothing written and no card signature made: a revoked signer (CRL and OCSP), an
 //! unreachable responder, an untrusted root, a PDF that already has a DSS; usage errors
 //! before the card is touched: `--ltv` without a source, sources without `--ltv`, `--ltv`
@@ -197,12 +199,20 @@ fn ltv_with_a_crl_stores_the_chain_and_the_crl_after_the_unchanged_signature_rev
         v["dss"],
         serde_json::json!({"certificates": 2, "crls": 1, "ocsp_responses": 0, "vri": 1})
     );
+    // With no source configured, the store's CRL answers.
+    let (v, code) = verify(&ltv, &[]);
+    assert_eq!(code, 0, "{v}");
+    let source = format!("CRL {} /DSS CRL 1", ltv.display());
+    assert_eq!(v["signatures"][0]["cms"]["revocation"]["outcome"]["source"], source, "{v}");
     // The signature revision alone is a whole-file B-B signature; it has no DSS.
     let alone = dir.path().join("alone.pdf");
     std::fs::write(&alone, sig_rev).unwrap();
     let (v, code) = verify(&alone, &["--crl", &crl]);
     assert_eq!((code, &v["signatures"][0]["covers_whole_file"]), (0, &serde_json::json!(true)));
     assert_eq!(v["dss"], serde_json::Value::Null);
+    // ... and without a source its revocation status is unknown (exit 12).
+    let (v, code) = verify(&alone, &[]);
+    assert_eq!((code, &v["verdict"]), (12, &serde_json::json!("revocation_unknown")), "{v}");
     // Text output names the change and the store.
     let text = mynacard()
         .args(["verify", s(&ltv), "--trust-anchor", &pki("sign-root.pem"), "--crl", &crl])
@@ -245,6 +255,36 @@ fn ltv_with_an_ocsp_responder_stores_the_response_it_sent() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["signatures"][0]["changes"], serde_json::json!(["dss"]), "{v}");
     drop(server);
+    // The responder is gone: the stored response answers when no source is configured.
+    let (v, code) = verify(&out, &[]);
+    assert_eq!(code, 0, "{v}");
+    let source = format!("OCSP {} /DSS OCSP 1", out.display());
+    assert_eq!(v["signatures"][0]["cms"]["revocation"]["outcome"]["source"], source, "{v}");
+}
+
+/// The store is outside the signed bytes: anyone can change it, so its data counts only as
+/// far as it verifies. A CRL whose signature was altered answers nothing (revocation
+/// unknown); a configured source is used instead of the store.
+#[test]
+fn the_stores_data_counts_only_when_it_verifies_and_configured_sources_win() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ltv, trace) = (dir.path().join("ltv.pdf"), dir.path().join("t.trace"));
+    let args =
+        ["--ltv", "--crl", &pki("sign-crl-empty.der"), "--trust-anchor", &pki("sign-root.pem")];
+    sign(&fixture("libreoffice.pdf"), &ltv, &trace, &args).success();
+    let mut bytes = std::fs::read(&ltv).unwrap();
+    let crl = pki_bytes("sign-crl-empty.der");
+    let at = bytes.windows(crl.len()).position(|w| w == crl.as_slice()).unwrap();
+    bytes[at + crl.len() - 1] ^= 0x01; // the last byte of the CRL's signature
+    let forged = dir.path().join("forged.pdf");
+    std::fs::write(&forged, &bytes).unwrap();
+    let (v, code) = verify(&forged, &[]);
+    assert_eq!(code, 12, "{v}");
+    let why = v["signatures"][0]["cms"]["revocation"]["outcome"]["why"].as_str().unwrap();
+    assert!(why.contains("/DSS CRL 1") && why.contains("signature"), "{why}");
+    // A configured CRL that revokes wins over the store's that does not.
+    let (v, code) = verify(&ltv, &["--crl", &pki("sign-crl-revoked.der")]);
+    assert_eq!((code, &v["verdict"]), (11, &serde_json::json!("invalid")), "{v}");
 }
 
 /// Refused after the card gave its certificate and before it signed: one VERIFY (the

@@ -179,7 +179,10 @@ fn run_pdf(g: &GlobalOpts, args: &VerifyArgs, data: &[u8]) -> Result<Exit, CliEr
     if args.cert.is_some() {
         return Err(CliError::Usage(t!("verify-pdf-no-cert")));
     }
-    let setup = Setup::new(&args.verify, false)?;
+    let mut setup = Setup::new(&args.verify, false)?;
+    if args.verify.crl.is_empty() && args.verify.ocsp.is_none() {
+        setup.use_pdf_dss(&args.data, data);
+    }
     let report = mynacard::pdf::verify_pdf(data, &setup.options())
         .map_err(|e| CliError::Input(format!("{}: {e}", args.data.display())))?;
     if g.json {
@@ -419,6 +422,29 @@ impl Setup {
         let revocation =
             revocation_sources(&o.crl, o.ocsp.as_deref(), o.net_timeout, o.ocsp_hash, policy)?;
         Ok(Setup { hierarchy: o.hierarchy.hierarchy(), anchors, at, policy, revocation })
+    }
+
+    /// With no `--crl` nor `--ocsp`: the revocation data of the PDF's document security
+    /// store (PAdES B-LT), named `FILE /DSS CRL n` and `FILE /DSS OCSP n`. It is outside every
+    /// signature, so it counts only as far as it verifies (CRLs and OCSP responses signed by
+    /// the root or its delegated responder, current at the time of judgement); a CRL that
+    /// does not parse is left out.
+    pub(super) fn use_pdf_dss(&mut self, file: &Path, data: &[u8]) {
+        if self.policy == RevocationPolicy::Off {
+            return;
+        }
+        let Some((dss, _)) =
+            mynacard::pdf::doc::load(data).ok().and_then(|d| mynacard::pdf::dss::read(&d))
+        else {
+            return;
+        };
+        let name = |what: &str, i: usize| format!("{} /DSS {what} {}", file.display(), i + 1);
+        let mut crls = CrlStore::new();
+        for (i, der) in dss.crls.into_iter().enumerate() {
+            let _ = crls.add_bytes(&name("CRL", i), der);
+        }
+        let ocsps = dss.ocsps.into_iter().enumerate().map(|(i, d)| (name("OCSP", i), d)).collect();
+        self.revocation = Revocation::new(self.policy).with_crls(crls).with_stored_ocsp(ocsps);
     }
 
     /// The verification options borrowing this setup.

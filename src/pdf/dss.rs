@@ -8,14 +8,28 @@
 //! is of the same kind as the file's last one, as for the signature ([`super::sign`]).
 //!
 //! What goes into the store, and whether it says "good", is decided by the caller (the
-//! revocation engine of `crate::verify`); this module only writes PDF structure.
+//! revocation engine of `crate::verify`); this module only writes PDF structure, and reads
+//! a store back ([`read`], in the verify-only build too) for `mynacard verify` to use when no
+//! revocation source is configured. The store is outside every signature's byte range, so
+//! what it holds is only as good as its own signatures (CRLs and OCSP responses are checked
+//! by the revocation engine like any other).
 
-use lopdf::{Dictionary, Object, Stream};
+#[cfg(feature = "pcsc")]
+use lopdf::{Dictionary, Stream};
+use lopdf::{Document, Object};
 
 use super::doc;
+#[cfg(feature = "pcsc")]
 use super::error::PdfError;
+#[cfg(feature = "pcsc")]
 use super::raw;
+#[cfg(feature = "pcsc")]
 use super::sign::{entry, raw_object, serialise, set_entries, write_xref};
+
+/// Most streams read from each array of a store.
+const MAX_ITEMS: usize = 1000;
+/// Largest stream read from a store (a CRL can be large).
+const MAX_ITEM: usize = 64 * 1024 * 1024;
 
 /// The validation data of one signature.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,6 +42,40 @@ pub struct Dss {
     pub ocsps: Vec<Vec<u8>>,
 }
 
+/// The streams of the catalogue's `/DSS`, or `None` when it has none. Streams with a
+/// `/Filter`, larger than 64 MiB, or past the first 1000 of an array are not read; how many
+/// were left out is the second value.
+pub fn read(doc: &Document) -> Option<(Dss, usize)> {
+    let cat = doc::catalog(doc).ok()?.1;
+    let dss = doc::dict(doc, cat.get(b"DSS").ok()?)?;
+    let mut skipped = 0;
+    let mut list = |key: &[u8]| -> Vec<Vec<u8>> {
+        let items = dss
+            .get(key)
+            .ok()
+            .and_then(|a| doc::deref(doc, a))
+            .and_then(|(_, a)| a.as_array().ok())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match doc::deref(doc, item).map(|(_, o)| o) {
+                Some(Object::Stream(st))
+                    if i < MAX_ITEMS && !st.dict.has(b"Filter") && st.content.len() <= MAX_ITEM =>
+                {
+                    out.push(st.content.clone())
+                }
+                _ => skipped += 1,
+            }
+        }
+        out
+    };
+    let certs = list(b"Certs");
+    let crls = list(b"CRLs");
+    let ocsps = list(b"OCSPs");
+    Some((Dss { certs, crls, ocsps }, skipped))
+}
+
 /// The `/VRI` key of a signature whose `/Contents` value (decoded, padding included) is
 /// `contents`: upper-case hex SHA-1.
 pub fn vri_key(contents: &[u8]) -> String {
@@ -35,6 +83,7 @@ pub fn vri_key(contents: &[u8]) -> String {
     hex::encode_upper(sha1::Sha1::digest(contents))
 }
 
+#[cfg(feature = "pcsc")]
 /// Refuse, before any card work, a PDF whose catalogue already has a `/DSS` (merging into an
 /// existing store is not supported).
 pub fn check_can_add(bytes: &[u8]) -> Result<(), PdfError> {
@@ -48,6 +97,7 @@ pub fn check_can_add(bytes: &[u8]) -> Result<(), PdfError> {
     Ok(())
 }
 
+#[cfg(feature = "pcsc")]
 /// `signed` (a whole PDF ending with a signature revision) with an update appended holding
 /// `dss` for the signature whose decoded `/Contents` is `contents`.
 pub fn append_dss(signed: &[u8], dss: &Dss, contents: &[u8]) -> Result<Vec<u8>, PdfError> {
@@ -124,6 +174,12 @@ pub fn append_dss(signed: &[u8], dss: &Dss, contents: &[u8]) -> Result<Vec<u8>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pdf_without_a_store_reads_as_none() {
+        let doc = Document::with_version("1.7");
+        assert_eq!(read(&doc), None);
+    }
 
     #[test]
     fn vri_keys_are_upper_case_hex_sha1() {

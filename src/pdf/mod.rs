@@ -12,7 +12,6 @@
 //! Every user-visible message is in [`error`].
 
 pub mod doc;
-#[cfg(feature = "pcsc")]
 pub mod dss;
 pub mod error;
 pub mod raw;
