@@ -38,7 +38,7 @@ fn sign(input: &Path, out: &Path, trace: &Path, extra: &[&str]) -> assert_cmd::a
     sim(&args).env("PW", SIGN_PIN).assert()
 }
 
-/// Card signatures (PSO: COMPUTE DIGITAL SIGNATURE with the signature key) in a trace.
+/// Card signatures (COMPUTE DIGITAL SIGNATURE, P2 80: the key selected before) in a trace.
 fn card_signatures(lines: &[String]) -> usize {
     lines.iter().filter(|l| l.starts_with("> 80 2A 00 80")).count()
 }
@@ -433,4 +433,47 @@ fn a_pdf_that_already_has_a_dss_is_refused_before_the_card() {
     let (v, code) = verify(&second, &["--crl", &crl]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["signatures"][0]["changes"], serde_json::json!(["signature", "dss"]), "{v}");
+}
+
+/// The authentication key: its certificate is free to read, so it is checked before the PIN
+/// is read (here from a variable that is not even set: reading it would be a usage error) and
+/// before any VERIFY.
+#[test]
+fn with_the_authentication_key_a_revoked_certificate_is_refused_before_the_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, trace) = (dir.path().join("out.pdf"), dir.path().join("t.trace"));
+    let run = sim(&["sign", s(&fixture("libreoffice.pdf")), "-o", s(&out), "--key", "auth"])
+        .args(["--pin-env", "MYNACARD_LTV_TEST_UNSET", "--trace", s(&trace), "--ltv"])
+        .args(["--crl", &pki("auth-crl-revoked.der"), "--trust-anchor", &pki("auth-root.pem")])
+        .env_remove("MYNACARD_LTV_TEST_UNSET")
+        .assert()
+        .code(10);
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(stderr.contains("is revoked according to CRL"), "{stderr}");
+    assert!(!out.exists());
+    let lines = sent(&trace);
+    assert!(!lines.is_empty(), "the certificate was read");
+    assert!(lines.iter().all(|l| !l.starts_with("> 00 20")), "no VERIFY at all: {lines:?}");
+    assert_eq!(card_signatures(&lines), 0);
+}
+
+#[test]
+fn with_the_authentication_key_the_store_holds_its_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, trace) = (dir.path().join("out.pdf"), dir.path().join("t.trace"));
+    sim(&["sign", s(&fixture("libreoffice.pdf")), "-o", s(&out), "--key", "auth"])
+        .args(["--pin-env", "PW", "--trace", s(&trace), "--ltv"])
+        .args(["--crl", &pki("auth-crl-empty.der"), "--trust-anchor", &pki("auth-root.pem")])
+        .env("PW", common::AUTH_PIN)
+        .assert()
+        .success();
+    let (certs, crls, ocsps, _) = read_dss(&std::fs::read(&out).unwrap());
+    assert_eq!(certs, vec![pki_bytes("auth-cert.der"), pki_bytes("auth-root.der")]);
+    assert_eq!((crls, ocsps.len()), (vec![pki_bytes("auth-crl-empty.der")], 0));
+    let lines = sent(&trace);
+    // The certificate is read before the VERIFY, and once more under it.
+    let first_verify = lines.iter().position(|l| common::cli::is_verify_with_data(l)).unwrap();
+    assert!(lines[..first_verify].iter().any(|l| l == "> 00 A4 02 0C 02 00 0A"), "{lines:?}");
+    assert_eq!(verifies_with_data(&lines), 1, "{lines:?}");
+    assert_eq!(card_signatures(&lines), 1, "{lines:?}");
 }

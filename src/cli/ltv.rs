@@ -3,8 +3,9 @@
 //! `--ocsp`, `--net-timeout`, `--ocsp-hash`; the same code reads and contacts them) and the
 //! trust anchors (`--hierarchy`, `--trust-anchor`). Fail closed: the signer certificate must
 //! chain to a trusted root, pass the JPKI profile and be "good" by those sources now, or
-//! nothing is signed (the check runs once the card has given its certificate and before the
-//! card signs). The store holds the signer certificate and its root, the CRL and the OCSP
+//! nothing is signed. The check runs before the card signs: for the authentication key, whose
+//! certificate is free to read, before the PIN is even asked for; for the signature key once
+//! the password has been verified (the card gives that certificate only then). The store holds the signer certificate and its root, the CRL and the OCSP
 //! response that answered (the root is a trust anchor and has no revocation data; a delegated
 //! OCSP responder's certificate travels inside its response). `mynacard::pdf::dss` writes it.
 

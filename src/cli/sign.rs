@@ -2,7 +2,9 @@
 //! or raw PKCS#1 v1.5, written atomically; nothing is written when the card fails. Order:
 //! refuse an existing output, hash the file, read and validate the PIN, and only then open
 //! the card (on a PIN-pad reader the card is opened first and the PIN typed on the pad:
-//! `--pinpad`); one VERIFY covers the signer-certificate read and the signature.
+//! `--pinpad`); one VERIFY covers the signer-certificate read and the signature. With
+//! `--ltv` and the authentication key, whose certificate is free to read, the card is opened
+//! and the certificate checked (`super::ltv`) before the PIN is read.
 //!
 //! A PDF (`--format pdf`, the default for a `.pdf` file) is signed in place of a detached
 //! signature: the file is parsed and checked before the PIN is asked for, and the signature
@@ -25,7 +27,7 @@ use super::connect::CardClient;
 use super::exit::Exit;
 use super::ltv::{Ltv, LtvArgs};
 use super::output;
-use super::pin_entry::{open_with_pin, Entry};
+use super::pin_entry::{open_with_pin, open_with_pin_after, Entry};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -410,7 +412,10 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     }
     // The validation data, gathered once the card has given its certificate and before it
     // signs: a certificate that is not good by the configured sources spends no signature.
+    // The authentication certificate is free to read, so it is checked before the PIN is
+    // asked for (`pre`); the signature certificate needs the password first.
     let mut dss = None;
+    let pre: std::cell::RefCell<Option<(Vec<u8>, mynacard::pdf::dss::Dss)>> = Default::default();
     let mut prepared = None;
     let digest = match format {
         SigFormat::Pdf => Vec::new(),
@@ -418,7 +423,12 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     };
     let mut digest_of = |cert: &[u8]| -> Result<Vec<u8>, CliError> {
         if let Some(ltv) = &ltv {
-            dss = Some(ltv.collect(cert)?);
+            dss = Some(match pre.borrow_mut().take() {
+                Some((seen, d)) if seen == cert => d,
+                // Not checked yet (the signature key), or the card now gives another
+                // certificate than the one checked before the PIN: checked now.
+                _ => ltv.collect(cert)?,
+            });
         }
         match (&plan, &pdf_opts) {
             (Some(plan), Some(o)) => {
@@ -441,7 +451,15 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
             sign_on_card(&mut client, audit, pin, allow, &mut digest_of, hash, made)?
         }
         KeyArg::Auth => {
-            let (mut client, pin) = open_with_pin(g, audit, &args.pin, AuthPin::new)?;
+            let (mut client, pin) = match &ltv {
+                Some(l) => open_with_pin_after(g, audit, &args.pin, AuthPin::new, |c| {
+                    let cert = c.read_certificate(CertKind::Auth)?;
+                    let d = l.collect(&cert)?;
+                    *pre.borrow_mut() = Some((cert, d));
+                    Ok(())
+                })?,
+                None => open_with_pin(g, audit, &args.pin, AuthPin::new)?,
+            };
             sign_on_card(&mut client, audit, pin, allow, &mut digest_of, hash, made)?
         }
     };
