@@ -182,6 +182,27 @@ mod tests {
     }
 
     #[test]
+    fn filtered_and_non_stream_items_of_a_store_are_left_out() {
+        use lopdf::{Dictionary, Stream};
+        let mut doc = Document::with_version("1.7");
+        let plain = doc.add_object(Stream::new(Dictionary::new(), b"crl".to_vec()));
+        let mut flate = Dictionary::new();
+        flate.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+        let filtered = doc.add_object(Stream::new(flate, b"x".to_vec()));
+        let mut dss = Dictionary::new();
+        dss.set("CRLs", Object::Array(vec![plain.into(), filtered.into(), Object::Integer(1)]));
+        let dss = doc.add_object(dss);
+        let mut cat = Dictionary::new();
+        cat.set("Type", Object::Name(b"Catalog".to_vec()));
+        cat.set("DSS", Object::Reference(dss));
+        let cat = doc.add_object(cat);
+        doc.trailer.set("Root", Object::Reference(cat));
+        let (store, skipped) = read(&doc).unwrap();
+        assert_eq!(store, Dss { certs: vec![], crls: vec![b"crl".to_vec()], ocsps: vec![] });
+        assert_eq!(skipped, 2);
+    }
+
+    #[test]
     fn vri_keys_are_upper_case_hex_sha1() {
         assert_eq!(vri_key(b"abc"), "A9993E364706816ABA3E25717850C26C9CD0D89D");
     }
