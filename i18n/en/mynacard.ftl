@@ -668,6 +668,21 @@ help-sign--contact = PDF: how to contact the signer (/ContactInfo)
 help-sign--name = PDF: the signer's name as written in the signature dictionary (/Name)
 help-sign--visible = PDF: a visible signature on PAGE (from 1) at X,Y (lower left, points) of size W,H, showing the signer's name from the certificate and the time
 help-sign--subfilter = PDF: the signature profile
+sign-ltv-pdf-only = --ltv and its sources (--crl, --ocsp, --net-timeout, --ocsp-hash, --hierarchy, --trust-anchor) need --format pdf
+sign-ltv-sources-need-ltv = --crl, --ocsp, --net-timeout, --ocsp-hash, --hierarchy and --trust-anchor of `sign` are the sources of --ltv: give --ltv too
+sign-ltv-no-source = --ltv needs a revocation source: --crl PATH or --ocsp URL (nothing else is contacted)
+sign-ltv-revoked = --ltv: the signer certificate (SHA-256 { $sha256 }) is revoked according to { $source } (reason: { $reason }); nothing was signed
+sign-ltv-unknown = --ltv: no configured source says the signer certificate (SHA-256 { $sha256 }) is good: { $why }; nothing was signed
+sign-ltv-untrusted = --ltv: the signer certificate (SHA-256 { $sha256 }) is not valid now: { $why }; nothing was signed
+sign-ltv-done = added PAdES B-LT validation data (DSS): { $certs } certificates, { $crls } CRLs, { $ocsps } OCSP responses
+pdf-dss = document security store (DSS): { $certs } certificates, { $crls } CRLs, { $ocsps } OCSP responses, { $vri } VRI entries
+help-sign--ltv = PDF: add PAdES B-LT validation data (a document security store with the signer's chain and its revocation data from --crl/--ocsp) in an update after the signature; nothing is signed unless those sources say the signer certificate is good
+help-sign--crl = --ltv: CRL file or directory (DER or PEM); repeatable
+help-sign--ocsp = --ltv: OCSP responder `http://` URL, or `aia` to use the certificate's own OCSP URL. Nothing else is ever contacted
+help-sign--net-timeout = --ltv: overall deadline in seconds of each network exchange [default: 20]
+help-sign--ocsp-hash = --ltv: CertID hash for OCSP requests [default: sha1]
+help-sign--hierarchy = --ltv: pinned hierarchy to trust [default: production]
+help-sign--trust-anchor = --ltv: also trust this root certificate (DER or PEM), e.g. the virtual card's; repeatable
 
 ## Verification warnings (mynacard::verify::Warning; src/cli/report_text.rs)
 warn-certificate-algorithm = certificate signed with { $algorithm } (JPKI uses sha256WithRSAEncryption)

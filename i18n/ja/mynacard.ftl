@@ -665,6 +665,21 @@ help-sign--contact = PDF: 署名者の連絡先 (/ContactInfo)
 help-sign--name = PDF: 署名辞書に書く署名者の名前 (/Name)
 help-sign--visible = PDF: PAGE (1 から) の X,Y (左下から、ポイント) に幅 W、高さ H の目に見える署名を置き、電子証明書の署名者名と時刻を表示する
 help-sign--subfilter = PDF: 署名のプロファイル
+sign-ltv-pdf-only = --ltv とその取得元 (--crl、--ocsp、--net-timeout、--ocsp-hash、--hierarchy、--trust-anchor) には --format pdf が必要です
+sign-ltv-sources-need-ltv = `sign` の --crl、--ocsp、--net-timeout、--ocsp-hash、--hierarchy、--trust-anchor は --ltv の取得元です。--ltv も指定してください
+sign-ltv-no-source = --ltv には失効情報の取得元が必要です: --crl PATH または --ocsp URL (ほかには接続しません)
+sign-ltv-revoked = --ltv: 署名者の電子証明書 (SHA-256 { $sha256 }) は { $source } によると失効しています (理由: { $reason })。署名していません
+sign-ltv-unknown = --ltv: 署名者の電子証明書 (SHA-256 { $sha256 }) が有効であると示す取得元がありません: { $why }。署名していません
+sign-ltv-untrusted = --ltv: 署名者の電子証明書 (SHA-256 { $sha256 }) は現在有効ではありません: { $why }。署名していません
+sign-ltv-done = PAdES B-LT の検証情報 (DSS) を追加しました: 電子証明書 { $certs } 件、CRL { $crls } 件、OCSP 応答 { $ocsps } 件
+pdf-dss = 文書セキュリティストア (DSS): 電子証明書 { $certs } 件、CRL { $crls } 件、OCSP 応答 { $ocsps } 件、VRI { $vri } 件
+help-sign--ltv = PDF: 署名の後の更新に PAdES B-LT の検証情報 (署名者の証明書チェーンと --crl/--ocsp から得た失効情報を収めた文書セキュリティストア) を追加する。取得元が署名者の電子証明書を有効と示さない限り署名しない
+help-sign--crl = --ltv: CRL のファイルまたはディレクトリ (DER または PEM)。繰り返し指定可
+help-sign--ocsp = --ltv: OCSP レスポンダーの `http://` URL、または電子証明書自身の OCSP URL を使う `aia`。ほかには一切接続しない
+help-sign--net-timeout = --ltv: 各ネットワーク通信 (接続、送信、受信) 全体の期限 (秒) [既定: 20]
+help-sign--ocsp-hash = --ltv: OCSP 要求の CertID のハッシュ [既定: sha1]
+help-sign--hierarchy = --ltv: 信頼する固定の階層 [既定: production]
+help-sign--trust-anchor = --ltv: このルート証明書 (DER または PEM) も信頼する (仮想カードのものなど)。繰り返し指定可
 
 ## 検証の警告 (mynacard::verify::Warning; src/cli/report_text.rs)
 warn-certificate-algorithm = 電子証明書の署名アルゴリズムが { $algorithm } です (JPKI は sha256WithRSAEncryption を使います)

@@ -18,6 +18,7 @@ pub mod exit;
 mod face;
 mod generate;
 mod help;
+mod ltv;
 #[macro_use]
 pub mod messages;
 mod pin;

@@ -110,3 +110,34 @@ pub fn open_with_pin<P: CardPin>(
 ) -> Result<(PinClient, Entry<P>), CliError> {
     open_with(g, audit, opts, P::KIND, PadUse::Verify, || host_pin(opts, make))
 }
+
+/// [`open_with_pin`], but the card is opened first and `before` runs on it, before the PIN is
+/// read from its source or typed on the pad: for what the card gives without a PIN (the
+/// authentication certificate) and must be checked before anyone is asked for one.
+pub fn open_with_pin_after<P: CardPin>(
+    g: &GlobalOpts,
+    audit: &mut AuditNote,
+    opts: &PinOpts,
+    make: fn(&str) -> Result<P, PinFormatError>,
+    before: impl FnOnce(&mut PinClient) -> Result<(), CliError>,
+) -> Result<(PinClient, Entry<P>), CliError> {
+    let mode = opts.pinpad_mode()?;
+    let kind = P::KIND;
+    if mode == PinPadMode::On && !kind.digits_only() {
+        return Err(CardError::PinPadCannotEnter { kind }.into());
+    }
+    let mut client = PinClient::new(connect::open(g, ShareMode::Exclusive, audit)?, g.quiet);
+    before(&mut client)?;
+    if mode == PinPadMode::Off || !kind.digits_only() {
+        return Ok((client, Entry::Host(host_pin(opts, make)?)));
+    }
+    match client.pinpad_for(kind, mode)? {
+        Some(pad) => {
+            if !g.quiet {
+                errln!("{}", t!("pinpad-enter", pin = super::messages::pin_name(kind)));
+            }
+            Ok((client, Entry::Pad(pad)))
+        }
+        None => Ok((client, Entry::Host(host_pin(opts, make)?))),
+    }
+}

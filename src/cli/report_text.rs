@@ -264,6 +264,19 @@ pub fn pdf_report(r: &mynacard::pdf::PdfReport) -> String {
             }
         }
     }
+    if let Some(d) = &r.dss {
+        let _ = writeln!(
+            out,
+            "{}",
+            t!(
+                "pdf-dss",
+                certs = d.certificates,
+                crls = d.crls,
+                ocsps = d.ocsp_responses,
+                vri = d.vri
+            )
+        );
+    }
     let _ = writeln!(out, "{}", t!("pdf-overall", verdict = pdf_verdict(r.verdict())));
     out
 }

@@ -2,7 +2,9 @@
 //! or raw PKCS#1 v1.5, written atomically; nothing is written when the card fails. Order:
 //! refuse an existing output, hash the file, read and validate the PIN, and only then open
 //! the card (on a PIN-pad reader the card is opened first and the PIN typed on the pad:
-//! `--pinpad`); one VERIFY covers the signer-certificate read and the signature.
+//! `--pinpad`); one VERIFY covers the signer-certificate read and the signature. With
+//! `--ltv` and the authentication key, whose certificate is free to read, the card is opened
+//! and the certificate checked (`super::ltv`) before the PIN is read.
 //!
 //! A PDF (`--format pdf`, the default for a `.pdf` file) is signed in place of a detached
 //! signature: the file is parsed and checked before the PIN is asked for, and the signature
@@ -23,8 +25,9 @@ use mynacard::sign::{
 use super::audit_log::AuditNote;
 use super::connect::CardClient;
 use super::exit::Exit;
+use super::ltv::{Ltv, LtvArgs};
 use super::output;
-use super::pin_entry::{open_with_pin, Entry};
+use super::pin_entry::{open_with_pin, open_with_pin_after, Entry};
 use super::pin_source::PinOpts;
 use super::{CliError, GlobalOpts};
 
@@ -93,6 +96,9 @@ pub struct PdfArgs {
     /// PDF: the signature profile.
     #[arg(long, value_enum)]
     pub subfilter: Option<SubFilterArg>,
+    /// PAdES B-LT validation data and its sources.
+    #[command(flatten)]
+    pub ltv: LtvArgs,
 }
 
 /// `mynacard sign`.
@@ -379,6 +385,11 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     if format != SigFormat::Pdf && pdf_only {
         return Err(CliError::Usage(t!("sign-pdf-only")));
     }
+    if format != SigFormat::Pdf && p.ltv.any() {
+        return Err(CliError::Usage(t!("sign-ltv-pdf-only")));
+    }
+    // --ltv: its sources are read and checked before anything else is.
+    let ltv = Ltv::from_args(&p.ltv)?;
     if args.format.is_none() && format == SigFormat::Pdf && !g.quiet {
         errln!("{}", t!("sign-pdf-note", file = args.file.display().to_string()));
     }
@@ -396,12 +407,29 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
         (Some(b), Some(o)) => Some(Plan::new(b, o).map_err(|e| pdf_error(&args.file, e))?),
         _ => None,
     };
+    if let (Some(_), Some(b)) = (&ltv, &pdf_bytes) {
+        mynacard::pdf::dss::check_can_add(b).map_err(|e| pdf_error(&args.file, e))?;
+    }
+    // The validation data, gathered once the card has given its certificate and before it
+    // signs: a certificate that is not good by the configured sources spends no signature.
+    // The authentication certificate is free to read, so it is checked before the PIN is
+    // asked for (`pre`); the signature certificate needs the password first.
+    let mut dss = None;
+    let pre: std::cell::RefCell<Option<(Vec<u8>, mynacard::pdf::dss::Dss)>> = Default::default();
     let mut prepared = None;
     let digest = match format {
         SigFormat::Pdf => Vec::new(),
         _ => hash_file(&args.file, hash)?,
     };
     let mut digest_of = |cert: &[u8]| -> Result<Vec<u8>, CliError> {
+        if let Some(ltv) = &ltv {
+            dss = Some(match pre.borrow_mut().take() {
+                Some((seen, d)) if seen == cert => d,
+                // Not checked yet (the signature key), or the card now gives another
+                // certificate than the one checked before the PIN: checked now.
+                _ => ltv.collect(cert)?,
+            });
+        }
         match (&plan, &pdf_opts) {
             (Some(plan), Some(o)) => {
                 let p = plan.prepare(cert, o).map_err(|e| pdf_error(&args.file, e))?;
@@ -423,13 +451,33 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
             sign_on_card(&mut client, audit, pin, allow, &mut digest_of, hash, made)?
         }
         KeyArg::Auth => {
-            let (mut client, pin) = open_with_pin(g, audit, &args.pin, AuthPin::new)?;
+            let (mut client, pin) = match &ltv {
+                Some(l) => open_with_pin_after(g, audit, &args.pin, AuthPin::new, |c| {
+                    let cert = c.read_certificate(CertKind::Auth)?;
+                    let d = l.collect(&cert)?;
+                    *pre.borrow_mut() = Some((cert, d));
+                    Ok(())
+                })?,
+                None => open_with_pin(g, audit, &args.pin, AuthPin::new)?,
+            };
             sign_on_card(&mut client, audit, pin, allow, &mut digest_of, hash, made)?
         }
     };
     let bytes = match format {
         SigFormat::Pdf => match prepared.take() {
-            Some(p) => p.finish(&signed.bytes).map_err(|e| pdf_error(&args.file, e))?,
+            Some(p) => {
+                let (a, b) = p.gap();
+                let signed_pdf = p.finish(&signed.bytes).map_err(|e| pdf_error(&args.file, e))?;
+                match &dss {
+                    Some(dss) => {
+                        let hex = signed_pdf.get(a + 1..b - 1).unwrap_or_default();
+                        let contents = mynacard::pdf::raw::decode_hex(hex);
+                        mynacard::pdf::dss::append_dss(&signed_pdf, dss, &contents)
+                            .map_err(|e| pdf_error(&args.file, e))?
+                    }
+                    None => signed_pdf,
+                }
+            }
             None => return Err(pdf_error(&args.file, mynacard::pdf::PdfError::NoSignature)),
         },
         SigFormat::CmsPem => to_pem(&signed.bytes)
@@ -458,6 +506,17 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
             "signature_bytes": signed.signature_len,
             "output_bytes": bytes.len(),
         });
+        let mut doc = doc;
+        if let (Some(d), Some(o)) = (&dss, doc.as_object_mut()) {
+            o.insert(
+                "dss".into(),
+                serde_json::json!({
+                    "certificates": d.certs.len(),
+                    "crls": d.crls.len(),
+                    "ocsp_responses": d.ocsps.len(),
+                }),
+            );
+        }
         outln!("{doc}")?;
     } else if !g.quiet {
         let key = match args.key {
@@ -475,6 +534,15 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
             sha256 = cert_sha256
         );
         outln!("{line}")?;
+        if let Some(d) = &dss {
+            let line = t!(
+                "sign-ltv-done",
+                certs = d.certs.len(),
+                crls = d.crls.len(),
+                ocsps = d.ocsps.len()
+            );
+            outln!("{line}")?;
+        }
     }
     Ok(Exit::Success)
 }

@@ -179,7 +179,10 @@ fn run_pdf(g: &GlobalOpts, args: &VerifyArgs, data: &[u8]) -> Result<Exit, CliEr
     if args.cert.is_some() {
         return Err(CliError::Usage(t!("verify-pdf-no-cert")));
     }
-    let setup = Setup::new(&args.verify, false)?;
+    let mut setup = Setup::new(&args.verify, false)?;
+    if args.verify.crl.is_empty() && args.verify.ocsp.is_none() {
+        setup.use_pdf_dss(&args.data, data);
+    }
     let report = mynacard::pdf::verify_pdf(data, &setup.options())
         .map_err(|e| CliError::Input(format!("{}: {e}", args.data.display())))?;
     if g.json {
@@ -334,6 +337,68 @@ fn crl_error(e: CrlError) -> CliError {
     }
 }
 
+/// The revocation sources of `--crl` (files and directories, read now) and `--ocsp` (a URL
+/// or `aia`, contacted only when asked about a certificate), shared by `verify`, `cert
+/// verify` and `sign --ltv`.
+pub(super) fn revocation_sources(
+    crl: &[PathBuf],
+    ocsp: Option<&str>,
+    net_timeout: u64,
+    ocsp_hash: OcspHashArg,
+    policy: RevocationPolicy,
+) -> Result<Revocation, CliError> {
+    let mut crls = CrlStore::new();
+    for path in crl {
+        // A CRL is a regular file (its size is checked before it is read) or a directory
+        // of them; a device or a FIFO has no size to check.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            check_input(path, "CRL", false)?;
+        }
+        crls.add_path(path).map_err(crl_error)?;
+    }
+    let mut revocation = Revocation::new(policy).with_crls(crls);
+    if let Some(target) = ocsp {
+        let shown = bounded(target);
+        let mut config = if target == "aia" {
+            OcspConfig::from_aia()
+        } else if is_http_url(target) {
+            OcspConfig::new(target)
+        } else if target.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
+            return Err(CliError::Usage(t!("verify-ocsp-https", url = shown.to_string())));
+        } else {
+            return Err(CliError::Usage(t!("verify-ocsp-bad", url = shown.to_string())));
+        };
+        config.timeout = std::time::Duration::from_secs(net_timeout);
+        config.hash = match ocsp_hash {
+            OcspHashArg::Sha1 => HashAlg::Sha1,
+            OcspHashArg::Sha256 => HashAlg::Sha256,
+        };
+        revocation = revocation.with_ocsp(OcspClient::new(config));
+    }
+    Ok(revocation)
+}
+
+/// The anchors of `--trust-anchor` files.
+pub(super) fn trust_anchors(paths: &[PathBuf]) -> Result<Vec<TrustAnchor>, CliError> {
+    paths
+        .iter()
+        .map(|p| {
+            check_input(p, "trust anchor", false)?;
+            TrustAnchor::from_file(p).map_err(anchor_error)
+        })
+        .collect()
+}
+
+impl HierarchyArg {
+    /// The library's hierarchy.
+    pub(super) fn hierarchy(self) -> Hierarchy {
+        match self {
+            HierarchyArg::Production => Hierarchy::Production,
+            HierarchyArg::Test => Hierarchy::Test,
+        }
+    }
+}
+
 /// Everything `VerifyOptions` borrows or holds, built from the command line.
 pub(super) struct Setup {
     hierarchy: Hierarchy,
@@ -348,52 +413,38 @@ impl Setup {
     /// available. Nothing is contacted here.
     pub(super) fn new(o: &VerifyOpts, cms: bool) -> Result<Setup, CliError> {
         let at = parse_at(&o.at, cms)?;
-        let anchors = o
-            .trust_anchor
-            .iter()
-            .map(|p| {
-                check_input(p, "trust anchor", false)?;
-                TrustAnchor::from_file(p).map_err(anchor_error)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let anchors = trust_anchors(&o.trust_anchor)?;
         let policy = match o.revocation {
             RevocationArg::Require => RevocationPolicy::Require,
             RevocationArg::Prefer => RevocationPolicy::Prefer,
             RevocationArg::Off => RevocationPolicy::Off,
         };
-        let mut crls = CrlStore::new();
-        for path in &o.crl {
-            // A CRL is a regular file (its size is checked before it is read) or a directory
-            // of them; a device or a FIFO has no size to check.
-            if !std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
-                check_input(path, "CRL", false)?;
-            }
-            crls.add_path(path).map_err(crl_error)?;
+        let revocation =
+            revocation_sources(&o.crl, o.ocsp.as_deref(), o.net_timeout, o.ocsp_hash, policy)?;
+        Ok(Setup { hierarchy: o.hierarchy.hierarchy(), anchors, at, policy, revocation })
+    }
+
+    /// With no `--crl` nor `--ocsp`: the revocation data of the PDF's document security
+    /// store (PAdES B-LT), named `FILE /DSS CRL n` and `FILE /DSS OCSP n`. It is outside every
+    /// signature, so it counts only as far as it verifies (CRLs and OCSP responses signed by
+    /// the root or its delegated responder, current at the time of judgement); a CRL that
+    /// does not parse is left out.
+    pub(super) fn use_pdf_dss(&mut self, file: &Path, data: &[u8]) {
+        if self.policy == RevocationPolicy::Off {
+            return;
         }
-        let mut revocation = Revocation::new(policy).with_crls(crls);
-        if let Some(target) = &o.ocsp {
-            let shown = bounded(target);
-            let mut config = if target == "aia" {
-                OcspConfig::from_aia()
-            } else if is_http_url(target) {
-                OcspConfig::new(target.clone())
-            } else if target.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")) {
-                return Err(CliError::Usage(t!("verify-ocsp-https", url = shown.to_string())));
-            } else {
-                return Err(CliError::Usage(t!("verify-ocsp-bad", url = shown.to_string())));
-            };
-            config.timeout = std::time::Duration::from_secs(o.net_timeout);
-            config.hash = match o.ocsp_hash {
-                OcspHashArg::Sha1 => HashAlg::Sha1,
-                OcspHashArg::Sha256 => HashAlg::Sha256,
-            };
-            revocation = revocation.with_ocsp(OcspClient::new(config));
-        }
-        let hierarchy = match o.hierarchy {
-            HierarchyArg::Production => Hierarchy::Production,
-            HierarchyArg::Test => Hierarchy::Test,
+        let Some((dss, _)) =
+            mynacard::pdf::doc::load(data).ok().and_then(|d| mynacard::pdf::dss::read(&d))
+        else {
+            return;
         };
-        Ok(Setup { hierarchy, anchors, at, policy, revocation })
+        let name = |what: &str, i: usize| format!("{} /DSS {what} {}", file.display(), i + 1);
+        let mut crls = CrlStore::new();
+        for (i, der) in dss.crls.into_iter().enumerate() {
+            let _ = crls.add_bytes(&name("CRL", i), der);
+        }
+        let ocsps = dss.ocsps.into_iter().enumerate().map(|(i, d)| (name("OCSP", i), d)).collect();
+        self.revocation = Revocation::new(self.policy).with_crls(crls).with_stored_ocsp(ocsps);
     }
 
     /// The verification options borrowing this setup.

@@ -2,7 +2,8 @@
 //! `adbe.pkcs7.detached` signatures made with the card and added as an incremental update
 //! ([`sign`], with the `pcsc` feature, since it builds on [`crate::sign`]); and verification
 //! of every signature of a PDF against the published PDF signature attacks ([`verify`], in
-//! the verify-only build too).
+//! the verify-only build too). With `--ltv`, PAdES B-LT validation data follows the
+//! signature in an update of its own ([`dss`]).
 //!
 //! Objects are read with lopdf ([`doc`], strict: damaged cross-reference data is an error,
 //! not repaired). What a signature's `/ByteRange` is about — offsets, `%%EOF`, the `/Contents`
@@ -11,6 +12,7 @@
 //! Every user-visible message is in [`error`].
 
 pub mod doc;
+pub mod dss;
 pub mod error;
 pub mod raw;
 #[cfg(feature = "pcsc")]

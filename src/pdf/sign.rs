@@ -191,6 +191,11 @@ impl Prepared {
         hash.digest(&data)
     }
 
+    /// `[start, end)` of the `/Contents` hex string, angle brackets included.
+    pub fn gap(&self) -> (usize, usize) {
+        self.gap
+    }
+
     /// The signed file: the CMS written into `/Contents`, zero-padded.
     pub fn finish(mut self, cms: &[u8]) -> Result<Vec<u8>, PdfError> {
         let (a, b) = self.gap;
@@ -289,7 +294,7 @@ pub(crate) fn text_string(s: &str) -> Object {
     }
 }
 
-fn serialise(o: &Object) -> Result<Vec<u8>, PdfError> {
+pub(super) fn serialise(o: &Object) -> Result<Vec<u8>, PdfError> {
     let mut v = Vec::new();
     lopdf::Writer::write_object(&mut v, o).map_err(|e| PdfError::Write { why: e.to_string() })?;
     Ok(v)
@@ -586,66 +591,80 @@ impl<'p, 'a> Update<'p, 'a> {
     }
 
     fn xref(&mut self, next: u32) -> Result<(), PdfError> {
-        let doc = &self.plan.doc;
-        let mut trailer = Dictionary::new();
-        for key in [&b"Root"[..], b"Info", b"ID"] {
-            if let Ok(v) = doc.trailer.get(key) {
-                trailer.set(key.to_vec(), v.clone());
-            }
-        }
-        trailer.set("Prev", Object::Integer(self.plan.prev_xref as i64));
-        match self.plan.kind {
-            XrefKind::Table => {
-                self.offsets.sort_by_key(|e| e.0);
-                let start = self.out.len();
-                let mut t = String::from("xref\n");
-                let mut i = 0;
-                while let Some(first) = self.offsets.get(i) {
-                    let mut j = i + 1;
-                    while self.offsets.get(j).is_some_and(|e| e.0 == first.0 + (j - i) as u32) {
-                        j += 1;
-                    }
-                    t.push_str(&format!("{} {}\n", first.0, j - i));
-                    for e in self.offsets.get(i..j).unwrap_or_default() {
-                        t.push_str(&format!("{:010} {:05} n\r\n", e.2, e.1));
-                    }
-                    i = j;
-                }
-                trailer.set("Size", Object::Integer(i64::from(next)));
-                self.out.extend_from_slice(t.as_bytes());
-                self.out.extend_from_slice(b"trailer\n");
-                self.out.extend(serialise(&Object::Dictionary(trailer))?);
-                self.out.extend_from_slice(format!("\nstartxref\n{start}\n%%EOF\n").as_bytes());
-            }
-            XrefKind::Stream => {
-                let xid = next;
-                let start = self.out.len();
-                self.offsets.push((xid, 0, start));
-                self.offsets.sort_by_key(|e| e.0);
-                let mut data = Vec::new();
-                let mut index = Vec::new();
-                for e in &self.offsets {
-                    let off = u32::try_from(e.2)
-                        .map_err(|_| PdfError::Unsupported { why: "a file over 4 GiB".into() })?;
-                    data.push(1u8);
-                    data.extend_from_slice(&off.to_be_bytes());
-                    data.extend_from_slice(&e.1.to_be_bytes());
-                    index.push(Object::Integer(i64::from(e.0)));
-                    index.push(Object::Integer(1));
-                }
-                trailer.set("Type", Object::Name(b"XRef".to_vec()));
-                trailer.set("Size", Object::Integer(i64::from(xid) + 1));
-                trailer.set("Index", Object::Array(index));
-                trailer.set("W", Object::Array(vec![1.into(), 4.into(), 2.into()]));
-                let body = serialise(&Object::Stream(Stream::new(trailer, data)))?;
-                self.out.extend_from_slice(format!("{xid} 0 obj\n").as_bytes());
-                self.out.extend(body);
-                self.out
-                    .extend_from_slice(format!("\nendobj\nstartxref\n{start}\n%%EOF\n").as_bytes());
-            }
-        }
-        Ok(())
+        let plan = self.plan;
+        write_xref(&mut self.out, &mut self.offsets, &plan.doc, plan.prev_xref, plan.kind, next)
     }
+}
+
+/// The cross-reference section of an update ending `out` and its trailer: of the same kind as
+/// the file's last one (`kind`), for the objects at `offsets` (`(number, generation, offset)`,
+/// sorted here), `/Prev` pointing at `prev_xref`, `/Root`, `/Info` and `/ID` kept from `doc`;
+/// `next` is the first object number not used (a stream section takes it for itself).
+pub(super) fn write_xref(
+    out: &mut Vec<u8>,
+    offsets: &mut Vec<(u32, u16, usize)>,
+    doc: &Document,
+    prev_xref: usize,
+    kind: XrefKind,
+    next: u32,
+) -> Result<(), PdfError> {
+    let mut trailer = Dictionary::new();
+    for key in [&b"Root"[..], b"Info", b"ID"] {
+        if let Ok(v) = doc.trailer.get(key) {
+            trailer.set(key.to_vec(), v.clone());
+        }
+    }
+    trailer.set("Prev", Object::Integer(prev_xref as i64));
+    match kind {
+        XrefKind::Table => {
+            offsets.sort_by_key(|e| e.0);
+            let start = out.len();
+            let mut t = String::from("xref\n");
+            let mut i = 0;
+            while let Some(first) = offsets.get(i) {
+                let mut j = i + 1;
+                while offsets.get(j).is_some_and(|e| e.0 == first.0 + (j - i) as u32) {
+                    j += 1;
+                }
+                t.push_str(&format!("{} {}\n", first.0, j - i));
+                for e in offsets.get(i..j).unwrap_or_default() {
+                    t.push_str(&format!("{:010} {:05} n\r\n", e.2, e.1));
+                }
+                i = j;
+            }
+            trailer.set("Size", Object::Integer(i64::from(next)));
+            out.extend_from_slice(t.as_bytes());
+            out.extend_from_slice(b"trailer\n");
+            out.extend(serialise(&Object::Dictionary(trailer))?);
+            out.extend_from_slice(format!("\nstartxref\n{start}\n%%EOF\n").as_bytes());
+        }
+        XrefKind::Stream => {
+            let xid = next;
+            let start = out.len();
+            offsets.push((xid, 0, start));
+            offsets.sort_by_key(|e| e.0);
+            let mut data = Vec::new();
+            let mut index = Vec::new();
+            for e in offsets.iter() {
+                let off = u32::try_from(e.2)
+                    .map_err(|_| PdfError::Unsupported { why: "a file over 4 GiB".into() })?;
+                data.push(1u8);
+                data.extend_from_slice(&off.to_be_bytes());
+                data.extend_from_slice(&e.1.to_be_bytes());
+                index.push(Object::Integer(i64::from(e.0)));
+                index.push(Object::Integer(1));
+            }
+            trailer.set("Type", Object::Name(b"XRef".to_vec()));
+            trailer.set("Size", Object::Integer(i64::from(xid) + 1));
+            trailer.set("Index", Object::Array(index));
+            trailer.set("W", Object::Array(vec![1.into(), 4.into(), 2.into()]));
+            let body = serialise(&Object::Stream(Stream::new(trailer, data)))?;
+            out.extend_from_slice(format!("{xid} 0 obj\n").as_bytes());
+            out.extend(body);
+            out.extend_from_slice(format!("\nendobj\nstartxref\n{start}\n%%EOF\n").as_bytes());
+        }
+    }
+    Ok(())
 }
 
 /// The value of object `id` as stored: in the file, or in its object stream.
@@ -719,7 +738,7 @@ pub(crate) fn raw_object(bytes: &[u8], doc: &Document, id: ObjectId) -> Result<V
 }
 
 /// The raw value of `key` in the raw dictionary `dict`.
-fn entry(dict: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, PdfError> {
+pub(super) fn entry(dict: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, PdfError> {
     let entries = raw::dict_entries(dict, 0)
         .ok_or_else(|| PdfError::Damaged { why: "a dictionary does not parse".into() })?;
     Ok(entries
@@ -729,7 +748,7 @@ fn entry(dict: &[u8], key: &[u8]) -> Result<Option<Vec<u8>>, PdfError> {
 }
 
 /// The raw dictionary with `set` entries replaced or added; every other entry as written.
-fn set_entries(dict: &[u8], set: &[(&[u8], Vec<u8>)]) -> Result<Vec<u8>, PdfError> {
+pub(super) fn set_entries(dict: &[u8], set: &[(&[u8], Vec<u8>)]) -> Result<Vec<u8>, PdfError> {
     let entries = raw::dict_entries(dict, 0)
         .ok_or_else(|| PdfError::Damaged { why: "a dictionary does not parse".into() })?;
     let mut out = b"<<".to_vec();

@@ -144,6 +144,40 @@ pub struct PdfReport {
     pub revisions: usize,
     /// Each signature, in the order of the AcroForm.
     pub signatures: Vec<SignatureResult>,
+    /// The document security store (PAdES validation data), when the catalogue has one.
+    pub dss: Option<DssSummary>,
+}
+
+/// What a document security store holds (counted, not judged).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DssSummary {
+    /// Streams in `/Certs`.
+    pub certificates: usize,
+    /// Streams in `/CRLs`.
+    pub crls: usize,
+    /// Streams in `/OCSPs`.
+    pub ocsp_responses: usize,
+    /// Entries of `/VRI`.
+    pub vri: usize,
+}
+
+/// The catalogue's `/DSS`, counted.
+fn dss_summary(doc: &Document) -> Option<DssSummary> {
+    let cat = doc::catalog(doc).ok()?.1;
+    let dss = doc::dict(doc, cat.get(b"DSS").ok()?)?;
+    let count = |key: &[u8]| {
+        dss.get(key)
+            .ok()
+            .and_then(|a| doc::deref(doc, a))
+            .and_then(|(_, a)| a.as_array().ok().map(Vec::len))
+            .unwrap_or(0)
+    };
+    Some(DssSummary {
+        certificates: count(b"Certs"),
+        crls: count(b"CRLs"),
+        ocsp_responses: count(b"OCSPs"),
+        vri: dss.get(b"VRI").ok().and_then(|v| doc::dict(doc, v)).map_or(0, |v| v.len()),
+    })
 }
 
 impl PdfReport {
@@ -167,6 +201,7 @@ impl PdfReport {
             "verdict": self.verdict(),
             "revisions": self.revisions,
             "signatures": self.signatures,
+            "dss": self.dss,
         })
         .to_string()
     }
@@ -240,7 +275,7 @@ pub fn verify_pdf(bytes: &[u8], opts: &VerifyOptions<'_>) -> Result<PdfReport, P
     for (_, field) in sigs {
         signatures.push(check_one(bytes, &full, field, &ends, trailing, opts)?);
     }
-    Ok(PdfReport { revisions: ends.len(), signatures })
+    Ok(PdfReport { revisions: ends.len(), signatures, dss: dss_summary(&full) })
 }
 
 fn text(o: Option<&Object>) -> Option<String> {

@@ -831,6 +831,12 @@ impl CrlStore {
             .collect()
     }
 
+    /// The DER bytes of the loaded CRL named `source` (as [`CrlStatus`] names it), e.g. to
+    /// embed the CRL that answered in a PDF's document security store.
+    pub fn der_of(&self, source: &str) -> Option<&[u8]> {
+        self.crls.iter().find(|c| c.source == source).map(Crl::data)
+    }
+
     /// Loads a CRL file (DER, or PEM with one or more `X509 CRL` blocks) or every `*.crl`,
     /// `*.der` and `*.pem` file of a directory (not recursive). Returns how many CRLs were added.
     /// Any bad file fails the whole call.

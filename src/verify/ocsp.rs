@@ -503,15 +503,26 @@ impl OcspClient {
     /// Asks the configured responder about `cert` (issued by `issuer`) and verifies the answer
     /// at time `at`.
     pub fn check(&self, cert: &Certificate, issuer: &Certificate, at: SystemTime) -> OcspOutcome {
+        self.check_keeping(cert, issuer, at).0
+    }
+
+    /// [`Self::check`], also returning the DER OCSPResponse whose verified answer it is (none
+    /// on an error), e.g. to embed it in a PDF's document security store.
+    pub fn check_keeping(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        at: SystemTime,
+    ) -> (OcspOutcome, Option<Vec<u8>>) {
         let url = match &self.config.target {
             OcspTarget::Url(u) => u.clone(),
             OcspTarget::Aia => match aia_ocsp_urls(cert).into_iter().next() {
                 Some(u) => u,
-                None => return OcspOutcome::Error(OcspError::NoAiaUrl),
+                None => return (OcspOutcome::Error(OcspError::NoAiaUrl), None),
             },
         };
         if !is_http_url(&url) {
-            return OcspOutcome::Error(OcspError::UnsupportedUrl { url: bounded(&url) });
+            return (OcspOutcome::Error(OcspError::UnsupportedUrl { url: bounded(&url) }), None);
         }
         let nonce = self.config.send_nonce.then(|| {
             let mut n = [0u8; 16];
@@ -521,22 +532,25 @@ impl OcspClient {
         let result = build_request(cert, issuer, self.config.hash, nonce.as_ref().map(|n| &n[..]))
             .and_then(|(req, id)| {
                 let body = self.post(&url, &req)?;
-                evaluate_response(
+                let answer = evaluate_response(
                     &body,
                     &id,
                     nonce.as_ref().map(|n| &n[..]),
                     issuer,
                     at,
                     self.config.max_skew,
-                )
+                )?;
+                Ok((answer, body))
             });
         match result {
-            Ok(OcspAnswer::Good { this_update, next_update }) => {
-                OcspOutcome::Good { url, this_update, next_update }
+            Ok((OcspAnswer::Good { this_update, next_update }, body)) => {
+                (OcspOutcome::Good { url, this_update, next_update }, Some(body))
             }
-            Ok(OcspAnswer::Revoked { reason, time }) => OcspOutcome::Revoked { url, reason, time },
-            Ok(OcspAnswer::Unknown) => OcspOutcome::Unknown { url },
-            Err(e) => OcspOutcome::Error(e),
+            Ok((OcspAnswer::Revoked { reason, time }, body)) => {
+                (OcspOutcome::Revoked { url, reason, time }, Some(body))
+            }
+            Ok((OcspAnswer::Unknown, body)) => (OcspOutcome::Unknown { url }, Some(body)),
+            Err(e) => (OcspOutcome::Error(e), None),
         }
     }
 

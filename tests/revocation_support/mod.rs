@@ -399,36 +399,38 @@ pub struct OcspIndex {
 /// `openssl ocsp -port` takes only a port number and listens on every interface.)
 pub fn ocsp_responder(listener: TcpListener, from: OcspIndex) -> HttpServer {
     let work = tempfile::tempdir().unwrap();
-    HttpServer::serve(listener, move |n, body| {
-        let req = work.path().join(format!("req{n}.der"));
-        let resp = work.path().join(format!("resp{n}.der"));
-        if std::fs::write(&req, body).is_err() {
-            return (500, Vec::new());
-        }
-        let mut cmd = Command::new("openssl");
-        cmd.arg("ocsp")
-            .arg("-index")
-            .arg(&from.index)
-            .arg("-rsigner")
-            .arg(&from.rsigner)
-            .arg("-rkey")
-            .arg(&from.rkey)
-            .arg("-CA")
-            .arg(&from.ca)
-            .arg("-reqin")
-            .arg(&req)
-            .arg("-respout")
-            .arg(&resp);
-        if let Some(m) = from.nmin {
-            cmd.arg("-nmin").arg(m.to_string());
-        }
-        let ok =
-            cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-        match std::fs::read(&resp) {
-            Ok(der) if ok => (200, der),
-            _ => (500, Vec::new()),
-        }
-    })
+    HttpServer::serve(listener, move |n, body| ocsp_answer(work.path(), &from, n, body))
+}
+
+/// The answer of `openssl ocsp` (responder file mode, files in `work`) to request `n`.
+pub fn ocsp_answer(work: &Path, from: &OcspIndex, n: usize, body: &[u8]) -> (u16, Vec<u8>) {
+    let req = work.join(format!("req{n}.der"));
+    let resp = work.join(format!("resp{n}.der"));
+    if std::fs::write(&req, body).is_err() {
+        return (500, Vec::new());
+    }
+    let mut cmd = Command::new("openssl");
+    cmd.arg("ocsp")
+        .arg("-index")
+        .arg(&from.index)
+        .arg("-rsigner")
+        .arg(&from.rsigner)
+        .arg("-rkey")
+        .arg(&from.rkey)
+        .arg("-CA")
+        .arg(&from.ca)
+        .arg("-reqin")
+        .arg(&req)
+        .arg("-respout")
+        .arg(&resp);
+    if let Some(m) = from.nmin {
+        cmd.arg("-nmin").arg(m.to_string());
+    }
+    let ok = cmd.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    match std::fs::read(&resp) {
+        Ok(der) if ok => (200, der),
+        _ => (500, Vec::new()),
+    }
 }
 
 /// The responder of a municipality's CA database, signing with `rsigner`/`rkey` for CA `ca`,
