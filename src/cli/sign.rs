@@ -1,6 +1,7 @@
 //! `mynacard sign FILE`: a signature made on the card, as CMS detached SignedData (default)
 //! or raw PKCS#1 v1.5, written atomically; nothing is written when the card fails. Order:
-//! refuse an existing output, hash the file, read and validate the PIN, and only then open
+//! refuse an existing output and one that cannot be written (a temporary file is tried in
+//! its directory), hash the file, read and validate the PIN, and only then open
 //! the card (on a PIN-pad reader the card is opened first and the PIN typed on the pad:
 //! `--pinpad`); one VERIFY covers the signer-certificate read and the signature.
 //!
