@@ -450,11 +450,10 @@ fn a_pdf_over_the_size_limit_is_refused_from_its_size_unread() {
     let out = dir.path().join("big-signed.pdf");
     let bin = env!("CARGO_BIN_EXE_mynacard");
     let trace = dir.path().join("big.trace");
-    let script = format!(
-        "ulimit -v 200000; exec \"$0\" --reader sim sign \"$1\" -o \"$2\" --pin-env PW --trace \"$3\""
-    );
+    let script =
+        "ulimit -v 200000; exec \"$0\" --reader sim sign \"$1\" -o \"$2\" --pin-env PW --trace \"$3\"";
     let o = std::process::Command::new("sh")
-        .args(["-c", &script, bin, s(&big), s(&out), s(&trace)])
+        .args(["-c", script, bin, s(&big), s(&out), s(&trace)])
         .env("PW", SIGN_PIN)
         .env("LC_ALL", "C")
         .env_remove("MYNACARD_READER")
