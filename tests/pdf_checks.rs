@@ -111,6 +111,11 @@ fn resign(b: &mut [u8]) {
 fn verify(dir: &Path, name: &str, bytes: &[u8], code: i32) -> serde_json::Value {
     let p = dir.join(format!("{name}.pdf"));
     std::fs::write(&p, bytes).unwrap();
+    // Kept for other verifiers to judge, as tests/pdf_sign.rs does for scripts/pdf-oracles.
+    if let Ok(keep) = std::env::var("MYNACARD_PDF_CORPUS") {
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(Path::new(&keep).join(format!("{name}.pdf")), bytes).unwrap();
+    }
     let out = mynacard()
         .args(["--json", "verify", s(&p), "--trust-anchor", &pki("sign-root.pem")])
         .args(["--crl", &pki("sign-crl-empty.der")])
