@@ -173,7 +173,8 @@ fn signing_again_with_the_card_key_is_valid_so_it_hides_nothing() {
 
 #[test]
 fn a_gap_wider_than_the_contents_string_alone_makes_the_signature_invalid() {
-    // The gap takes in `/Contents ` too: the key is unsigned. Digest and signature good.
+    // The gap takes in `/Contents ` too: the key is unsigned. Digest and signature good:
+    // without the gap check this file is `valid`.
     let dir = tempfile::tempdir().unwrap();
     let mut b = signed(dir.path(), "ghostscript.pdf");
     let [_, l0, a1, l1] = byte_range(&b);
@@ -188,7 +189,8 @@ fn a_gap_wider_than_the_contents_string_alone_makes_the_signature_invalid() {
 fn a_gap_with_whitespace_in_the_hex_string_is_not_exactly_the_contents() {
     // `<3082…00 0>`: a PDF parser reads the same bytes (whitespace in a hex string is
     // skipped, an odd last digit gets a 0), so the parsed /Contents equals the gap decoded;
-    // but the gap is not one plain hex string. Nothing signed changed.
+    // but the gap is not one plain hex string. Nothing signed changed: without the
+    // hex-string test of the gap this file is `valid` (pyHanko calls it valid).
     let dir = tempfile::tempdir().unwrap();
     let mut b = signed(dir.path(), "ghostscript.pdf");
     let (_, c1) = spans(&b).contents;
@@ -204,7 +206,7 @@ fn a_gap_in_a_signature_object_a_later_revision_replaced_is_refused() {
     // dictionary (same /ByteRange, same /Contents, another claimed time /M). The gap is
     // still exactly a hex string equal to /Contents, the CMS still good over the ranges,
     // which end at a revision end; but the gap is no longer inside the object the
-    // cross-reference data names.
+    // cross-reference data names. Without that test: `modified` (a content change).
     let dir = tempfile::tempdir().unwrap();
     let b = signed(dir.path(), "ghostscript.pdf");
     let sp = spans(&b);
@@ -246,7 +248,8 @@ fn a_gap_in_a_signature_object_a_later_revision_replaced_is_refused() {
 #[test]
 fn a_signed_range_that_stops_before_eof_alone_makes_the_signature_invalid() {
     // The second range stops just before the last `%%EOF`: everything else is signed, the
-    // CMS is good over these ranges.
+    // CMS is good over these ranges. Without the check, the signed prefix is loaded to list
+    // later changes and the file is an error (damaged), not a verdict.
     let dir = tempfile::tempdir().unwrap();
     let mut b = signed(dir.path(), "ghostscript.pdf");
     let eof = b.windows(5).rposition(|w| w == b"%%EOF").unwrap();
@@ -276,7 +279,8 @@ fn a_signed_range_that_ends_inside_the_last_revision_is_refused() {
 
 #[test]
 fn a_byte_range_not_starting_at_zero_alone_makes_the_signature_invalid() {
-    // The first byte (`%` of `%PDF-`) is left unsigned.
+    // The first byte (`%` of `%PDF-`) is left unsigned. Without the check: `valid` (poppler's
+    // pdfsig calls it valid and "Total document signed").
     let dir = tempfile::tempdir().unwrap();
     let mut b = signed(dir.path(), "ghostscript.pdf");
     let [_, l0, a1, l1] = byte_range(&b);
@@ -358,6 +362,7 @@ fn a_missing_contents_or_signature_dictionary_is_reported_alone() {
 #[test]
 fn non_zero_bytes_after_the_cms_alone_make_the_signature_invalid() {
     // In the zero padding of /Contents: outside the signed ranges, inside the signature.
+    // Without the check: `valid`.
     let dir = tempfile::tempdir().unwrap();
     let mut b = signed(dir.path(), "ghostscript.pdf");
     let (_, c1) = spans(&b).contents;
