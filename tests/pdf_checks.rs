@@ -539,3 +539,62 @@ fn an_output_that_fails_after_signing_says_the_signature_was_not_saved() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The stamp of a visible signature: the holder's name as text.
+
+/// `bytes` signed with `--visible` for a holder named `name`: a signature certificate made
+/// for that holder with the virtual card's key (no key is generated; the chain does not
+/// matter to the stamp).
+fn stamped_for(name: &str, bytes: &[u8]) -> Vec<u8> {
+    use mynacard::pdf::sign::{sign_pdf, Visible};
+    use mynacard::sim::pki::{crl_dp_dn, dn, CertSpec, Holder, Issuer};
+    let image = CardImage::default_image();
+    let key = image.app(&AID_JPKI).unwrap().keys[&jpki::EF_SIGN_KEY].key.clone();
+    let holder = Holder {
+        name: name.to_string(),
+        name_flags: "0".repeat(name.chars().count()),
+        ..Holder::default()
+    };
+    let root = Issuer::self_signed(
+        key.clone(),
+        &CertSpec::jpki_root(1, dn(&[("C", "JP"), ("O", "JPKI-SIM")]).unwrap()),
+    )
+    .unwrap();
+    let crl_dp = crl_dp_dn("JPKI for digital signature", "Nijiiro-ken", "Yumemi-shi").unwrap();
+    let spec =
+        CertSpec::jpki_sign(2, dn(&[("C", "JP"), ("CN", "X")]).unwrap(), crl_dp, &holder).unwrap();
+    let cert = root.issue(&key.to_public_key(), &spec).unwrap();
+    let opts = PdfSignOptions {
+        visible: Some(Visible::parse("1:300,40,220,60").unwrap()),
+        ..PdfSignOptions::default()
+    };
+    sign_pdf(bytes, &cert, &mut SoftwareSigner::new(key), &opts).unwrap()
+}
+
+/// poppler's pdftotext of page 1.
+fn page_text(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(format!("{name}.pdf"));
+    std::fs::write(&p, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-f", "1", "-l", "1", s(&p), "-"])
+        .output()
+        .expect("pdftotext (Debian poppler-utils; scripts/setup-debian installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_stamp_writes_any_japanese_name_as_text_even_outside_the_bmp() {
+    // 𠮟 (U+20B9F, JIS X 0213 plane 1, 1-47-52) is outside the Basic Multilingual Plane: two
+    // UTF-16 code units. A name may hold JIS X 0213 characters.
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read(fixture("ghostscript.pdf")).unwrap();
+    for (file, name) in [("bmp", "番号　花子"), ("astral", "𠮟田　髙子"), ("ascii", "Hanako BANGO")]
+    {
+        let text = page_text(dir.path(), file, &stamped_for(name, &original));
+        let shown = name.replace('\u{3000}', " ");
+        assert!(text.contains(&shown), "{name}: pdftotext gave {text:?}");
+        assert!(text.contains("Digitally signed by"), "{text:?}");
+    }
+}

@@ -803,10 +803,12 @@ struct Fonts {
 
 impl Fonts {
     /// The font objects. The Japanese font is not embedded: `HeiseiKakuGo-W5` (an
-    /// Adobe-Japan1 font name readers know) with the predefined `UniJIS-UCS2-H` CMap, so the
-    /// name is written as UTF-16 code units (BMP only) and text extraction gives it back as
-    /// Unicode; the reader draws it with a Japanese font of its own (poppler: the one
-    /// fontconfig finds for Japanese). A reader without any Japanese font draws empty boxes.
+    /// Adobe-Japan1 font name readers know) with the predefined `UniJIS-UTF16-H` CMap (PDF
+    /// 1.5, Adobe-Japan1-6), so the name is written in UTF-16, surrogate pairs included (a
+    /// name may hold JIS X 0213 characters outside the BMP, which `UniJIS-UCS2-H` cannot
+    /// encode), and text extraction gives it back as Unicode. The reader draws it with a
+    /// Japanese font of its own (poppler: the one fontconfig finds for Japanese); a reader
+    /// without any Japanese font draws empty boxes.
     fn objects(&self) -> Vec<(ObjectId, Object)> {
         let name = |n: &str| Object::Name(n.as_bytes().to_vec());
         let mut latin = Dictionary::new();
@@ -817,7 +819,7 @@ impl Fonts {
         let mut info = Dictionary::new();
         info.set("Registry", Object::string_literal("Adobe"));
         info.set("Ordering", Object::string_literal("Japan1"));
-        info.set("Supplement", Object::Integer(2));
+        info.set("Supplement", Object::Integer(6));
         let mut cid = Dictionary::new();
         cid.set("Type", name("Font"));
         cid.set("Subtype", name("CIDFontType0"));
@@ -827,8 +829,8 @@ impl Fonts {
         let mut japanese = Dictionary::new();
         japanese.set("Type", name("Font"));
         japanese.set("Subtype", name("Type0"));
-        japanese.set("BaseFont", name("HeiseiKakuGo-W5-UniJIS-UCS2-H"));
-        japanese.set("Encoding", name("UniJIS-UCS2-H"));
+        japanese.set("BaseFont", name("HeiseiKakuGo-W5-UniJIS-UTF16-H"));
+        japanese.set("Encoding", name("UniJIS-UTF16-H"));
         japanese.set("DescendantFonts", Object::Array(vec![Object::Reference(self.cid)]));
         let mut d = Dictionary::new();
         d.set("Type", name("FontDescriptor"));
