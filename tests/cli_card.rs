@@ -420,7 +420,7 @@ fn sign_a_missing_file_is_an_io_error() {
 }
 
 #[test]
-fn sign_into_a_missing_directory_fails_after_signing_and_leaves_nothing() {
+fn sign_into_a_missing_directory_fails_before_the_password_and_leaves_nothing() {
     let (dir, doc) = workdir();
     let out = dir.path().join("no-such-dir").join("doc.p7s");
     sim(&["sign", s(&doc), "-o", s(&out), "--pin-env", "PW"])

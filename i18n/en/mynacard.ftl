@@ -661,6 +661,7 @@ sign-pdf-note = note: { $file } is a PDF: signing it as a PDF (--format pdf); --
 sign-pdf-only = --reason, --location, --contact, --name, --visible and --subfilter need --format pdf
 sign-pdf-cannot-sign = cannot sign { $file }
 sign-pdf-cannot-read = cannot read { $file }
+sign-not-saved = cannot write { $path } (the card made a signature, which was not saved)
 verify-pdf-no-cert = --cert is not used with a PDF (its signatures carry their certificates)
 help-sign--reason = PDF: the reason for signing (/Reason)
 help-sign--location = PDF: where it was signed (/Location)

@@ -658,6 +658,7 @@ sign-pdf-note = 注: { $file } は PDF なので、PDF として署名します 
 sign-pdf-only = --reason、--location、--contact、--name、--visible、--subfilter には --format pdf が必要です
 sign-pdf-cannot-sign = { $file } に署名できません
 sign-pdf-cannot-read = { $file } を読めません
+sign-not-saved = { $path } に書き込めません (カードで署名しましたが、その署名は保存されていません)
 verify-pdf-no-cert = PDF には --cert を使いません (署名が電子証明書を持っています)
 help-sign--reason = PDF: 署名の理由 (/Reason)
 help-sign--location = PDF: 署名した場所 (/Location)

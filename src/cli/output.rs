@@ -73,15 +73,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let resolved = std::fs::canonicalize(path).ok();
     let path = resolved.as_deref().unwrap_or(path);
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new().prefix(".mynacard-").suffix(".tmp").tempfile_in(dir)?;
+    let mut tmp = temporary_beside(path)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// The temporary file [`write_atomic`] writes before renaming it to `path`.
+fn temporary_beside(path: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new().prefix(".mynacard-").suffix(".tmp").tempfile_in(dir)
+}
+
+/// Whether [`write_atomic`] can write `path`, found out before any work whose result would
+/// be lost (a card signature): the temporary file it would write is created and removed. A
+/// missing directory, a path under a regular file or a read-only file system fails here;
+/// permission bits too, except for root, whom they do not stop. A path that names
+/// something other than a regular file is written directly and is not probed.
+pub fn check_writable(path: &Path) -> std::io::Result<()> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Ok(());
+    }
+    let resolved = std::fs::canonicalize(path).ok();
+    temporary_beside(resolved.as_deref().unwrap_or(path)).map(drop)
 }
 
 /// PEM-encode DER bytes with the given label.
@@ -92,6 +110,21 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writability_probe_leaves_nothing_and_refuses_what_cannot_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.bin");
+        check_writable(&target).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing left behind");
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        let e = check_writable(&file.join("out.bin")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotADirectory, "{e}");
+        let e = check_writable(&dir.path().join("missing").join("out.bin")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "{e}");
+        check_writable(Path::new("/dev/null")).unwrap();
+    }
 
     #[test]
     fn replaces_a_file_whole_and_leaves_no_temporary_behind() {

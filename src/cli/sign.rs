@@ -1,6 +1,7 @@
 //! `mynacard sign FILE`: a signature made on the card, as CMS detached SignedData (default)
 //! or raw PKCS#1 v1.5, written atomically; nothing is written when the card fails. Order:
-//! refuse an existing output, hash the file, read and validate the PIN, and only then open
+//! refuse an existing output and one that cannot be written (a temporary file is tried in
+//! its directory), hash the file, read and validate the PIN, and only then open
 //! the card (on a PIN-pad reader the card is opened first and the PIN typed on the pad:
 //! `--pinpad`); one VERIFY covers the signer-certificate read and the signature. With
 //! `--ltv` and the authentication key, whose certificate is free to read, the card is opened
@@ -359,18 +360,23 @@ fn read_pdf(path: &Path) -> Result<Vec<u8>, CliError> {
     let context = t!("sign-pdf-cannot-read", file = path.display().to_string());
     super::verify::check_input_in(path, &context, true)?;
     let max = super::verify::MAX_DATA_FILE;
+    let too_large = || CliError::Io {
+        context: context.clone(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            t!("file-too-large", max = max, what = super::messages::file_word("data")),
+        ),
+    };
+    // A regular file's size is known before reading: a larger one is refused unread.
+    if super::verify::larger_than(path, max) {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
         .map_err(|source| CliError::Io { context: context.clone(), source })?;
     if bytes.len() as u64 > max {
-        return Err(CliError::Io {
-            context,
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!("larger than {max} bytes"),
-            ),
-        });
+        return Err(too_large());
     }
     Ok(bytes)
 }
@@ -395,6 +401,12 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     }
     let out = output_path(args);
     check_output(&out, args.force)?;
+    // Before the PIN is asked for: a signature the card made and that cannot be written is
+    // lost (a missing directory, a path under a file, a read-only file system).
+    output::check_writable(&out).map_err(|source| CliError::Io {
+        context: t!("io-cannot-write", path = out.display().to_string()),
+        source,
+    })?;
     let hash = args.hash.alg();
     let allow = args.pin.allow_last_try;
     // A PDF is read, parsed and checked before the PIN is asked for.
@@ -490,8 +502,10 @@ pub fn run(g: &GlobalOpts, args: &SignArgs, audit: &mut AuditNote) -> Result<Exi
     };
     // Checked again: the file may have appeared while the card was working.
     check_output(&out, args.force)?;
+    // Writing can still fail (a full disk, a directory removed meanwhile): the card has
+    // made a signature by then, and the message says it was not saved.
     output::write_atomic(&out, &bytes).map_err(|source| CliError::Io {
-        context: t!("io-cannot-write", path = out.display().to_string()),
+        context: t!("sign-not-saved", path = out.display().to_string()),
         source,
     })?;
     let cert_sha256 = hex::encode(HashAlg::Sha256.digest(&signed.cert));

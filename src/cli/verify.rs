@@ -291,15 +291,28 @@ pub(super) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
         ),
         source,
     };
+    let too_large = || {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            t!("file-too-large", max = max, what = super::messages::file_word(what)),
+        ))
+    };
+    // A regular file's size is known before reading: a larger one is refused unread.
+    if larger_than(path, max) {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut bytes)).map_err(io)?;
     if bytes.len() as u64 > max {
-        return Err(io(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            t!("file-too-large", max = max, what = super::messages::file_word(what)),
-        )));
+        return Err(too_large());
     }
     Ok(bytes)
+}
+
+/// Whether `path` is a regular file larger than `max` bytes, from its metadata (a FIFO's
+/// size is not known: it is bounded while it is read).
+pub(super) fn larger_than(path: &Path, max: u64) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > max)
 }
 
 /// Read a certificate file (DER or PEM) and return its DER; a file that is not a

@@ -384,7 +384,12 @@ impl<'p, 'a> Update<'p, 'a> {
         let sig_id = alloc();
         let widget_id = alloc();
         let ap_id = alloc();
-        let font_desc_id = self.opts.visible.map(|_| alloc());
+        let fonts = self.opts.visible.map(|_| Fonts {
+            latin: alloc(),
+            japanese: alloc(),
+            cid: alloc(),
+            descriptor: alloc(),
+        });
         let (cat_id, _) = doc::catalog(doc)?;
 
         // Signature dictionary, by hand: /ByteRange placeholders and the /Contents gap.
@@ -422,10 +427,10 @@ impl<'p, 'a> Update<'p, 'a> {
             Some(v) => (vec![v.x, v.y, v.x + v.w, v.y + v.h], v.w, v.h),
             None => (vec![0.0; 4], 0.0, 0.0),
         };
-        let ap = self.appearance(w, h, font_desc_id)?;
+        let ap = self.appearance(w, h, fonts.as_ref())?;
         self.object(ap_id, &Object::Stream(ap))?;
-        if let Some(fd) = font_desc_id {
-            self.object(fd, &Object::Dictionary(cjk_descriptor()))?;
+        for (id, font) in fonts.as_ref().map(Fonts::objects).unwrap_or_default() {
+            self.object(id, &font)?;
         }
 
         // Field + widget.
@@ -546,12 +551,12 @@ impl<'p, 'a> Update<'p, 'a> {
 
     /// The appearance XObject: empty when invisible; else "Digitally signed by NAME" and the
     /// time, the name in a Japanese font when it is not ASCII.
-    fn appearance(&self, w: f32, h: f32, font_desc: Option<ObjectId>) -> Result<Stream, PdfError> {
+    fn appearance(&self, w: f32, h: f32, fonts: Option<&Fonts>) -> Result<Stream, PdfError> {
         let mut dict = Dictionary::new();
         dict.set("Type", Object::Name(b"XObject".to_vec()));
         dict.set("Subtype", Object::Name(b"Form".to_vec()));
         dict.set("BBox", Object::Array(vec![0.into(), 0.into(), Object::Real(w), Object::Real(h)]));
-        let (true, Some(font_desc)) = (self.opts.visible.is_some(), font_desc) else {
+        let (true, Some(font_ids)) = (self.opts.visible.is_some(), fonts) else {
             dict.set("Resources", Object::Dictionary(Dictionary::new()));
             return Ok(Stream::new(dict, Vec::new()));
         };
@@ -576,14 +581,9 @@ impl<'p, 'a> Update<'p, 'a> {
             "({}) Tj\nET Q\n",
             escape(&format!("{} {when}", super::error::APPEARANCE_DATE))
         ));
-        let mut f1 = Dictionary::new();
-        f1.set("Type", Object::Name(b"Font".to_vec()));
-        f1.set("Subtype", Object::Name(b"Type1".to_vec()));
-        f1.set("BaseFont", Object::Name(b"Helvetica".to_vec()));
-        f1.set("Encoding", Object::Name(b"WinAnsiEncoding".to_vec()));
         let mut fonts = Dictionary::new();
-        fonts.set("F1", Object::Dictionary(f1));
-        fonts.set("F2", Object::Dictionary(cjk_font(font_desc)));
+        fonts.set("F1", Object::Reference(font_ids.latin));
+        fonts.set("F2", Object::Reference(font_ids.japanese));
         let mut res = Dictionary::new();
         res.set("Font", Object::Dictionary(fonts));
         dict.set("Resources", Object::Dictionary(res));
@@ -806,40 +806,71 @@ fn escape(s: &str) -> String {
         .collect()
 }
 
-/// A non-embedded Japanese font (Adobe-Japan1, UTF-16 BMP code points), which every PDF
-/// reader maps to a local Japanese font.
-fn cjk_font(descriptor: ObjectId) -> Dictionary {
-    let mut info = Dictionary::new();
-    info.set("Registry", Object::string_literal("Adobe"));
-    info.set("Ordering", Object::string_literal("Japan1"));
-    info.set("Supplement", Object::Integer(2));
-    let mut cid = Dictionary::new();
-    cid.set("Type", Object::Name(b"Font".to_vec()));
-    cid.set("Subtype", Object::Name(b"CIDFontType0".to_vec()));
-    cid.set("BaseFont", Object::Name(b"HeiseiKakuGo-W5".to_vec()));
-    cid.set("CIDSystemInfo", Object::Dictionary(info));
-    cid.set("FontDescriptor", Object::Reference(descriptor));
-    let mut f = Dictionary::new();
-    f.set("Type", Object::Name(b"Font".to_vec()));
-    f.set("Subtype", Object::Name(b"Type0".to_vec()));
-    f.set("BaseFont", Object::Name(b"HeiseiKakuGo-W5-UniJIS-UCS2-H".to_vec()));
-    f.set("Encoding", Object::Name(b"UniJIS-UCS2-H".to_vec()));
-    f.set("DescendantFonts", Object::Array(vec![Object::Dictionary(cid)]));
-    f
+/// The fonts of a visible signature's appearance, each an object of its own (as fonts are
+/// in the files other producers write; poppler's pdffonts, for one, reports an internal
+/// error on a font given directly in a resource dictionary).
+struct Fonts {
+    /// Helvetica, WinAnsi: the ASCII lines.
+    latin: ObjectId,
+    /// The Japanese Type 0 font of a non-ASCII name.
+    japanese: ObjectId,
+    /// Its CIDFont.
+    cid: ObjectId,
+    /// The CIDFont's descriptor.
+    descriptor: ObjectId,
 }
 
-fn cjk_descriptor() -> Dictionary {
-    let mut d = Dictionary::new();
-    d.set("Type", Object::Name(b"FontDescriptor".to_vec()));
-    d.set("FontName", Object::Name(b"HeiseiKakuGo-W5".to_vec()));
-    d.set("Flags", Object::Integer(4));
-    d.set("FontBBox", Object::Array(vec![(-92).into(), (-250).into(), 1010.into(), 922.into()]));
-    d.set("ItalicAngle", Object::Integer(0));
-    d.set("Ascent", Object::Integer(752));
-    d.set("Descent", Object::Integer(-271));
-    d.set("CapHeight", Object::Integer(737));
-    d.set("StemV", Object::Integer(114));
-    d
+impl Fonts {
+    /// The font objects. The Japanese font is not embedded: `HeiseiKakuGo-W5` (an
+    /// Adobe-Japan1 font name readers know) with the predefined `UniJIS-UTF16-H` CMap (PDF
+    /// 1.5, Adobe-Japan1-6), so the name is written in UTF-16, surrogate pairs included (a
+    /// name may hold JIS X 0213 characters outside the BMP, which `UniJIS-UCS2-H` cannot
+    /// encode), and text extraction gives it back as Unicode. The reader draws it with a
+    /// Japanese font of its own (poppler: the one fontconfig finds for Japanese); a reader
+    /// without any Japanese font draws empty boxes.
+    fn objects(&self) -> Vec<(ObjectId, Object)> {
+        let name = |n: &str| Object::Name(n.as_bytes().to_vec());
+        let mut latin = Dictionary::new();
+        latin.set("Type", name("Font"));
+        latin.set("Subtype", name("Type1"));
+        latin.set("BaseFont", name("Helvetica"));
+        latin.set("Encoding", name("WinAnsiEncoding"));
+        let mut info = Dictionary::new();
+        info.set("Registry", Object::string_literal("Adobe"));
+        info.set("Ordering", Object::string_literal("Japan1"));
+        info.set("Supplement", Object::Integer(6));
+        let mut cid = Dictionary::new();
+        cid.set("Type", name("Font"));
+        cid.set("Subtype", name("CIDFontType0"));
+        cid.set("BaseFont", name("HeiseiKakuGo-W5"));
+        cid.set("CIDSystemInfo", Object::Dictionary(info));
+        cid.set("FontDescriptor", Object::Reference(self.descriptor));
+        let mut japanese = Dictionary::new();
+        japanese.set("Type", name("Font"));
+        japanese.set("Subtype", name("Type0"));
+        japanese.set("BaseFont", name("HeiseiKakuGo-W5-UniJIS-UTF16-H"));
+        japanese.set("Encoding", name("UniJIS-UTF16-H"));
+        japanese.set("DescendantFonts", Object::Array(vec![Object::Reference(self.cid)]));
+        let mut d = Dictionary::new();
+        d.set("Type", name("FontDescriptor"));
+        d.set("FontName", name("HeiseiKakuGo-W5"));
+        d.set("Flags", Object::Integer(4));
+        d.set(
+            "FontBBox",
+            Object::Array(vec![(-92).into(), (-250).into(), 1010.into(), 922.into()]),
+        );
+        d.set("ItalicAngle", Object::Integer(0));
+        d.set("Ascent", Object::Integer(752));
+        d.set("Descent", Object::Integer(-271));
+        d.set("CapHeight", Object::Integer(737));
+        d.set("StemV", Object::Integer(114));
+        vec![
+            (self.latin, Object::Dictionary(latin)),
+            (self.japanese, Object::Dictionary(japanese)),
+            (self.cid, Object::Dictionary(cid)),
+            (self.descriptor, Object::Dictionary(d)),
+        ]
+    }
 }
 
 #[cfg(test)]
