@@ -9,6 +9,18 @@ use super::raw;
 /// Largest stream lopdf may inflate while loading (object and cross-reference streams).
 const MAX_DECOMPRESSED: usize = 64 * 1024 * 1024;
 
+/// The first object number an incremental update may use: the trailer's `/Size`, or past the
+/// highest object lopdf found when `/Size` is missing, wrong or smaller.
+pub fn next_object_number(doc: &Document) -> u32 {
+    doc.trailer
+        .get(b"Size")
+        .and_then(Object::as_i64)
+        .ok()
+        .and_then(|s| u32::try_from(s).ok())
+        .unwrap_or(0)
+        .max(doc.max_id.saturating_add(1))
+}
+
 /// Load `bytes` (the whole file, or a prefix ending at a revision) as the document it
 /// describes at its last revision.
 pub fn load(bytes: &[u8]) -> Result<Document, PdfError> {

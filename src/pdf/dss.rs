@@ -107,14 +107,7 @@ pub fn append_dss(signed: &[u8], dss: &Dss, contents: &[u8]) -> Result<Vec<u8>, 
         why: "no startxref pointing at a cross-reference section".into(),
     })?;
     let (cat_id, _) = doc::catalog(&doc)?;
-    let size = doc
-        .trailer
-        .get(b"Size")
-        .and_then(Object::as_i64)
-        .ok()
-        .and_then(|s| u32::try_from(s).ok())
-        .unwrap_or(0)
-        .max(doc.max_id.saturating_add(1));
+    let size = super::doc::next_object_number(&doc);
     let mut next = size;
     let mut out = signed.to_vec();
     if !matches!(out.last(), Some(b'\n' | b'\r')) {

@@ -367,14 +367,7 @@ impl<'p, 'a> Update<'p, 'a> {
 
     fn write(mut self) -> Result<Prepared, PdfError> {
         let doc = &self.plan.doc;
-        let size = doc
-            .trailer
-            .get(b"Size")
-            .and_then(Object::as_i64)
-            .ok()
-            .and_then(|s| u32::try_from(s).ok())
-            .unwrap_or(0)
-            .max(doc.max_id.saturating_add(1));
+        let size = super::doc::next_object_number(doc);
         let mut next = size;
         let mut alloc = || {
             let id = (next, 0u16);
