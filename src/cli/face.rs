@@ -51,12 +51,15 @@ pub enum FaceCommand {
     Age(FaceAgeArgs),
 }
 
-/// Which code opens the card face.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// Which code opens the card face (`--code`, and `code` of the kiosk service's `/v1/face`,
+/// where `b` is the default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CodeArg {
     /// 照合番号A: the 12-digit My Number (also opens the My Number image).
     A,
     /// 照合番号B: birth date (era YYMMDD), the card's expiry year and its security code.
+    #[default]
     B,
 }
 

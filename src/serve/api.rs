@@ -497,20 +497,11 @@ async fn age(
     Ok(Json(v))
 }
 
-/// `code` of a `/v1/face` request.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum FaceCodeName {
-    A,
-    #[default]
-    B,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FaceRequest {
     #[serde(default)]
-    code: FaceCodeName,
+    code: CodeArg,
     /// 照合番号A or B (a secret: zeroized, never logged, never echoed).
     secret: PinText,
     #[serde(default)]
@@ -532,11 +523,7 @@ async fn face(
     if req.reveal && !st.allow_reveal {
         return Err(ApiError::serve(ServeCode::Forbidden, Msg::FaceRevealNotAllowed));
     }
-    let FaceRequest { code, secret, allow_last_try, reveal, purpose } = req;
-    let which = match code {
-        FaceCodeName::A => CodeArg::A,
-        FaceCodeName::B => CodeArg::B,
-    };
+    let FaceRequest { code: which, secret, allow_last_try, reveal, purpose } = req;
     let job = card::FaceJob { which, secret, allow_last_try, reveal };
     let trust = st.gate.config().trust.clone();
     let v = st

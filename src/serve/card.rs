@@ -373,8 +373,25 @@ impl Gate {
         reader: Option<String>,
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        // A client that goes away while its reader is chosen or its card awaited is recorded
+        // as cancelled.
+        let waiting = self.waiting(operations, who);
+        let resolved = self.resolve(reader).await?;
         let not_remembered = |_: &str| None;
-        self.run_inner(name, operations, who, reader, |e| Err(e.into()), not_remembered, op).await
+        self.run_inner(name, waiting, resolved, |e| Err(e.into()), not_remembered, op).await
+    }
+
+    /// The record written if the request's client goes away before the operation starts.
+    fn waiting(&self, operations: &'static [Operation], who: Who) -> WaitRecord {
+        WaitRecord { log: self.audit.clone(), operations, who: Some(who) }
+    }
+
+    /// [`resolve`] on a blocking thread (it lists the PC/SC readers): once per request.
+    async fn resolve(&self, reader: Option<String>) -> Result<Result<String, CliError>, ApiError> {
+        let config = self.config.clone();
+        tokio::task::spawn_blocking(move || resolve(&config, reader.as_deref()))
+            .await
+            .map_err(|_| ApiError::serve(ServeCode::ShuttingDown, Msg::Internal))
     }
 
     /// `GET /v1/card` for the request's reader: the remembered status when there is one (no
@@ -385,12 +402,8 @@ impl Gate {
         who: Who,
         reader: Option<String>,
     ) -> Result<serde_json::Value, ApiError> {
-        let config = self.config.clone();
-        let asked = reader.clone();
-        let resolved = tokio::task::spawn_blocking(move || resolve(&config, asked.as_deref()))
-            .await
-            .map_err(|_| ApiError::serve(ServeCode::ShuttingDown, Msg::Internal))?;
-        if let Some(v) = resolved.ok().and_then(|label| self.memo.status(&label)) {
+        let resolved = self.resolve(reader).await?;
+        if let Some(v) = resolved.as_ref().ok().and_then(|label| self.memo.status(label)) {
             return Ok(v);
         }
         let memo = self.memo.clone();
@@ -399,9 +412,8 @@ impl Gate {
         let remembered = |label: &str| Some(self.memo.status(label));
         self.run_inner(
             "card",
-            ops,
-            who,
-            reader,
+            self.waiting(ops, who),
+            resolved,
             status_unresolved,
             remembered,
             move |g, note, _| status(g, note, &memo),
@@ -409,29 +421,23 @@ impl Gate {
         .await
     }
 
-    /// [`Gate::run`], with `unresolved` answering when no reader could be chosen (no card
-    /// anywhere, several cards, no such reader, no PC/SC service): no card is touched then.
+    /// [`Gate::run`] on the reader [`Gate::resolve`] chose (`resolved`), audited as `waiting`
+    /// says, with `unresolved` answering when no reader could be chosen (no card anywhere,
+    /// several cards, no such reader, no PC/SC service): no card is touched then.
     /// `remembered` is asked once the reader's lock is held: `None` for an operation that
     /// changes the card (the reader's remembered status is forgotten before and after it),
     /// `Some(None)` for the status read (nothing remembered yet: read the card), `Some(Some(v))`
     /// to answer `v` without touching the card (no event, no audit record).
-    #[allow(clippy::too_many_arguments)]
     async fn run_inner<T: Send + 'static>(
         &self,
         name: &'static str,
-        operations: &'static [Operation],
-        who: Who,
-        reader: Option<String>,
+        mut waiting: WaitRecord,
+        resolved: Result<String, CliError>,
         unresolved: impl FnOnce(CliError) -> Result<T, OpError>,
         remembered: impl FnOnce(&str) -> Option<Option<T>>,
         op: impl FnOnce(&GlobalOpts, &mut AuditNote, &Cancel) -> Result<T, OpError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        // A client that goes away while waiting for the card is recorded as cancelled.
-        let mut waiting = WaitRecord { log: self.audit.clone(), operations, who: Some(who) };
-        let config = self.config.clone();
-        let resolved = tokio::task::spawn_blocking(move || resolve(&config, reader.as_deref()))
-            .await
-            .map_err(|_| ApiError::serve(ServeCode::ShuttingDown, Msg::Internal))?;
+        let operations = waiting.operations;
         let label = match resolved {
             Ok(label) => label,
             Err(e) => {
