@@ -356,29 +356,8 @@ fn pdf_options(args: &SignArgs) -> Result<PdfSignOptions, CliError> {
 /// Read a PDF to sign (held in memory, bounded like `verify`'s data files), with the same
 /// error context as a file that is hashed.
 fn read_pdf(path: &Path) -> Result<Vec<u8>, CliError> {
-    use std::io::Read;
     let context = t!("sign-pdf-cannot-read", file = path.display().to_string());
-    super::verify::check_input_in(path, &context, true)?;
-    let max = super::verify::MAX_DATA_FILE;
-    let too_large = || CliError::Io {
-        context: context.clone(),
-        source: std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            t!("file-too-large", max = max, what = super::messages::file_word("data")),
-        ),
-    };
-    // A regular file's size is known before reading: a larger one is refused unread.
-    if super::verify::larger_than(path, max) {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
-        .map_err(|source| CliError::Io { context: context.clone(), source })?;
-    if bytes.len() as u64 > max {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    super::verify::read_bounded_in(path, &context, "data", super::verify::MAX_DATA_FILE, true)
 }
 
 /// Run `mynacard sign`.

@@ -276,28 +276,38 @@ pub(super) fn check_input_in(path: &Path, context: &str, fifo_ok: bool) -> Resul
 /// Read an input file; `what` says which ("data", "signature", "certificate"), and sets the
 /// size bound. A device is refused; data may come from a FIFO (read up to the bound).
 pub(super) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
-    use std::io::Read;
     let (max, fifo_ok) = match what {
         "data" => (MAX_DATA_FILE, true),
         "signature" => (MAX_SIGNATURE_FILE, false),
         _ => (MAX_CERTIFICATE_FILE, false),
     };
-    check_input(path, what, fifo_ok)?;
-    let io = |source| CliError::Io {
-        context: t!(
-            "verify-cannot-read-file",
-            what = super::messages::file_word(what),
-            path = path.display().to_string()
-        ),
-        source,
-    };
+    let context = t!(
+        "verify-cannot-read-file",
+        what = super::messages::file_word(what),
+        path = path.display().to_string()
+    );
+    read_bounded_in(path, &context, what, max, fifo_ok)
+}
+
+/// Read `path`, a regular file (or a FIFO when `fifo_ok`) of at most `max` bytes, errors
+/// under `context`; `what` names the kind of file in the size error. A regular file's size is
+/// known before reading: a larger one is refused unread.
+pub(super) fn read_bounded_in(
+    path: &Path,
+    context: &str,
+    what: &str,
+    max: u64,
+    fifo_ok: bool,
+) -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    check_input_in(path, context, fifo_ok)?;
+    let io = |source| CliError::Io { context: context.to_string(), source };
     let too_large = || {
         io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             t!("file-too-large", max = max, what = super::messages::file_word(what)),
         ))
     };
-    // A regular file's size is known before reading: a larger one is refused unread.
     if larger_than(path, max) {
         return Err(too_large());
     }
@@ -311,7 +321,7 @@ pub(super) fn read_file(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
 
 /// Whether `path` is a regular file larger than `max` bytes, from its metadata (a FIFO's
 /// size is not known: it is bounded while it is read).
-pub(super) fn larger_than(path: &Path, max: u64) -> bool {
+fn larger_than(path: &Path, max: u64) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() > max)
 }
 
