@@ -112,12 +112,12 @@ impl Ltv {
         let revocation = super::verify::revocation_sources(
             &a.crl,
             a.ocsp.as_deref(),
-            a.net_timeout.unwrap_or(20),
-            a.ocsp_hash.unwrap_or(OcspHashArg::Sha1),
+            a.net_timeout.unwrap_or(super::verify::DEFAULT_NET_TIMEOUT),
+            a.ocsp_hash.unwrap_or_default(),
             RevocationPolicy::Require,
         )?;
         let anchors = super::verify::trust_anchors(&a.trust_anchor)?;
-        let hierarchy = a.hierarchy.unwrap_or(HierarchyArg::Production).hierarchy();
+        let hierarchy = a.hierarchy.unwrap_or_default().hierarchy();
         Ok(Some(Ltv { revocation, hierarchy, anchors }))
     }
 

@@ -22,10 +22,11 @@ use super::render;
 use super::sign::HashArg;
 use super::{CliError, GlobalOpts};
 
-/// Which pinned hierarchy to trust.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// Which pinned hierarchy to trust (default: production, for `verify` and `sign --ltv`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum HierarchyArg {
     /// The six J-LIS production roots.
+    #[default]
     Production,
     /// Also the J-LIS test-card roots (O=JPKI-TEST).
     Test,
@@ -42,10 +43,14 @@ pub enum RevocationArg {
     Off,
 }
 
-/// CertID hash of OCSP requests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+/// Default `--net-timeout` in seconds (`verify` and `sign --ltv`).
+pub const DEFAULT_NET_TIMEOUT: u64 = 20;
+
+/// CertID hash of OCSP requests (default: SHA-1, for `verify` and `sign --ltv`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum OcspHashArg {
     /// SHA-1 (what most responders expect).
+    #[default]
     Sha1,
     /// SHA-256.
     Sha256,
@@ -62,14 +67,14 @@ pub struct VerifyOpts {
     #[arg(long, value_name = "URL|aia")]
     pub ocsp: Option<String>,
     /// Overall deadline in seconds of each network exchange (connect, send, receive).
-    #[arg(long, value_name = "SECONDS", default_value_t = 20,
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_NET_TIMEOUT,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub net_timeout: u64,
     /// CertID hash for OCSP requests.
-    #[arg(long, value_enum, default_value_t = OcspHashArg::Sha1)]
+    #[arg(long, value_enum, default_value_t = OcspHashArg::default())]
     pub ocsp_hash: OcspHashArg,
     /// Pinned hierarchy to trust.
-    #[arg(long, value_enum, default_value_t = HierarchyArg::Production)]
+    #[arg(long, value_enum, default_value_t = HierarchyArg::default())]
     pub hierarchy: HierarchyArg,
     /// Also trust this root certificate (DER or PEM), e.g. the virtual card's; repeatable.
     #[arg(long, value_name = "FILE")]
